@@ -3,6 +3,12 @@
 // "N passed, N failed" (the form CI reads). Extra arguments are passed to tap.
 import { spawn, spawnSync } from 'node:child_process';
 
+const tools = spawnSync('bash', ['scripts/ensure-system-tools.sh'], { stdio: 'inherit' });
+if (tools.status !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
 const tsc = spawnSync('npx', ['--no-install', 'tsc', '--noEmit', '-p', '.'], { stdio: 'inherit' });
 if (tsc.status !== 0) {
   console.log('typecheck: failed');

@@ -1,0 +1,52 @@
+// The agent's local configuration (what to collect and when), a JSON file the operator
+// writes. Validated by schema; a bad file stops the agent with the field and the reason.
+import { readFileSync } from 'node:fs';
+import { Type, type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { BackupSourceConfig } from './collect.js';
+
+export const AgentConfig = Type.Object(
+  {
+    backup_sources: Type.Optional(Type.Array(BackupSourceConfig, { maxItems: 64 })),
+    sshd: Type.Optional(
+      Type.Object(
+        {
+          binary: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+          config_path: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    schedule: Type.Optional(
+      Type.Object(
+        {
+          /** node-cron expression; default every 15 minutes. */
+          cron: Type.String({ minLength: 9, maxLength: 100 }),
+          /** Random delay before each run, so a fleet does not hit the server in the same second. */
+          splay_seconds: Type.Integer({ minimum: 0, maximum: 3600 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AgentConfig = Static<typeof AgentConfig>;
+const checkConfig = Compile(AgentConfig);
+
+export class AgentConfigError extends Error {}
+
+export function readAgentConfig(path: string | undefined): AgentConfig {
+  if (!path) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new AgentConfigError(`cannot read config ${path}: ${(error as Error).message}`);
+  }
+  if (!checkConfig.Check(parsed)) {
+    const first = [...checkConfig.Errors(parsed)][0];
+    throw new AgentConfigError(`config ${path} is invalid at ${first?.instancePath || '/'}: ${first?.message ?? 'unknown error'}`);
+  }
+  return parsed;
+}
