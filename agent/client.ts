@@ -13,7 +13,8 @@ export interface EnrollResult {
 }
 
 export type SendOutcome =
-  | { kind: 'stored' | 'duplicate' }
+  | { kind: 'stored' }
+  | { kind: 'duplicate' }
   | { kind: 'rejected'; status: number; reason: string }
   | { kind: 'retry'; reason: string; retryAfterMs: number | null };
 

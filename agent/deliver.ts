@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import { sendReport } from './client.js';
 import type { Outbox } from './outbox.js';
 
+/** A backlog after days offline drains over several cycles instead of in one burst. */
+export const MAX_REPORTS_PER_DELIVERY = 500;
+
 export interface DeliveryResult {
   sent: number;
   duplicates: number;
@@ -18,9 +21,11 @@ export async function deliverOutbox(
   serverUrl: string,
   credential: string,
   logger: Logger,
+  maxReports = MAX_REPORTS_PER_DELIVERY,
 ): Promise<DeliveryResult> {
   const result: DeliveryResult = { sent: 0, duplicates: 0, rejected: 0, pending: 0, stoppedBecause: null, retryAfterMs: null };
-  const entries = outbox.pending();
+  const all = outbox.pending();
+  const entries = all.slice(0, maxReports);
   for (const [index, entry] of entries.entries()) {
     const outcome = await sendReport(serverUrl, credential, outbox.read(entry));
     if (outcome.kind === 'stored' || outcome.kind === 'duplicate') {
@@ -37,9 +42,10 @@ export async function deliverOutbox(
     }
     result.stoppedBecause = outcome.reason;
     result.retryAfterMs = outcome.retryAfterMs;
-    result.pending = entries.length - index;
+    result.pending = all.length - index;
     logger.warn({ reason: outcome.reason, pending: result.pending }, 'delivery paused; reports stay in the outbox');
     return result;
   }
+  result.pending = all.length - entries.length;
   return result;
 }

@@ -1,35 +1,37 @@
 // `vigie-agent`: enroll this host, collect its evidence, and deliver reports to the server.
-//   vigie-agent enroll --server URL --token TOKEN [--state-dir DIR] [--force]
-//   vigie-agent collect --json [--config FILE] [--state-dir DIR] [--role ROLE]
-//   vigie-agent run [--once] [--config FILE] [--state-dir DIR]
-//   vigie-agent status [--state-dir DIR]
 import { parseArgs } from 'node:util';
 import { hostname as osHostname } from 'node:os';
 import cron from 'node-cron';
 import pino, { type Logger } from 'pino';
-import { HOST_ROLES, type HostIdentity, type HostRole } from '../policies/evidence.js';
+import { HOST_ROLES, type HostRole } from '../policies/evidence.js';
+import { evaluate } from '../policies/evaluate.js';
+import { PackError } from '../policies/pack.js';
+import { CheckError, renderVerdicts, resolvePack } from './check.js';
 import { enroll, ServerError } from './client.js';
-import { collectEvidence, collectHostInfo, type CollectOptions } from './collect.js';
-import { AgentConfigError, readAgentConfig, type AgentConfig } from './config.js';
-import { deliverOutbox } from './deliver.js';
+import { collectEvidence, collectHostInfo } from './collect.js';
+import { AgentConfigError, readAgentConfig } from './config.js';
+import { collectOptions, identifyHost, runCycle } from './cycle.js';
 import { Outbox } from './outbox.js';
 import { assembleReport } from './report.js';
+import { AgentLoop } from './scheduler.js';
 import { AgentStateError, readIdentity, writeIdentity, type AgentIdentity } from './state.js';
+import { readStatus } from './status.js';
 import { AGENT_VERSION } from './version.js';
 
 const USAGE = `Usage:
   vigie-agent enroll --server URL --token TOKEN [--state-dir DIR] [--force]
   vigie-agent collect --json [--config FILE] [--state-dir DIR] [--role ROLE]
+  vigie-agent check [--pack NAME|FILE] [--role ROLE] [--config FILE] [--lang fr|en] [--json]
   vigie-agent run [--once] [--config FILE] [--state-dir DIR]
   vigie-agent status [--state-dir DIR]
 
-  --state-dir defaults to $VIGIE_AGENT_DIR or /var/lib/vigie-agent.`;
-
-const DEFAULT_CRON = '*/15 * * * *';
-const DEFAULT_SPLAY_SECONDS = 120;
+  --state-dir defaults to $VIGIE_AGENT_DIR or /var/lib/vigie-agent.
+  check exits 1 when a rule fails, 0 otherwise.`;
 
 /** A user mistake: printed without a stack trace, exit code 2. */
 class UsageError extends Error {}
+
+type Values = Record<string, string | boolean | undefined>;
 
 function createLogger(): Logger {
   return pino(
@@ -42,28 +44,10 @@ function createLogger(): Logger {
   );
 }
 
-function collectOptions(config: AgentConfig): CollectOptions {
-  return {
-    backupSources: config.backup_sources ?? [],
-    sshd: { binary: config.sshd?.binary, configPath: config.sshd?.config_path },
-  };
-}
-
-async function hostIdentity(identity: AgentIdentity | null, roleOverride: HostRole | undefined): Promise<HostIdentity> {
-  const info = await collectHostInfo();
-  return {
-    host_id: identity?.host_id ?? 'unenrolled',
-    hostname: info.hostname,
-    os: info.os,
-    role: identity?.role ?? roleOverride ?? 'workstation',
-    site: identity?.site ?? 'unenrolled',
-  };
-}
-
-function parseRole(value: string | undefined): HostRole | undefined {
+function parseRole(value: string | boolean | undefined): HostRole | undefined {
   if (value === undefined) return undefined;
-  if (!(HOST_ROLES as readonly string[]).includes(value)) {
-    throw new UsageError(`--role must be one of ${HOST_ROLES.join(', ')}; got "${value}"`);
+  if (typeof value !== 'string' || !(HOST_ROLES as readonly string[]).includes(value)) {
+    throw new UsageError(`--role must be one of ${HOST_ROLES.join(', ')}; got "${String(value)}"`);
   }
   return value as HostRole;
 }
@@ -74,9 +58,8 @@ function requireIdentity(stateDir: string): AgentIdentity {
   return identity;
 }
 
-async function commandEnroll(values: Record<string, string | boolean | undefined>, stateDir: string, logger: Logger): Promise<void> {
-  const server = values.server;
-  const token = values.token;
+async function commandEnroll(values: Values, stateDir: string, logger: Logger): Promise<number> {
+  const { server, token } = values;
   if (typeof server !== 'string' || typeof token !== 'string') throw new UsageError('enroll needs --server URL and --token TOKEN');
   let url: URL;
   try {
@@ -100,89 +83,84 @@ async function commandEnroll(values: Record<string, string | boolean | undefined
   });
   logger.info({ host_id: result.host_id, site: result.site, role: result.role }, 'enrolled');
   console.log(JSON.stringify({ host_id: result.host_id, site: result.site, role: result.role }));
+  return 0;
 }
 
-async function commandCollect(values: Record<string, string | boolean | undefined>, stateDir: string): Promise<void> {
-  if (values.json !== true) throw new UsageError('collect prints JSON: pass --json');
+/** This host's report: as enrolled, or under a placeholder identity before enrollment. */
+async function localReport(values: Values, stateDir: string) {
   const config = readAgentConfig(values.config as string | undefined);
   const identity = readIdentity(stateDir);
+  const role = parseRole(values.role) ?? identity?.role ?? 'workstation';
   const now = new Date();
   const [host, evidence] = await Promise.all([
-    hostIdentity(identity, parseRole(values.role as string | undefined)),
+    identifyHost({ host_id: identity?.host_id ?? 'unenrolled', site: identity?.site ?? 'unenrolled', role }),
     collectEvidence(collectOptions(config)),
   ]);
-  console.log(JSON.stringify(assembleReport(host, evidence, now), null, 2));
+  return assembleReport(host, evidence, now);
 }
 
-/** One cycle: collect, spool durably, then drain the outbox oldest first. */
-async function runCycle(stateDir: string, config: AgentConfig, logger: Logger): Promise<boolean> {
-  const identity = requireIdentity(stateDir);
-  const outbox = new Outbox(stateDir);
-  const now = new Date();
-  const [host, evidence] = await Promise.all([hostIdentity(identity, undefined), collectEvidence(collectOptions(config))]);
-  const report = assembleReport(host, evidence, now);
-  outbox.enqueue(report);
-  const delivery = await deliverOutbox(outbox, identity.server_url, identity.credential, logger);
-  logger.info({ report_id: report.report_id, ...delivery }, 'cycle done');
-  return delivery.stoppedBecause === null;
+async function commandCollect(values: Values, stateDir: string): Promise<number> {
+  if (values.json !== true) throw new UsageError('collect prints JSON: pass --json');
+  console.log(JSON.stringify(await localReport(values, stateDir), null, 2));
+  return 0;
 }
 
-async function commandRun(values: Record<string, string | boolean | undefined>, stateDir: string, logger: Logger): Promise<number> {
+async function commandCheck(values: Values, stateDir: string): Promise<number> {
+  const lang = values.lang ?? 'fr';
+  if (lang !== 'fr' && lang !== 'en') throw new UsageError('--lang must be fr or en');
+  const report = await localReport(values, stateDir);
+  const pack = resolvePack(values.pack as string | undefined, report.host.role);
+  const verdicts = evaluate(report, pack, new Date());
+  console.log(values.json === true ? JSON.stringify(verdicts, null, 2) : renderVerdicts(report, pack, verdicts, lang));
+  return verdicts.some((v) => v.status === 'fail') ? 1 : 0;
+}
+
+async function commandRun(values: Values, stateDir: string, logger: Logger): Promise<number> {
   const config = readAgentConfig(values.config as string | undefined);
-  requireIdentity(stateDir);
+  const identity = requireIdentity(stateDir);
   if (values.once === true) {
-    return (await runCycle(stateDir, config, logger)) ? 0 : 1;
+    const result = await runCycle(stateDir, identity, config, logger);
+    return result.spoolError === null && result.delivery?.stoppedBecause === null ? 0 : 1;
   }
-  const expression = config.schedule?.cron ?? DEFAULT_CRON;
-  if (!cron.validate(expression)) throw new UsageError(`schedule.cron is not a valid cron expression: "${expression}"`);
-  const splayMs = (config.schedule?.splay_seconds ?? DEFAULT_SPLAY_SECONDS) * 1000;
-  const cycle = async (): Promise<void> => {
-    try {
-      await runCycle(stateDir, config, logger);
-    } catch (error) {
-      logger.error({ err: error }, 'cycle failed');
-    }
-  };
-  await cycle();
-  const task = cron.schedule(
-    expression,
-    async () => {
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * splayMs)));
-      await cycle();
-    },
-    { name: 'vigie-agent-cycle', noOverlap: true },
-  );
-  logger.info({ cron: expression, splay_seconds: splayMs / 1000 }, 'agent running');
-  return await new Promise<number>((resolve) => {
-    const stop = (): void => {
-      void task.stop();
-      resolve(0);
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+  if (config.schedule && !cron.validate(config.schedule.cron)) {
+    throw new UsageError(`schedule.cron is not a valid cron expression: "${config.schedule.cron}"`);
+  }
+  const loop = new AgentLoop(stateDir, identity, config, logger);
+  loop.start();
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
   });
+  await loop.stop();
+  return 0;
 }
 
-function commandStatus(stateDir: string): void {
+function commandStatus(stateDir: string): number {
   const identity = readIdentity(stateDir);
-  const outbox = identity ? new Outbox(stateDir) : null;
+  if (!identity) {
+    console.log(JSON.stringify({ enrolled: false, state_dir: stateDir }, null, 2));
+    return 0;
+  }
+  const outbox = new Outbox(stateDir);
+  const status = readStatus(stateDir);
   console.log(
     JSON.stringify(
-      identity
-        ? {
-            enrolled: true,
-            host_id: identity.host_id,
-            server: identity.server_url,
-            site: identity.site,
-            role: identity.role,
-            enrolled_at: identity.enrolled_at,
-            outbox_depth: outbox?.pending().length ?? 0,
-          }
-        : { enrolled: false, state_dir: stateDir },
+      {
+        enrolled: true,
+        host_id: identity.host_id,
+        server: identity.server_url,
+        site: identity.site,
+        role: identity.role,
+        enrolled_at: identity.enrolled_at,
+        outbox_depth: outbox.pending().length,
+        dropped_reports: outbox.droppedTotal(),
+        ...status,
+      },
       null,
       2,
     ),
   );
+  return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -191,7 +169,6 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const logger = createLogger();
   try {
     const { values } = parseArgs({
       args: rest,
@@ -201,6 +178,8 @@ export async function main(argv: string[]): Promise<number> {
         'state-dir': { type: 'string' },
         config: { type: 'string' },
         role: { type: 'string' },
+        pack: { type: 'string' },
+        lang: { type: 'string' },
         json: { type: 'boolean' },
         once: { type: 'boolean' },
         force: { type: 'boolean' },
@@ -208,24 +187,29 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
       allowPositionals: false,
     });
-    const stateDir = (values['state-dir'] as string | undefined) ?? process.env.VIGIE_AGENT_DIR ?? '/var/lib/vigie-agent';
+    const stateDir = values['state-dir'] ?? process.env.VIGIE_AGENT_DIR ?? '/var/lib/vigie-agent';
     switch (command) {
       case 'enroll':
-        await commandEnroll(values, stateDir, logger);
-        return 0;
+        return await commandEnroll(values, stateDir, createLogger());
       case 'collect':
-        await commandCollect(values, stateDir);
-        return 0;
+        return await commandCollect(values, stateDir);
+      case 'check':
+        return await commandCheck(values, stateDir);
       case 'run':
-        return await commandRun(values, stateDir, logger);
+        return await commandRun(values, stateDir, createLogger());
       case 'status':
-        commandStatus(stateDir);
-        return 0;
+        return commandStatus(stateDir);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof AgentConfigError || error instanceof AgentStateError) {
+    if (
+      error instanceof UsageError ||
+      error instanceof AgentConfigError ||
+      error instanceof AgentStateError ||
+      error instanceof CheckError ||
+      error instanceof PackError
+    ) {
       console.error(`vigie-agent: ${error.message}`);
       return 2;
     }

@@ -40,7 +40,7 @@ export function isUnavailable(value: unknown): value is Unavailable {
 
 // ---------------------------------------------------------------- host identity
 
-export const HostRoleSchema = Type.Union(HOST_ROLES.map((r) => Type.Literal(r)));
+export const HostRoleSchema = Type.Enum(HOST_ROLES);
 
 export const HostIdentity = Type.Object(
   {
@@ -298,6 +298,8 @@ export const Report = Type.Object(
     agent_version: Type.String({ minLength: 1, maxLength: 32 }),
     collected_at: Timestamp,
     host: HostIdentity,
+    /** Reports this agent evicted unsent from its bounded outbox since enrollment (cumulative). */
+    dropped_reports: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 })),
     network: Observed(NetworkEvidence),
     wifi: Observed(WifiEvidence),
     backups: Observed(BackupEvidence),

@@ -15,8 +15,8 @@ export const VerdictSchema = Type.Object(
   {
     rule_id: Type.String(),
     title: Bilingual,
-    severity: Type.Union(SEVERITIES.map((s) => Type.Literal(s))),
-    status: Type.Union(VERDICT_STATUSES.map((s) => Type.Literal(s))),
+    severity: Type.Enum(SEVERITIES),
+    status: Type.Enum(VERDICT_STATUSES),
     /** Why: which evidence was looked at, against which threshold, and what was found. */
     explanation: Bilingual,
     /** JSON pointers into the report of the evidence items the rule read. */

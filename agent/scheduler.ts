@@ -1,0 +1,89 @@
+// The long-running agent: a cycle at start, then one per node-cron tick after a random splay
+// (so a fleet does not hit the server in the same second). When the server is away or asks
+// agents to slow down, delivery backs off (Retry-After honoured, otherwise exponential with
+// jitter) while collection goes on into the durable outbox.
+import cron from 'node-cron';
+import type { Logger } from 'pino';
+import type { AgentConfig } from './config.js';
+import { collectReportInto, deliverAndRecord } from './cycle.js';
+import { Outbox } from './outbox.js';
+import type { AgentIdentity } from './state.js';
+
+export const DEFAULT_CRON = '*/15 * * * *';
+export const DEFAULT_SPLAY_SECONDS = 120;
+const BACKOFF_BASE_MS = 30_000;
+const BACKOFF_MAX_MS = 6 * 3600_000;
+
+/** Delay before the next delivery attempt after `failures` consecutive failures. */
+export function backoffDelayMs(failures: number, retryAfterMs: number | null, random: () => number = Math.random): number {
+  if (retryAfterMs !== null) return Math.min(retryAfterMs, BACKOFF_MAX_MS) + Math.floor(random() * 0.1 * retryAfterMs);
+  const exponential = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(failures - 1, 20));
+  // "Equal jitter": between half and the full delay, so retries of a fleet spread out.
+  return Math.floor(exponential / 2 + random() * (exponential / 2));
+}
+
+export class AgentLoop {
+  private failures = 0;
+  private nextDeliveryAt = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private busy: Promise<void> = Promise.resolve();
+  private task: ReturnType<typeof cron.schedule> | null = null;
+  private readonly outbox: Outbox;
+
+  constructor(
+    private readonly stateDir: string,
+    private readonly identity: AgentIdentity,
+    private readonly config: AgentConfig,
+    private readonly logger: Logger,
+  ) {
+    this.outbox = new Outbox(stateDir);
+  }
+
+  start(): void {
+    const expression = this.config.schedule?.cron ?? DEFAULT_CRON;
+    const splayMs = (this.config.schedule?.splay_seconds ?? DEFAULT_SPLAY_SECONDS) * 1000;
+    void this.serialised(() => this.cycle());
+    this.task = cron.schedule(
+      expression,
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * splayMs)));
+        await this.serialised(() => this.cycle());
+      },
+      { name: 'vigie-agent-cycle', noOverlap: true },
+    );
+    this.logger.info({ cron: expression, splay_seconds: splayMs / 1000 }, 'agent running');
+  }
+
+  async stop(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.task?.stop();
+    await this.busy;
+  }
+
+  /** One thing at a time: a cycle and a retry never race over the outbox. */
+  private serialised(work: () => Promise<void>): Promise<void> {
+    this.busy = this.busy.then(work).catch((error: unknown) => this.logger.error({ err: error }, 'cycle failed'));
+    return this.busy;
+  }
+
+  private async cycle(): Promise<void> {
+    await collectReportInto(this.outbox, this.identity, this.config, this.logger);
+    if (Date.now() >= this.nextDeliveryAt) await this.deliver();
+    else this.logger.info({ next_delivery_at: new Date(this.nextDeliveryAt).toISOString() }, 'backing off; report kept in the outbox');
+  }
+
+  private async deliver(): Promise<void> {
+    const result = await deliverAndRecord(this.stateDir, this.outbox, this.identity, this.logger);
+    if (result.stoppedBecause === null) {
+      this.failures = 0;
+      this.nextDeliveryAt = 0;
+      return;
+    }
+    this.failures++;
+    const delay = backoffDelayMs(this.failures, result.retryAfterMs);
+    this.nextDeliveryAt = Date.now() + delay;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.serialised(() => this.deliver()), delay);
+    this.logger.warn({ failures: this.failures, retry_in_ms: delay }, 'delivery will be retried');
+  }
+}
