@@ -17,6 +17,17 @@ export const AgentConfig = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    outbox: Type.Optional(
+      Type.Object(
+        {
+          /** Total size of unsent reports kept on disk; the oldest are evicted (and counted) past it. */
+          max_bytes: Type.Integer({ minimum: 16 * 1024, maximum: 10 * 1024 ** 3 }),
+          /** Unsent reports older than this are evicted (and counted). */
+          max_age_days: Type.Integer({ minimum: 1, maximum: 3650 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     schedule: Type.Optional(
       Type.Object(
         {

@@ -1,11 +1,11 @@
 // One agent cycle: collect this host's evidence, spool the report durably, then (when allowed)
 // drain the outbox oldest first. Every outcome is written to the status file.
 import type { Logger } from 'pino';
-import type { HostIdentity } from '../policies/evidence.js';
+import type { HostIdentity, Report } from '../policies/evidence.js';
 import { collectEvidence, collectHostInfo, type CollectOptions } from './collect.js';
 import type { AgentConfig } from './config.js';
 import { deliverOutbox, type DeliveryResult } from './deliver.js';
-import { Outbox } from './outbox.js';
+import { DEFAULT_OUTBOX_LIMITS, Outbox, type OutboxLimits } from './outbox.js';
 import { assembleReport } from './report.js';
 import type { AgentIdentity } from './state.js';
 import { readStatus, writeStatus } from './status.js';
@@ -24,28 +24,40 @@ export function collectOptions(config: AgentConfig): CollectOptions {
   };
 }
 
+export function outboxLimits(config: AgentConfig): OutboxLimits {
+  return config.outbox
+    ? { maxBytes: config.outbox.max_bytes, maxAgeMs: config.outbox.max_age_days * 24 * 3600_000 }
+    : DEFAULT_OUTBOX_LIMITS;
+}
+
 export async function identifyHost(identity: Pick<AgentIdentity, 'host_id' | 'role' | 'site'>): Promise<HostIdentity> {
   const info = await collectHostInfo();
   return { host_id: identity.host_id, hostname: info.hostname, os: info.os, role: identity.role, site: identity.site };
 }
 
-export async function collectReportInto(outbox: Outbox, identity: AgentIdentity, config: AgentConfig, logger: Logger) {
-  const now = new Date();
-  const [host, evidence] = await Promise.all([identifyHost(identity), collectEvidence(collectOptions(config))]);
-  const report = assembleReport(host, evidence, now, outbox.droppedTotal());
+export interface Spooled {
+  report: Report;
+  /** Why the report could not be written to the outbox (e.g. disk full), or null. */
+  spoolError: string | null;
+}
+
+/** Writes the report to the outbox; a failure (full disk) is counted and said, never thrown. */
+export function spool(outbox: Outbox, report: Report, logger: Logger): string | null {
   try {
-    outbox.enqueue(report, now);
-    return { reportId: report.report_id, spoolError: null };
+    outbox.enqueue(report);
+    return null;
   } catch (error) {
     const message = `report ${report.report_id} not spooled: ${(error as Error).message}`;
     logger.error({ err: error }, message);
-    try {
-      outbox.recordDropped(1);
-    } catch {
-      // Disk still full: the count cannot be persisted now; the error is in the status file.
-    }
-    return { reportId: null, spoolError: message };
+    return message;
   }
+}
+
+export async function collectReportInto(outbox: Outbox, identity: AgentIdentity, config: AgentConfig, logger: Logger): Promise<Spooled> {
+  const now = new Date();
+  const [host, evidence] = await Promise.all([identifyHost(identity), collectEvidence(collectOptions(config))]);
+  const report = assembleReport(host, evidence, now);
+  return { report, spoolError: spool(outbox, report, logger) };
 }
 
 export async function deliverAndRecord(stateDir: string, outbox: Outbox, identity: AgentIdentity, logger: Logger): Promise<DeliveryResult> {
@@ -72,13 +84,24 @@ export async function runCycle(
   logger: Logger,
   options: { deliver: boolean } = { deliver: true },
 ): Promise<CycleResult> {
-  const outbox = new Outbox(stateDir);
+  const outbox = new Outbox(stateDir, outboxLimits(config));
   const spooled = await collectReportInto(outbox, identity, config, logger);
-  if (spooled.spoolError) {
-    const status = readStatus(stateDir);
-    writeStatus(stateDir, { ...status, last_error: { at: new Date().toISOString(), message: spooled.spoolError } });
+  let spoolError = spooled.spoolError;
+  let delivery = options.deliver ? await deliverAndRecord(stateDir, outbox, identity, logger) : null;
+  if (spoolError !== null && delivery !== null && delivery.sent + delivery.duplicates > 0) {
+    // Delivery freed space: spool the report again, then send it.
+    spoolError = spool(outbox, spooled.report, logger);
+    if (spoolError === null) delivery = await deliverAndRecord(stateDir, outbox, identity, logger);
   }
-  const delivery = options.deliver ? await deliverAndRecord(stateDir, outbox, identity, logger) : null;
-  logger.info({ report_id: spooled.reportId, ...delivery }, 'cycle done');
-  return { ...spooled, delivery };
+  if (spoolError !== null) {
+    try {
+      outbox.recordDropped(1);
+    } catch {
+      // Disk still full: the count cannot be persisted now; the error is in the status file.
+    }
+    const status = readStatus(stateDir);
+    writeStatus(stateDir, { ...status, last_error: { at: new Date().toISOString(), message: spoolError } });
+  }
+  logger.info({ report_id: spooled.report.report_id, spooled: spoolError === null, ...delivery }, 'cycle done');
+  return { reportId: spoolError === null ? spooled.report.report_id : null, spoolError, delivery };
 }

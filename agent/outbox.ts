@@ -1,7 +1,7 @@
 // Durable spool: a report is on disk (fsynced) before any attempt to send it, and leaves
 // the disk only once the server has acknowledged a durable commit. Oldest first.
 // Bounded by total size and by age; when it must evict, it evicts the oldest and counts
-// them in a durable counter that every later report carries (`dropped_reports`).
+// them in a durable counter that every report spooled afterwards carries (`dropped_reports`).
 import {
   closeSync,
   fsyncSync,
@@ -98,8 +98,11 @@ export class Outbox {
    * leaving a partial file behind: the outbox stays readable whatever happens.
    */
   enqueue(report: Report, now: Date = new Date()): OutboxEntry {
-    const body = JSON.stringify(report);
-    this.evict(Buffer.byteLength(body), now);
+    // Evict first, then stamp the drop count, so this very report tells the server about
+    // evictions it caused (the few bytes of the stamp are within the bound's slack).
+    this.evict(Buffer.byteLength(JSON.stringify(report)) + 32, now);
+    const dropped = this.droppedTotal();
+    const body = JSON.stringify(dropped > 0 ? { ...report, dropped_reports: dropped } : report);
     const stamp = String(now.getTime()).padStart(15, '0');
     const seq = String(this.sequence++ % 1_000_000).padStart(6, '0');
     const name = `${stamp}-${seq}-${report.report_id}.json`;

@@ -5,9 +5,10 @@
 import cron from 'node-cron';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './config.js';
-import { collectReportInto, deliverAndRecord } from './cycle.js';
+import { collectReportInto, deliverAndRecord, outboxLimits } from './cycle.js';
 import { Outbox } from './outbox.js';
 import type { AgentIdentity } from './state.js';
+import { readStatus, writeStatus } from './status.js';
 
 export const DEFAULT_CRON = '*/15 * * * *';
 export const DEFAULT_SPLAY_SECONDS = 120;
@@ -36,7 +37,7 @@ export class AgentLoop {
     private readonly config: AgentConfig,
     private readonly logger: Logger,
   ) {
-    this.outbox = new Outbox(stateDir);
+    this.outbox = new Outbox(stateDir, outboxLimits(config));
   }
 
   start(): void {
@@ -67,9 +68,20 @@ export class AgentLoop {
   }
 
   private async cycle(): Promise<void> {
-    await collectReportInto(this.outbox, this.identity, this.config, this.logger);
+    const spooled = await collectReportInto(this.outbox, this.identity, this.config, this.logger);
+    if (spooled.spoolError !== null) this.recordSpoolFailure(spooled.spoolError);
     if (Date.now() >= this.nextDeliveryAt) await this.deliver();
     else this.logger.info({ next_delivery_at: new Date(this.nextDeliveryAt).toISOString() }, 'backing off; report kept in the outbox');
+  }
+
+  private recordSpoolFailure(message: string): void {
+    try {
+      this.outbox.recordDropped(1);
+    } catch {
+      // Disk still full: the error below is what the operator sees.
+    }
+    const status = readStatus(this.stateDir);
+    writeStatus(this.stateDir, { ...status, last_error: { at: new Date().toISOString(), message } });
   }
 
   private async deliver(): Promise<void> {

@@ -130,6 +130,20 @@ export const EgressProbe = Type.Object(
 );
 export type EgressProbe = Static<typeof EgressProbe>;
 
+/**
+ * A probe the server hands an agent (added in phase 2): `tcp://host:port` (TCP connect) or
+ * `tls://host:port` / `https://host[:port][/...]` (TCP connect + TLS handshake with certificate
+ * validation). `expectation` says what the role's policy wants.
+ */
+export const EgressProbeTarget = Type.Object(
+  {
+    target: Type.String({ minLength: 1, maxLength: 512, pattern: '^(tcp|tls|https)://' }),
+    expectation: Type.Union([Type.Literal('blocked'), Type.Literal('reachable')]),
+  },
+  strict,
+);
+export type EgressProbeTarget = Static<typeof EgressProbeTarget>;
+
 export const ProxyDns = Type.Object(
   {
     /** Proxy URLs from the environment, with any userinfo stripped. */
@@ -196,6 +210,56 @@ export const WifiInterface = Type.Object(
 );
 export type WifiInterface = Static<typeof WifiInterface>;
 
+/** A saved Wi-Fi profile (added in phase 2). Never a key, password or 802.1X identity. */
+export const WifiProfile = Type.Object(
+  {
+    ssid: Text(64),
+    /** As the OS names it (NetworkManager: none, wpa-psk, sae, wpa-eap, owe...; null = open). */
+    key_management: NullableText(64),
+    /** Pairwise ciphers the profile allows (null = whatever the network offers). */
+    cipher: NullableText(64),
+    autoconnect: Type.Boolean(),
+    mode: WifiMode,
+    /** 802.1X settings for enterprise profiles; null when the profile is not 802.1X. */
+    eap: Type.Union([
+      Type.Object(
+        {
+          methods: List(Text(32), 8),
+          phase2: NullableText(64),
+          /** A CA certificate is configured to validate the RADIUS server (null: the tool does not say). */
+          ca_configured: Type.Union([Type.Boolean(), Type.Null()]),
+          /** The system CA store is used to validate the RADIUS server. */
+          system_ca: Type.Union([Type.Boolean(), Type.Null()]),
+          /** Server name constraint (domain-suffix-match / domain-match), if any. */
+          server_name: NullableText(256),
+        },
+        strict,
+      ),
+      Type.Null(),
+    ]),
+  },
+  strict,
+);
+export type WifiProfile = Static<typeof WifiProfile>;
+
+/** A network seen in the last scan (added in phase 2). */
+export const VisibleNetwork = Type.Object(
+  {
+    /** null for a hidden network. */
+    ssid: NullableText(64),
+    /** As the OS prints it, e.g. "WPA2 802.1X", "WPA1 WPA2", "" -> null for open. */
+    security: NullableText(64),
+    in_use: Type.Boolean(),
+  },
+  strict,
+);
+export type VisibleNetwork = Static<typeof VisibleNetwork>;
+
+export const BridgeInterface = Type.Object(
+  { name: Text(64), members: List(Text(64), 64) },
+  strict,
+);
+
 export const WifiEvidence = Type.Object(
   {
     /** What was asked to see the radios (e.g. "systeminformation wifiInterfaces + /sys/class/ieee80211"). */
@@ -203,6 +267,13 @@ export const WifiEvidence = Type.Object(
     /** `false` only when the kernel itself shows no WLAN device at all. */
     hardware_present: Type.Boolean(),
     interfaces: List(WifiInterface, 32),
+    /** Added in phase 2 (all optional): saved profiles, last scan, routing between interfaces. */
+    profiles: Type.Optional(Observed(List(WifiProfile, 256))),
+    visible_networks: Type.Optional(Observed(List(VisibleNetwork, 256))),
+    ip_forwarding: Type.Optional(
+      Observed(Type.Object({ ipv4: Type.Boolean(), ipv6: Type.Union([Type.Boolean(), Type.Null()]) }, strict)),
+    ),
+    bridges: Type.Optional(Observed(List(BridgeInterface, 32))),
   },
   strict,
 );
@@ -271,19 +342,95 @@ export const SshdSettings = Type.Object(
 );
 export type SshdSettings = Static<typeof SshdSettings>;
 
+/** Effective sshd settings for one admin user (`sshd -T -C user=NAME`): what `Match` blocks make of them. */
+export const SshdUserSettings = Type.Union([
+  Type.Object({ user: Text(64), settings: SshdSettings }, strict),
+  Type.Object({ user: Text(64), unavailable: Text(500) }, strict),
+]);
+export type SshdUserSettings = Static<typeof SshdUserSettings>;
+
 export const SshdEvidence = Type.Object(
   {
     installed: Type.Boolean(),
     /** Effective configuration from `sshd -T`; null when sshd is not installed. */
     settings: Type.Union([SshdSettings, Type.Null()]),
+    /** Added in phase 2: per admin-group member, the settings after `Match` blocks. */
+    per_user: Type.Optional(List(SshdUserSettings, 32)),
   },
   strict,
 );
 export type SshdEvidence = Static<typeof SshdEvidence>;
 
+/** One line of a PAM stack, after includes are resolved. Arguments that look like secrets are redacted. */
+export const PamEntry = Type.Object(
+  {
+    type: Type.Union([Type.Literal('auth'), Type.Literal('account'), Type.Literal('password'), Type.Literal('session')]),
+    /** As written: `required`, `requisite`, `sufficient`, `optional`, or `[success=1 default=ignore]`. */
+    control: Text(256),
+    /** Module file name, e.g. `pam_u2f.so` (directory removed). */
+    module: Text(128),
+    arguments: List(Text(256), 64),
+    /** Written `-auth` etc.: the line is skipped silently when the module is not installed. */
+    if_present: Type.Boolean(),
+    /** File the line comes from (e.g. `common-auth`), and how it was reached. */
+    source: Text(128),
+    via: Type.Union([Type.Literal('direct'), Type.Literal('include'), Type.Literal('substack')]),
+  },
+  strict,
+);
+export type PamEntry = Static<typeof PamEntry>;
+
+export const PamService = Type.Union([
+  Type.Object({ service: Text(64), entries: List(PamEntry, 300) }, strict),
+  Type.Object({ service: Text(64), unavailable: Text(500) }, strict),
+]);
+export type PamService = Static<typeof PamService>;
+
+export const PamEvidence = Type.Object(
+  {
+    /** The stacks of sshd, sudo and login (those present on the host). */
+    services: List(PamService, 16),
+  },
+  strict,
+);
+export type PamEvidence = Static<typeof PamEvidence>;
+
+/** Windows logon facts from `dsregcmd /status` (added in phase 2). null: not printed. */
+export const WindowsLogon = Type.Object(
+  {
+    azure_ad_joined: Type.Union([Type.Boolean(), Type.Null()]),
+    domain_joined: Type.Union([Type.Boolean(), Type.Null()]),
+    domain_name: NullableText(128),
+    /** Windows Hello for Business key provisioned for the user dsregcmd ran as. */
+    ngc_set: Type.Union([Type.Boolean(), Type.Null()]),
+    /** The Windows Hello for Business policy is enabled (Ngc prerequisite check). */
+    whfb_policy_enabled: Type.Union([Type.Boolean(), Type.Null()]),
+  },
+  strict,
+);
+export type WindowsLogon = Static<typeof WindowsLogon>;
+
+/** Account lockout policy (added in phase 2): Windows `net accounts`. */
+export const LockoutPolicy = Type.Object(
+  {
+    /** Failed attempts before lockout; 0 = never locks. */
+    threshold: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+    duration_minutes: Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()]),
+    observation_window_minutes: Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()]),
+    source: Text(100),
+  },
+  strict,
+);
+export type LockoutPolicy = Static<typeof LockoutPolicy>;
+
 export const MfaEvidence = Type.Object(
   {
     sshd: Observed(SshdEvidence),
+    /** Added in phase 2 (Linux/macOS). */
+    pam: Type.Optional(Observed(PamEvidence)),
+    /** Added in phase 2 (Windows). */
+    windows_logon: Type.Optional(Observed(WindowsLogon)),
+    lockout: Type.Optional(Observed(LockoutPolicy)),
   },
   strict,
 );

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the single-file agent (dist/vigie-agent.mjs): a workstation then needs only Node 20.
 import { build } from 'esbuild';
+import { cpSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 
@@ -19,4 +20,7 @@ await build({
   banner: { js: "import { createRequire as __vigieCreateRequire } from 'node:module'; const require = __vigieCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+// `vigie-agent check` reads the shipped packs next to the bundle (policies/pack.ts resolves
+// them relative to the module, which is the bundle itself once built).
+cpSync(resolve(root, 'policies/packs'), resolve(dirname(outfile), 'packs'), { recursive: true });
 console.log(outfile);

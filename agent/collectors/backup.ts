@@ -1,0 +1,156 @@
+// Backup age per configured source: restic and borg repositories are asked directly (read-only,
+// no lock, no cache); other tools report through the Vigie status file. A source that cannot be
+// read is reported `unavailable` with the reason: never as a recent backup.
+import { readFile } from 'node:fs/promises';
+import { Type, type Static } from 'typebox';
+import type { BackupEvidence, BackupSource } from '../../policies/evidence.js';
+import { runCommand, stderrSummary } from '../run-command.js';
+import type { BackupSummary } from './parse-backup-time.js';
+import { parseBorgList } from './parse-borg.js';
+import { parseResticSnapshots } from './parse-restic.js';
+import { parseStatusFile, STATUS_FILE_MAX_BYTES } from './parse-status-file.js';
+import { bounded, stripUrlCredentials } from './redact.js';
+
+const strict = { additionalProperties: false } as const;
+const Path = Type.String({ minLength: 1, maxLength: 4096 });
+
+/** One backup source as declared in the agent config file. */
+export const BackupSourceConfig = Type.Union([
+  Type.Object(
+    {
+      tool: Type.Literal('restic'),
+      /** Any restic repository string (local path, sftp:, rest:, s3:...). */
+      repository: Type.String({ minLength: 1, maxLength: 1024 }),
+      /** Else restic reads RESTIC_PASSWORD_FILE / RESTIC_PASSWORD from the agent's environment. */
+      passwordFile: Type.Optional(Path),
+      /** Only count snapshots of this host name (repositories shared by several hosts). */
+      host: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+    },
+    strict,
+  ),
+  Type.Object(
+    {
+      tool: Type.Literal('borg'),
+      repository: Type.String({ minLength: 1, maxLength: 1024 }),
+      /** File whose content is the passphrase; else BORG_PASSPHRASE/BORG_PASSCOMMAND from the environment. */
+      passphraseFile: Type.Optional(Path),
+    },
+    strict,
+  ),
+  Type.Object({ tool: Type.Literal('status-file'), path: Path }, strict),
+]);
+export type BackupSourceConfig = Static<typeof BackupSourceConfig>;
+
+export interface BackupCollectOptions {
+  /** Base environment of the backup tools (default: the agent's). */
+  env?: NodeJS.ProcessEnv;
+  /** Tool binaries (default: found on PATH). */
+  binaries?: { restic?: string; borg?: string };
+  now?: () => Date;
+}
+
+const TIMEOUT_MS = 60_000; // a remote repository listing can be slow; still bounded
+const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
+const MAX_SECRET_FILE_BYTES = 4096;
+const MAX_SOURCES = 64;
+
+export async function collectBackups(sources: readonly BackupSourceConfig[], options: BackupCollectOptions = {}): Promise<BackupEvidence> {
+  if (sources.length > MAX_SOURCES) throw new Error(`at most ${MAX_SOURCES} backup sources, got ${sources.length}`);
+  // Sequential: backup tools are heavy, and a cycle must not saturate a small host.
+  const results: BackupSource[] = [];
+  for (const source of sources) results.push(await collectSource(source, options));
+  return { sources: results };
+}
+
+export async function collectSource(source: BackupSourceConfig, options: BackupCollectOptions = {}): Promise<BackupSource> {
+  const target = displayTarget(source);
+  try {
+    switch (source.tool) {
+      case 'restic':
+        return observed('restic', target, await readRestic(source, options));
+      case 'borg':
+        return observed('borg', target, await readBorg(source, options));
+      case 'status-file': {
+        const status = await readStatusFile(source.path, options);
+        return observed('status-file', bounded(`${status.target} (${status.tool_name})`, 512), status);
+      }
+    }
+  } catch (error) {
+    let reason = (error as Error).message;
+    // Tools echo the repository as given: never let its credentials into the reason.
+    if ('repository' in source) reason = reason.split(source.repository).join(target);
+    return { tool: source.tool, target, unavailable: bounded(reason || 'unknown error', 500) };
+  }
+}
+
+/** What the evidence shows as the source's target: passwords removed, user names kept. */
+export function displayTarget(source: BackupSourceConfig): string {
+  const raw = source.tool === 'status-file' ? source.path : source.repository;
+  return bounded(stripUrlCredentials(raw, true), 512);
+}
+
+function observed(tool: BackupSource['tool'], target: string, summary: BackupSummary): BackupSource {
+  return { tool, target, last_success_at: summary.last_success_at, snapshot_count: summary.snapshot_count };
+}
+
+async function readRestic(source: Extract<BackupSourceConfig, { tool: 'restic' }>, options: BackupCollectOptions): Promise<BackupSummary> {
+  const args = ['-r', source.repository];
+  if (source.passwordFile) args.push('--password-file', source.passwordFile);
+  // --no-lock and --no-cache: read-only, and nothing written on the host or in the repository.
+  args.push('--no-lock', '--no-cache', 'snapshots', '--json');
+  if (source.host) args.push('--host', source.host);
+  const env = { ...(options.env ?? process.env) };
+  delete env.RESTIC_REPOSITORY; // the configured repository is the one asked, not an inherited one
+  const stdout = await runTool(options.binaries?.restic ?? 'restic', args, env, 'restic snapshots');
+  return parseResticSnapshots(stdout, (options.now ?? (() => new Date()))());
+}
+
+async function readBorg(source: Extract<BackupSourceConfig, { tool: 'borg' }>, options: BackupCollectOptions): Promise<BackupSummary> {
+  const env: NodeJS.ProcessEnv = {
+    ...(options.env ?? process.env),
+    // borg 1.x prints archive times in the process's local zone without saying which:
+    // forcing UTC makes parse-borg's "zone-less means UTC" true.
+    TZ: 'UTC',
+    // Never answer "yes" to an interactive question (stdin is closed anyway).
+    BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'no',
+    BORG_RELOCATED_REPO_ACCESS_IS_OK: 'no',
+  };
+  if (source.passphraseFile) {
+    env.BORG_PASSPHRASE = await readSecretFile(source.passphraseFile);
+    delete env.BORG_PASSCOMMAND;
+    delete env.BORG_PASSPHRASE_FD;
+  }
+  // --bypass-lock: a listing must neither wait for a running backup nor leave a lock behind.
+  const stdout = await runTool(options.binaries?.borg ?? 'borg', ['list', '--json', '--bypass-lock', source.repository], env, 'borg list');
+  return parseBorgList(stdout, (options.now ?? (() => new Date()))());
+}
+
+async function readStatusFile(path: string, options: BackupCollectOptions) {
+  const text = await readFileBounded(path, STATUS_FILE_MAX_BYTES, 'status file');
+  return parseStatusFile(text, (options.now ?? (() => new Date()))());
+}
+
+async function runTool(binary: string, args: string[], env: NodeJS.ProcessEnv, what: string): Promise<string> {
+  const run = await runCommand(binary, args, { timeoutMs: TIMEOUT_MS, maxOutputBytes: MAX_OUTPUT_BYTES, env });
+  if (!run.ok) throw new Error(run.reason);
+  if (run.code !== 0) throw new Error(`${what} failed (exit ${run.code}): ${stderrSummary(run.stderr) || 'no message'}`);
+  return run.stdout;
+}
+
+/** The passphrase file's content, without the final newline editors add. */
+async function readSecretFile(path: string): Promise<string> {
+  const text = await readFileBounded(path, MAX_SECRET_FILE_BYTES, 'passphrase file');
+  return text.replace(/\r?\n$/, '');
+}
+
+async function readFileBounded(path: string, maxBytes: number, what: string): Promise<string> {
+  let data: Buffer;
+  try {
+    data = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`);
+  }
+  if (data.length > maxBytes) throw new Error(`${what} ${path} is larger than ${maxBytes} bytes`);
+  return data.toString('utf8');
+}

@@ -1,0 +1,145 @@
+// Outbound flows over the window between two reports. One snapshot at report time misses
+// every short connection, so a cheap sampler reads the socket table every `intervalMs`
+// (a few hundred microseconds: four small /proc files; the /proc/<pid>/fd scan runs only for
+// sockets not seen before) and merges the samples into flows with first/last seen.
+import type { OutboundFlow, OutboundObservation, Unavailable } from '../../policies/evidence.js';
+import { flowKey, isOutboundFlow } from './network.js';
+import { bounded } from './redact.js';
+import { findSocketOwners, readKernelSockets, type SocketOwner } from './socket-table.js';
+
+const MAX_FLOWS = 5000;
+const MIN_INTERVAL_MS = 1000;
+const MAX_INTERVAL_MS = 3600_000;
+
+/** The merged view of the samples of one window. Pure data, so merging is a pure function. */
+export interface FlowWindow {
+  window_start: string;
+  window_end: string;
+  samples: number;
+  failed_samples: number;
+  last_failure: string | null;
+  flows: Map<string, OutboundFlow>;
+  /** Set when more than MAX_FLOWS distinct flows were seen: the list would be incomplete. */
+  overflow: boolean;
+}
+
+export function emptyWindow(at: string): FlowWindow {
+  return { window_start: at, window_end: at, samples: 0, failed_samples: 0, last_failure: null, flows: new Map(), overflow: false };
+}
+
+/** Adds one sample's flows (each seen at `at`) to the window. */
+export function mergeSample(window: FlowWindow, flows: readonly Omit<OutboundFlow, 'first_seen' | 'last_seen'>[], at: string): void {
+  window.samples += 1;
+  window.window_end = at;
+  for (const flow of flows) {
+    const key = flowKey(flow);
+    const known = window.flows.get(key);
+    if (known) {
+      known.last_seen = at;
+      continue;
+    }
+    if (window.flows.size >= MAX_FLOWS) {
+      window.overflow = true;
+      continue;
+    }
+    window.flows.set(key, { ...flow, first_seen: at, last_seen: at });
+  }
+}
+
+export function recordFailure(window: FlowWindow, reason: string, at: string): void {
+  window.failed_samples += 1;
+  window.last_failure = reason;
+  window.window_end = at;
+}
+
+/** The evidence for a window; never a partial list presented as complete. */
+export function observationOf(window: FlowWindow, intervalMs: number): OutboundObservation | Unavailable {
+  if (window.samples === 0) {
+    return { unavailable: bounded(`no successful socket-table sample in the window: ${window.last_failure ?? 'sampler not run'}`, 500) };
+  }
+  if (window.overflow) {
+    return { unavailable: `more than ${MAX_FLOWS} distinct outbound flows in the window: list would be incomplete` };
+  }
+  const failed = window.failed_samples > 0 ? `, ${window.failed_samples} failed sample(s)` : '';
+  return {
+    method: bounded(`socket table (/proc/net) sampled every ${Math.round(intervalMs / 1000)} s${failed}; flows shorter than the interval can be missed`, 200),
+    window_start: window.window_start,
+    window_end: window.window_end,
+    samples: Math.min(window.samples, 1_000_000),
+    flows: [...window.flows.values()],
+  };
+}
+
+export interface FlowSamplerOptions {
+  intervalMs?: number;
+  procRoot?: string;
+  now?: () => Date;
+}
+
+export class FlowSampler {
+  readonly intervalMs: number;
+  private readonly procRoot: string;
+  private readonly now: () => Date;
+  private window: FlowWindow;
+  private timer: NodeJS.Timeout | null = null;
+  /** Owners of sockets seen in the previous sample: an inode is unique while its socket lives. */
+  private owners = new Map<number, SocketOwner>();
+
+  constructor(options: FlowSamplerOptions = {}) {
+    this.intervalMs = options.intervalMs ?? 60_000;
+    if (!Number.isInteger(this.intervalMs) || this.intervalMs < MIN_INTERVAL_MS || this.intervalMs > MAX_INTERVAL_MS) {
+      throw new RangeError(`intervalMs must be an integer in ${MIN_INTERVAL_MS}..${MAX_INTERVAL_MS}`);
+    }
+    this.procRoot = options.procRoot ?? '/proc';
+    this.now = options.now ?? (() => new Date());
+    this.window = emptyWindow(this.now().toISOString());
+  }
+
+  /** Samples now and then every interval, without keeping the process alive. */
+  start(): void {
+    if (this.timer) return;
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Takes one sample of the socket table into the current window. */
+  sample(): void {
+    const at = this.now().toISOString();
+    try {
+      const sockets = readKernelSockets(this.procRoot).filter(isOutboundFlow);
+      const live = new Set(sockets.map((s) => s.inode).filter((inode) => inode > 0));
+      const unknown = new Set([...live].filter((inode) => !this.owners.has(inode)));
+      const found = findSocketOwners(this.procRoot, unknown);
+      const owners = new Map<number, SocketOwner>();
+      for (const inode of live) {
+        const owner = this.owners.get(inode) ?? found.get(inode);
+        if (owner) owners.set(inode, owner);
+      }
+      this.owners = owners;
+      mergeSample(
+        this.window,
+        sockets.map((s) => {
+          const owner = owners.get(s.inode);
+          return { protocol: s.protocol, remote_address: s.remote_address, remote_port: s.remote_port, remote_fqdn: null, process: owner?.process ?? null, pid: owner?.pid ?? null };
+        }),
+        at,
+      );
+    } catch (error) {
+      recordFailure(this.window, (error as Error).message, at);
+    }
+  }
+
+  /** Takes a last sample, returns the window's observation and starts a new window now. */
+  drain(): OutboundObservation | Unavailable {
+    this.sample();
+    const observation = observationOf(this.window, this.intervalMs);
+    this.window = emptyWindow(this.window.window_end);
+    return observation;
+  }
+}

@@ -1,0 +1,88 @@
+// The Vigie backup status file: a small JSON document any backup script can write after each
+// run, for tools the agent cannot query itself (vendor software, rsync, pg_dump scripts...).
+//
+// ---- README: "Backup status file" (for the README) -------------------------------------------
+// Declare it in the agent config as `{ "tool": "status-file", "path": "/var/lib/backup/vigie-status.json" }`.
+// The file (UTF-8 JSON, at most 64 KiB, unknown fields refused) looks like:
+//
+//   {
+//     "format": "vigie-backup-status/1",
+//     "tool_name": "pg_dump to nas01",          // what makes the backup (1..128 chars)
+//     "target": "nas01:/backups/dpi",           // where it goes (1..512 chars); a password in a URL is removed
+//     "last_success_at": "2026-11-22T02:00:00Z", // end of the last successful run, RFC 3339 with
+//                                                // a zone (Z or +01:00); null if none yet
+//     "snapshot_count": 14,                     // optional: restore points kept
+//     "last_attempt_at": "2026-11-22T02:00:00Z", // optional: end of the last run, successful or not
+//     "last_attempt_ok": true                   // optional: whether that last run succeeded
+//   }
+//
+// Write it atomically (write a temp file, then rename). Times without a zone, times more than
+// 5 minutes in the future, a malformed or oversized file: the agent
+// reports the source as unavailable, never as a recent backup.
+// ------------------------------------------------------------------------------------------------
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+import { assertNotInFuture, parseZonedTime } from './parse-backup-time.js';
+import { stripUrlCredentials } from './redact.js';
+
+export const STATUS_FILE_FORMAT = 'vigie-backup-status/1';
+export const STATUS_FILE_MAX_BYTES = 64 * 1024;
+
+// Zone presence is checked by parseZonedTime, for a clearer message than a length error.
+const ZonedTime = Type.String({ minLength: 1, maxLength: 40 });
+
+export const BackupStatusFile = Type.Object(
+  {
+    format: Type.Literal(STATUS_FILE_FORMAT),
+    tool_name: Type.String({ minLength: 1, maxLength: 128 }),
+    target: Type.String({ minLength: 1, maxLength: 512 }),
+    last_success_at: Type.Union([ZonedTime, Type.Null()]),
+    snapshot_count: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
+    last_attempt_at: Type.Optional(ZonedTime),
+    last_attempt_ok: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type BackupStatusFile = Static<typeof BackupStatusFile>;
+
+export interface ParsedStatusFile {
+  tool_name: string;
+  target: string;
+  last_success_at: string | null;
+  /** The declared count, or 1/0 from whether a success is declared. */
+  snapshot_count: number;
+}
+
+export function parseStatusFile(text: string, now: Date): ParsedStatusFile {
+  if (Buffer.byteLength(text, 'utf8') > STATUS_FILE_MAX_BYTES) {
+    throw new Error(`status file larger than ${STATUS_FILE_MAX_BYTES} bytes`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new Error('status file is not valid JSON');
+  }
+  if (!Value.Check(BackupStatusFile, data)) {
+    const first = [...Value.Errors(BackupStatusFile, data)][0];
+    const where = first ? `${first.instancePath || '/'}: ${first.message}` : 'schema mismatch';
+    throw new Error(`status file does not match ${STATUS_FILE_FORMAT} (${where})`);
+  }
+  let last: string | null = null;
+  if (data.last_success_at !== null) {
+    const date = parseZonedTime(data.last_success_at);
+    if (!date) throw new Error('status file last_success_at is not an RFC 3339 time with a zone');
+    last = date.toISOString();
+  }
+  if (data.last_attempt_at !== undefined && !parseZonedTime(data.last_attempt_at)) {
+    throw new Error('status file last_attempt_at is not an RFC 3339 time with a zone');
+  }
+  assertNotInFuture(last, now, 'status file last_success_at');
+  return {
+    tool_name: data.tool_name,
+    // A script may paste a repository URL with its password: keep the evidence free of it.
+    target: stripUrlCredentials(data.target, true),
+    last_success_at: last,
+    snapshot_count: data.snapshot_count ?? (last === null ? 0 : 1),
+  };
+}

@@ -1,0 +1,92 @@
+// sshd's effective configuration, as sshd itself computes it (`sshd -T`). The collector never
+// changes the host: if sshd -T refuses (no root, missing /run/sshd, bad config), its own
+// message becomes the `unavailable` reason.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SshdEvidence, SshdUserSettings, Unavailable } from '../../policies/evidence.js';
+import { runCommand, stderrSummary } from '../run-command.js';
+import { adminGroupMembers, isValidUserName } from './parse-group.js';
+import { parseSshdT } from './parse-sshd.js';
+import { bounded } from './redact.js';
+
+export interface SshdCollectOptions {
+  /** sshd binary; default /usr/sbin/sshd, then `sshd` on PATH. */
+  binary?: string;
+  /** Passed as `-f FILE` (tests write their own configs). */
+  configPath?: string;
+  /** Users whose `Match`-adjusted settings are reported; default: members of sudo/wheel/admin. */
+  adminUsers?: readonly string[];
+  /** Root under which /etc/group and /etc/passwd are read for the default admin users. */
+  fsRoot?: string;
+}
+
+const TIMEOUT_MS = 5000;
+const MAX_OUTPUT_BYTES = 512 * 1024;
+const DEFAULT_BINARIES = ['/usr/sbin/sshd', 'sshd'];
+
+export async function collectSshd(options: SshdCollectOptions = {}): Promise<SshdEvidence | Unavailable> {
+  const result = await runSshdT(options, []);
+  if ('installed' in result) return result;
+  if ('unavailable' in result) return result;
+  let settings;
+  try {
+    settings = parseSshdT(result.stdout);
+  } catch (error) {
+    return { unavailable: bounded(`sshd -T output not understood: ${(error as Error).message}`, 500) };
+  }
+  const users = options.adminUsers ?? (await defaultAdminUsers(options.fsRoot ?? '/'));
+  // Unknown admin users: leave per_user out rather than report an empty, reassuring list.
+  if (users === null) return { installed: true, settings };
+  const per_user: SshdUserSettings[] = [];
+  // Sequential and bounded (<= 32 users): each run is a short sshd process.
+  for (const user of users.slice(0, 32)) per_user.push(await settingsForUser(options, user));
+  return { installed: true, settings, per_user };
+}
+
+/** `sshd -T -C user=NAME`: what Match blocks make of the settings for this user. */
+async function settingsForUser(options: SshdCollectOptions, user: string): Promise<SshdUserSettings> {
+  // The name goes into sshd's comma-separated -C spec: refuse anything but a plain user name.
+  if (!isValidUserName(user)) return { user: bounded(user, 64), unavailable: 'not a valid user name' };
+  const result = await runSshdT(options, ['-C', `user=${user}`]);
+  if ('installed' in result) return { user, unavailable: 'sshd not installed' };
+  if ('unavailable' in result) return { user, unavailable: result.unavailable };
+  try {
+    return { user, settings: parseSshdT(result.stdout) };
+  } catch (error) {
+    return { user, unavailable: bounded(`sshd -T output not understood: ${(error as Error).message}`, 500) };
+  }
+}
+
+/** Members of the admin groups, or null when /etc/group cannot be read. */
+async function defaultAdminUsers(fsRoot: string): Promise<string[] | null> {
+  let group: string;
+  try {
+    group = await readFile(join(fsRoot, 'etc/group'), 'utf8');
+  } catch {
+    return null;
+  }
+  // /etc/passwd only adds members by primary group; without it the listed members still stand.
+  const passwd = await readFile(join(fsRoot, 'etc/passwd'), 'utf8').catch(() => '');
+  return adminGroupMembers(group, passwd);
+}
+
+type SshdTRun = { stdout: string } | Unavailable | { installed: false; settings: null };
+
+/** Runs `sshd -T [-f FILE] [extra...]` with the first binary that exists. */
+export async function runSshdT(options: SshdCollectOptions, extra: readonly string[]): Promise<SshdTRun> {
+  const args = ['-T', ...(options.configPath ? ['-f', options.configPath] : []), ...extra];
+  const binaries = options.binary ? [options.binary] : DEFAULT_BINARIES;
+  for (const binary of binaries) {
+    const run = await runCommand(binary, args, { timeoutMs: TIMEOUT_MS, maxOutputBytes: MAX_OUTPUT_BYTES, env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } });
+    if (!run.ok) {
+      if (run.failure === 'not_found') continue;
+      return { unavailable: bounded(run.reason, 500) };
+    }
+    if (run.code !== 0) {
+      const why = stderrSummary(run.stderr) || `exit code ${run.code}`;
+      return { unavailable: bounded(`sshd -T failed: ${why}`, 500) };
+    }
+    return { stdout: run.stdout };
+  }
+  return { installed: false, settings: null };
+}

@@ -1,0 +1,118 @@
+// evaluate(report, pack, now) -> one verdict per rule of the pack. Pure: the clock is a parameter.
+//
+// Order of judgement for each rule:
+// 1. stale or future-dated evidence (age > evidence_max_age_hours, or collected_at more than
+//    CLOCK_SKEW_TOLERANCE_MS ahead of now): unknown, for every rule. Exactly the limit is fresh.
+// 2. host role not in the rule's applies_to: not_applicable.
+// 3. the report section the rule reads is `{unavailable}`: unknown, repeating the collector's reason.
+// 4. the rule's own not-applicable refinement (e.g. no Wi-Fi hardware, sshd not installed).
+// 5. the rule implementation.
+// Severity is escalated on telemaintenance gateways for rules tagged escalate_on_gateway.
+import { isUnavailable, type Report } from './evidence.js';
+import { effectiveSeverity, formatReference, type Pack, type RuleConfig } from './pack.js';
+import { CLOCK_SKEW_TOLERANCE_MS } from './rules/backup.js';
+import { RULE_REGISTRY } from './rules/registry.js';
+import { formatDuration, HOUR_MS, type RuleContext, type RuleOutcome } from './rules/rule.js';
+import type { Verdict } from './verdict.js';
+
+export { CLOCK_SKEW_TOLERANCE_MS };
+
+/** A rule outcome, or a verdict decided before the rule ran (then without a threshold). */
+type Outcome = Omit<RuleOutcome, 'threshold'> & { threshold: string | null };
+
+/** Why the whole report cannot be judged, or null when it is fresh enough. */
+function staleness(report: Report, pack: Pack, now: Date): Outcome | null {
+  const maxHours = pack.parameters.evidence_max_age_hours;
+  const threshold = `evidence age <= ${maxHours} h`;
+  const collected = Date.parse(report.collected_at);
+  if (Number.isNaN(collected)) {
+    return {
+      status: 'unknown',
+      explanation: {
+        fr: `Date de collecte illisible (${report.collected_at}).`,
+        en: `Unreadable collection time (${report.collected_at}).`,
+      },
+      evidence: ['/collected_at'],
+      threshold,
+    };
+  }
+  const age = now.getTime() - collected;
+  if (age > maxHours * HOUR_MS) {
+    const d = formatDuration(age);
+    return {
+      status: 'unknown',
+      explanation: {
+        fr: `Preuves périmées : collectées il y a ${d.fr} (${report.collected_at}), au-delà de ${maxHours} h.`,
+        en: `Stale evidence: collected ${d.en} ago (${report.collected_at}), beyond ${maxHours} h.`,
+      },
+      evidence: ['/collected_at'],
+      threshold,
+    };
+  }
+  if (age < -CLOCK_SKEW_TOLERANCE_MS) {
+    return {
+      status: 'unknown',
+      explanation: {
+        fr: `Date de collecte dans le futur (${report.collected_at}) : horloge de l'hôte à vérifier.`,
+        en: `Collection time in the future (${report.collected_at}): check the host clock.`,
+      },
+      evidence: ['/collected_at'],
+      threshold,
+    };
+  }
+  return null;
+}
+
+function judgeRule(report: Report, pack: Pack, rule: RuleConfig, now: Date, stale: Outcome | null): Outcome {
+  if (stale) return stale;
+  const role = report.host.role;
+  if (!rule.applies_to.includes(role)) {
+    return {
+      status: 'not_applicable',
+      explanation: {
+        fr: `La règle ne s'applique pas au rôle ${role} (rôles concernés : ${rule.applies_to.join(', ')}).`,
+        en: `The rule does not apply to role ${role} (applies to: ${rule.applies_to.join(', ')}).`,
+      },
+      evidence: ['/host/role'],
+      threshold: null,
+    };
+  }
+  const implementation = RULE_REGISTRY.get(rule.id);
+  if (!implementation) throw new Error(`rule ${rule.id} has no implementation (pack not loaded through pack.ts?)`);
+  const section = report[implementation.section];
+  if (isUnavailable(section)) {
+    return {
+      status: 'unknown',
+      explanation: {
+        fr: `Preuve indisponible (${implementation.section}) : ${section.unavailable}`,
+        en: `Evidence unavailable (${implementation.section}): ${section.unavailable}`,
+      },
+      evidence: [`/${implementation.section}`],
+      threshold: null,
+    };
+  }
+  const context: RuleContext = { now, packParameters: pack.parameters };
+  const reason = implementation.notApplicable?.(report, rule, context) ?? null;
+  if (reason) {
+    return { status: 'not_applicable', explanation: reason, evidence: [`/${implementation.section}`], threshold: null };
+  }
+  return implementation.check(report, rule, context);
+}
+
+/** One verdict per rule of the pack, in the pack's rule order. */
+export function evaluate(report: Report, pack: Pack, now: Date): Verdict[] {
+  const stale = staleness(report, pack, now);
+  return pack.rules.map((rule) => {
+    const outcome = judgeRule(report, pack, rule, now, stale);
+    return {
+      rule_id: rule.id,
+      title: rule.title,
+      severity: effectiveSeverity(rule, report.host.role),
+      status: outcome.status,
+      explanation: outcome.explanation,
+      evidence: outcome.evidence,
+      threshold: outcome.threshold,
+      references: rule.references.map(formatReference),
+    };
+  });
+}

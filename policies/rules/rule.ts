@@ -1,0 +1,126 @@
+// What a rule implementation is: a pure function from a report and its pack rule entry to an
+// outcome, plus the TypeBox schema of the rule's parameters (checked when the pack loads, so a
+// typo in a threshold is a load error, never a silent default).
+import type { Static, TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import type { Report } from '../evidence.js';
+import type { Bilingual, VerdictStatus } from '../verdict.js';
+import type { PackParameters, RuleConfig } from '../pack.js';
+
+/** Everything a rule may know besides the report: no clock, no I/O of its own. */
+export interface RuleContext {
+  now: Date;
+  packParameters: PackParameters;
+}
+
+export interface RuleOutcome {
+  status: VerdictStatus;
+  explanation: Bilingual;
+  /** JSON pointers into the report, e.g. "/network/listeners/3". */
+  evidence: string[];
+  /** The condition applied, in words an auditor can check. */
+  threshold: string;
+}
+
+/** The top-level report section a rule reads; when it is `{unavailable}` the verdict is unknown. */
+export type ReportSection = 'network' | 'wifi' | 'backups' | 'mfa';
+
+export interface RuleImplementation {
+  id: string;
+  section: ReportSection;
+  /** Human-readable problems with a pack's parameters for this rule; empty when valid. */
+  parameterErrors(parameters: unknown): string[];
+  /** Optional refinement of `applies_to`: a bilingual reason when the rule does not apply. */
+  notApplicable?(report: Report, rule: RuleConfig, context: RuleContext): Bilingual | null;
+  check(report: Report, rule: RuleConfig, context: RuleContext): RuleOutcome;
+}
+
+export interface RuleDefinition<S extends TSchema> {
+  id: string;
+  section: ReportSection;
+  parameters: S;
+  /** Cross-field checks the schema cannot express (e.g. pass limit <= warn limit). */
+  extraParameterErrors?: (parameters: Static<S>) => string[];
+  notApplicable?: (report: Report, rule: RuleConfig, context: RuleContext) => Bilingual | null;
+  check: (report: Report, parameters: Static<S>, context: RuleContext) => RuleOutcome;
+}
+
+/** Builds a RuleImplementation whose check receives its parameters already typed and validated. */
+export function defineRule<S extends TSchema>(definition: RuleDefinition<S>): RuleImplementation {
+  const validator = Compile(definition.parameters);
+  const errorsOf = (parameters: unknown): string[] => {
+    if (!validator.Check(parameters)) {
+      return validator
+        .Errors(parameters)
+        .slice(0, 10)
+        .map((e) => `parameters${e.instancePath || ''}: ${e.message}`);
+    }
+    return definition.extraParameterErrors?.(parameters as Static<S>) ?? [];
+  };
+  const implementation: RuleImplementation = {
+    id: definition.id,
+    section: definition.section,
+    parameterErrors: errorsOf,
+    check(report, rule, context) {
+      const errors = errorsOf(rule.parameters);
+      // Packs are validated at load; reaching this means a hand-built pack bypassed the loader.
+      if (errors.length > 0) throw new Error(`rule ${rule.id}: invalid parameters: ${errors.join('; ')}`);
+      return definition.check(report, rule.parameters as Static<S>, context);
+    },
+  };
+  if (definition.notApplicable) implementation.notApplicable = definition.notApplicable;
+  return implementation;
+}
+
+/** Status order used when several items are judged: fail > unknown > warn > pass. */
+const SEVERITY_OF_STATUS: Record<VerdictStatus, number> = {
+  not_applicable: 0,
+  pass: 1,
+  warn: 2,
+  unknown: 3,
+  fail: 4,
+};
+
+/** The worst of several item statuses (pass when there are none). */
+export function worstStatus(statuses: readonly VerdictStatus[]): VerdictStatus {
+  let worst: VerdictStatus = 'pass';
+  for (const s of statuses) if (SEVERITY_OF_STATUS[s] > SEVERITY_OF_STATUS[worst]) worst = s;
+  return worst;
+}
+
+/** One judged item of a multi-item rule (a listener, a backup source, an sshd setting). */
+export interface Finding {
+  status: VerdictStatus;
+  pointer: string;
+  fr: string;
+  en: string;
+}
+
+/** Maximum findings spelled out in an explanation; the rest are counted. */
+export const MAX_LISTED_FINDINGS = 20;
+
+/** Joins findings into bilingual text, bounded in length. */
+export function listFindings(findings: readonly Finding[]): Bilingual {
+  const shown = findings.slice(0, MAX_LISTED_FINDINGS);
+  const rest = findings.length - shown.length;
+  const fr = shown.map((f) => f.fr).join(' ; ') + (rest > 0 ? ` ; et ${rest} autre(s)` : '');
+  const en = shown.map((f) => f.en).join('; ') + (rest > 0 ? `; and ${rest} more` : '');
+  return { fr, en };
+}
+
+/** Milliseconds in one hour, for thresholds expressed in hours. */
+export const HOUR_MS = 3_600_000;
+
+/** Formats a duration in milliseconds as "1 d 0 h 00 min 01 s" / "1 j 0 h 00 min 01 s". */
+export function formatDuration(ms: number): Bilingual {
+  const totalSeconds = Math.floor(Math.abs(ms) / 1000);
+  const days = Math.floor(totalSeconds / 86_400);
+  const hours = Math.floor((totalSeconds % 86_400) / 3600);
+  const mm = String(Math.floor((totalSeconds % 3600) / 60)).padStart(2, '0');
+  const ss = String(totalSeconds % 60).padStart(2, '0');
+  const sign = ms < 0 ? '-' : '';
+  return {
+    fr: `${sign}${days > 0 ? `${days} j ` : ''}${hours} h ${mm} min ${ss} s`,
+    en: `${sign}${days > 0 ? `${days} d ` : ''}${hours} h ${mm} min ${ss} s`,
+  };
+}

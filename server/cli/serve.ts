@@ -1,0 +1,62 @@
+// `vigie server start`: listen until SIGINT/SIGTERM, then close gracefully.
+import { Type } from 'typebox';
+import { LOG_LEVELS, type ServerConfigInput } from '../config.js';
+import { startServer } from '../start.js';
+import { DataDirOption, dataDirSpec } from './common.js';
+import type { CliIo } from './io.js';
+import { parseCommand } from './options.js';
+
+export const SERVER_START_USAGE = `Usage: vigie server start [--host H] [--port P] [--data-dir D] [--log-level L] [--allow-insecure-http]
+
+Start the Vigie server (plain HTTP; TLS comes in a later issue). Defaults: host 127.0.0.1, port 8443,
+data dir ./vigie-data (or VIGIE_DATA_DIR); DATABASE_URL=postgres://... selects PostgreSQL.
+A non-loopback --host is refused unless --allow-insecure-http is given.
+Log levels: ${LOG_LEVELS.join(', ')}.`;
+
+const ServerStartOptions = Type.Object(
+  {
+    host: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    'data-dir': DataDirOption,
+    'log-level': Type.Optional(Type.Enum(LOG_LEVELS)),
+    'allow-insecure-http': Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export async function serverStart(args: string[], io: CliIo): Promise<number> {
+  const { options } = parseCommand(
+    'vigie server start',
+    args,
+    {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      ...dataDirSpec,
+      'log-level': { type: 'string' },
+      'allow-insecure-http': { type: 'boolean' },
+    },
+    ServerStartOptions,
+  );
+  const input: ServerConfigInput = {
+    host: options.host,
+    port: options.port,
+    dataDir: options['data-dir'],
+    logLevel: options['log-level'],
+    allowInsecureHttp: options['allow-insecure-http'],
+  };
+  const server = await startServer(input, { env: io.env });
+  io.stdout(`Vigie server listening on ${server.url} (data: ${server.config.databaseUrl === null ? server.config.dataDir : 'PostgreSQL'})`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      io.stdout(`Received ${signal}, closing after in-flight requests.`);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+  io.stdout('Vigie server stopped.');
+  return 0;
+}

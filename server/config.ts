@@ -1,0 +1,95 @@
+// Server configuration: one TypeBox schema gives the type, the defaults and the validation.
+// Sources, later ones winning: defaults, environment (VIGIE_*, DATABASE_URL), explicit input.
+import { isIP } from 'node:net';
+import { Type, type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { REPORT_MAX_BYTES } from '../policies/evidence.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const ServerConfigSchema = Type.Object(
+  {
+    /** Folder holding vigie.sqlite (and, later, keys and audit reports). */
+    dataDir: Type.String({ minLength: 1, maxLength: 4096 }),
+    /** `postgres://...` selects PostgreSQL; null keeps the embedded SQLite file in dataDir. */
+    databaseUrl: Type.Union([Type.String({ pattern: '^postgres(ql)?://', maxLength: 4096 }), Type.Null()]),
+    host: Type.String({ minLength: 1, maxLength: 255 }),
+    /** 0 asks the OS for a free port (tests). */
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    /** Largest accepted request body, in bytes; reports are bounded by REPORT_MAX_BYTES. */
+    bodyLimit: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
+    logLevel: Type.Enum(LOG_LEVELS),
+    /** Raw report bodies older than this are dropped; verdict history is kept for trends. */
+    evidenceRetentionDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+    /** Plain HTTP on a non-loopback address must be asked for explicitly (TLS comes later). */
+    allowInsecureHttp: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type ServerConfig = Static<typeof ServerConfigSchema>;
+export type ServerConfigInput = Partial<ServerConfig>;
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  dataDir: './vigie-data',
+  databaseUrl: null,
+  host: '127.0.0.1',
+  port: 8443,
+  bodyLimit: REPORT_MAX_BYTES,
+  logLevel: 'info',
+  evidenceRetentionDays: 400,
+  allowInsecureHttp: false,
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const checkConfig = Compile(ServerConfigSchema);
+
+/** The settings the environment may give (unset or empty variables are ignored). */
+export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfigInput {
+  const input: Record<string, unknown> = {};
+  const set = (key: keyof ServerConfig, value: string | undefined, asNumber = false) => {
+    if (value === undefined || value === '') return;
+    input[key] = asNumber && /^-?\d+$/.test(value) ? Number(value) : value;
+  };
+  set('dataDir', env.VIGIE_DATA_DIR);
+  set('databaseUrl', env.DATABASE_URL);
+  set('host', env.VIGIE_HOST);
+  set('port', env.VIGIE_PORT, true);
+  set('logLevel', env.VIGIE_LOG_LEVEL);
+  return input as ServerConfigInput;
+}
+
+/** Defaults < environment < input, then validated; a ConfigError names every bad field. */
+export function resolveConfig(input: ServerConfigInput = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  const merged: unknown = { ...DEFAULT_CONFIG, ...configFromEnv(env), ...defined };
+  if (!checkConfig.Check(merged)) {
+    const problems = checkConfig
+      .Errors(merged)
+      .slice(0, 10)
+      .map((e) => `${e.instancePath.slice(1) || 'config'}: ${e.message}`);
+    throw new ConfigError(`Invalid server configuration: ${[...new Set(problems)].join('; ')}`);
+  }
+  return merged;
+}
+
+/** Is `host` a loopback address (or the name localhost)? */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || /^::ffff:127\./i.test(bare);
+  return false;
+}
+
+/** Refuse plain HTTP beyond loopback unless explicitly allowed: agents' credentials would cross the network in clear. */
+export function assertListenAllowed(config: ServerConfig): void {
+  if (isLoopbackHost(config.host) || config.allowInsecureHttp) return;
+  throw new ConfigError(
+    `Refusing to listen on ${config.host} over plain HTTP: agent credentials and reports would cross the ` +
+      'network unencrypted. TLS support comes in a later issue; until then listen on 127.0.0.1 (behind a ' +
+      'TLS reverse proxy) or set allowInsecureHttp (--allow-insecure-http) knowingly.',
+  );
+}

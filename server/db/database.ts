@@ -1,0 +1,69 @@
+// Opening the database: the embedded SQLite file by default, PostgreSQL when a URL is given.
+// Migrations are applied before the handle is returned, so callers always see the current schema.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { DialectName } from './columns.js';
+import { StaticMigrationProvider } from './migrations/index.js';
+import type { Database, Tables } from './schema.js';
+
+export const SQLITE_FILE_NAME = 'vigie.sqlite';
+
+export interface OpenDatabaseOptions {
+  dataDir: string;
+  /** `postgres://...` selects PostgreSQL; absent or null means SQLite in dataDir. */
+  databaseUrl?: string | null;
+}
+
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+function openSqlite(dataDir: string): Kysely<Tables> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const sqlite = new BetterSqlite3(join(dataDir, SQLITE_FILE_NAME));
+  // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, which in WAL mode
+  // still survives an application crash; foreign keys are off by default in SQLite.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+/** Bounds of the PostgreSQL pool: a few connections suffice for one server process. */
+const PG_POOL_MAX = 10;
+
+function openPostgres(connectionString: string): Kysely<Tables> {
+  const pool = new pg.Pool({ connectionString, max: PG_POOL_MAX, connectionTimeoutMillis: 10_000 });
+  // An idle client losing its connection emits 'error' on the pool, which would crash the process
+  // if unheard. The pool already discards that client; the next query reports any lasting failure.
+  pool.on('error', () => {});
+  return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Apply every pending migration; throws MigrationError naming the one that failed. */
+export async function migrateToLatest(db: Database, dialect: DialectName): Promise<void> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new MigrationError(`Migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  const dialect: DialectName = options.databaseUrl ? 'postgres' : 'sqlite';
+  const db = options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
+  try {
+    await migrateToLatest(db, dialect);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return db;
+}

@@ -1,0 +1,181 @@
+// Sites and hosts: who is enrolled, where, in which role, and whether it may still report.
+import type { HostIdentity, HostRole } from '../../policies/evidence.js';
+import { fromDbJson, fromDbTime, fromDbTimeOrNull, toDbJson, toDbTime } from './columns.js';
+import type { Database } from './schema.js';
+
+export type HostOs = HostIdentity['os'];
+
+export interface HostRecord {
+  host_id: string;
+  hostname: string;
+  os: HostOs;
+  role: HostRole;
+  site: string;
+  agent_version: string;
+  enrolled_at: string;
+  last_seen_at: string | null;
+  revoked_at: string | null;
+  current_report_id: string | null;
+  current_collected_at: string | null;
+}
+
+export interface NewHost {
+  host_id: string;
+  hostname: string;
+  os: HostOs;
+  role: HostRole;
+  site: string;
+  agent_version: string;
+  credential_hash: string;
+  enrolled_at: Date;
+}
+
+/** Create the site if it does not exist yet (sites appear when the first token names them). */
+export async function ensureSite(db: Database, site: string, now: Date): Promise<void> {
+  await db
+    .insertInto('sites')
+    .values({ site, created_at: toDbTime(now) })
+    .onConflict((oc) => oc.column('site').doNothing())
+    .execute();
+}
+
+export async function insertHost(db: Database, host: NewHost): Promise<void> {
+  await db
+    .insertInto('hosts')
+    .values({
+      host_id: host.host_id,
+      hostname: host.hostname,
+      os: toDbJson(host.os),
+      role: host.role,
+      site: host.site,
+      agent_version: host.agent_version,
+      enrolled_at: toDbTime(host.enrolled_at),
+      last_seen_at: null,
+      revoked_at: null,
+      credential_hash: host.credential_hash,
+      current_report_id: null,
+      current_collected_at: null,
+    })
+    .execute();
+}
+
+const hostColumns = [
+  'host_id',
+  'hostname',
+  'os',
+  'role',
+  'site',
+  'agent_version',
+  'enrolled_at',
+  'last_seen_at',
+  'revoked_at',
+  'current_report_id',
+  'current_collected_at',
+] as const;
+
+interface HostRow {
+  host_id: string;
+  hostname: string;
+  os: unknown;
+  role: string;
+  site: string;
+  agent_version: string;
+  enrolled_at: string | Date;
+  last_seen_at: string | Date | null;
+  revoked_at: string | Date | null;
+  current_report_id: string | null;
+  current_collected_at: string | Date | null;
+}
+
+function toHostRecord(row: HostRow): HostRecord {
+  return {
+    host_id: row.host_id,
+    hostname: row.hostname,
+    os: fromDbJson(row.os) as HostOs,
+    // Only HOST_ROLES values are ever written (enrollment tokens are validated on creation).
+    role: row.role as HostRole,
+    site: row.site,
+    agent_version: row.agent_version,
+    enrolled_at: fromDbTime(row.enrolled_at),
+    last_seen_at: fromDbTimeOrNull(row.last_seen_at),
+    revoked_at: fromDbTimeOrNull(row.revoked_at),
+    current_report_id: row.current_report_id,
+    current_collected_at: fromDbTimeOrNull(row.current_collected_at),
+  };
+}
+
+export async function findHost(db: Database, hostId: string): Promise<HostRecord | undefined> {
+  const row = await db.selectFrom('hosts').select(hostColumns).where('host_id', '=', hostId).executeTakeFirst();
+  return row === undefined ? undefined : toHostRecord(row);
+}
+
+/** The host and its stored credential digest (for authentication only). */
+export async function findHostWithCredential(
+  db: Database,
+  hostId: string,
+): Promise<{ host: HostRecord; credential_hash: string } | undefined> {
+  const row = await db
+    .selectFrom('hosts')
+    .select([...hostColumns, 'credential_hash'])
+    .where('host_id', '=', hostId)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { host: toHostRecord(row), credential_hash: row.credential_hash };
+}
+
+export interface ListHostsOptions {
+  limit: number;
+  offset: number;
+  site?: string | undefined;
+}
+
+export async function listHosts(db: Database, options: ListHostsOptions): Promise<HostRecord[]> {
+  let query = db.selectFrom('hosts').select(hostColumns);
+  if (options.site !== undefined) query = query.where('site', '=', options.site);
+  const rows = await query.orderBy('site').orderBy('hostname').orderBy('host_id').limit(options.limit).offset(options.offset).execute();
+  return rows.map(toHostRecord);
+}
+
+/** Revoke a host's credential; its later reports are refused. Returns false if unknown or already revoked. */
+export async function revokeHost(db: Database, hostId: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('hosts')
+    .set({ revoked_at: toDbTime(now) })
+    .where('host_id', '=', hostId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export interface SeenReport {
+  report_id: string;
+  collected_at: string;
+  seen_at: Date;
+  hostname: string;
+  os: HostOs;
+  agent_version: string;
+}
+
+/**
+ * Record that a report was stored: last_seen_at moves forward, the hostname/OS/agent version follow
+ * what the agent observed, and the report becomes current unless a later-collected one already is
+ * (an outbox may deliver an old report after a newer one).
+ */
+export async function recordReportSeen(db: Database, hostId: string, seen: SeenReport): Promise<void> {
+  const collectedAt = toDbTime(seen.collected_at);
+  await db
+    .updateTable('hosts')
+    .set({
+      last_seen_at: toDbTime(seen.seen_at),
+      hostname: seen.hostname,
+      os: toDbJson(seen.os),
+      agent_version: seen.agent_version,
+    })
+    .where('host_id', '=', hostId)
+    .execute();
+  await db
+    .updateTable('hosts')
+    .set({ current_report_id: seen.report_id, current_collected_at: collectedAt })
+    .where('host_id', '=', hostId)
+    .where((eb) => eb.or([eb('current_collected_at', 'is', null), eb('current_collected_at', '<=', collectedAt)]))
+    .execute();
+}

@@ -1,0 +1,18 @@
+// The static migration list: explicit imports (no directory scanning), names sort in order.
+import type { Migration, MigrationProvider } from 'kysely';
+import type { DialectName } from '../columns.js';
+import { initialMigration } from './0001_initial.js';
+
+export function migrationsFor(dialect: DialectName): Record<string, Migration> {
+  return {
+    '0001_initial': initialMigration(dialect),
+  };
+}
+
+export class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: DialectName) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrationsFor(this.dialect);
+  }
+}

@@ -1,0 +1,67 @@
+// Raw reports as received: one row per report_id (replays are recognised, never stored twice).
+import type { Report } from '../../policies/evidence.js';
+import { fromDbJson, fromDbTime, toDbJson, toDbTime } from './columns.js';
+import type { Database } from './schema.js';
+
+export interface StoredReportRef {
+  report_id: string;
+  host_id: string;
+  collected_at: string;
+  received_at: string;
+}
+
+export async function findReportRef(db: Database, reportId: string): Promise<StoredReportRef | undefined> {
+  const row = await db
+    .selectFrom('reports')
+    .select(['report_id', 'host_id', 'collected_at', 'received_at'])
+    .where('report_id', '=', reportId)
+    .executeTakeFirst();
+  return row === undefined
+    ? undefined
+    : { ...row, collected_at: fromDbTime(row.collected_at), received_at: fromDbTime(row.received_at) };
+}
+
+/** The stored report body; null when pruned by the evidence retention, undefined when unknown. */
+export async function findReportBody(db: Database, reportId: string): Promise<Report | null | undefined> {
+  const row = await db.selectFrom('reports').select('body').where('report_id', '=', reportId).executeTakeFirst();
+  if (row === undefined) return undefined;
+  return row.body === null ? null : (fromDbJson(row.body) as Report);
+}
+
+export async function insertReport(db: Database, report: Report, hostId: string, receivedAt: Date): Promise<void> {
+  await db
+    .insertInto('reports')
+    .values({
+      report_id: report.report_id,
+      host_id: hostId,
+      collected_at: toDbTime(report.collected_at),
+      received_at: toDbTime(receivedAt),
+      body: toDbJson(report),
+    })
+    .execute();
+}
+
+/**
+ * Evidence retention: drop the raw bodies of reports received before `before`, except each host's
+ * current report (its verdicts are shown, so their evidence stays). Verdict history is kept.
+ * Returns how many bodies were dropped.
+ */
+export async function pruneReportBodies(db: Database, before: Date): Promise<number> {
+  const result = await db
+    .updateTable('reports')
+    .set({ body: null })
+    .where('received_at', '<', toDbTime(before))
+    .where('body', 'is not', null)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('hosts')
+            .select('hosts.host_id')
+            .whereRef('hosts.current_report_id', '=', 'reports.report_id'),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

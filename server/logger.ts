@@ -1,0 +1,41 @@
+// The server's pino logger. Requests are logged through an explicit serializer (method, URL,
+// remote address: never headers or bodies), and secrets are redacted wherever they might appear
+// anyway (an error object carrying a request, a future debug line).
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerConfig } from './config.js';
+
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'authorization',
+  'token',
+  'credential',
+  'secret',
+  'password',
+  '*.token',
+  '*.credential',
+  '*.secret',
+  '*.password',
+  'body.token',
+  'req.body.token',
+];
+
+export function loggerOptions(level: ServerConfig['logLevel']): LoggerOptions {
+  return {
+    level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: {
+      req: (req: FastifyRequest) => ({ method: req.method, url: req.url, remoteAddress: req.ip, reqId: req.id }),
+      res: (res: FastifyReply) => ({ statusCode: res.statusCode }),
+      err: pino.stdSerializers.err,
+    },
+  };
+}
+
+/** A pino logger with Vigie's redaction; `destination` lets tests capture its output. */
+export function createLogger(level: ServerConfig['logLevel'], destination?: DestinationStream): Logger {
+  return destination === undefined ? pino(loggerOptions(level)) : pino(loggerOptions(level), destination);
+}

@@ -1,0 +1,122 @@
+// GET /api/v1/hosts and GET /api/v1/hosts/:id/verdicts: the fleet as automation sees it (API token).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { HostIdentity, HostRoleSchema } from '../../policies/evidence.js';
+import { VerdictSchema } from '../../policies/verdict.js';
+import { authenticateAutomation } from '../auth/bearer.js';
+import { findHost, listHosts } from '../db/hosts.js';
+import { currentSummaries, verdictsOfReport } from '../db/verdicts.js';
+import { ApiError } from '../errors.js';
+import { errorResponses, type RouteContext } from './context.js';
+
+export const DEFAULT_HOSTS_PAGE = 500;
+export const MAX_HOSTS_PAGE = 1000;
+
+const strict = { additionalProperties: false } as const;
+const Count = Type.Integer({ minimum: 0 });
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+export const VerdictSummarySchema = Type.Object(
+  { pass: Count, warn: Count, fail: Count, not_applicable: Count, unknown: Count },
+  strict,
+);
+
+export const HostListItem = Type.Object(
+  {
+    host_id: Type.String(),
+    hostname: Type.String(),
+    site: Type.String(),
+    role: HostRoleSchema,
+    os: HostIdentity.properties.os,
+    agent_version: Type.String(),
+    enrolled_at: Type.String(),
+    last_seen_at: NullableString,
+    revoked: Type.Boolean(),
+    revoked_at: NullableString,
+    /** Status counts of the verdicts of the host's current report. */
+    verdicts: VerdictSummarySchema,
+  },
+  strict,
+);
+
+export const HostListResponse = Type.Object({ hosts: Type.Array(HostListItem) }, strict);
+
+export const HostListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_HOSTS_PAGE })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
+    site: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  strict,
+);
+
+export const StoredVerdictSchema = Type.Object({ ...VerdictSchema.properties, evaluated_at: Type.String() }, strict);
+
+export const HostVerdictsResponse = Type.Object(
+  {
+    host_id: Type.String(),
+    /** The current report (most recently collected); null before the first report. */
+    report_id: NullableString,
+    collected_at: NullableString,
+    verdicts: Type.Array(StoredVerdictSchema),
+  },
+  strict,
+);
+
+export const hostRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+  app.addHook('onRequest', async (request) => {
+    await authenticateAutomation(ctx.db, request, 'read', ctx.now());
+  });
+
+  app.get(
+    '/api/v1/hosts',
+    { schema: { querystring: HostListQuery, response: { 200: HostListResponse, ...errorResponses } } },
+    async (request) => {
+      const hosts = await listHosts(ctx.db, {
+        limit: request.query.limit ?? DEFAULT_HOSTS_PAGE,
+        offset: request.query.offset ?? 0,
+        site: request.query.site,
+      });
+      const summaries = await currentSummaries(
+        ctx.db,
+        hosts.map((h) => h.host_id),
+      );
+      return {
+        hosts: hosts.map((h) => ({
+          host_id: h.host_id,
+          hostname: h.hostname,
+          site: h.site,
+          role: h.role,
+          os: h.os,
+          agent_version: h.agent_version,
+          enrolled_at: h.enrolled_at,
+          last_seen_at: h.last_seen_at,
+          revoked: h.revoked_at !== null,
+          revoked_at: h.revoked_at,
+          verdicts: summaries.get(h.host_id) ?? { pass: 0, warn: 0, fail: 0, not_applicable: 0, unknown: 0 },
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/hosts/:id/verdicts',
+    {
+      schema: {
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, strict),
+        response: { 200: HostVerdictsResponse, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const host = await findHost(ctx.db, request.params.id);
+      if (host === undefined) throw new ApiError(404, 'host_not_found', `No host with id ${request.params.id}.`);
+      const verdicts = host.current_report_id === null ? [] : await verdictsOfReport(ctx.db, host.current_report_id);
+      return {
+        host_id: host.host_id,
+        report_id: host.current_report_id,
+        collected_at: host.current_collected_at,
+        verdicts: verdicts.map(({ report_id: _reportId, ...verdict }) => verdict),
+      };
+    },
+  );
+};

@@ -1,0 +1,67 @@
+// startServer: resolve the configuration, open (and migrate) the database, listen, and hand back
+// a close() that stops accepting requests, lets in-flight ones commit, then closes the database.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Pack } from '../policies/pack.js';
+import { buildApp, type App } from './app.js';
+import { assertListenAllowed, resolveConfig, type ServerConfig, type ServerConfigInput } from './config.js';
+import { openDatabase } from './db/database.js';
+import type { Database } from './db/schema.js';
+import { applyEvidenceRetention, scheduleEvidenceRetention } from './retention.js';
+
+export interface StartOptions {
+  logger?: FastifyBaseLogger;
+  packs?: Map<string, Pack>;
+  now?: () => Date;
+  /** Environment used to resolve the configuration (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8443 (the actual port when 0 was asked). */
+  url: string;
+  app: App;
+  db: Database;
+  config: ServerConfig;
+  close(): Promise<void>;
+}
+
+export async function startServer(input: ServerConfigInput = {}, options: StartOptions = {}): Promise<RunningServer> {
+  const config = resolveConfig(input, options.env);
+  assertListenAllowed(config);
+  const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const now = options.now ?? (() => new Date());
+  let app: App | undefined;
+  try {
+    app = buildApp({
+      db,
+      config,
+      now,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.packs === undefined ? {} : { packs: options.packs }),
+    });
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await app?.close();
+    await db.destroy();
+    throw error;
+  }
+  const pruned = await applyEvidenceRetention(db, config, now());
+  if (pruned > 0) app.log.info({ pruned }, 'evidence retention applied');
+  const retention = scheduleEvidenceRetention(db, config, app.log, now);
+  const listening = app;
+
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await retention.destroy();
+      await listening.close();
+      await db.destroy();
+    })();
+    return closing;
+  };
+  return { url: `http://${host}:${port}`, app, db, config, close };
+}
