@@ -1,7 +1,8 @@
 // HTTP transport to the Vigie server: enrollment and report delivery. Redirects are
 // refused so a credential is never replayed to another origin.
-import type { HostIdentity } from '../policies/evidence.js';
-import type { HostRole } from '../policies/evidence.js';
+import type { AgentServerConfig } from '../policies/agent-config.js';
+import type { HostIdentity, HostRole } from '../policies/evidence.js';
+import { isAgentServerConfig } from './server-config.js';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -105,4 +106,20 @@ export async function sendReport(serverUrl: string, credential: string, body: st
     return { kind: 'retry', reason, retryAfterMs: null };
   }
   return { kind: 'rejected', status: response.status, reason };
+}
+
+/** The schedule and probes the server wants this agent to use; null (with the reason logged by the caller) on any failure. */
+export async function fetchAgentConfig(serverUrl: string, credential: string): Promise<AgentServerConfig | { error: string }> {
+  try {
+    const response = await fetch(endpoint(serverUrl, 'api/v1/agent/config'), {
+      headers: { authorization: `Bearer ${credential}` },
+      redirect: 'error',
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    if (response.status !== 200) return { error: `${response.status} ${await readError(response)}` };
+    const body: unknown = await response.json();
+    return isAgentServerConfig(body) ? body : { error: 'the server sent an agent configuration that does not match the schema' };
+  } catch (error) {
+    return { error: `cannot reach ${serverUrl}: ${(error as Error).message}` };
+  }
 }

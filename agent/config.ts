@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { AgentSchedule } from '../policies/agent-config.js';
 import { BackupSourceConfig } from './collect.js';
 
 export const AgentConfig = Type.Object(
@@ -28,17 +29,8 @@ export const AgentConfig = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    schedule: Type.Optional(
-      Type.Object(
-        {
-          /** node-cron expression; default every 15 minutes. */
-          cron: Type.String({ minLength: 9, maxLength: 100 }),
-          /** Random delay before each run, so a fleet does not hit the server in the same second. */
-          splay_seconds: Type.Integer({ minimum: 0, maximum: 3600 }),
-        },
-        { additionalProperties: false },
-      ),
-    ),
+    /** A local schedule overrides the one the server hands out. */
+    schedule: Type.Optional(AgentSchedule),
   },
   { additionalProperties: false },
 );

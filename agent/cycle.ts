@@ -1,13 +1,16 @@
 // One agent cycle: collect this host's evidence, spool the report durably, then (when allowed)
 // drain the outbox oldest first. Every outcome is written to the status file.
 import type { Logger } from 'pino';
+import type { AgentServerConfig } from '../policies/agent-config.js';
 import type { HostIdentity, Report } from '../policies/evidence.js';
+import { fetchAgentConfig } from './client.js';
 import { collectEvidence, collectHostInfo, type CollectOptions } from './collect.js';
 import type { AgentConfig } from './config.js';
 import { deliverOutbox, type DeliveryResult } from './deliver.js';
 import { DEFAULT_OUTBOX_LIMITS, Outbox, type OutboxLimits } from './outbox.js';
 import { assembleReport } from './report.js';
 import type { AgentIdentity } from './state.js';
+import { readServerConfig, writeServerConfig } from './server-config.js';
 import { readStatus, writeStatus } from './status.js';
 
 export interface CycleResult {
@@ -17,11 +20,23 @@ export interface CycleResult {
   delivery: DeliveryResult | null;
 }
 
-export function collectOptions(config: AgentConfig): CollectOptions {
+export function collectOptions(config: AgentConfig, serverConfig?: AgentServerConfig): CollectOptions {
   return {
     backupSources: config.backup_sources ?? [],
     sshd: { binary: config.sshd?.binary, configPath: config.sshd?.config_path },
+    ...(serverConfig && serverConfig.probes.length > 0 ? { probeTargets: serverConfig.probes } : {}),
   };
+}
+
+/** Asks the server how to run; on failure keeps the last configuration received. */
+export async function refreshServerConfig(stateDir: string, identity: AgentIdentity, logger: Logger): Promise<AgentServerConfig> {
+  const fetched = await fetchAgentConfig(identity.server_url, identity.credential);
+  if ('error' in fetched) {
+    logger.warn({ reason: fetched.error }, 'agent configuration not refreshed; using the last one received');
+    return readServerConfig(stateDir);
+  }
+  writeServerConfig(stateDir, fetched);
+  return fetched;
 }
 
 export function outboxLimits(config: AgentConfig): OutboxLimits {
@@ -53,9 +68,15 @@ export function spool(outbox: Outbox, report: Report, logger: Logger): string | 
   }
 }
 
-export async function collectReportInto(outbox: Outbox, identity: AgentIdentity, config: AgentConfig, logger: Logger): Promise<Spooled> {
+export async function collectReportInto(
+  outbox: Outbox,
+  identity: AgentIdentity,
+  config: AgentConfig,
+  serverConfig: AgentServerConfig,
+  logger: Logger,
+): Promise<Spooled> {
   const now = new Date();
-  const [host, evidence] = await Promise.all([identifyHost(identity), collectEvidence(collectOptions(config))]);
+  const [host, evidence] = await Promise.all([identifyHost(identity), collectEvidence(collectOptions(config, serverConfig))]);
   const report = assembleReport(host, evidence, now);
   return { report, spoolError: spool(outbox, report, logger) };
 }
@@ -85,7 +106,8 @@ export async function runCycle(
   options: { deliver: boolean } = { deliver: true },
 ): Promise<CycleResult> {
   const outbox = new Outbox(stateDir, outboxLimits(config));
-  const spooled = await collectReportInto(outbox, identity, config, logger);
+  const serverConfig = options.deliver ? await refreshServerConfig(stateDir, identity, logger) : readServerConfig(stateDir);
+  const spooled = await collectReportInto(outbox, identity, config, serverConfig, logger);
   let spoolError = spooled.spoolError;
   let delivery = options.deliver ? await deliverAndRecord(stateDir, outbox, identity, logger) : null;
   if (spoolError !== null && delivery !== null && delivery.sent + delivery.duplicates > 0) {

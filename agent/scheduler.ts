@@ -4,16 +4,18 @@
 // jitter) while collection goes on into the durable outbox.
 import cron from 'node-cron';
 import type { Logger } from 'pino';
+import type { AgentSchedule } from '../policies/agent-config.js';
 import type { AgentConfig } from './config.js';
-import { collectReportInto, deliverAndRecord, outboxLimits } from './cycle.js';
+import { collectReportInto, deliverAndRecord, outboxLimits, refreshServerConfig } from './cycle.js';
+import { readServerConfig } from './server-config.js';
 import { Outbox } from './outbox.js';
 import type { AgentIdentity } from './state.js';
 import { readStatus, writeStatus } from './status.js';
 
-export const DEFAULT_CRON = '*/15 * * * *';
-export const DEFAULT_SPLAY_SECONDS = 120;
 const BACKOFF_BASE_MS = 30_000;
 const BACKOFF_MAX_MS = 6 * 3600_000;
+
+const sameSchedule = (a: AgentSchedule, b: AgentSchedule): boolean => a.cron === b.cron && a.splay_seconds === b.splay_seconds;
 
 /** Delay before the next delivery attempt after `failures` consecutive failures. */
 export function backoffDelayMs(failures: number, retryAfterMs: number | null, random: () => number = Math.random): number {
@@ -38,21 +40,30 @@ export class AgentLoop {
     private readonly logger: Logger,
   ) {
     this.outbox = new Outbox(stateDir, outboxLimits(config));
+    this.schedule = config.schedule ?? readServerConfig(stateDir).schedule;
   }
 
+  /** The schedule in force: the local config's if it sets one, else the server's. */
+  private schedule: AgentSchedule;
+
   start(): void {
-    const expression = this.config.schedule?.cron ?? DEFAULT_CRON;
-    const splayMs = (this.config.schedule?.splay_seconds ?? DEFAULT_SPLAY_SECONDS) * 1000;
     void this.serialised(() => this.cycle());
+    this.arm();
+  }
+
+  /** (Re)creates the cron task for the schedule in force. */
+  private arm(): void {
+    void this.task?.stop();
+    const { cron: expression, splay_seconds } = this.schedule;
     this.task = cron.schedule(
       expression,
       async () => {
-        await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * splayMs)));
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * splay_seconds * 1000)));
         await this.serialised(() => this.cycle());
       },
       { name: 'vigie-agent-cycle', noOverlap: true },
     );
-    this.logger.info({ cron: expression, splay_seconds: splayMs / 1000 }, 'agent running');
+    this.logger.info({ cron: expression, splay_seconds }, 'agent scheduled');
   }
 
   async stop(): Promise<void> {
@@ -68,9 +79,20 @@ export class AgentLoop {
   }
 
   private async cycle(): Promise<void> {
-    const spooled = await collectReportInto(this.outbox, this.identity, this.config, this.logger);
+    // While backing off, the server is not asked for anything, configuration included.
+    const online = Date.now() >= this.nextDeliveryAt;
+    const serverConfig = online ? await refreshServerConfig(this.stateDir, this.identity, this.logger) : readServerConfig(this.stateDir);
+    if (!this.config.schedule && !sameSchedule(serverConfig.schedule, this.schedule)) {
+      if (cron.validate(serverConfig.schedule.cron)) {
+        this.schedule = serverConfig.schedule;
+        this.arm();
+      } else {
+        this.logger.error({ cron: serverConfig.schedule.cron }, 'the server sent an invalid cron expression; schedule unchanged');
+      }
+    }
+    const spooled = await collectReportInto(this.outbox, this.identity, this.config, serverConfig, this.logger);
     if (spooled.spoolError !== null) this.recordSpoolFailure(spooled.spoolError);
-    if (Date.now() >= this.nextDeliveryAt) await this.deliver();
+    if (online) await this.deliver();
     else this.logger.info({ next_delivery_at: new Date(this.nextDeliveryAt).toISOString() }, 'backing off; report kept in the outbox');
   }
 

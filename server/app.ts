@@ -8,6 +8,7 @@ import { errorBody } from './errors.js';
 import { handleError } from './error-handler.js';
 import { loggerOptions } from './logger.js';
 import type { RouteContext } from './routes/context.js';
+import { agentConfigRoutes } from './routes/agent-config.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
@@ -22,6 +23,8 @@ export interface AppDeps {
   packs?: Map<string, Pack>;
   /** The clock (tests pin it). */
   now?: () => Date;
+  /** Serve HTTPS with this PEM certificate and key (server/tls.ts finds them). */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 export type App = FastifyInstance<
@@ -41,6 +44,8 @@ export function buildApp(deps: AppDeps): App {
     // JSON bodies with __proto__ / constructor.prototype are refused (the default is the same; explicit).
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // node's https.Server answers requests like http.Server; the instance type stays the default one.
+    ...(deps.https === undefined ? {} : { https: deps.https as unknown as null }),
   } as const;
   const fastify =
     deps.logger === undefined
@@ -67,6 +72,7 @@ export function buildApp(deps: AppDeps): App {
   void app.register(healthRoutes);
   void app.register(enrollRoutes, ctx);
   void app.register(reportRoutes, ctx);
+  void app.register(agentConfigRoutes, ctx);
   void app.register(hostRoutes, ctx);
   return app;
 }

@@ -9,6 +9,8 @@ import type { BackupSummary } from './parse-backup-time.js';
 import { parseBorgList } from './parse-borg.js';
 import { parseResticSnapshots } from './parse-restic.js';
 import { parseStatusFile, STATUS_FILE_MAX_BYTES } from './parse-status-file.js';
+import { parseTmutilListBackups } from './parse-tmutil.js';
+import { parseWbadminVersions } from './parse-wbadmin.js';
 import { bounded, stripUrlCredentials } from './redact.js';
 
 const strict = { additionalProperties: false } as const;
@@ -38,6 +40,10 @@ export const BackupSourceConfig = Type.Union([
     strict,
   ),
   Type.Object({ tool: Type.Literal('status-file'), path: Path }, strict),
+  /** Windows Server Backup on this host (`wbadmin get versions`, needs administrator rights). */
+  Type.Object({ tool: Type.Literal('wbadmin') }, strict),
+  /** macOS Time Machine on this host (`tmutil listbackups`, needs Full Disk Access). */
+  Type.Object({ tool: Type.Literal('timemachine') }, strict),
 ]);
 export type BackupSourceConfig = Static<typeof BackupSourceConfig>;
 
@@ -45,7 +51,7 @@ export interface BackupCollectOptions {
   /** Base environment of the backup tools (default: the agent's). */
   env?: NodeJS.ProcessEnv;
   /** Tool binaries (default: found on PATH). */
-  binaries?: { restic?: string; borg?: string };
+  binaries?: { restic?: string; borg?: string; wbadmin?: string; tmutil?: string };
   now?: () => Date;
 }
 
@@ -70,6 +76,12 @@ export async function collectSource(source: BackupSourceConfig, options: BackupC
         return observed('restic', target, await readRestic(source, options));
       case 'borg':
         return observed('borg', target, await readBorg(source, options));
+      case 'wbadmin': {
+        const versions = parseWbadminVersions(await runTool(options.binaries?.wbadmin ?? 'wbadmin', ['get', 'versions'], options.env ?? process.env, 'wbadmin get versions'), now(options));
+        return observed('wbadmin', bounded(versions.location ?? target, 512), versions);
+      }
+      case 'timemachine':
+        return observed('timemachine', target, parseTmutilListBackups(await runTool(options.binaries?.tmutil ?? 'tmutil', ['listbackups'], options.env ?? process.env, 'tmutil listbackups'), now(options)));
       case 'status-file': {
         const status = await readStatusFile(source.path, options);
         return observed('status-file', bounded(`${status.target} (${status.tool_name})`, 512), status);
@@ -85,8 +97,14 @@ export async function collectSource(source: BackupSourceConfig, options: BackupC
 
 /** What the evidence shows as the source's target: passwords removed, user names kept. */
 export function displayTarget(source: BackupSourceConfig): string {
+  if (source.tool === 'wbadmin') return 'Windows Server Backup (this host)';
+  if (source.tool === 'timemachine') return 'Time Machine (this host)';
   const raw = source.tool === 'status-file' ? source.path : source.repository;
   return bounded(stripUrlCredentials(raw, true), 512);
+}
+
+function now(options: BackupCollectOptions): Date {
+  return (options.now ?? (() => new Date()))();
 }
 
 function observed(tool: BackupSource['tool'], target: string, summary: BackupSummary): BackupSource {

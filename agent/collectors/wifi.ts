@@ -10,6 +10,8 @@ import { parseIwDev, type IwInterface } from './parse-iw.js';
 import { readBridges, readIpForwarding } from './forwarding.js';
 import { collectNetworkManager, type NetworkManagerView } from './networkmanager.js';
 import { bounded } from './redact.js';
+import { collectWindowsWifi } from './windows.js';
+import { apDaemonRunning, readWiredInterfaces } from './wired.js';
 
 export interface WifiCollectOptions {
   sysRoot?: string;
@@ -24,11 +26,13 @@ const TOOL_MAX_OUTPUT = 1024 * 1024;
 
 export async function collectWifi(options: WifiCollectOptions = {}): Promise<WifiEvidence | Unavailable> {
   const platform = options.platform ?? process.platform;
-  if (platform !== 'linux') return { unavailable: `Wi-Fi collection is implemented for Linux only (this host: ${platform})` };
+  if (platform === 'win32') return collectWindowsWifi(options.env ?? process.env);
+  if (platform !== 'linux') return { unavailable: `Wi-Fi collection is implemented for Linux and Windows only (this host: ${platform})` };
   const sysRoot = options.sysRoot ?? '/sys';
   if (!sysfsUsable(sysRoot)) return { unavailable: `sysfs not readable at ${join(sysRoot, 'class/net')}: cannot tell whether WLAN hardware exists` };
 
-  const routing = { ip_forwarding: readIpForwarding(options.procRoot ?? '/proc'), bridges: readBridges(sysRoot) };
+  const procRoot = options.procRoot ?? '/proc';
+  const routing = { ip_forwarding: readIpForwarding(procRoot), bridges: readBridges(sysRoot), wired_interfaces: readWiredInterfaces(sysRoot) };
   const view = readKernelWlan(sysRoot);
   if (!kernelShowsWlan(view)) {
     return {
@@ -42,7 +46,12 @@ export async function collectWifi(options: WifiCollectOptions = {}): Promise<Wif
   const [iw, nm] = await Promise.all([runIwDev(env), collectNetworkManager(env)]);
   const merged = mergeWifiViews(view, iw);
   applyNetworkManager(merged, nm);
-  return { ...merged, profiles: nm.profiles, visible_networks: nm.visible, ...routing };
+  const hotspot = {
+    // An AP-mode profile active on a device is a NetworkManager hotspot; unknown without nmcli.
+    hotspot_active: 'unavailable' in nm.profiles ? null : [...nm.active.values()].some((p) => p.mode === 'ap'),
+    ap_daemon_running: apDaemonRunning(procRoot),
+  };
+  return { ...merged, profiles: nm.profiles, visible_networks: nm.visible, hotspot, ...routing };
 }
 
 type IwResult = { interfaces: IwInterface[] } | { missing: string };

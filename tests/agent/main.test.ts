@@ -2,7 +2,8 @@
 // collecting this machine and delivering over HTTP, then the verdicts read back by API.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Compile } from 'typebox/compile';
@@ -122,4 +123,45 @@ t.test('an identity file readable by others is refused', async (t) => {
   const run = await agent(['run', '--once', '--state-dir', stateDir]);
   t.equal(run.code, 2);
   t.match(run.stderr, /chmod 600/);
+});
+
+t.test('the server hands out egress probes; the agent runs them and reports the outcomes', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vigie-server-'));
+  // One loopback port that accepts, one that refuses: real connections, no outside traffic.
+  const open = createServer((socket) => socket.end());
+  await new Promise<void>((r) => open.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => open.close());
+  const openPort = (open.address() as AddressInfo).port;
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+  const closedPort = (closed.address() as AddressInfo).port;
+  await new Promise<void>((r) => closed.close(() => r()));
+  writeFileSync(
+    join(dataDir, 'agent-policy.yaml'),
+    `schedule: { cron: "*/7 * * * *", splay_seconds: 5 }\nprobes:\n` +
+      `  - { target: "tcp://127.0.0.1:${openPort}", expectation: reachable, roles: [server] }\n` +
+      `  - { target: "tcp://127.0.0.1:${closedPort}", expectation: blocked, roles: [server] }\n` +
+      `  - { target: "tcp://127.0.0.1:9", expectation: blocked, roles: [workstation] }\n`,
+  );
+  const server = await startServer({ dataDir, host: '127.0.0.1', port: 0, logLevel: 'silent' });
+  t.teardown(() => server.close());
+  const stateDir = mkdtempSync(join(tmpdir(), 'vigie-agent-'));
+  const { token } = await createEnrollmentToken(server.db, { site: 'chi-vallee', role: 'server', ttlHours: 1 });
+  t.equal((await agent(['enroll', '--server', server.url, '--token', token, '--state-dir', stateDir])).code, 0);
+  const run = await agent(['run', '--once', '--state-dir', stateDir]);
+  t.equal(run.code, 0, run.stderr);
+
+  const saved = JSON.parse(readFileSync(join(stateDir, 'server-config.json'), 'utf8')) as { schedule: { cron: string } };
+  t.equal(saved.schedule.cron, '*/7 * * * *', 'the configuration is kept for the next cycles');
+  const row = await server.db.selectFrom('reports').select('body').executeTakeFirstOrThrow();
+  const body = (typeof row.body === 'string' ? JSON.parse(row.body) : row.body) as Report;
+  if ('unavailable' in body.network || 'unavailable' in body.network.egress_probes) throw new Error('probes not reported');
+  t.same(
+    body.network.egress_probes.map((p) => [p.target, p.expectation, p.outcome]),
+    [
+      [`tcp://127.0.0.1:${openPort}`, 'reachable', 'reachable'],
+      [`tcp://127.0.0.1:${closedPort}`, 'blocked', 'refused'],
+    ],
+    'only the probes of its role, each with its observed outcome',
+  );
 });

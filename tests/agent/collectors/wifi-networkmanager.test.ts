@@ -38,6 +38,11 @@ function fakeHost(t: { teardown(fn: () => void): void }): { sysRoot: string; pro
   writeFileSync(join(sysRoot, 'class/rfkill/rfkill0/soft'), '0\n');
   writeFileSync(join(sysRoot, 'class/rfkill/rfkill0/hard'), '0\n');
   for (const name of ['lo', 'eth0', 'wlan0']) mkdirSync(join(sysRoot, 'class/net', name), { recursive: true });
+  // eth0 is a physical Ethernet link (device + type 1), up; lo is virtual.
+  mkdirSync(join(sysRoot, 'class/net/eth0/device'));
+  writeFileSync(join(sysRoot, 'class/net/eth0/type'), '1\n');
+  writeFileSync(join(sysRoot, 'class/net/eth0/operstate'), 'up\n');
+  writeFileSync(join(sysRoot, 'class/net/lo/type'), '772\n');
   mkdirSync(join(sysRoot, 'class/net/wlan0/wireless'));
   symlinkSync('../../../../ieee80211/phy0', join(sysRoot, 'class/net/wlan0/phy80211'));
   writeFileSync(join(sysRoot, 'class/net/wlan0/operstate'), 'up\n');
@@ -81,14 +86,20 @@ t.test('fake nmcli + iw: profiles with security and auto-connect, AP profile, sc
   ]);
   t.same(wifi.ip_forwarding, { ipv4: true, ipv6: null });
   t.same(wifi.bridges, [{ name: 'br0', members: ['eth0', 'wlan0'] }]);
+  t.same(wifi.wired_interfaces, [{ name: 'eth0', oper_state: 'up' }]);
+  t.same(wifi.hotspot, { hotspot_active: false, ap_daemon_running: false }, 'the AP profile exists but is not active');
   t.notMatch(JSON.stringify(wifi), /jdupont|anonymous/, 'no 802.1X identity in evidence');
 });
 
-t.test('iw missing: NetworkManager alone gives the mode and the association', async (t) => {
-  const wifi = await collectWifi({ ...fakeHost(t), platform: 'linux', env: { PATH: fakeTools(t) } });
+t.test('iw missing: NetworkManager alone gives the mode and the association; hostapd is seen', async (t) => {
+  const host = fakeHost(t);
+  mkdirSync(join(host.procRoot, '321'));
+  writeFileSync(join(host.procRoot, '321/comm'), 'hostapd\n');
+  const wifi = await collectWifi({ ...host, platform: 'linux', env: { PATH: fakeTools(t) } });
   if ('unavailable' in wifi) throw new Error(wifi.unavailable);
   t.match(wifi.interfaces, [{ name: 'wlan0', mode: 'managed', connection: { ssid: 'Hopital-Pro', key_management: 'wpa-eap' } }]);
   t.match(wifi.source, /iw unusable/);
+  t.match(wifi.hotspot, { ap_daemon_running: true });
 });
 
 t.test('nmcli missing or broken: profiles and scan unavailable with the reason', async (t) => {
@@ -98,7 +109,7 @@ t.test('nmcli missing or broken: profiles and scan unavailable with the reason',
   writeFileSync(join(bin, 'nmcli'), '#!/bin/sh\necho "Error: NetworkManager is not running." >&2\nexit 8\n');
   chmodSync(join(bin, 'nmcli'), 0o755);
   const down = await collectWifi({ ...fakeHost(t), platform: 'linux', env: { PATH: bin } });
-  t.match(down, { profiles: { unavailable: /NetworkManager is not running/ } });
+  t.match(down, { profiles: { unavailable: /NetworkManager is not running/ }, hotspot: { hotspot_active: null } });
 });
 
 t.test('live: no WLAN here, but forwarding and bridges are still reported', async (t) => {

@@ -90,7 +90,7 @@ t.test('fake iw on PATH: AP mode and SSID merged with the kernel view', async (t
 
 t.test('unreadable sysfs and other platforms give unavailable', async (t) => {
   t.match(await collectWifi({ sysRoot: tempDir(t), platform: 'linux' }), { unavailable: /sysfs not readable/ });
-  t.match(await collectWifi({ platform: 'darwin' }), { unavailable: /Linux only \(this host: darwin\)/ });
+  t.match(await collectWifi({ platform: 'darwin' }), { unavailable: /Linux and Windows only \(this host: darwin\)/ });
 });
 
 t.test('parseIwDev: several phys, modes, no SSID when not associated', async (t) => {
