@@ -1,10 +1,16 @@
-// HTTP transport to the Vigie server: enrollment and report delivery. Redirects are
-// refused so a credential is never replayed to another origin.
+// The agent's calls to the Vigie server: enrollment, report delivery, configuration. Over
+// HTTPS the server certificate is pinned (learnt at enrollment from the token's fingerprint).
 import type { AgentServerConfig } from '../policies/agent-config.js';
 import type { HostIdentity, HostRole } from '../policies/evidence.js';
+import { httpCall, type HttpAnswer, type ServerPin } from './http.js';
 import { isAgentServerConfig } from './server-config.js';
 
 const REQUEST_TIMEOUT_MS = 15_000;
+
+export interface ServerEndpoint {
+  url: string;
+  pin: ServerPin | null;
+}
 
 export interface EnrollResult {
   host_id: string;
@@ -28,47 +34,56 @@ export class ServerError extends Error {
   }
 }
 
-async function readError(response: Response): Promise<string> {
-  const text = await response.text().catch(() => '');
+/** The server's one error format, `{error: {code, message}}`, as a short line. */
+function errorText(answer: HttpAnswer): string {
   try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    const body = JSON.parse(answer.body) as { error?: { code?: string; message?: string } };
     if (body.error) return `${body.error.code ?? 'error'}: ${body.error.message ?? ''}`.trim();
   } catch {
     // not JSON: fall through to the raw text
   }
-  return text.slice(0, 300) || response.statusText;
+  return answer.body.slice(0, 300);
 }
 
-function endpoint(serverUrl: string, path: string): string {
-  return new URL(path, serverUrl.endsWith('/') ? serverUrl : serverUrl + '/').toString();
+function endpoint(server: ServerEndpoint, path: string): string {
+  return new URL(path, server.url.endsWith('/') ? server.url : server.url + '/').toString();
+}
+
+async function call(
+  server: ServerEndpoint,
+  path: string,
+  options: { method: 'GET' | 'POST'; body?: string; credential?: string },
+): Promise<HttpAnswer> {
+  return httpCall(endpoint(server, path), {
+    method: options.method,
+    body: options.body,
+    headers: options.credential ? { authorization: `Bearer ${options.credential}` } : {},
+    timeoutMs: REQUEST_TIMEOUT_MS,
+    pin: server.pin,
+  });
 }
 
 export async function enroll(
-  serverUrl: string,
+  server: ServerEndpoint,
   token: string,
   host: Pick<HostIdentity, 'hostname' | 'os'>,
   agentVersion: string,
 ): Promise<EnrollResult> {
-  let response: Response;
+  let answer: HttpAnswer;
   try {
-    response = await fetch(endpoint(serverUrl, 'api/v1/enroll'), {
+    answer = await call(server, 'api/v1/enroll', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ token, hostname: host.hostname, os: host.os, agent_version: agentVersion }),
-      redirect: 'error',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (error) {
-    throw new ServerError(`cannot reach ${serverUrl}: ${(error as Error).message}`, null);
+    throw new ServerError(`cannot reach ${server.url}: ${(error as Error).message}`, null);
   }
-  if (response.status !== 201) {
-    throw new ServerError(`enrollment refused (${response.status}) ${await readError(response)}`, response.status);
-  }
-  return (await response.json()) as EnrollResult;
+  if (answer.status !== 201) throw new ServerError(`enrollment refused (${answer.status}) ${errorText(answer)}`, answer.status);
+  return JSON.parse(answer.body) as EnrollResult;
 }
 
-function retryAfterMs(header: string | null): number | null {
-  if (!header) return null;
+function retryAfterMs(header: string | string[] | undefined): number | null {
+  if (typeof header !== 'string') return null;
   const seconds = Number(header);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(header);
@@ -76,50 +91,40 @@ function retryAfterMs(header: string | null): number | null {
 }
 
 /** Sends one serialised report. Only 200/201 mean the server committed it. */
-export async function sendReport(serverUrl: string, credential: string, body: string): Promise<SendOutcome> {
-  let response: Response;
+export async function sendReport(server: ServerEndpoint, credential: string, body: string): Promise<SendOutcome> {
+  let answer: HttpAnswer;
   try {
-    response = await fetch(endpoint(serverUrl, 'api/v1/reports'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` },
-      body,
-      redirect: 'error',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    answer = await call(server, 'api/v1/reports', { method: 'POST', body, credential });
   } catch (error) {
-    return { kind: 'retry', reason: `cannot reach ${serverUrl}: ${(error as Error).message}`, retryAfterMs: null };
+    return { kind: 'retry', reason: `cannot reach ${server.url}: ${(error as Error).message}`, retryAfterMs: null };
   }
-  if (response.status === 201) {
-    await response.body?.cancel();
-    return { kind: 'stored' };
+  if (answer.status === 201) return { kind: 'stored' };
+  if (answer.status === 200) return { kind: 'duplicate' };
+  const reason = `${answer.status} ${errorText(answer)}`;
+  if (answer.status === 429 || answer.status >= 500) {
+    return { kind: 'retry', reason, retryAfterMs: retryAfterMs(answer.headers['retry-after']) };
   }
-  if (response.status === 200) {
-    await response.body?.cancel();
-    return { kind: 'duplicate' };
-  }
-  const reason = `${response.status} ${await readError(response)}`;
-  if (response.status === 429 || response.status >= 500) {
-    return { kind: 'retry', reason, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
-  }
-  if (response.status === 401 || response.status === 403) {
+  if (answer.status === 401 || answer.status === 403) {
     // Credential problems are not the report's fault: keep it, the operator must act.
     return { kind: 'retry', reason, retryAfterMs: null };
   }
-  return { kind: 'rejected', status: response.status, reason };
+  return { kind: 'rejected', status: answer.status, reason };
 }
 
-/** The schedule and probes the server wants this agent to use; null (with the reason logged by the caller) on any failure. */
-export async function fetchAgentConfig(serverUrl: string, credential: string): Promise<AgentServerConfig | { error: string }> {
+/** The schedule and probes the server wants this agent to use, or why they could not be had. */
+export async function fetchAgentConfig(server: ServerEndpoint, credential: string): Promise<AgentServerConfig | { error: string }> {
+  let answer: HttpAnswer;
   try {
-    const response = await fetch(endpoint(serverUrl, 'api/v1/agent/config'), {
-      headers: { authorization: `Bearer ${credential}` },
-      redirect: 'error',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    if (response.status !== 200) return { error: `${response.status} ${await readError(response)}` };
-    const body: unknown = await response.json();
-    return isAgentServerConfig(body) ? body : { error: 'the server sent an agent configuration that does not match the schema' };
+    answer = await call(server, 'api/v1/agent/config', { method: 'GET', credential });
   } catch (error) {
-    return { error: `cannot reach ${serverUrl}: ${(error as Error).message}` };
+    return { error: `cannot reach ${server.url}: ${(error as Error).message}` };
   }
+  if (answer.status !== 200) return { error: `${answer.status} ${errorText(answer)}` };
+  try {
+    const body: unknown = JSON.parse(answer.body);
+    if (isAgentServerConfig(body)) return body;
+  } catch {
+    // fall through
+  }
+  return { error: 'the server sent an agent configuration that does not match the schema' };
 }

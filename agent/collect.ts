@@ -1,7 +1,7 @@
 // One collection cycle: the four exposures gathered concurrently. A collector that throws
 // becomes `{ unavailable: 'collector crashed: ...' }` for its section, never a missing or
 // guessed section, so one broken tool cannot sink the whole report.
-import type { Evidence, Unavailable } from '../policies/evidence.js';
+import type { Evidence, MfaEvidence, Unavailable } from '../policies/evidence.js';
 import { BackupSourceConfig, collectBackups, type BackupCollectOptions } from './collectors/backup.js';
 import type { FlowSampler } from './collectors/flow-sampler.js';
 import { collectHost, type HostInfo } from './collectors/host.js';
@@ -10,6 +10,7 @@ import { bounded } from './collectors/redact.js';
 import { collectPam, type PamCollectOptions } from './collectors/pam.js';
 import { collectSshd, type SshdCollectOptions } from './collectors/sshd.js';
 import { collectWifi, type WifiCollectOptions } from './collectors/wifi.js';
+import { collectWindowsLockout, collectWindowsLogon } from './collectors/windows.js';
 
 export { BackupSourceConfig };
 export { FlowSampler } from './collectors/flow-sampler.js';
@@ -25,20 +26,32 @@ export interface CollectOptions {
   network?: Omit<NetworkCollectOptions, 'probeTargets' | 'flowSampler'>;
   wifi?: WifiCollectOptions;
   pam?: PamCollectOptions;
+  /** The platform whose collectors run (default: this process's); tests replay other platforms' tools. */
+  platform?: NodeJS.Platform;
+  /** Environment of the platform tools (tests put fake binaries on PATH). */
+  env?: NodeJS.ProcessEnv;
   backup?: BackupCollectOptions;
 }
 
 export async function collectEvidence(options: CollectOptions): Promise<Evidence> {
   const [network, wifi, backups, mfa] = await Promise.all([
-    guarded(() => collectNetwork({ ...options.network, probeTargets: options.probeTargets, flowSampler: options.flowSampler })),
-    guarded(() => collectWifi(options.wifi)),
+    guarded(() => collectNetwork({ platform: options.platform, ...options.network, probeTargets: options.probeTargets, flowSampler: options.flowSampler })),
+    guarded(() => collectWifi({ platform: options.platform, env: options.env, ...options.wifi })),
     guarded(() => collectBackups(options.backupSources, options.backup)),
-    guarded(async () => {
-      const [sshd, pam] = await Promise.all([collectSshd(options.sshd), guarded(() => collectPam(options.pam))]);
-      return { sshd, pam };
-    }),
+    guarded(() => collectMfa(options)),
   ]);
   return { network, wifi, backups, mfa };
+}
+
+async function collectMfa(options: CollectOptions): Promise<MfaEvidence> {
+  const platform = options.platform ?? process.platform;
+  if (platform === 'win32') {
+    // OpenSSH server exists on Windows too: ask it like anywhere else.
+    const [sshd, windows_logon, lockout] = await Promise.all([collectSshd(options.sshd), collectWindowsLogon(options.env), collectWindowsLockout(options.env)]);
+    return { sshd, windows_logon, lockout };
+  }
+  const [sshd, pam] = await Promise.all([collectSshd(options.sshd), guarded(() => collectPam({ platform, ...options.pam }))]);
+  return { sshd, pam };
 }
 
 export function collectHostInfo(): Promise<HostInfo> {

@@ -9,7 +9,7 @@ import type { AgentConfig } from './config.js';
 import { deliverOutbox, type DeliveryResult } from './deliver.js';
 import { DEFAULT_OUTBOX_LIMITS, Outbox, type OutboxLimits } from './outbox.js';
 import { assembleReport } from './report.js';
-import type { AgentIdentity } from './state.js';
+import { serverOf, type AgentIdentity } from './state.js';
 import { readServerConfig, writeServerConfig } from './server-config.js';
 import { readStatus, writeStatus } from './status.js';
 
@@ -30,7 +30,7 @@ export function collectOptions(config: AgentConfig, serverConfig?: AgentServerCo
 
 /** Asks the server how to run; on failure keeps the last configuration received. */
 export async function refreshServerConfig(stateDir: string, identity: AgentIdentity, logger: Logger): Promise<AgentServerConfig> {
-  const fetched = await fetchAgentConfig(identity.server_url, identity.credential);
+  const fetched = await fetchAgentConfig(serverOf(identity), identity.credential);
   if ('error' in fetched) {
     logger.warn({ reason: fetched.error }, 'agent configuration not refreshed; using the last one received');
     return readServerConfig(stateDir);
@@ -82,7 +82,7 @@ export async function collectReportInto(
 }
 
 export async function deliverAndRecord(stateDir: string, outbox: Outbox, identity: AgentIdentity, logger: Logger): Promise<DeliveryResult> {
-  const delivery = await deliverOutbox(outbox, identity.server_url, identity.credential, logger);
+  const delivery = await deliverOutbox(outbox, serverOf(identity), identity.credential, logger);
   const status = readStatus(stateDir);
   const now = new Date().toISOString();
   if (delivery.stoppedBecause === null) {

@@ -1,6 +1,6 @@
 // Drains the outbox, oldest first, stopping at the first report the server cannot take now.
 import type { Logger } from 'pino';
-import { sendReport } from './client.js';
+import { sendReport, type ServerEndpoint } from './client.js';
 import type { Outbox } from './outbox.js';
 
 /** A backlog after days offline drains over several cycles instead of in one burst. */
@@ -18,7 +18,7 @@ export interface DeliveryResult {
 
 export async function deliverOutbox(
   outbox: Outbox,
-  serverUrl: string,
+  server: ServerEndpoint,
   credential: string,
   logger: Logger,
   maxReports = MAX_REPORTS_PER_DELIVERY,
@@ -27,7 +27,7 @@ export async function deliverOutbox(
   const all = outbox.pending();
   const entries = all.slice(0, maxReports);
   for (const [index, entry] of entries.entries()) {
-    const outcome = await sendReport(serverUrl, credential, outbox.read(entry));
+    const outcome = await sendReport(server, credential, outbox.read(entry));
     if (outcome.kind === 'stored' || outcome.kind === 'duplicate') {
       outbox.acknowledge(entry);
       if (outcome.kind === 'stored') result.sent++;

@@ -8,6 +8,7 @@ import { evaluate } from '../policies/evaluate.js';
 import { PackError } from '../policies/pack.js';
 import { CheckError, renderVerdicts, resolvePack } from './check.js';
 import { enroll, ServerError } from './client.js';
+import { learnPinnedServer, TransportError } from './http.js';
 import { collectEvidence, collectHostInfo } from './collect.js';
 import { AgentConfigError, readAgentConfig } from './config.js';
 import { collectOptions, identifyHost, runCycle } from './cycle.js';
@@ -71,9 +72,17 @@ async function commandEnroll(values: Values, stateDir: string, logger: Logger): 
   if (readIdentity(stateDir) && values.force !== true) {
     throw new UsageError(`already enrolled (identity in ${stateDir}); re-enrollment must be explicit: add --force`);
   }
+  // `vigie token create` appends the server certificate's fingerprint: `enr_...~<sha256 hex>`.
+  const [secret, fingerprint] = token.split('~') as [string, string | undefined];
+  if (fingerprint !== undefined && !/^[0-9a-fA-F:]{64,95}$/.test(fingerprint)) throw new UsageError('the token carries a malformed certificate fingerprint');
+  if (fingerprint === undefined && url.protocol === 'http:' && !['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname)) {
+    throw new UsageError('refusing plain HTTP to a non-loopback server: the credential would cross the network in clear');
+  }
+  const pin = fingerprint === undefined ? null : await learnPinnedServer(url.toString(), fingerprint, 15_000);
   const info = await collectHostInfo();
-  const result = await enroll(url.toString(), token, { hostname: info.hostname || osHostname(), os: info.os }, AGENT_VERSION);
+  const result = await enroll({ url: url.toString(), pin }, secret, { hostname: info.hostname || osHostname(), os: info.os }, AGENT_VERSION);
   writeIdentity(stateDir, {
+    server_pin: pin,
     server_url: url.toString(),
     host_id: result.host_id,
     credential: result.credential,
@@ -217,7 +226,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`vigie-agent: ${(error as Error).message}\n${USAGE}`);
       return 2;
     }
-    if (error instanceof ServerError) {
+    if (error instanceof ServerError || error instanceof TransportError) {
       console.error(`vigie-agent: ${error.message}`);
       return 1;
     }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { HostRoleSchema } from '../policies/evidence.js';
+import type { ServerEndpoint } from './client.js';
 
 export const AgentIdentity = Type.Object(
   {
@@ -14,6 +15,17 @@ export const AgentIdentity = Type.Object(
     site: Type.String({ minLength: 1, maxLength: 64 }),
     role: HostRoleSchema,
     enrolled_at: Type.String({ format: 'date-time' }),
+    /** The pinned server certificate (HTTPS only): its fingerprint and the anchor that issued it. */
+    server_pin: Type.Union([
+      Type.Object(
+        {
+          fingerprint: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+          trustAnchorPem: Type.String({ minLength: 1, maxLength: 16384 }),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ]),
   },
   { additionalProperties: false },
 );
@@ -21,6 +33,9 @@ export type AgentIdentity = Static<typeof AgentIdentity>;
 const checkIdentity = Compile(AgentIdentity);
 
 export class AgentStateError extends Error {}
+
+/** Where and how to reach the server, as the transport needs it. */
+export const serverOf = (identity: AgentIdentity): ServerEndpoint => ({ url: identity.server_url, pin: identity.server_pin });
 
 export const identityPath = (stateDir: string): string => join(stateDir, 'agent.json');
 

@@ -3,7 +3,7 @@
 // read is reported `unavailable` with the reason: never as a recent backup.
 import { readFile } from 'node:fs/promises';
 import { Type, type Static } from 'typebox';
-import type { BackupEvidence, BackupSource } from '../../policies/evidence.js';
+import type { BackupEvidence, BackupSource, OfflineCopy, RestoreTest } from '../../policies/evidence.js';
 import { runCommand, stderrSummary } from '../run-command.js';
 import type { BackupSummary } from './parse-backup-time.js';
 import { parseBorgList } from './parse-borg.js';
@@ -64,11 +64,21 @@ export async function collectBackups(sources: readonly BackupSourceConfig[], opt
   if (sources.length > MAX_SOURCES) throw new Error(`at most ${MAX_SOURCES} backup sources, got ${sources.length}`);
   // Sequential: backup tools are heavy, and a cycle must not saturate a small host.
   const results: BackupSource[] = [];
-  for (const source of sources) results.push(await collectSource(source, options));
-  return { sources: results };
+  const declared: Declarations = {};
+  for (const source of sources) results.push(await collectSource(source, options, declared));
+  const evidence: BackupEvidence = { sources: results };
+  // Only status files declare copies and restore tests; absent when none did (rules: unknown).
+  if (declared.offline_copies) evidence.offline_copies = declared.offline_copies.slice(0, 64);
+  if (declared.restore_tests) evidence.restore_tests = declared.restore_tests.slice(0, 64);
+  return evidence;
 }
 
-export async function collectSource(source: BackupSourceConfig, options: BackupCollectOptions = {}): Promise<BackupSource> {
+interface Declarations {
+  offline_copies?: OfflineCopy[];
+  restore_tests?: RestoreTest[];
+}
+
+export async function collectSource(source: BackupSourceConfig, options: BackupCollectOptions = {}, declared: Declarations = {}): Promise<BackupSource> {
   const target = displayTarget(source);
   try {
     switch (source.tool) {
@@ -84,6 +94,8 @@ export async function collectSource(source: BackupSourceConfig, options: BackupC
         return observed('timemachine', target, parseTmutilListBackups(await runTool(options.binaries?.tmutil ?? 'tmutil', ['listbackups'], options.env ?? process.env, 'tmutil listbackups'), now(options)));
       case 'status-file': {
         const status = await readStatusFile(source.path, options);
+        if (status.offline_copies) (declared.offline_copies ??= []).push(...status.offline_copies);
+        if (status.restore_tests) (declared.restore_tests ??= []).push(...status.restore_tests);
         return observed('status-file', bounded(`${status.target} (${status.tool_name})`, 512), status);
       }
     }

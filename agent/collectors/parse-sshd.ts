@@ -12,6 +12,7 @@ const SINGLE_KEYS = {
   pubkeyauthoptions: 64,
   x11forwarding: 16,
   allowtcpforwarding: 16,
+  pubkeyacceptedalgorithms: 2048,
 } as const;
 type SingleKey = keyof typeof SINGLE_KEYS;
 
@@ -64,5 +65,14 @@ export function parseSshdT(text: string): SshdSettings {
     x11forwarding: get('x11forwarding'),
     allowtcpforwarding: get('allowtcpforwarding'),
     listenaddress: lists.listenaddress,
+    pubkeyacceptedalgorithms: get('pubkeyacceptedalgorithms'),
   };
+}
+
+/** Where sshd looks for a user's keys: `authorizedkeysfile` patterns and `authorizedkeyscommand`. */
+export function parseSshdKeySources(text: string): { files: string[]; command: string | null } {
+  const value = (key: string) => new RegExp(`^${key}\\s+(.*)$`, 'm').exec(text)?.[1]?.trim() ?? null;
+  const files = (value('authorizedkeysfile') ?? '.ssh/authorized_keys .ssh/authorized_keys2').split(/\s+/).filter((f) => f !== '' && f !== 'none');
+  const command = value('authorizedkeyscommand');
+  return { files: files.slice(0, 16), command: command && command !== 'none' ? command : null };
 }

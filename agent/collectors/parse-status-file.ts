@@ -13,7 +13,14 @@
 //                                                // a zone (Z or +01:00); null if none yet
 //     "snapshot_count": 14,                     // optional: restore points kept
 //     "last_attempt_at": "2026-11-22T02:00:00Z", // optional: end of the last run, successful or not
-//     "last_attempt_ok": true                   // optional: whether that last run succeeded
+//     "last_attempt_ok": true,                  // optional: whether that last run succeeded
+//     "offline_copies": [                       // optional (BKP-02), at most 16
+//       { "kind": "offline", "target": "LTO tape set B", "location": "Bâtiment C",
+//         "last_copy_at": "2026-11-20T18:00:00+01:00", "media_connected": false, "retention_days": null }
+//     ],                                        // kind: offline | immutable; retention_days for immutable
+//     "restore_tests": [                        // optional (BKP-04), at most 64; no operator names
+//       { "tested_at": "2026-10-02T10:00:00Z", "scope": "DPI database", "result": "success", "record": "TICKET-4521" }
+//     ]                                         // result: success | partial | failure
 //   }
 //
 // Write it atomically (write a temp file, then rename). Times without a zone, times more than
@@ -21,6 +28,7 @@
 // reports the source as unavailable, never as a recent backup.
 // ------------------------------------------------------------------------------------------------
 import { Type, type Static } from 'typebox';
+import { OfflineCopy, RestoreTest } from '../../policies/evidence.js';
 import { Value } from 'typebox/value';
 import { assertNotInFuture, parseZonedTime } from './parse-backup-time.js';
 import { stripUrlCredentials } from './redact.js';
@@ -40,6 +48,8 @@ export const BackupStatusFile = Type.Object(
     snapshot_count: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
     last_attempt_at: Type.Optional(ZonedTime),
     last_attempt_ok: Type.Optional(Type.Boolean()),
+    offline_copies: Type.Optional(Type.Array(OfflineCopy, { maxItems: 16 })),
+    restore_tests: Type.Optional(Type.Array(RestoreTest, { maxItems: 64 })),
   },
   { additionalProperties: false },
 );
@@ -51,6 +61,18 @@ export interface ParsedStatusFile {
   last_success_at: string | null;
   /** The declared count, or 1/0 from whether a success is declared. */
   snapshot_count: number;
+  /** Declared copies and restore tests, times normalised to UTC; undefined when not declared. */
+  offline_copies?: Static<typeof OfflineCopy>[];
+  restore_tests?: Static<typeof RestoreTest>[];
+}
+
+/** A declared time: RFC 3339 with a zone, not in the future, returned as UTC ISO. */
+function declaredTime(text: string, now: Date, what: string): string {
+  const date = parseZonedTime(text);
+  if (!date) throw new Error(`status file ${what} is not an RFC 3339 time with a zone`);
+  const iso = date.toISOString();
+  assertNotInFuture(iso, now, `status file ${what}`);
+  return iso;
 }
 
 export function parseStatusFile(text: string, now: Date): ParsedStatusFile {
@@ -78,7 +100,15 @@ export function parseStatusFile(text: string, now: Date): ParsedStatusFile {
     throw new Error('status file last_attempt_at is not an RFC 3339 time with a zone');
   }
   assertNotInFuture(last, now, 'status file last_success_at');
+  const offline_copies = data.offline_copies?.map((copy, i) => ({
+    ...copy,
+    target: stripUrlCredentials(copy.target, true),
+    last_copy_at: copy.last_copy_at === null ? null : declaredTime(copy.last_copy_at, now, `offline_copies[${i}].last_copy_at`),
+  }));
+  const restore_tests = data.restore_tests?.map((test, i) => ({ ...test, tested_at: declaredTime(test.tested_at, now, `restore_tests[${i}].tested_at`) }));
   return {
+    ...(offline_copies ? { offline_copies } : {}),
+    ...(restore_tests ? { restore_tests } : {}),
     tool_name: data.tool_name,
     // A script may paste a repository URL with its password: keep the evidence free of it.
     target: stripUrlCredentials(data.target, true),

@@ -10,7 +10,7 @@ import { parseSshdT } from './parse-sshd.js';
 import { bounded } from './redact.js';
 
 export interface SshdCollectOptions {
-  /** sshd binary; default /usr/sbin/sshd, then `sshd` on PATH. */
+  /** sshd binary; default /usr/sbin/sshd (Windows: System32\\OpenSSH\\sshd.exe), then `sshd` on PATH. */
   binary?: string;
   /** Passed as `-f FILE` (tests write their own configs). */
   configPath?: string;
@@ -22,7 +22,10 @@ export interface SshdCollectOptions {
 
 const TIMEOUT_MS = 5000;
 const MAX_OUTPUT_BYTES = 512 * 1024;
-const DEFAULT_BINARIES = ['/usr/sbin/sshd', 'sshd'];
+function defaultBinaries(): string[] {
+  if (process.platform === 'win32') return [`${process.env.SystemRoot ?? 'C:\\Windows'}\\System32\\OpenSSH\\sshd.exe`, 'sshd'];
+  return ['/usr/sbin/sshd', 'sshd'];
+}
 
 export async function collectSshd(options: SshdCollectOptions = {}): Promise<SshdEvidence | Unavailable> {
   const result = await runSshdT(options, []);
@@ -75,7 +78,7 @@ type SshdTRun = { stdout: string } | Unavailable | { installed: false; settings:
 /** Runs `sshd -T [-f FILE] [extra...]` with the first binary that exists. */
 export async function runSshdT(options: SshdCollectOptions, extra: readonly string[]): Promise<SshdTRun> {
   const args = ['-T', ...(options.configPath ? ['-f', options.configPath] : []), ...extra];
-  const binaries = options.binary ? [options.binary] : DEFAULT_BINARIES;
+  const binaries = options.binary ? [options.binary] : defaultBinaries();
   for (const binary of binaries) {
     const run = await runCommand(binary, args, { timeoutMs: TIMEOUT_MS, maxOutputBytes: MAX_OUTPUT_BYTES, env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } });
     if (!run.ok) {

@@ -111,6 +111,44 @@ t.test('status file: valid, malformed, oversized, zone-less, future, missing', a
   t.match(await collectSource({ tool: 'status-file', path }), { last_success_at: null, snapshot_count: 0 }, 'no success yet');
 });
 
+t.test('status files declare offline copies and restore tests (BKP-02, BKP-04), times in UTC', async (t) => {
+  const now = new Date('2026-11-22T12:00:00Z');
+  const base = { format: STATUS_FILE_FORMAT, tool_name: 'tape job', target: 'LTO library', last_success_at: '2026-11-21T23:00:00+01:00' };
+  const a = join(dir, 'declared-a.json');
+  const b = join(dir, 'declared-b.json');
+  writeFileSync(
+    a,
+    JSON.stringify({
+      ...base,
+      offline_copies: [
+        { kind: 'offline', target: 'LTO set B', location: 'Bâtiment C', last_copy_at: '2026-11-20T18:00:00+01:00', media_connected: false, retention_days: null },
+        { kind: 'immutable', target: 's3:https://key:secret@s3.hds.example/bucket', location: null, last_copy_at: null, media_connected: null, retention_days: 30 },
+      ],
+    }),
+  );
+  writeFileSync(b, JSON.stringify({ ...base, restore_tests: [{ tested_at: '2026-10-02T10:00:00Z', scope: 'DPI database', result: 'success', record: 'TICKET-4521' }] }));
+  const evidence = await collectBackups([{ tool: 'status-file', path: a }, { tool: 'status-file', path: b }], { now: () => now });
+  t.ok(Value.Check(BackupEvidence, evidence), JSON.stringify([...Value.Errors(BackupEvidence, evidence)].slice(0, 2)));
+  t.same(evidence.offline_copies, [
+    { kind: 'offline', target: 'LTO set B', location: 'Bâtiment C', last_copy_at: '2026-11-20T17:00:00.000Z', media_connected: false, retention_days: null },
+    { kind: 'immutable', target: 's3:https://key@s3.hds.example/bucket', location: null, last_copy_at: null, media_connected: null, retention_days: 30 },
+  ]);
+  t.same(evidence.restore_tests, [{ tested_at: '2026-10-02T10:00:00.000Z', scope: 'DPI database', result: 'success', record: 'TICKET-4521' }]);
+
+  // Nothing declared: the fields are absent (not an empty, reassuring list).
+  const plain = join(dir, 'plain.json');
+  writeFileSync(plain, JSON.stringify(base));
+  const none = await collectBackups([{ tool: 'status-file', path: plain }], { now: () => now });
+  t.notOk('offline_copies' in none);
+  t.notOk('restore_tests' in none);
+
+  // A declared time in the future or without a zone makes the whole file untrustworthy.
+  writeFileSync(plain, JSON.stringify({ ...base, restore_tests: [{ tested_at: '2026-12-01T10:00:00Z', scope: 'x', result: 'success', record: null }] }));
+  t.match(await collectSource({ tool: 'status-file', path: plain }, { now: () => now }), { unavailable: /restore_tests\[0\]\.tested_at .* is in the future/ });
+  writeFileSync(plain, JSON.stringify({ ...base, offline_copies: [{ kind: 'offline', target: 't', location: null, last_copy_at: '2026-11-20 10:00', media_connected: true, retention_days: null }] }));
+  t.match(await collectSource({ tool: 'status-file', path: plain }, { now: () => now }), { unavailable: /does not match vigie-backup-status\/1 \(\/offline_copies\/0\/last_copy_at: must match format "date-time"\)/ });
+});
+
 t.test('collectBackups keeps order, validates against the contract, bounds the source count', async (t) => {
   const sources: BackupSourceConfig[] = [
     { tool: 'status-file', path: join(dir, 'absent.json') },

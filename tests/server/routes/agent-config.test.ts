@@ -41,7 +41,9 @@ for (const kind of DB_KINDS) {
       const database = await openTestDatabase(t, kind);
       writeFileSync(join(database.dataDir, 'agent-policy.yaml'), 'probes: nope\n');
       const app = buildApp({ db: database.db, config: testConfig(database.dataDir, database.databaseUrl), now: () => TEST_NOW });
-      await t.rejects(app.ready(), /agent-policy\.yaml: invalid at \/probes/);
+      await t.rejects(async () => {
+        await app.ready();
+      }, /agent-policy\.yaml: invalid at \/probes/);
       await app.close().catch(() => undefined);
     });
   });
