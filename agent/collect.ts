@@ -1,9 +1,12 @@
 // One collection cycle: the four exposures gathered concurrently. A collector that throws
 // becomes `{ unavailable: 'collector crashed: ...' }` for its section, never a missing or
 // guessed section, so one broken tool cannot sink the whole report.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Evidence, MfaEvidence, Unavailable } from '../policies/evidence.js';
 import { BackupSourceConfig, collectBackups, type BackupCollectOptions } from './collectors/backup.js';
 import type { FlowSampler } from './collectors/flow-sampler.js';
+import { lockoutFromPam } from './collectors/faillock.js';
 import { collectHost, type HostInfo } from './collectors/host.js';
 import { collectNetwork, type NetworkCollectOptions } from './collectors/network.js';
 import { bounded } from './collectors/redact.js';
@@ -51,7 +54,8 @@ async function collectMfa(options: CollectOptions): Promise<MfaEvidence> {
     return { sshd, windows_logon, lockout };
   }
   const [sshd, pam] = await Promise.all([collectSshd(options.sshd), guarded(() => collectPam({ platform, ...options.pam }))]);
-  return { sshd, pam };
+  const faillockConf = await readFile(join(options.pam?.fsRoot ?? '/', 'etc/security/faillock.conf'), 'utf8').catch(() => null);
+  return { sshd, pam, lockout: lockoutFromPam(pam, faillockConf) };
 }
 
 export function collectHostInfo(): Promise<HostInfo> {

@@ -12,12 +12,13 @@ const MAX_KEYS = 256;
 
 export function parseAuthorizedKeys(text: string): AuthorizedKeyKind[] {
   const keys: AuthorizedKeyKind[] = [];
-  for (const raw of text.split('\n')) {
+  for (const [index, raw] of text.split('\n').entries()) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const { options, rest } = splitOptions(line);
     const type = rest.split(/\s+/)[0] ?? '';
-    if (!KEY_TYPE.test(type)) throw new Error(`authorized_keys line with an unknown key type: ${type.slice(0, 40) || '(none)'}`);
+    // Say where, not what: the line may be key material.
+    if (!KEY_TYPE.test(type)) throw new Error(`line ${index + 1} has no known key type`);
     if (keys.length >= MAX_KEYS) throw new Error(`more than ${MAX_KEYS} authorized keys`);
     const names = options.map((o) => o.split('=')[0]?.toLowerCase() ?? '');
     keys.push({ type, verify_required: names.includes('verify-required'), no_touch_required: names.includes('no-touch-required') });

@@ -3,10 +3,11 @@
 // message becomes the `unavailable` reason.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SshdEvidence, SshdUserSettings, Unavailable } from '../../policies/evidence.js';
+import type { AuthorizedKeys, SshdEvidence, SshdUserSettings, Unavailable } from '../../policies/evidence.js';
 import { runCommand, stderrSummary } from '../run-command.js';
 import { adminGroupMembers, isValidUserName } from './parse-group.js';
-import { parseSshdT } from './parse-sshd.js';
+import { parseAuthorizedKeys } from './parse-authorized-keys.js';
+import { parseSshdKeySources, parseSshdT } from './parse-sshd.js';
 import { bounded } from './redact.js';
 
 export interface SshdCollectOptions {
@@ -41,22 +42,82 @@ export async function collectSshd(options: SshdCollectOptions = {}): Promise<Ssh
   // Unknown admin users: leave per_user out rather than report an empty, reassuring list.
   if (users === null) return { installed: true, settings };
   const per_user: SshdUserSettings[] = [];
+  const authorized_keys: AuthorizedKeys[] = [];
+  const homes = await homeDirectories(options.fsRoot ?? '/');
   // Sequential and bounded (<= 32 users): each run is a short sshd process.
-  for (const user of users.slice(0, 32)) per_user.push(await settingsForUser(options, user));
-  return { installed: true, settings, per_user };
+  for (const user of users.slice(0, 32)) {
+    const { settings: userSettings, keySources } = await settingsForUser(options, user);
+    per_user.push(userSettings);
+    authorized_keys.push(await authorizedKeysOf(user, keySources, homes, options.fsRoot ?? '/'));
+  }
+  return { installed: true, settings, per_user, authorized_keys };
+}
+
+/** The kinds of keys a user's authorized_keys files hold, as sshd would find them for that user. */
+async function authorizedKeysOf(
+  user: string,
+  keySources: ReturnType<typeof parseSshdKeySources> | null,
+  homes: Map<string, string> | null,
+  fsRoot: string,
+): Promise<AuthorizedKeys> {
+  const name = bounded(user, 64);
+  if (!keySources) return { user: name, unavailable: 'effective sshd settings for this user are unknown' };
+  if (keySources.command) return { user: name, unavailable: 'keys come from AuthorizedKeysCommand, not from files' };
+  const home = homes?.get(user);
+  if (!home) return { user: name, unavailable: homes ? 'user not found in /etc/passwd' : '/etc/passwd not readable' };
+  const keys = [];
+  for (const pattern of keySources.files) {
+    const expanded = pattern.replace(/%(%|h|u)/g, (_m, c: string) => (c === 'h' ? home : c === 'u' ? user : '%'));
+    const path = join(fsRoot, expanded.startsWith('/') ? expanded : join(home, expanded));
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // no such file: no keys from it
+      return { user: name, unavailable: bounded(`cannot read ${expanded}: ${(error as Error).message}`, 500) };
+    }
+    try {
+      keys.push(...parseAuthorizedKeys(text.slice(0, 1024 * 1024)));
+    } catch (error) {
+      return { user: name, unavailable: bounded(`${expanded}: ${(error as Error).message}`, 500) };
+    }
+  }
+  return { user: name, keys: keys.slice(0, 256) };
+}
+
+/** user -> home directory from /etc/passwd, or null when it cannot be read. */
+async function homeDirectories(fsRoot: string): Promise<Map<string, string> | null> {
+  let text: string;
+  try {
+    text = await readFile(join(fsRoot, 'etc/passwd'), 'utf8');
+  } catch {
+    return null;
+  }
+  const homes = new Map<string, string>();
+  for (const line of text.split('\n').slice(0, 100_000)) {
+    const fields = line.split(':');
+    if (fields.length >= 7 && fields[0] && fields[5]) homes.set(fields[0], fields[5]);
+  }
+  return homes;
+}
+
+interface UserRun {
+  settings: SshdUserSettings;
+  keySources: ReturnType<typeof parseSshdKeySources> | null;
 }
 
 /** `sshd -T -C user=NAME`: what Match blocks make of the settings for this user. */
-async function settingsForUser(options: SshdCollectOptions, user: string): Promise<SshdUserSettings> {
+async function settingsForUser(options: SshdCollectOptions, user: string): Promise<UserRun> {
+  const failed = (reason: string): UserRun => ({ settings: { user: bounded(user, 64), unavailable: reason }, keySources: null });
   // The name goes into sshd's comma-separated -C spec: refuse anything but a plain user name.
-  if (!isValidUserName(user)) return { user: bounded(user, 64), unavailable: 'not a valid user name' };
+  if (!isValidUserName(user)) return failed('not a valid user name');
   const result = await runSshdT(options, ['-C', `user=${user}`]);
-  if ('installed' in result) return { user, unavailable: 'sshd not installed' };
-  if ('unavailable' in result) return { user, unavailable: result.unavailable };
+  if ('installed' in result) return failed('sshd not installed');
+  if ('unavailable' in result) return failed(result.unavailable);
   try {
-    return { user, settings: parseSshdT(result.stdout) };
+    return { settings: { user, settings: parseSshdT(result.stdout) }, keySources: parseSshdKeySources(result.stdout) };
   } catch (error) {
-    return { user, unavailable: bounded(`sshd -T output not understood: ${(error as Error).message}`, 500) };
+    return failed(bounded(`sshd -T output not understood: ${(error as Error).message}`, 500));
   }
 }
 
