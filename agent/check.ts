@@ -1,6 +1,5 @@
 // `vigie-agent check`: judges this host offline with the same packs the server uses, for a
 // technician preparing a telemaintenance gateway before asking for a window.
-import { existsSync } from 'node:fs';
 import type { HostRole, Report } from '../policies/evidence.js';
 import { loadPackFile, loadShippedPacks, packForRole, type Pack } from '../policies/pack.js';
 import type { Verdict } from '../policies/verdict.js';
@@ -10,7 +9,8 @@ export class CheckError extends Error {}
 /** A pack by shipped id (e.g. `telemaintenance-gateway`) or by file path; default: the role's pack. */
 export function resolvePack(nameOrPath: string | undefined, role: HostRole): Pack {
   if (nameOrPath === undefined) return packForRole(role);
-  if (nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml') || existsSync(nameOrPath)) return loadPackFile(nameOrPath);
+  // A file is named by its extension or a path; a bare word is a shipped pack id.
+  if (/\.ya?ml$/.test(nameOrPath) || nameOrPath.includes('/') || nameOrPath.includes('\\')) return loadPackFile(nameOrPath);
   const shipped = loadShippedPacks();
   const pack = shipped.get(nameOrPath);
   if (!pack) throw new CheckError(`no shipped pack "${nameOrPath}"; known: ${[...shipped.keys()].sort().join(', ')}`);

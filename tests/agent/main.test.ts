@@ -165,3 +165,25 @@ t.test('the server hands out egress probes; the agent runs them and reports the 
     'only the probes of its role, each with its observed outcome',
   );
 });
+
+t.test('check judges this host offline with the shipped packs, for a technician', async (t) => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'vigie-agent-'));
+  const json = await agent(['check', '--role', 'telemaintenance-gateway', '--json', '--state-dir', stateDir]);
+  const verdicts = JSON.parse(json.stdout) as Array<{ rule_id: string; status: string; severity: string; explanation: { fr: string; en: string } }>;
+  t.ok(verdicts.length >= 4, 'one verdict per rule of the gateway pack');
+  t.ok(verdicts.every((v) => v.explanation.fr.length > 0 && v.explanation.en.length > 0), 'each explained in French and English');
+  t.equal(json.code, verdicts.some((v) => v.status === 'fail') ? 1 : 0, 'exit 1 exactly when a rule fails');
+  t.equal(verdicts.find((v) => v.rule_id === 'WIFI-01')?.status, 'not_applicable');
+
+  const text = await agent(['check', '--pack', 'server', '--lang', 'en', '--state-dir', stateDir]);
+  t.match(text.stdout, /pack server v\d+/);
+  t.match(text.stdout, /threshold:/);
+  const unknownPack = await agent(['check', '--pack', 'no-such-pack', '--state-dir', stateDir]);
+  t.equal(unknownPack.code, 2);
+  t.match(unknownPack.stderr, /no shipped pack "no-such-pack"/);
+  const badFile = join(stateDir, 'broken.yaml');
+  writeFileSync(badFile, 'id: broken\nversion: one\n');
+  const broken = await agent(['check', '--pack', badFile, '--state-dir', stateDir]);
+  t.equal(broken.code, 2);
+  t.match(broken.stderr, /broken\.yaml/);
+});
