@@ -13,7 +13,7 @@ import { bounded } from './collectors/redact.js';
 import { collectPam, type PamCollectOptions } from './collectors/pam.js';
 import { collectSshd, type SshdCollectOptions } from './collectors/sshd.js';
 import { collectWifi, type WifiCollectOptions } from './collectors/wifi.js';
-import { collectWindowsLockout, collectWindowsLogon } from './collectors/windows.js';
+import { collectWindowsLockout, collectWindowsLogon, collectWindowsLogonPolicy } from './collectors/windows.js';
 
 export { BackupSourceConfig };
 export { FlowSampler } from './collectors/flow-sampler.js';
@@ -50,10 +50,17 @@ async function collectMfa(options: CollectOptions): Promise<MfaEvidence> {
   const platform = options.platform ?? process.platform;
   if (platform === 'win32') {
     // OpenSSH server exists on Windows too: ask it like anywhere else.
-    const [sshd, windows_logon, lockout] = await Promise.all([collectSshd(options.sshd), collectWindowsLogon(options.env), collectWindowsLockout(options.env)]);
-    return { sshd, windows_logon, lockout };
+    const [sshd, windows_logon, windows_logon_policy, lockout] = await Promise.all([
+      collectSshd(options.sshd),
+      collectWindowsLogon(options.env),
+      collectWindowsLogonPolicy(options.env),
+      collectWindowsLockout(options.env),
+    ]);
+    return { sshd, windows_logon, windows_logon_policy, lockout };
   }
   const [sshd, pam] = await Promise.all([collectSshd(options.sshd), guarded(() => collectPam({ platform, ...options.pam }))]);
+  // Lockout through PAM modules is a Linux arrangement (macOS locks accounts through pwpolicy).
+  if (platform !== 'linux') return { sshd, pam };
   const faillockConf = await readFile(join(options.pam?.fsRoot ?? '/', 'etc/security/faillock.conf'), 'utf8').catch(() => null);
   return { sshd, pam, lockout: lockoutFromPam(pam, faillockConf) };
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AgentServerConfig } from '../policies/agent-config.js';
 import type { HostIdentity, Report } from '../policies/evidence.js';
 import { fetchAgentConfig } from './client.js';
-import { collectEvidence, collectHostInfo, type CollectOptions } from './collect.js';
+import { collectEvidence, collectHostInfo, type CollectOptions, type FlowSampler } from './collect.js';
 import type { AgentConfig } from './config.js';
 import { deliverOutbox, type DeliveryResult } from './deliver.js';
 import { DEFAULT_OUTBOX_LIMITS, Outbox, type OutboxLimits } from './outbox.js';
@@ -20,16 +20,21 @@ export interface CycleResult {
   delivery: DeliveryResult | null;
 }
 
-export function collectOptions(config: AgentConfig, serverConfig?: AgentServerConfig): CollectOptions {
+/**
+ * What to collect. Probes: those the server handed out (possibly none for this role); before
+ * any configuration was received the probe section says unavailable rather than "none".
+ */
+export function collectOptions(config: AgentConfig, serverConfig: AgentServerConfig | null = null, flowSampler?: FlowSampler): CollectOptions {
   return {
     backupSources: config.backup_sources ?? [],
     sshd: { binary: config.sshd?.binary, configPath: config.sshd?.config_path },
-    ...(serverConfig && serverConfig.probes.length > 0 ? { probeTargets: serverConfig.probes } : {}),
+    ...(serverConfig ? { probeTargets: serverConfig.probes } : {}),
+    ...(flowSampler ? { flowSampler } : {}),
   };
 }
 
 /** Asks the server how to run; on failure keeps the last configuration received. */
-export async function refreshServerConfig(stateDir: string, identity: AgentIdentity, logger: Logger): Promise<AgentServerConfig> {
+export async function refreshServerConfig(stateDir: string, identity: AgentIdentity, logger: Logger): Promise<AgentServerConfig | null> {
   const fetched = await fetchAgentConfig(serverOf(identity), identity.credential);
   if ('error' in fetched) {
     logger.warn({ reason: fetched.error }, 'agent configuration not refreshed; using the last one received');
@@ -72,11 +77,12 @@ export async function collectReportInto(
   outbox: Outbox,
   identity: AgentIdentity,
   config: AgentConfig,
-  serverConfig: AgentServerConfig,
+  serverConfig: AgentServerConfig | null,
   logger: Logger,
+  flowSampler?: FlowSampler,
 ): Promise<Spooled> {
   const now = new Date();
-  const [host, evidence] = await Promise.all([identifyHost(identity), collectEvidence(collectOptions(config, serverConfig))]);
+  const [host, evidence] = await Promise.all([identifyHost(identity), collectEvidence(collectOptions(config, serverConfig, flowSampler))]);
   const report = assembleReport(host, evidence, now);
   return { report, spoolError: spool(outbox, report, logger) };
 }

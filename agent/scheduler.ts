@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import type { AgentSchedule } from '../policies/agent-config.js';
 import type { AgentConfig } from './config.js';
 import { collectReportInto, deliverAndRecord, outboxLimits, refreshServerConfig } from './cycle.js';
-import { readServerConfig } from './server-config.js';
+import { FlowSampler } from './collect.js';
+import { readServerConfig, scheduleOf } from './server-config.js';
 import { Outbox } from './outbox.js';
 import type { AgentIdentity } from './state.js';
 import { readStatus, writeStatus } from './status.js';
@@ -32,6 +33,7 @@ export class AgentLoop {
   private busy: Promise<void> = Promise.resolve();
   private task: ReturnType<typeof cron.schedule> | null = null;
   private readonly outbox: Outbox;
+  private readonly flowSampler = new FlowSampler();
 
   constructor(
     private readonly stateDir: string,
@@ -40,13 +42,16 @@ export class AgentLoop {
     private readonly logger: Logger,
   ) {
     this.outbox = new Outbox(stateDir, outboxLimits(config));
-    this.schedule = config.schedule ?? readServerConfig(stateDir).schedule;
+    this.schedule = config.schedule ?? scheduleOf(readServerConfig(stateDir));
   }
 
   /** The schedule in force: the local config's if it sets one, else the server's. */
   private schedule: AgentSchedule;
 
   start(): void {
+    // Outbound flows are sampled between reports (every minute, cheaply), so a report covers
+    // its whole window rather than one snapshot of the socket table.
+    this.flowSampler.start();
     void this.serialised(() => this.cycle());
     this.arm();
   }
@@ -67,6 +72,7 @@ export class AgentLoop {
   }
 
   async stop(): Promise<void> {
+    this.flowSampler.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.task?.stop();
     await this.busy;
@@ -82,7 +88,7 @@ export class AgentLoop {
     // While backing off, the server is not asked for anything, configuration included.
     const online = Date.now() >= this.nextDeliveryAt;
     const serverConfig = online ? await refreshServerConfig(this.stateDir, this.identity, this.logger) : readServerConfig(this.stateDir);
-    if (!this.config.schedule && !sameSchedule(serverConfig.schedule, this.schedule)) {
+    if (serverConfig && !this.config.schedule && !sameSchedule(serverConfig.schedule, this.schedule)) {
       if (cron.validate(serverConfig.schedule.cron)) {
         this.schedule = serverConfig.schedule;
         this.arm();
@@ -90,7 +96,7 @@ export class AgentLoop {
         this.logger.error({ cron: serverConfig.schedule.cron }, 'the server sent an invalid cron expression; schedule unchanged');
       }
     }
-    const spooled = await collectReportInto(this.outbox, this.identity, this.config, serverConfig, this.logger);
+    const spooled = await collectReportInto(this.outbox, this.identity, this.config, serverConfig, this.logger, this.flowSampler);
     if (spooled.spoolError !== null) this.recordSpoolFailure(spooled.spoolError);
     if (online) await this.deliver();
     else this.logger.info({ next_delivery_at: new Date(this.nextDeliveryAt).toISOString() }, 'backing off; report kept in the outbox');

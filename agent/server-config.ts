@@ -10,16 +10,18 @@ const path = (stateDir: string): string => join(stateDir, 'server-config.json');
 
 export const isAgentServerConfig = (value: unknown): value is AgentServerConfig => checkServerConfig.Check(value);
 
-/** The last configuration received, or the defaults (no probes) before the first one. */
-export function readServerConfig(stateDir: string): AgentServerConfig {
+/** The last configuration received, or null before the first one. */
+export function readServerConfig(stateDir: string): AgentServerConfig | null {
   try {
     const parsed: unknown = JSON.parse(readFileSync(path(stateDir), 'utf8'));
     if (isAgentServerConfig(parsed)) return parsed;
   } catch {
-    // absent or unreadable: defaults
+    // absent or unreadable
   }
-  return { schedule: DEFAULT_AGENT_SCHEDULE, probes: [] };
+  return null;
 }
+
+export const scheduleOf = (config: AgentServerConfig | null) => config?.schedule ?? DEFAULT_AGENT_SCHEDULE;
 
 export function writeServerConfig(stateDir: string, config: AgentServerConfig): void {
   try {

@@ -162,12 +162,84 @@ export const ProxyDns = Type.Object(
 );
 export type ProxyDns = Static<typeof ProxyDns>;
 
+/** System proxy settings beyond the environment (added for NET-03 by rules-net). Never credentials. */
+export const ProxyPolicy = Type.Object(
+  {
+    /** Where it was read, e.g. "WinHTTP + Internet Settings (HKLM policy)", "dconf org.gnome.system.proxy". */
+    source: Text(200),
+    /** Explicit proxy as configured (host:port or URL, userinfo stripped); null when none. */
+    system_proxy: NullableText(512),
+    /** Proxy auto-configuration URL; null when none. */
+    pac_url: NullableText(2048),
+    /** The proxy setting is imposed by policy (GPO, managed preference, locked key); null when unknowable. */
+    enforced_by_policy: Type.Union([Type.Boolean(), Type.Null()]),
+  },
+  strict,
+);
+export type ProxyPolicy = Static<typeof ProxyPolicy>;
+
+/** A browser's managed DNS-over-HTTPS policy (added for NET-04 by rules-net). */
+export const BrowserDohPolicy = Type.Object(
+  {
+    /** e.g. "chrome", "edge", "firefox". */
+    browser: Text(64),
+    /** Mode the managed policy imposes (Chrome/Edge DnsOverHttpsMode, Firefox DNSOverHTTPS); null = no policy. */
+    policy_mode: Type.Union([Type.Literal('off'), Type.Literal('automatic'), Type.Literal('secure'), Type.Null()]),
+  },
+  strict,
+);
+export type BrowserDohPolicy = Static<typeof BrowserDohPolicy>;
+
+/** One host-firewall profile (Windows Domain/Private/Public) or Linux inbound hook (added for NET-07). */
+export const FirewallProfile = Type.Object(
+  {
+    /** "Domain", "Private", "Public"; on Linux e.g. "nftables inet filter input". */
+    name: Text(64),
+    /** In use now (Windows: profile of a connected network; Linux: the input hook, always true). */
+    active: Type.Boolean(),
+    enabled: Type.Boolean(),
+    /** Effective default for inbound traffic; null when it could not be established. */
+    default_inbound: Type.Union([Type.Literal('block'), Type.Literal('allow'), Type.Null()]),
+    /** Blocked/dropped inbound packets are logged; null when unknowable. */
+    logs_blocked: Type.Union([Type.Boolean(), Type.Null()]),
+  },
+  strict,
+);
+export type FirewallProfile = Static<typeof FirewallProfile>;
+
+export const HostFirewall = Type.Object(
+  {
+    /** What was read, e.g. "Get-NetFirewallProfile", "nft -j list ruleset". */
+    source: Text(200),
+    profiles: List(FirewallProfile, 16),
+  },
+  strict,
+);
+export type HostFirewall = Static<typeof HostFirewall>;
+
+/** SMBv1 state (added for NET-06 by rules-net); null when the side could not be observed. */
+export const Smb1State = Type.Object(
+  {
+    /** e.g. "Get-SmbServerConfiguration", "testparm -s (server min protocol)". */
+    source: Text(200),
+    server_enabled: Type.Union([Type.Boolean(), Type.Null()]),
+    client_enabled: Type.Union([Type.Boolean(), Type.Null()]),
+  },
+  strict,
+);
+export type Smb1State = Static<typeof Smb1State>;
+
 export const NetworkEvidence = Type.Object(
   {
     listeners: Observed(List(Listener, 2000)),
     outbound: Observed(OutboundObservation),
     egress_probes: Observed(List(EgressProbe, 200)),
     proxy_dns: Observed(ProxyDns),
+    /** Added by rules-net (issue 5), all optional: absent = not reported by this agent. */
+    proxy_policy: Type.Optional(Observed(ProxyPolicy)),
+    browser_doh: Type.Optional(Observed(List(BrowserDohPolicy, 16))),
+    firewall: Type.Optional(Observed(HostFirewall)),
+    smb1: Type.Optional(Observed(Smb1State)),
   },
   strict,
 );
@@ -219,6 +291,8 @@ export const WifiProfile = Type.Object(
     /** Pairwise ciphers the profile allows (null = whatever the network offers). */
     cipher: NullableText(64),
     autoconnect: Type.Boolean(),
+    /** WPA versions allowed (NetworkManager 802-11-wireless-security.proto: "wpa", "rsn"); null/absent = any. Added by rules-net. */
+    proto: Type.Optional(NullableText(32)),
     mode: WifiMode,
     /** 802.1X settings for enterprise profiles; null when the profile is not 802.1X. */
     eap: Type.Union([
@@ -260,6 +334,28 @@ export const BridgeInterface = Type.Object(
   strict,
 );
 
+/** Hotspot state (added for WIFI-05 by rules-net); null when the platform or tool cannot say. */
+export const WifiHotspot = Type.Object(
+  {
+    /** Windows Mobile Hotspot / hosted network, or a NetworkManager hotspot connection, active now. */
+    hotspot_active: Type.Union([Type.Boolean(), Type.Null()]),
+    /** An access-point daemon (hostapd, create_ap) is running. */
+    ap_daemon_running: Type.Union([Type.Boolean(), Type.Null()]),
+  },
+  strict,
+);
+export type WifiHotspot = Static<typeof WifiHotspot>;
+
+/** A wired (Ethernet) interface and its link state (added for WIFI-06 by rules-net). */
+export const WiredInterface = Type.Object(
+  {
+    name: Text(64),
+    oper_state: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('unknown')]),
+  },
+  strict,
+);
+export type WiredInterface = Static<typeof WiredInterface>;
+
 export const WifiEvidence = Type.Object(
   {
     /** What was asked to see the radios (e.g. "systeminformation wifiInterfaces + /sys/class/ieee80211"). */
@@ -274,6 +370,10 @@ export const WifiEvidence = Type.Object(
       Observed(Type.Object({ ipv4: Type.Boolean(), ipv6: Type.Union([Type.Boolean(), Type.Null()]) }, strict)),
     ),
     bridges: Type.Optional(Observed(List(BridgeInterface, 32))),
+    /** Added by rules-net (issue 5), optional: hotspot / AP daemon state (WIFI-05), wired links (WIFI-06), Windows ICS. */
+    hotspot: Type.Optional(Observed(WifiHotspot)),
+    wired_interfaces: Type.Optional(Observed(List(WiredInterface, 64))),
+    connection_sharing: Type.Optional(Observed(Type.Object({ enabled: Type.Boolean() }, strict))),
   },
   strict,
 );
@@ -312,9 +412,101 @@ export const BackupSourceUnavailable = Type.Object(
 export const BackupSource = Type.Union([BackupSourceObserved, BackupSourceUnavailable]);
 export type BackupSource = Static<typeof BackupSource>;
 
+/** A copy kept out of the attacker's reach (added for BKP-02 by rules-bkp). */
+export const OfflineCopy = Type.Object(
+  {
+    /** `offline`: removable media or a disconnected target; `immutable`: object lock / WORM. */
+    kind: Type.Union([Type.Literal('offline'), Type.Literal('immutable')]),
+    /** Media label, bucket or target, never a password or key. */
+    target: Text(512),
+    /** Site / building where the copy is kept. */
+    location: NullableText(128),
+    last_copy_at: NullableTimestamp,
+    /** Offline media: plugged in right now (then it is not offline). null = not known. */
+    media_connected: Type.Union([Type.Boolean(), Type.Null()]),
+    /** Immutable storage: retention (lock) period in days. null = not known. */
+    retention_days: Type.Union([Type.Number({ minimum: 0, maximum: 100_000 }), Type.Null()]),
+  },
+  strict,
+);
+export type OfflineCopy = Static<typeof OfflineCopy>;
+
+/** One place backup copies are kept (added for BKP-03 by rules-bkp): the 3-2-1 inventory. */
+export const BackupRepository = Type.Object(
+  {
+    name: Text(256),
+    media: Type.Union([
+      Type.Literal('disk'),
+      Type.Literal('nas'),
+      Type.Literal('tape'),
+      Type.Literal('removable'),
+      Type.Literal('object-storage'),
+      Type.Literal('cloud'),
+      Type.Literal('other'),
+    ]),
+    /** The storage system (array, NAS, library, provider) holding it: copies on one system are one failure domain. */
+    storage_system: Text(128),
+    site: NullableText(128),
+    off_site: Type.Boolean(),
+    state: Type.Union([Type.Literal('online'), Type.Literal('offline'), Type.Literal('immutable')]),
+  },
+  strict,
+);
+export type BackupRepository = Static<typeof BackupRepository>;
+
+/** A restore test record (added for BKP-04 by rules-bkp). No operator name: personal data. */
+export const RestoreTest = Type.Object(
+  {
+    tested_at: Timestamp,
+    scope: Text(256),
+    result: Type.Union([Type.Literal('success'), Type.Literal('partial'), Type.Literal('failure')]),
+    /** Reference of the record sheet (ticket, document id). */
+    record: NullableText(256),
+  },
+  strict,
+);
+export type RestoreTest = Static<typeof RestoreTest>;
+
+const NullableBoolean = Type.Union([Type.Boolean(), Type.Null()]);
+
+/** How the backup console and repository authenticate their users (added for BKP-05 by rules-bkp). */
+export const BackupConsoleAccess = Type.Object(
+  {
+    product: Text(128),
+    identity_source: Type.Union([
+      Type.Literal('local'),
+      Type.Literal('active-directory'),
+      Type.Literal('ldap'),
+      Type.Literal('sso'),
+      Type.Literal('other'),
+    ]),
+    /** AD forest / directory the console trusts (DNS name); null for local accounts. */
+    directory_forest: NullableText(253),
+    mfa_supported: NullableBoolean,
+    mfa_enabled: NullableBoolean,
+    builtin_admin: Type.Object(
+      {
+        name: Text(64),
+        enabled: NullableBoolean,
+        /** Logged in with over the product's own history window. */
+        used_recently: NullableBoolean,
+        password_vaulted: NullableBoolean,
+      },
+      strict,
+    ),
+  },
+  strict,
+);
+export type BackupConsoleAccess = Static<typeof BackupConsoleAccess>;
+
 export const BackupEvidence = Type.Object(
   {
     sources: List(BackupSource, 64),
+    /** Added for BKP-02..05 by rules-bkp (optional; absent = not reported by this agent). */
+    offline_copies: Type.Optional(Observed(List(OfflineCopy, 64))),
+    repositories: Type.Optional(Observed(List(BackupRepository, 32))),
+    restore_tests: Type.Optional(Observed(List(RestoreTest, 64))),
+    console: Type.Optional(Observed(BackupConsoleAccess)),
   },
   strict,
 );
@@ -337,6 +529,8 @@ export const SshdSettings = Type.Object(
     x11forwarding: NullableText(16),
     allowtcpforwarding: NullableText(16),
     listenaddress: List(Text(128), 64),
+    /** Added in phase 2: key algorithms sshd accepts (only sk-* ones = FIDO keys only). */
+    pubkeyacceptedalgorithms: Type.Optional(NullableText(2048)),
   },
   strict,
 );
@@ -349,6 +543,25 @@ export const SshdUserSettings = Type.Union([
 ]);
 export type SshdUserSettings = Static<typeof SshdUserSettings>;
 
+/** One authorized key: its type and FIDO options only, never the key or its comment. */
+export const AuthorizedKey = Type.Object(
+  {
+    /** e.g. `sk-ssh-ed25519@openssh.com` (FIDO), `ssh-ed25519`, `ssh-rsa`. */
+    type: Text(64),
+    /** `verify-required` option: the FIDO key must verify the user (PIN or biometrics). */
+    verify_required: Type.Boolean(),
+    /** `no-touch-required` option: the FIDO key need not be touched (weaker). */
+    no_touch_required: Type.Boolean(),
+  },
+  strict,
+);
+
+export const AuthorizedKeys = Type.Union([
+  Type.Object({ user: Text(64), keys: List(AuthorizedKey, 256) }, strict),
+  Type.Object({ user: Text(64), unavailable: Text(500) }, strict),
+]);
+export type AuthorizedKeys = Static<typeof AuthorizedKeys>;
+
 export const SshdEvidence = Type.Object(
   {
     installed: Type.Boolean(),
@@ -356,6 +569,8 @@ export const SshdEvidence = Type.Object(
     settings: Type.Union([SshdSettings, Type.Null()]),
     /** Added in phase 2: per admin-group member, the settings after `Match` blocks. */
     per_user: Type.Optional(List(SshdUserSettings, 32)),
+    /** Added in phase 2: per admin-group member, the kinds of keys their authorized_keys files allow. */
+    authorized_keys: Type.Optional(List(AuthorizedKeys, 32)),
   },
   strict,
 );
@@ -410,11 +625,12 @@ export const WindowsLogon = Type.Object(
 );
 export type WindowsLogon = Static<typeof WindowsLogon>;
 
-/** Account lockout policy (added in phase 2): Windows `net accounts`. */
+/** Account lockout policy (added in phase 2): Windows `net accounts`, Linux pam_faillock/pam_tally2. */
 export const LockoutPolicy = Type.Object(
   {
     /** Failed attempts before lockout; 0 = never locks. */
     threshold: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+    /** null: no automatic unlock (an administrator unlocks), or no lockout at all (threshold 0). */
     duration_minutes: Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()]),
     observation_window_minutes: Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()]),
     source: Text(100),
@@ -423,11 +639,160 @@ export const LockoutPolicy = Type.Object(
 );
 export type LockoutPolicy = Static<typeof LockoutPolicy>;
 
+/** Authentication factor types, as named in entry points and second-factor policies (rules-bkp). */
+export const FactorType = Type.Union([
+  Type.Literal('password'),
+  Type.Literal('pin'),
+  Type.Literal('publickey'),
+  Type.Literal('client-certificate'),
+  Type.Literal('totp'),
+  Type.Literal('hotp'),
+  Type.Literal('push'),
+  Type.Literal('sms'),
+  Type.Literal('voice'),
+  Type.Literal('email'),
+  Type.Literal('fido2'),
+  Type.Literal('u2f'),
+  Type.Literal('smartcard'),
+  Type.Literal('cps'),
+  Type.Literal('e-cps'),
+  Type.Literal('psc'),
+  Type.Literal('whfb'),
+  Type.Literal('other'),
+]);
+export type FactorType = Static<typeof FactorType>;
+
+/** Second-factor enrolment of the admin group members (added for AUTH-02 by rules-bkp). */
+export const SecondFactorEnrolment = Type.Object(
+  {
+    group: Text(64),
+    members: List(
+      Type.Object({ user: Text(64), enrolled: Type.Union([Type.Boolean(), Type.Null()]), method: NullableText(64) }, strict),
+      64,
+    ),
+  },
+  strict,
+);
+export type SecondFactorEnrolment = Static<typeof SecondFactorEnrolment>;
+
+/**
+ * Windows logon policy (added for AUTH-03 by rules-bkp), next to `windows_logon` (dsregcmd NgcSet):
+ * PassportForWork policy, smart-card enforcement and interactive logons by credential type.
+ */
+export const WindowsLogonPolicy = Type.Object(
+  {
+    /** PassportForWork policy `Enabled` and `RequireSecurityDevice` (TPM-backed keys only). */
+    passport_for_work_enabled: Type.Union([Type.Boolean(), Type.Null()]),
+    require_security_device: Type.Union([Type.Boolean(), Type.Null()]),
+    /** `scforceoption` = 1: interactive logon requires a smart card (CPS). */
+    scforceoption: Type.Union([Type.Boolean(), Type.Null()]),
+    /** Interactive logons since `since`, counted by credential type; null when the log was not read. */
+    logons: Type.Union([
+      Type.Object(
+        {
+          since: Timestamp,
+          password: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+          whfb: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+          smartcard: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+          fido2: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+        },
+        strict,
+      ),
+      Type.Null(),
+    ]),
+  },
+  strict,
+);
+export type WindowsLogonPolicy = Static<typeof WindowsLogonPolicy>;
+
+/** A way in from outside (added for AUTH-04/05 by rules-bkp). `factors` are required together. */
+export const RemoteEntryPoint = Type.Object(
+  {
+    kind: Type.Union([
+      Type.Literal('vpn'),
+      Type.Literal('rdp-gateway'),
+      Type.Literal('rd-web'),
+      Type.Literal('ssh'),
+      Type.Literal('vendor-portal'),
+      Type.Literal('remote-control'),
+      Type.Literal('other'),
+    ]),
+    name: Text(128),
+    /** Who can reach it: `admin-network` entry points are not remote access (AUTH-01 covers sshd). */
+    exposure: Type.Union([
+      Type.Literal('internet'),
+      Type.Literal('partner'),
+      Type.Literal('internal'),
+      Type.Literal('admin-network'),
+    ]),
+    factors: List(FactorType, 8),
+  },
+  strict,
+);
+export type RemoteEntryPoint = Static<typeof RemoteEntryPoint>;
+
+/** Second-factor types configured for a population (added for AUTH-05 by rules-bkp). */
+export const SecondFactorPolicy = Type.Object(
+  {
+    population: Type.Union([
+      Type.Literal('admins'),
+      Type.Literal('third-parties'),
+      Type.Literal('remote-access'),
+      Type.Literal('users'),
+    ]),
+    /** Where it is configured, e.g. "VPN FortiGate", "Pro Santé Connect", "pam_oath". */
+    context: Text(128),
+    factors: List(FactorType, 16),
+  },
+  strict,
+);
+export type SecondFactorPolicy = Static<typeof SecondFactorPolicy>;
+
+/** Local administrators (added for AUTH-06 by rules-bkp). Names of admin accounts only. */
+export const LocalAdmins = Type.Object(
+  {
+    /** Members of the local admin group (Administrators, sudo/wheel/admin). */
+    members: List(
+      Type.Object(
+        {
+          name: Text(128),
+          kind: Type.Union([Type.Literal('user'), Type.Literal('group')]),
+          last_interactive_logon_at: NullableTimestamp,
+        },
+        strict,
+      ),
+      64,
+    ),
+    /** Built-in Administrator (RID 500) or root. `enabled`: can log in (root: has a usable password). */
+    builtin_admin: Type.Object(
+      {
+        name: Text(64),
+        enabled: Type.Union([Type.Boolean(), Type.Null()]),
+        laps_managed: Type.Union([Type.Boolean(), Type.Null()]),
+        last_interactive_logon_at: NullableTimestamp,
+      },
+      strict,
+    ),
+    /** The account used day to day on this workstation is a local admin. */
+    daily_user_is_admin: Type.Union([Type.Boolean(), Type.Null()]),
+    /** Oldest logon record read: logons before it are not known. null = not read. */
+    logon_history_since: NullableTimestamp,
+  },
+  strict,
+);
+export type LocalAdmins = Static<typeof LocalAdmins>;
+
 export const MfaEvidence = Type.Object(
   {
     sshd: Observed(SshdEvidence),
     /** Added in phase 2 (Linux/macOS). */
     pam: Type.Optional(Observed(PamEvidence)),
+    /** Added for AUTH-02..06 by rules-bkp (optional; absent = not reported by this agent). */
+    enrolment: Type.Optional(Observed(SecondFactorEnrolment)),
+    windows_logon_policy: Type.Optional(Observed(WindowsLogonPolicy)),
+    remote_access: Type.Optional(Observed(List(RemoteEntryPoint, 64))),
+    second_factors: Type.Optional(Observed(List(SecondFactorPolicy, 64))),
+    local_admins: Type.Optional(Observed(LocalAdmins)),
     /** Added in phase 2 (Windows). */
     windows_logon: Type.Optional(Observed(WindowsLogon)),
     lockout: Type.Optional(Observed(LockoutPolicy)),
@@ -435,6 +800,151 @@ export const MfaEvidence = Type.Object(
   strict,
 );
 export type MfaEvidence = Static<typeof MfaEvidence>;
+
+// ---------------------------------------------------------------- telemaintenance gateway (rules-bkp)
+// Optional section (TMA-01..05). Server-side declared data (vendor IPs, approved windows, declared
+// flows) is not evidence: it comes as rule parameters in the packs.
+
+/** An inbound connection the gateway accepted over the observation window. */
+export const InboundConnection = Type.Object(
+  {
+    protocol: Protocol,
+    source_address: IpAddress,
+    local_port: Port,
+    first_seen: Timestamp,
+    last_seen: Timestamp,
+  },
+  strict,
+);
+export type InboundConnection = Static<typeof InboundConnection>;
+
+/** An ingress firewall rule that accepts traffic. `source` is `any`, an address or a CIDR. */
+export const IngressRule = Type.Object(
+  {
+    source: Text(64),
+    port: Type.Union([Port, Type.Null()]),
+    protocol: Type.Union([Protocol, Type.Literal('any')]),
+    description: NullableText(256),
+  },
+  strict,
+);
+export type IngressRule = Static<typeof IngressRule>;
+
+/** A vendor account on the gateway, with its last enable/disable times. */
+export const VendorAccount = Type.Object(
+  {
+    account: Text(64),
+    enabled: Type.Boolean(),
+    /** When it was last enabled (null = not known). */
+    enabled_at: NullableTimestamp,
+    /** When it was last disabled after `enabled_at` (null while enabled, or not known). */
+    disabled_at: NullableTimestamp,
+  },
+  strict,
+);
+export type VendorAccount = Static<typeof VendorAccount>;
+
+export const TunnelEvent = Type.Object(
+  { at: Timestamp, event: Type.Union([Type.Literal('up'), Type.Literal('down')]) },
+  strict,
+);
+
+/** A vendor tunnel terminated on the gateway. Never a PSK, key or certificate body. */
+export const Tunnel = Type.Object(
+  {
+    name: Text(128),
+    type: Type.Union([
+      Type.Literal('ipsec-ikev2'),
+      Type.Literal('ipsec-ikev1'),
+      Type.Literal('tls-vpn'),
+      Type.Literal('ssh'),
+      Type.Literal('cleartext'),
+      Type.Literal('other'),
+    ]),
+    authentication: Type.Union([
+      Type.Literal('certificate'),
+      Type.Literal('psk'),
+      Type.Literal('password'),
+      Type.Literal('none'),
+      Type.Literal('other'),
+    ]),
+    /** TLS VPN: the negotiated or minimum protocol version, e.g. "1.2", "1.3". */
+    tls_version: NullableText(16),
+    ciphers: List(Text(64), 16),
+    state: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+    /** Up/down log over the observation window, oldest first. */
+    events: List(TunnelEvent, 500),
+  },
+  strict,
+);
+export type Tunnel = Static<typeof Tunnel>;
+
+/** An access account for one maintained device. Reuse is computed on the gateway: no secret, no hash. */
+export const DeviceAccount = Type.Object(
+  {
+    device: Text(128),
+    account: Text(64),
+    auth: Type.Union([
+      Type.Literal('mfa'),
+      Type.Literal('one-time-password'),
+      Type.Literal('password'),
+      Type.Literal('publickey'),
+      Type.Literal('other'),
+    ]),
+    /** One-time password: how long it stays valid, in hours. */
+    otp_validity_hours: Type.Union([Type.Number({ minimum: 0, maximum: 100_000 }), Type.Null()]),
+    /** The credential is also used for another device or account (salted comparison on the gateway). */
+    credential_reused: Type.Union([Type.Boolean(), Type.Null()]),
+  },
+  strict,
+);
+export type DeviceAccount = Static<typeof DeviceAccount>;
+
+export const LogForwarding = Type.Object(
+  {
+    /** Collector address or name. */
+    target: Text(256),
+    last_shipped_at: NullableTimestamp,
+  },
+  strict,
+);
+export type LogForwarding = Static<typeof LogForwarding>;
+
+/** A recorded vendor session (who = account, not a person's name). */
+export const SessionRecord = Type.Object(
+  {
+    session_id: Text(128),
+    account: Text(64),
+    source_address: IpAddress,
+    device: NullableText(128),
+    started_at: Timestamp,
+    ended_at: NullableTimestamp,
+    actions_recorded: Type.Boolean(),
+    /** Linked intervention report id; null when none is linked. */
+    report_id: NullableText(128),
+  },
+  strict,
+);
+export type SessionRecord = Static<typeof SessionRecord>;
+
+export const TelemaintenanceEvidence = Type.Object(
+  {
+    inbound: Observed(
+      Type.Object(
+        { window_start: Timestamp, window_end: Timestamp, connections: List(InboundConnection, 2000) },
+        strict,
+      ),
+    ),
+    ingress_rules: Observed(List(IngressRule, 500)),
+    vendor_accounts: Observed(List(VendorAccount, 256)),
+    tunnels: Observed(List(Tunnel, 32)),
+    device_accounts: Observed(List(DeviceAccount, 256)),
+    log_forwarding: Observed(LogForwarding),
+    sessions: Observed(List(SessionRecord, 1000)),
+  },
+  strict,
+);
+export type TelemaintenanceEvidence = Static<typeof TelemaintenanceEvidence>;
 
 // ---------------------------------------------------------------- the report
 
@@ -451,6 +961,8 @@ export const Report = Type.Object(
     wifi: Observed(WifiEvidence),
     backups: Observed(BackupEvidence),
     mfa: Observed(MfaEvidence),
+    /** Added by rules-bkp: telemaintenance gateway evidence (TMA rules); absent on other hosts. */
+    telemaintenance: Type.Optional(Observed(TelemaintenanceEvidence)),
   },
   strict,
 );

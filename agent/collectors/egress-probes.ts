@@ -99,6 +99,8 @@ function connectTcp(address: string, port: number, timeoutMs: number): Promise<{
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
+      // Until the caller closes it or TLS takes it over, a late error must not crash the agent.
+      socket.on('error', () => {});
       resolve({ socket });
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {

@@ -72,12 +72,15 @@ export function observationOf(window: FlowWindow, intervalMs: number): OutboundO
 
 export interface FlowSamplerOptions {
   intervalMs?: number;
+  /** How far back a report's outbound observation reaches (rolling). */
+  windowMs?: number;
   procRoot?: string;
   now?: () => Date;
 }
 
 export class FlowSampler {
   readonly intervalMs: number;
+  readonly windowMs: number;
   private readonly procRoot: string;
   private readonly now: () => Date;
   private window: FlowWindow;
@@ -91,6 +94,7 @@ export class FlowSampler {
       throw new RangeError(`intervalMs must be an integer in ${MIN_INTERVAL_MS}..${MAX_INTERVAL_MS}`);
     }
     this.procRoot = options.procRoot ?? '/proc';
+    this.windowMs = options.windowMs ?? 24 * 3600_000;
     this.now = options.now ?? (() => new Date());
     this.window = emptyWindow(this.now().toISOString());
   }
@@ -135,11 +139,21 @@ export class FlowSampler {
     }
   }
 
-  /** Takes a last sample, returns the window's observation and starts a new window now. */
+  /**
+   * Takes a last sample and returns the observation of the rolling window: every flow seen in
+   * the last `windowMs` (24 h by default, the span NET-01 asks for), so each report covers a
+   * full day once the agent has run that long, not just the time since the previous report.
+   */
   drain(): OutboundObservation | Unavailable {
     this.sample();
-    const observation = observationOf(this.window, this.intervalMs);
-    this.window = emptyWindow(this.window.window_end);
-    return observation;
+    const end = Date.parse(this.window.window_end);
+    const start = new Date(Math.max(Date.parse(this.window.window_start), end - this.windowMs)).toISOString();
+    if (start !== this.window.window_start) {
+      for (const [key, flow] of this.window.flows) if (flow.last_seen < start) this.window.flows.delete(key);
+      this.window.window_start = start;
+      this.window.samples = Math.min(this.window.samples, Math.ceil(this.windowMs / this.intervalMs));
+      this.window.overflow = this.window.overflow && this.window.flows.size >= MAX_FLOWS;
+    }
+    return observationOf(this.window, this.intervalMs);
   }
 }

@@ -1,10 +1,11 @@
 // Windows collectors: each runs one built-in tool through runCommand and hands its output to a
 // pure parser. Outputs are expected in English; any other layout gives `unavailable`.
-import type { LockoutPolicy, Unavailable, WifiEvidence, WifiProfile, WindowsLogon } from '../../policies/evidence.js';
+import type { LockoutPolicy, Unavailable, WifiEvidence, WifiProfile, WindowsLogon, WindowsLogonPolicy } from '../../policies/evidence.js';
 import { runCommand, stderrSummary } from '../run-command.js';
 import { parseDsregcmdStatus } from './parse-dsregcmd.js';
 import { parseNetAccounts } from './parse-net-accounts.js';
 import { parseNetshInterfaces, parseNetshProfile, parseNetshProfileNames } from './parse-netsh-wlan.js';
+import { dwordFlag, parseRegQueryValue, type RegValue } from './parse-reg-query.js';
 import { bounded } from './redact.js';
 
 const TIMEOUT_MS = 10_000;
@@ -55,6 +56,39 @@ export async function collectWindowsWifi(env: NodeJS.ProcessEnv = process.env): 
 export async function collectWindowsLogon(env: NodeJS.ProcessEnv = process.env): Promise<WindowsLogon | Unavailable> {
   try {
     return parseDsregcmdStatus(await runTool('dsregcmd', ['/status'], env));
+  } catch (error) {
+    return unavailable(error);
+  }
+}
+
+const POLICIES_SYSTEM = 'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System';
+const PASSPORT_FOR_WORK = 'HKLM\\SOFTWARE\\Policies\\Microsoft\\PassportForWork';
+
+/** One registry value; `reg` exits 1 when it is not set, which parseRegQueryValue reads as null. */
+async function regValue(key: string, name: string, env: NodeJS.ProcessEnv): Promise<RegValue> {
+  const result = await runCommand('reg', ['query', key, '/v', name], { timeoutMs: TIMEOUT_MS, maxOutputBytes: 64 * 1024, env });
+  if (!result.ok) throw new Error(result.reason);
+  const text = `${result.stdout}\n${result.stderr}`;
+  if (result.code !== 0 && !/unable to find/i.test(text)) throw new Error(`reg query ${name} failed (exit ${result.code}): ${stderrSummary(text) || 'no message'}`);
+  return parseRegQueryValue(text, name);
+}
+
+/**
+ * Smart-card enforcement and the Windows Hello for Business group policy. `scforceoption` not
+ * set is Windows' default: not enforced (false). PassportForWork not set by group policy may
+ * still be set by MDM: null (unknown). Logon events are not read here: `logons` is null.
+ */
+export async function collectWindowsLogonPolicy(env: NodeJS.ProcessEnv = process.env): Promise<WindowsLogonPolicy | Unavailable> {
+  try {
+    const sc = await regValue(POLICIES_SYSTEM, 'scforceoption', env);
+    const enabled = await regValue(PASSPORT_FOR_WORK, 'Enabled', env);
+    const device = await regValue(PASSPORT_FOR_WORK, 'RequireSecurityDevice', env);
+    return {
+      passport_for_work_enabled: dwordFlag(enabled, 'PassportForWork Enabled'),
+      require_security_device: dwordFlag(device, 'PassportForWork RequireSecurityDevice'),
+      scforceoption: dwordFlag(sc, 'scforceoption') ?? false,
+      logons: null,
+    };
   } catch (error) {
     return unavailable(error);
   }

@@ -48,3 +48,10 @@ t.test('BackupSourceConfig is strict: unknown fields and unknown tools are refus
   t.notOk(Value.Check(BackupSourceConfig, { tool: 'veeam', path: '/x' }));
   t.notOk(Value.Check(BackupSourceConfig, { tool: 'status-file', path: '' }));
 });
+
+t.test('macOS: PAM stacks are read but no PAM-based lockout is claimed', async (t) => {
+  const evidence = await collectEvidence({ platform: 'darwin', backupSources: [], sshd: { binary: join(dir, 'no-sshd') } });
+  t.match(evidence.mfa, { pam: { services: Array } });
+  t.notOk('lockout' in (evidence.mfa as object), 'pwpolicy, not PAM, locks macOS accounts');
+  t.match(evidence.wifi, { unavailable: /this host: darwin/ });
+});

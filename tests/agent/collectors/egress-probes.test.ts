@@ -48,7 +48,8 @@ t.test('outcomes against local servers: reachable, refused, TLS failure, timeout
       { target: 'ftp://x', expectation: 'blocked' },
     ],
     {
-      timeoutMs: 500,
+      // Long enough for a loaded CI machine; only the silent server waits for it.
+      timeoutMs: 2000,
       concurrency: 3,
       // Names other than localhost fail as an unknown name would, without leaving the host.
       resolve: async (host) => {

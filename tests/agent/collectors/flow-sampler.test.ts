@@ -36,7 +36,7 @@ function clock(start: string) {
   return { now: () => new Date(now), advance: (seconds: number) => void (now += seconds * 1000) };
 }
 
-t.test('samples merge into flows with first and last seen; the window is the time between reports', async (t) => {
+t.test('samples merge into flows with first and last seen over a rolling window', async (t) => {
   const proc = fakeProc(t);
   const time = clock('2026-11-22T10:00:00Z');
   const sampler = new FlowSampler({ procRoot: proc.root, intervalMs: 60_000, now: time.now });
@@ -64,10 +64,32 @@ t.test('samples merge into flows with first and last seen; the window is the tim
     ],
   });
 
-  // The next window starts where the previous ended.
+  // The window rolls: the next report still covers everything seen in the last 24 h.
   time.advance(60);
   proc.setFlows('');
-  t.match(sampler.drain(), { window_start: '2026-11-22T10:02:00.000Z', window_end: '2026-11-22T10:03:00.000Z', samples: 1, flows: [] });
+  const next = sampler.drain() as { window_start: string; window_end: string; flows: unknown[] };
+  t.equal(next.window_start, '2026-11-22T10:00:00.000Z');
+  t.equal(next.window_end, '2026-11-22T10:03:00.000Z');
+  t.equal(next.flows.length, 2);
+});
+
+t.test('the window keeps exactly the last 24 hours', async (t) => {
+  const proc = fakeProc(t);
+  const time = clock('2026-11-22T10:00:00Z');
+  const sampler = new FlowSampler({ procRoot: proc.root, intervalMs: 60_000, now: time.now });
+  proc.setFlows(FLOW_A);
+  sampler.sample(); // 10:00, flow A last seen
+  proc.setFlows(FLOW_B);
+  time.advance(3600);
+  sampler.sample(); // 11:00, flow B
+  time.advance(23 * 3600); // 10:00 the next day: A was last seen exactly 24 h ago
+  const day = sampler.drain() as { window_start: string; flows: Array<{ remote_port: number }> };
+  t.equal(day.window_start, '2026-11-22T10:00:00.000Z', 'exactly 24 h: nothing pruned yet (inclusive)');
+  t.same(day.flows.map((f) => f.remote_port).sort(), [22, 443]);
+  time.advance(1);
+  const later = sampler.drain() as { window_start: string; flows: Array<{ remote_port: number }> };
+  t.equal(later.window_start, '2026-11-22T10:00:01.000Z');
+  t.same(later.flows.map((f) => f.remote_port), [22], 'a flow last seen more than 24 h ago leaves the window');
 });
 
 t.test('failed samples are counted and said; a window with no good sample is unavailable', async (t) => {
@@ -97,10 +119,11 @@ t.test('more distinct flows than the contract allows: unavailable, never a silen
 });
 
 t.test('live: a started sampler feeds collectNetwork; interval bounds are enforced', async (t) => {
-  const sampler = new FlowSampler({ intervalMs: 1000 });
+  // A long interval: the timer cannot fire during the test, so exactly two samples are taken.
+  const sampler = new FlowSampler({ intervalMs: 600_000 });
   sampler.start();
   t.teardown(() => sampler.stop());
   const evidence = await collectNetwork({ flowSampler: sampler });
-  t.match(evidence.outbound, { method: /sampled every 1 s/, samples: 2 });
+  t.match(evidence.outbound, { method: /sampled every 600 s/, samples: 2 });
   t.throws(() => new FlowSampler({ intervalMs: 10 }), RangeError);
 });

@@ -7,6 +7,7 @@ import { PamEvidence } from '../../../policies/evidence.js';
 import { adminGroupMembers } from '../../../agent/collectors/parse-group.js';
 import { resolvePamStack } from '../../../agent/collectors/parse-pam.js';
 import { collectPam } from '../../../agent/collectors/pam.js';
+import { lockoutFromPam, parseFaillockConf } from '../../../agent/collectors/faillock.js';
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-pam-'));
@@ -156,4 +157,40 @@ t.test('admin group members: listed and by primary group, only valid names', asy
   const passwd = 'root:x:0:0:root:/root:/bin/bash\nerin:x:1004:115:Erin:/home/erin:/bin/bash\ndave:x:1003:100::/home/dave:/bin/sh\n';
   t.same(adminGroupMembers(group, passwd), ['alice', 'bob', 'carol', 'erin']);
   t.same(adminGroupMembers('sudo:x:27:ok,bad name,x;rm\n', ''), ['ok']);
+});
+
+t.test('lockout from pam_faillock / pam_tally2: arguments over faillock.conf over defaults', async (t) => {
+  const root = pamRoot(t, {
+    sshd: 'auth required pam_faillock.so preauth\n@include common-auth\nauth [default=die] pam_faillock.so authfail unlock_time=0\n',
+    'common-auth': DEBIAN_COMMON_AUTH,
+    login: 'auth required pam_tally2.so deny=5 unlock_time=120\n@include common-auth\n',
+  });
+  const pam = await collectPam({ fsRoot: root, platform: 'linux' });
+  t.same(lockoutFromPam(pam, 'deny = 4\n# fail_interval = 60\nfail_interval=1800\nsilent\n'), {
+    threshold: 4,
+    duration_minutes: null,
+    observation_window_minutes: 30,
+    source: 'PAM sshd: pam_faillock.so + /etc/security/faillock.conf',
+  });
+  t.same(lockoutFromPam(pam, null), { threshold: 3, duration_minutes: null, observation_window_minutes: 15, source: 'PAM sshd: pam_faillock.so' });
+
+  const loginOnly = await collectPam({ fsRoot: pamRoot(t, { sshd: '@include common-auth\n', 'common-auth': DEBIAN_COMMON_AUTH, login: 'auth required pam_tally2.so deny=5 unlock_time=120\n' }), platform: 'linux' });
+  t.same(lockoutFromPam(loginOnly, 'deny = 1\n'), { threshold: 5, duration_minutes: 2, observation_window_minutes: 15, source: 'PAM login: pam_tally2.so' }, 'faillock.conf does not apply to pam_tally2');
+
+  const none = await collectPam({ fsRoot: pamRoot(t, { sshd: '@include common-auth\n', 'common-auth': DEBIAN_COMMON_AUTH, login: '@include common-auth\n' }), platform: 'linux' });
+  t.same(lockoutFromPam(none, null), { threshold: 0, duration_minutes: null, observation_window_minutes: null, source: 'PAM: no pam_faillock/pam_tally2 in the sshd or login auth stack' });
+
+  t.match(lockoutFromPam({ unavailable: 'x' }, null), { unavailable: 'PAM stacks not readable: x' });
+  const broken = await collectPam({ fsRoot: pamRoot(t, { sshd: '@include missing\n' }), platform: 'linux' });
+  t.match(lockoutFromPam(broken, null), { unavailable: /PAM stack of sshd not readable: sshd includes missing/ });
+  const bad = await collectPam({ fsRoot: pamRoot(t, { sshd: 'auth required pam_faillock.so deny=lots\n' }), platform: 'linux' });
+  t.match(lockoutFromPam(bad, null), { unavailable: 'pam_faillock.so deny=lots is not a number' });
+  t.same([...parseFaillockConf('deny=2\n  unlock_time = 900 # comment\n').entries()], [['deny', '2'], ['unlock_time', '900']]);
+});
+
+t.test('collectEvidence on this host reports a Linux lockout from its own PAM stacks', async (t) => {
+  const { collectEvidence } = await import('../../../agent/collect.js');
+  const evidence = await collectEvidence({ backupSources: [] });
+  // Debian 12 as shipped has no pam_faillock in sshd or login.
+  t.match(evidence.mfa, { lockout: { threshold: 0, source: /no pam_faillock/ } });
 });

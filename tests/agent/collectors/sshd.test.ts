@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { Value } from 'typebox/value';
 import { MfaEvidence } from '../../../policies/evidence.js';
+import { parseAuthorizedKeys } from '../../../agent/collectors/parse-authorized-keys.js';
 import { parseSshdT } from '../../../agent/collectors/parse-sshd.js';
 import { collectSshd } from '../../../agent/collectors/sshd.js';
 
@@ -128,9 +129,67 @@ t.test('admin users default to the members of sudo/wheel/admin; unknown when /et
   const root = join(dir, 'root');
   mkdirSync(join(root, 'etc'), { recursive: true });
   writeFileSync(join(root, 'etc/group'), 'sudo:x:27:alice\nusers:x:100:dave\n');
+  writeFileSync(join(root, 'etc/passwd'), 'alice:x:1001:1001:Alice:/home/alice:/bin/bash\ndave:x:1003:100::/home/dave:/bin/sh\n');
+  mkdirSync(join(root, 'home/alice/.ssh'), { recursive: true });
+  writeFileSync(
+    join(root, 'home/alice/.ssh/authorized_keys'),
+    [
+      '# admin keys',
+      'verify-required sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29tAAAAIFakeFakeFake alice@yubikey',
+      'from="10.0.0.0/8,192.168.1.1",no-touch-required sk-ecdsa-sha2-nistp256@openssh.com AAAAInNrLWVjZHNhFake alice@old',
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFake alice@laptop',
+    ].join('\n'),
+  );
   const sshd = await collectSshd({ configPath, fsRoot: root });
+  t.ok(Value.Check(MfaEvidence, { sshd }), 'matches the report contract');
   t.match(sshd, { per_user: [{ user: 'alice', settings: { authenticationmethods: 'publickey' } }] });
+  t.same((sshd as { authorized_keys?: unknown }).authorized_keys, [
+    {
+      user: 'alice',
+      keys: [
+        { type: 'sk-ssh-ed25519@openssh.com', verify_required: true, no_touch_required: false },
+        { type: 'sk-ecdsa-sha2-nistp256@openssh.com', verify_required: false, no_touch_required: true },
+        { type: 'ssh-ed25519', verify_required: false, no_touch_required: false },
+      ],
+    },
+  ]);
+  t.notMatch(JSON.stringify(sshd), /AAAA|laptop|10\.0\.0\.0/, 'no key material, comment or option value');
   t.equal((sshd as { per_user?: unknown[] }).per_user?.length, 1, 'dave is not an admin: not reported');
   const unknown = await collectSshd({ configPath, fsRoot: join(dir, 'nowhere') });
   t.notOk('per_user' in unknown, 'no reassuring empty list when admins are unknown');
+});
+
+t.test('authorized keys: command-provided keys, unreadable or malformed files, unknown users', async (t) => {
+  const root = join(dir, 'root2');
+  mkdirSync(join(root, 'etc'), { recursive: true });
+  writeFileSync(join(root, 'etc/passwd'), 'carol:x:1002:1002::/home/carol:/bin/bash\n');
+  mkdirSync(join(root, 'home/carol/.ssh'), { recursive: true });
+  writeFileSync(join(root, 'home/carol/.ssh/authorized_keys'), 'ssh-ed25519 AAAA carol\nnot-a-key AAAA\n');
+  const configPath = writeConfig('keys.conf', ['AuthenticationMethods publickey']);
+  const sshd = await collectSshd({ configPath, fsRoot: root, adminUsers: ['carol', 'zed'] });
+  t.match(sshd, {
+    authorized_keys: [
+      { user: 'carol', unavailable: '.ssh/authorized_keys: line 2 has no known key type' },
+      { user: 'zed', unavailable: 'user not found in /etc/passwd' },
+    ],
+  });
+  writeFileSync(join(root, 'home/carol/.ssh/authorized_keys'), 'ssh-rsa AAAA carol\n');
+  const withCommand = writeConfig('command.conf', ['AuthorizedKeysCommand /usr/local/bin/keys %u', 'AuthorizedKeysCommandUser nobody']);
+  t.match(await collectSshd({ configPath: withCommand, fsRoot: root, adminUsers: ['carol'] }), {
+    authorized_keys: [{ user: 'carol', unavailable: 'keys come from AuthorizedKeysCommand, not from files' }],
+  });
+  const sshdOk = await collectSshd({ configPath, fsRoot: root, adminUsers: ['carol'] });
+  t.same((sshdOk as { authorized_keys?: unknown }).authorized_keys, [{ user: 'carol', keys: [{ type: 'ssh-rsa', verify_required: false, no_touch_required: false }] }]);
+  t.match(sshdOk, { settings: { pubkeyacceptedalgorithms: /sk-ssh-ed25519@openssh.com/ } });
+});
+
+t.test('parseAuthorizedKeys: quoted options, certificates, bounds', async (t) => {
+  t.same(parseAuthorizedKeys('command="echo a,b c",verify-required sk-ssh-ed25519@openssh.com AAAA x\n'), [
+    { type: 'sk-ssh-ed25519@openssh.com', verify_required: true, no_touch_required: false },
+  ]);
+  t.same(parseAuthorizedKeys('cert-authority ssh-ed25519-cert-v01@openssh.com AAAA\n\n# c\n'), [
+    { type: 'ssh-ed25519-cert-v01@openssh.com', verify_required: false, no_touch_required: false },
+  ]);
+  t.throws(() => parseAuthorizedKeys('command="unclosed ssh-ed25519 AAAA'), /unclosed quote/);
+  t.throws(() => parseAuthorizedKeys('ssh-ed25519 AAAA\n'.repeat(257)), /more than 256 authorized keys/);
 });

@@ -30,6 +30,12 @@ echo "The following command was not found: $*." ; exit 1`,
     net: `[ "$1" = accounts ] && exec /bin/cat "${f('net-accounts/hardened.txt')}"; exit 1`,
     wbadmin: `[ "$*" = "get versions" ] && exec /bin/cat "${f('wbadmin/get-versions.txt')}"; exit 1`,
     tmutil: `[ "$1" = listbackups ] && exec /bin/cat "${f('tmutil/listbackups-apfs.txt')}"; exit 1`,
+    // scforceoption not set (reg prints its error on stderr, exit 1); WHfB policy set with TPM.
+    reg: `case "$4" in
+  Enabled) exec /bin/cat "${f('reg/passportforwork-enabled-1.txt')}" ;;
+  RequireSecurityDevice) exec /bin/cat "${f('reg/passportforwork-requiresecuritydevice-1.txt')}" ;;
+esac
+/bin/cat "${f('reg/not-found.txt')}" >&2; exit 1`,
     ...overrides,
   };
   for (const [name, body] of Object.entries(scripts)) {
@@ -61,6 +67,7 @@ t.test('a Windows cycle replayed: Wi-Fi from netsh, logon from dsregcmd, lockout
   t.same(evidence.mfa, {
     sshd: { installed: false, settings: null },
     windows_logon: { azure_ad_joined: true, domain_joined: true, domain_name: 'CHU-EXEMPLE', ngc_set: true, whfb_policy_enabled: true },
+    windows_logon_policy: { passport_for_work_enabled: true, require_security_device: true, scforceoption: false, logons: null },
     lockout: { threshold: 3, duration_minutes: 15, observation_window_minutes: 15, source: 'net accounts' },
   });
   t.same(evidence.backups, {
@@ -74,6 +81,7 @@ t.test('Windows tools failing or cut short give unavailable, never a pass-lookin
     netsh: 'echo "The Wireless AutoConfig Service (wlansvc) is not running."; exit 1',
     dsregcmd: `/usr/bin/head -c 200 "${join(fixtures, 'dsregcmd/status-hybrid-whfb.txt')}"`,
     net: 'echo "System error 5 has occurred." >&2; echo "Access is denied." >&2; exit 2',
+    reg: 'echo "ERROR: Access is denied." >&2; exit 1',
     wbadmin: `/usr/bin/head -c 150 "${join(fixtures, 'wbadmin/get-versions.txt')}"`,
   });
   const evidence = await collectEvidence({ platform: 'win32', env: { PATH }, sshd: { binary: join(PATH, 'none') }, backupSources: [{ tool: 'wbadmin' }], backup: { env: { PATH } } });
@@ -81,6 +89,7 @@ t.test('Windows tools failing or cut short give unavailable, never a pass-lookin
   t.match(evidence.mfa, {
     windows_logon: { unavailable: /^truncated dsregcmd \/status output/ },
     lockout: { unavailable: /net accounts failed \(exit 2\): System error 5 has occurred\. \| Access is denied\./ },
+    windows_logon_policy: { unavailable: 'reg query scforceoption failed (exit 1): ERROR: Access is denied.' },
   });
   t.match(evidence.backups, { sources: [{ tool: 'wbadmin', target: 'Windows Server Backup (this host)', unavailable: /without a valid "Version identifier" \(truncated output\?\)/ }] });
 });

@@ -8,6 +8,7 @@ import { parseNetAccounts } from '../../../agent/collectors/parse-net-accounts.j
 import { parseNetshInterfaces, parseNetshProfile, parseNetshProfileNames } from '../../../agent/collectors/parse-netsh-wlan.js';
 import { parseTmutilListBackups } from '../../../agent/collectors/parse-tmutil.js';
 import { parseWbadminVersions } from '../../../agent/collectors/parse-wbadmin.js';
+import { dwordFlag, parseRegQueryValue } from '../../../agent/collectors/parse-reg-query.js';
 
 const fixture = (path: string) => readFileSync(join(import.meta.dirname, '../../fixtures', path), 'utf8');
 /** The first half of an output, as a killed or capped tool would leave it. */
@@ -108,4 +109,15 @@ t.test('tmutil listbackups: local names converted with the host zone rule, error
   t.throws(() => parseTmutilListBackups(fixture('tmutil/no-machine-directory.txt'), now, paris), /tmutil: No machine directory found/);
   t.throws(() => parseTmutilListBackups('/Volumes/TM/Backups.backupdb/Mac/2026-11-2', now, paris), /unexpected tmutil line/);
   t.throws(() => parseTmutilListBackups('/Volumes/TM/Backups.backupdb/Mac/2026-11-23-120000', now, paris), /in the future/);
+});
+
+t.test('reg query: set DWORD, not set, truncated, malformed', async (t) => {
+  t.same(parseRegQueryValue(fixture('reg/scforceoption-1.txt'), 'scforceoption'), { type: 'REG_DWORD', value: 1 });
+  t.equal(parseRegQueryValue(fixture('reg/not-found.txt'), 'scforceoption'), null);
+  t.throws(() => parseRegQueryValue(fixture('reg/scforceoption-1.txt').slice(0, 80), 'scforceoption'), /no value scforceoption \(truncated\?\)/);
+  t.throws(() => parseRegQueryValue('garbage', 'x'), /not reg query output/);
+  t.throws(() => parseRegQueryValue(fixture('reg/scforceoption-1.txt').replace('0x1', '0xZZ'), 'scforceoption'), /malformed REG_DWORD/);
+  t.equal(dwordFlag({ type: 'REG_DWORD', value: 0 }, 'x'), false);
+  t.equal(dwordFlag(null, 'x'), null);
+  t.throws(() => dwordFlag({ type: 'REG_DWORD', value: 2 }, 'x'), /not a 0\/1 DWORD/);
 });
