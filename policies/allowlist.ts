@@ -49,6 +49,14 @@ export const AllowlistEntrySchema = Type.Object(
     ticket: Text(128),
     exception: Type.Optional(Type.Boolean()),
     justification: Type.Optional(Text(2000)),
+    /** Restricts the entry to these hosts (host_id or host name, e.g. one telemaintenance gateway). */
+    hosts: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9._:-]+$' }), {
+        minItems: 1,
+        maxItems: 256,
+        uniqueItems: true,
+      }),
+    ),
   },
   strict,
 );
@@ -154,13 +162,19 @@ function checkHostname(hostname: string): Canonical<{ host: string; ip: ipaddr.I
 
 /** Canonical form of a bare host name or IP (no scheme, port, path or userinfo allowed). */
 export function canonicalHost(input: string): Canonical<{ host: string; ip: ipaddr.IPv4 | ipaddr.IPv6 | null }> {
+  const fast = fastCanonical(input);
+  if (typeof fast === 'string') return { ok: true, value: { host: fast, ip: null } };
+  if (typeof fast === 'number') {
+    const ip = new ipaddr.IPv4([fast >>> 24, (fast >>> 16) & 255, (fast >>> 8) & 255, fast & 255]);
+    return { ok: true, value: { host: ip.toString(), ip } };
+  }
+  return canonicalHostStrict(input);
+}
+
+/** canonicalHost always through the WHATWG URL parser (the reference the fast path is tested against). */
+export function canonicalHostStrict(input: string): Canonical<{ host: string; ip: ipaddr.IPv4 | ipaddr.IPv6 | null }> {
   const raw = input.trim();
   if (raw.length === 0 || raw.length > 1024) return { ok: false, reason: 'empty or oversized host' };
-  // Fast path: lower-case LDH names whose last label cannot be read as an IPv4 number are
-  // returned unchanged by the WHATWG parser, so they skip it (checkHostname still validates).
-  if (/^[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$/.test(raw) && !/(^|\.)(\d+|0x[0-9a-f]*)\.?$/.test(raw)) return checkHostname(raw);
-  // Fast path: a plain dotted quad without leading zeros is already canonical.
-  if (/^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/.test(raw) && ipaddr.IPv4.isValidFourPartDecimal(raw)) return checkHostname(raw);
   // A bare IPv6 address needs brackets to go through the URL parser.
   const bracketed = ipaddr.IPv6.isValid(raw.split('%')[0] ?? '') ? `[${raw.split('%')[0]}]` : raw;
   let url: URL;
@@ -239,6 +253,14 @@ export interface EndpointQuery {
   proto: 'tcp' | 'udp';
   direction: 'egress' | 'ingress';
   role: HostRole;
+  /** The judged host; entries with `hosts` match only when it is listed (by host_id or host name). */
+  local?: LocalHost;
+}
+
+/** The host whose evidence is judged. */
+export interface LocalHost {
+  host_id: string;
+  hostname: string;
 }
 
 export interface MatchResult {
@@ -256,17 +278,72 @@ export interface AllowlistMatcher {
   readonly size: number;
 }
 
+/** The compiled, time-independent index; `at(now)` gives the matcher judged at that instant. */
+export interface AllowlistIndex {
+  at(now: Date): AllowlistMatcher;
+  readonly rejected: readonly { id: string; reason: string }[];
+  readonly size: number;
+}
+
+/** What a rule asks: the host's role and identity are filled in by the binding. */
+export type HostEndpointQuery = Omit<EndpointQuery, 'role' | 'local'>;
+
+/** A matcher bound to one host (role + identity) at one instant: what RuleContext.allowlist is. */
+export interface HostAllowlist {
+  matchEndpoint(query: HostEndpointQuery): MatchResult;
+  /** Compiled entries of the pack (active or not at `now`). */
+  readonly size: number;
+}
+
+/** A matcher bound to the judged host: rules cannot pass the wrong role by mistake. */
+export class BoundAllowlist implements HostAllowlist {
+  constructor(
+    private readonly matcher: AllowlistMatcher,
+    private readonly role: HostRole,
+    private readonly local: LocalHost,
+  ) {}
+
+  matchEndpoint(query: HostEndpointQuery): MatchResult {
+    return this.matcher.matchEndpoint({ ...query, role: this.role, local: this.local });
+  }
+
+  get size(): number {
+    return this.matcher.size;
+  }
+}
+
+/** Binds a matcher to the judged host (same as `new BoundAllowlist`). */
+export function bindAllowlist(matcher: AllowlistMatcher, role: HostRole, local: LocalHost): HostAllowlist {
+  return new BoundAllowlist(matcher, role, local);
+}
+
+/** An entry with its checks precompiled for the hot path. */
+interface CompiledEntry {
+  entry: AllowlistEntry;
+  approvedMs: number;
+  expiresMs: number;
+  ports: readonly number[];
+  /** The port when the entry allows exactly one (the common case), else -1: no array walk. */
+  onlyPort: number;
+  proto: 'tcp' | 'udp';
+  direction: 'egress' | 'ingress';
+  /** Bit i set when the entry covers HOST_ROLES[i]. */
+  roleMask: number;
+  /** Lower-cased host ids / names the entry is restricted to, or null for every host. */
+  hosts: ReadonlySet<string> | null;
+  /** "matched entry X", built once. */
+  matched: string;
+}
+
+const ROLE_BIT = new Map<string, number>(HOST_ROLES.map((role, i) => [role, 1 << i]));
+
 interface TrieNode {
   zero?: TrieNode;
   one?: TrieNode;
-  entries?: AllowlistEntry[];
+  entries?: CompiledEntry[];
 }
 
-function bitsOf(ip: ipaddr.IPv4 | ipaddr.IPv6): number[] {
-  return ip.toByteArray();
-}
-
-function trieInsert(root: TrieNode, bytes: number[], prefix: number, entry: AllowlistEntry): void {
+function trieInsert(root: TrieNode, bytes: number[], prefix: number, entry: CompiledEntry): void {
   let node = root;
   for (let i = 0; i < prefix; i++) {
     const bit = ((bytes[i >> 3] ?? 0) >> (7 - (i & 7))) & 1;
@@ -275,9 +352,9 @@ function trieInsert(root: TrieNode, bytes: number[], prefix: number, entry: Allo
   (node.entries ??= []).push(entry);
 }
 
-/** Entries on the path to the address, most specific prefix first. */
-function trieLookup(root: TrieNode, bytes: number[]): AllowlistEntry[] {
-  const found: AllowlistEntry[][] = [];
+/** Entry groups on the path to the address, most specific prefix first. */
+function trieLookup(root: TrieNode, bytes: number[]): CompiledEntry[][] {
+  const found: CompiledEntry[][] = [];
   let node: TrieNode | undefined = root;
   const bits = bytes.length * 8;
   for (let i = 0; node && i <= bits; i++) {
@@ -286,7 +363,81 @@ function trieLookup(root: TrieNode, bytes: number[]): AllowlistEntry[] {
     const bit = ((bytes[i >> 3] ?? 0) >> (7 - (i & 7))) & 1;
     node = bit ? node.one : node.zero;
   }
-  return found.reverse().flat();
+  return found.reverse();
+}
+
+// ---------------------------------------------------------------- fast canonicalisation
+//
+// Most lookups are already canonical: a lower-case LDH host name or a plain dotted quad. For those
+// the WHATWG parser returns its input unchanged (only lower-case [a-z0-9_-] labels, no `xn--`
+// label that would need IDN checks, and a last label that cannot be read as an IPv4 number), so
+// the hot path skips it. Anything else (upper case, percent signs, IDN, numeric shorthands,
+// brackets, spaces...) goes through the full parser. tests/policies/allowlist.test.ts checks the
+// two paths agree on random inputs.
+/**
+ * The canonical form of an already-canonical input without the full parser: a host name (string,
+ * trailing dot removed), an IPv4 address as an unsigned 32-bit number, or undefined when the
+ * input needs canonicalHost. One pass over the characters, no allocation on the common path.
+ */
+export function fastCanonical(input: string): string | number | undefined {
+  let end = input.length;
+  if (end === 0 || end > 254) return undefined;
+  const trailingDot = input.charCodeAt(end - 1) === 46;
+  if (trailingDot) end--;
+  if (end === 0 || end > 253) return undefined;
+  let labels = 0;
+  let start = 0;
+  let quad = 0;
+  let quadValid = true;
+  let lastNumeric = false;
+  // Per label: all digits so far, its decimal value (capped), and 0x-hex state (1: "0", 2: "0x" + hex digits).
+  let digits = true;
+  let value = 0;
+  let hex = 0;
+  for (let i = 0; i <= end; i++) {
+    const c = i < end ? input.charCodeAt(i) : 46;
+    if (c !== 46) {
+      const pos = i - start;
+      if (c >= 48 && c <= 57) {
+        if (value < 1000) value = value * 10 + (c - 48);
+        if (pos === 0) hex = c === 48 ? 1 : 0;
+        else if (pos === 1) hex = 0;
+      } else if ((c >= 97 && c <= 122) || c === 45 || c === 95) {
+        // Lower-case letters, digits, hyphen and underscore only; anything else takes the full parser.
+        digits = false;
+        if (pos === 1 && hex === 1 && c === 120) hex = 2;
+        else if (hex === 2 && !(c >= 97 && c <= 102)) hex = 0;
+        else if (pos < 2) hex = 0;
+      } else return undefined;
+      continue;
+    }
+    const len = i - start;
+    if (len === 0 || len > 63) return undefined;
+    const first = input.charCodeAt(start);
+    if (first === 45 || input.charCodeAt(i - 1) === 45) return undefined;
+    // An IDN (punycode) label needs the homograph checks of the full path.
+    if (len >= 4 && first === 120 && input.charCodeAt(start + 1) === 110 && input.charCodeAt(start + 2) === 45 && input.charCodeAt(start + 3) === 45) {
+      return undefined;
+    }
+    labels++;
+    if (digits && value <= 255 && !(len > 1 && first === 48)) quad = quad * 256 + value;
+    else quadValid = false;
+    // "0x..." (hex digits, possibly none) is a number to the WHATWG IPv4 parser, like all digits.
+    lastNumeric = digits || (hex === 2 && len >= 2);
+    start = i + 1;
+    digits = true;
+    value = 0;
+    hex = 0;
+  }
+  // A host whose last label is a number is an IPv4 address (or invalid) to the WHATWG parser.
+  if (lastNumeric) return !trailingDot && labels === 4 && quadValid ? quad : undefined;
+  return trailingDot ? input.slice(0, end) : input;
+}
+
+/** An IPv4 address as an unsigned 32-bit number. */
+function ipv4ToInt(ip: ipaddr.IPv4): number {
+  const [a = 0, b = 0, c = 0, d = 0] = ip.octets;
+  return ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
 }
 
 /** Parses "a.b.c.d/n" or "x::/n" strictly (dotted-quad IPv4 only); the network is masked. */
@@ -310,30 +461,104 @@ export function parseCidr(text: string): Canonical<{ ip: ipaddr.IPv4 | ipaddr.IP
   return { ok: false, reason: `not a CIDR address (dotted-quad IPv4 or IPv6 expected): ${text}` };
 }
 
-function entryWindow(entry: AllowlistEntry, now: number): string | null {
-  const approved = Date.parse(entry.approved_at);
-  const expires = Date.parse(entry.expires_at);
-  if (now > expires) return `entry ${entry.id} expired at ${entry.expires_at}`;
-  if (now < approved) return `entry ${entry.id} is approved only from ${entry.approved_at}`;
+/** A set of networks (e.g. a pack's internal_networks). */
+export interface NetworkSet {
+  /** True when the address lies in one of the networks; null when it is not an IP address. */
+  contains(address: string): boolean | null;
+  readonly networks: readonly string[];
+}
+
+/** Compiles CIDRs (unparsable ones are skipped: packs validate them at load). */
+export function compileNetworks(cidrs: readonly string[]): NetworkSet {
+  const parsed = cidrs.map((c) => parseCidr(c)).flatMap((c) => (c.ok ? [c.value] : []));
+  return {
+    networks: [...cidrs],
+    contains(address: string): boolean | null {
+      const ip = canonicalIp(address);
+      if (!ip.ok) return null;
+      const kind = ip.value.kind();
+      return parsed.some((n) => n.ip.kind() === kind && (ip.value as ipaddr.IPv4).match(n.ip as ipaddr.IPv4, n.prefix));
+    },
+  };
+}
+
+function windowReason(c: CompiledEntry, nowMs: number): string | null {
+  if (nowMs > c.expiresMs) return `entry ${c.entry.id} expired at ${c.entry.expires_at}`;
+  if (nowMs < c.approvedMs) return `entry ${c.entry.id} is approved only from ${c.entry.approved_at}`;
   return null;
+}
+
+/** Why a candidate does not fit the query at `nowMs`, or null when it does. */
+function mismatch(c: CompiledEntry, q: EndpointQuery, roleBit: number, nowMs: number): string | null {
+  if (nowMs > c.expiresMs || nowMs < c.approvedMs) return windowReason(c, nowMs);
+  if (c.onlyPort !== q.port && (c.onlyPort >= 0 || !c.ports.includes(q.port))) return `entry ${c.entry.id} does not allow port ${q.port}`;
+  if (c.proto !== q.proto) return `entry ${c.entry.id} is for ${c.proto}`;
+  if (c.direction !== q.direction) return `entry ${c.entry.id} is for ${c.direction}`;
+  if ((roleBit & c.roleMask) === 0) return `entry ${c.entry.id} does not cover role ${q.role}`;
+  if (c.hosts !== null && !hostListed(c.hosts, q.local)) return `entry ${c.entry.id} is restricted to other hosts`;
+  return null;
+}
+
+function hostListed(hosts: ReadonlySet<string>, local: LocalHost | undefined): boolean {
+  if (!local) return false;
+  const name = local.hostname.toLowerCase().replace(/\.$/, '');
+  return hosts.has(local.host_id.toLowerCase()) || hosts.has(name);
 }
 
 /** Compiles entries into indexed lookups, judged at `now` (validity windows are inclusive). */
 export function compileAllowlist(entries: readonly AllowlistEntry[], now: Date): AllowlistMatcher {
-  const nowMs = now.getTime();
-  const exact = new Map<string, AllowlistEntry[]>();
-  const wildcard = new Map<string, AllowlistEntry[]>();
-  const v4: TrieNode = {};
+  return compileAllowlistIndex(entries).at(now);
+}
+
+const NO_GROUPS: readonly (readonly CompiledEntry[])[] = [];
+
+/**
+ * Compiles entries into indexed lookups once; validity windows are judged by `at(now)`.
+ * Exact FQDNs: hash map. `*.zone`: hash map walked label by label. IPv4 CIDRs: one hash map per
+ * prefix length present, keyed by the network number, probed longest prefix first. IPv6: binary
+ * trie. URL prefixes: grouped by origin. Ports, protocol, direction, roles and validity are
+ * precompiled per entry.
+ */
+export function compileAllowlistIndex(entries: readonly AllowlistEntry[]): AllowlistIndex {
+  const exact = new Map<string, CompiledEntry[]>();
+  const wildcard = new Map<string, CompiledEntry[]>();
+  const v4ByPrefix = new Map<number, Map<number, CompiledEntry[]>>();
   const v6: TrieNode = {};
-  const prefixes = new Map<string, { path: string; entry: AllowlistEntry }[]>();
+  const prefixes = new Map<string, { path: string; entry: CompiledEntry }[]>();
   const rejected: { id: string; reason: string }[] = [];
   const push = <K, V>(map: Map<K, V[]>, key: K, value: V) => {
     const list = map.get(key);
     if (list) list.push(value);
     else map.set(key, [value]);
   };
+  const insertIp = (ip: ipaddr.IPv4 | ipaddr.IPv6, prefix: number, c: CompiledEntry) => {
+    if (ip.kind() === 'ipv6') {
+      trieInsert(v6, ip.toByteArray(), prefix, c);
+      return;
+    }
+    let byNetwork = v4ByPrefix.get(prefix);
+    if (!byNetwork) v4ByPrefix.set(prefix, (byNetwork = new Map()));
+    // `x >>> 32` is `x >>> 0` in JavaScript: /0 gets the single key 0.
+    push(byNetwork, prefix === 0 ? 0 : ipv4ToInt(ip as ipaddr.IPv4) >>> (32 - prefix), c);
+  };
 
   for (const entry of entries) {
+    const c: CompiledEntry = {
+      entry,
+      approvedMs: Date.parse(entry.approved_at),
+      expiresMs: Date.parse(entry.expires_at),
+      ports: [...entry.ports],
+      onlyPort: entry.ports.length === 1 ? (entry.ports[0] ?? -1) : -1,
+      proto: entry.proto,
+      direction: entry.direction,
+      roleMask: entry.roles.reduce((mask, role) => mask | (ROLE_BIT.get(role) ?? 0), 0),
+      hosts: entry.hosts ? new Set(entry.hosts.map((h) => h.toLowerCase().replace(/\.$/, ''))) : null,
+      matched: `matched entry ${entry.id}`,
+    };
+    if (Number.isNaN(c.approvedMs) || Number.isNaN(c.expiresMs)) {
+      rejected.push({ id: entry.id, reason: 'unreadable approved_at or expires_at' });
+      continue;
+    }
     const m = entry.match;
     if ('fqdn' in m) {
       const isWildcard = m.fqdn.startsWith('*.');
@@ -348,83 +573,134 @@ export function compileAllowlist(entries: readonly AllowlistEntry[], now: Date):
           continue;
         }
         const ip = host.value.ip;
-        trieInsert(ip.kind() === 'ipv4' ? v4 : v6, bitsOf(ip), ip.kind() === 'ipv4' ? 32 : 128, entry);
+        insertIp(ip, ip.kind() === 'ipv4' ? 32 : 128, c);
         continue;
       }
-      push(isWildcard ? wildcard : exact, host.value.host, entry);
+      push(isWildcard ? wildcard : exact, host.value.host, c);
     } else if ('cidr' in m) {
       const cidr = parseCidr(m.cidr);
       if (!cidr.ok) {
         rejected.push({ id: entry.id, reason: cidr.reason });
         continue;
       }
-      trieInsert(cidr.value.ip.kind() === 'ipv4' ? v4 : v6, bitsOf(cidr.value.ip), cidr.value.prefix, entry);
+      insertIp(cidr.value.ip, cidr.value.prefix, c);
     } else {
       const url = canonicalUrl(m.url_prefix);
       if (!url.ok) {
         rejected.push({ id: entry.id, reason: url.reason });
         continue;
       }
-      push(prefixes, url.value.origin, { path: url.value.path, entry });
+      push(prefixes, url.value.origin, { path: url.value.path, entry: c });
     }
   }
+  // Longest prefix first, so the most specific network is tried first.
+  const v4Tables = [...v4ByPrefix.entries()].sort((a, b) => b[0] - a[0]);
 
-  /** First candidate valid for the query, or the reason none is. */
-  function pick(candidates: readonly AllowlistEntry[], q: EndpointQuery, canonical: string): MatchResult {
-    if (candidates.length === 0) return { entry: null, reason: `no allowlist entry for ${canonical}`, canonical };
-    const reasons: string[] = [];
-    for (const entry of candidates) {
-      const window = entryWindow(entry, nowMs);
-      if (window) reasons.push(window);
-      else if (!entry.ports.includes(q.port)) reasons.push(`entry ${entry.id} does not allow port ${q.port}`);
-      else if (entry.proto !== q.proto) reasons.push(`entry ${entry.id} is for ${entry.proto}`);
-      else if (entry.direction !== q.direction) reasons.push(`entry ${entry.id} is for ${entry.direction}`);
-      else if (!entry.roles.includes(q.role)) reasons.push(`entry ${entry.id} does not cover role ${q.role}`);
-      else return { entry, reason: `matched entry ${entry.id}`, canonical };
+  /** First candidate valid for the query, or the reasons none is. */
+  function pick(groups: readonly (readonly CompiledEntry[])[], q: EndpointQuery, canonical: string, nowMs: number): MatchResult {
+    const roleBit = ROLE_BIT.get(q.role) ?? 0;
+    let reasons: string[] | null = null;
+    for (const group of groups) {
+      for (const c of group) {
+        const why = mismatch(c, q, roleBit, nowMs);
+        if (why === null) return { entry: c.entry, reason: c.matched, canonical };
+        (reasons ??= []).push(why);
+      }
     }
+    if (reasons === null) return { entry: null, reason: `no allowlist entry for ${canonical}`, canonical };
     return { entry: null, reason: reasons.slice(0, 5).join('; '), canonical };
   }
 
-  function hostCandidates(host: string): AllowlistEntry[] {
-    const found = [...(exact.get(host) ?? [])];
-    // Walk up the labels: a.b.example.fr -> b.example.fr -> example.fr -> fr (bounded by 127 labels).
-    let dot = host.indexOf('.');
-    while (dot >= 0) {
-      found.push(...(wildcard.get(host.slice(dot + 1)) ?? []));
-      dot = host.indexOf('.', dot + 1);
+  /** pick() over one group, without building a list of groups (the common exact-match case). */
+  function pickOne(group: readonly CompiledEntry[] | undefined, q: EndpointQuery, canonical: string, nowMs: number): MatchResult {
+    if (group === undefined) return { entry: null, reason: `no allowlist entry for ${canonical}`, canonical };
+    const roleBit = ROLE_BIT.get(q.role) ?? 0;
+    for (const c of group) if (mismatch(c, q, roleBit, nowMs) === null) return { entry: c.entry, reason: c.matched, canonical };
+    return pick([group], q, canonical, nowMs);
+  }
+
+  function matchHost(host: string, q: EndpointQuery, nowMs: number): MatchResult {
+    return wildcard.size === 0 ? pickOne(exact.get(host), q, host, nowMs) : pick(hostGroups(host), q, host, nowMs);
+  }
+
+  function matchV4(ip: number, q: EndpointQuery, canonical: string, nowMs: number): MatchResult {
+    if (v4Tables.length === 1) {
+      const [prefix, table] = v4Tables[0]!;
+      return pickOne(table.get(prefix === 0 ? 0 : ip >>> (32 - prefix)), q, canonical, nowMs);
     }
-    return found;
+    return pick(v4Groups(ip), q, canonical, nowMs);
   }
 
-  function ipCandidates(ip: ipaddr.IPv4 | ipaddr.IPv6): AllowlistEntry[] {
-    return trieLookup(ip.kind() === 'ipv4' ? v4 : v6, bitsOf(ip));
+  function hostGroups(host: string): (readonly CompiledEntry[])[] {
+    const groups: (readonly CompiledEntry[])[] = [];
+    const own = exact.get(host);
+    if (own) groups.push(own);
+    if (wildcard.size > 0) {
+      // Walk up the labels: a.b.example.fr -> b.example.fr -> example.fr -> fr (at most 127 labels).
+      let dot = host.indexOf('.');
+      while (dot >= 0) {
+        const zone = wildcard.get(host.slice(dot + 1));
+        if (zone) groups.push(zone);
+        dot = host.indexOf('.', dot + 1);
+      }
+    }
+    return groups;
   }
 
-  function matchEndpoint(q: EndpointQuery): MatchResult {
-    const given = [q.host, q.ip, q.url].filter((x) => x !== undefined).length;
+  function v4Groups(ip: number): readonly (readonly CompiledEntry[])[] {
+    let groups: (readonly CompiledEntry[])[] | null = null;
+    for (const [prefix, table] of v4Tables) {
+      const hit = table.get(prefix === 0 ? 0 : ip >>> (32 - prefix));
+      if (hit) (groups ??= []).push(hit);
+    }
+    return groups ?? NO_GROUPS;
+  }
+
+  function ipGroups(ip: ipaddr.IPv4 | ipaddr.IPv6): readonly (readonly CompiledEntry[])[] {
+    return ip.kind() === 'ipv4' ? v4Groups(ipv4ToInt(ip as ipaddr.IPv4)) : trieLookup(v6, ip.toByteArray());
+  }
+
+  function matchEndpoint(q: EndpointQuery, nowMs: number): MatchResult {
+    const given = (q.host !== undefined ? 1 : 0) + (q.ip !== undefined ? 1 : 0) + (q.url !== undefined ? 1 : 0);
     if (given !== 1) return { entry: null, reason: 'give exactly one of host, ip or url', canonical: null };
     if (!Number.isInteger(q.port) || q.port < 0 || q.port > 65535) return { entry: null, reason: `invalid port ${q.port}`, canonical: null };
-    if (q.url !== undefined) {
-      const url = canonicalUrl(q.url);
-      if (!url.ok) return { entry: null, reason: url.reason, canonical: null };
-      const u = url.value;
-      const canonical = `${u.origin}${u.path}`;
-      if (u.port !== q.port) return { entry: null, reason: `URL port ${u.port} differs from the connection port ${q.port}`, canonical };
-      const byPrefix = (prefixes.get(u.origin) ?? []).filter((p) => pathHasPrefix(u.path, p.path)).map((p) => p.entry);
-      const ip = canonicalHost(u.host);
-      const byHost = ip.ok && ip.value.ip ? ipCandidates(ip.value.ip) : hostCandidates(u.host);
-      return pick([...byPrefix, ...byHost], q, canonical);
-    }
     if (q.ip !== undefined) {
+      const fast = fastCanonical(q.ip);
+      if (typeof fast === 'number') return matchV4(fast, q, q.ip, nowMs);
       const ip = canonicalIp(q.ip);
       if (!ip.ok) return { entry: null, reason: ip.reason, canonical: null };
-      return pick(ipCandidates(ip.value), q, ip.value.toString());
+      return pick(ipGroups(ip.value), q, ip.value.toString(), nowMs);
     }
-    const host = canonicalHost(q.host ?? '');
-    if (!host.ok) return { entry: null, reason: host.reason, canonical: null };
-    if (host.value.ip) return pick(ipCandidates(host.value.ip), q, host.value.host);
-    return pick(hostCandidates(host.value.host), q, host.value.host);
+    if (q.host !== undefined) {
+      const fast = fastCanonical(q.host);
+      if (typeof fast === 'string') return matchHost(fast, q, nowMs);
+      if (typeof fast === 'number') return matchV4(fast, q, q.host, nowMs);
+      const host = canonicalHost(q.host);
+      if (!host.ok) return { entry: null, reason: host.reason, canonical: null };
+      if (host.value.ip) return pick(ipGroups(host.value.ip), q, host.value.host, nowMs);
+      return matchHost(host.value.host, q, nowMs);
+    }
+    const url = canonicalUrl(q.url ?? '');
+    if (!url.ok) return { entry: null, reason: url.reason, canonical: null };
+    const u = url.value;
+    const canonical = `${u.origin}${u.path}`;
+    if (u.port !== q.port) return { entry: null, reason: `URL port ${u.port} differs from the connection port ${q.port}`, canonical };
+    const byPrefix = (prefixes.get(u.origin) ?? []).filter((p) => pathHasPrefix(u.path, p.path)).map((p) => p.entry);
+    const ip = canonicalHost(u.host);
+    const byHost = ip.ok && ip.value.ip ? ipGroups(ip.value.ip) : hostGroups(u.host);
+    return pick([byPrefix, ...byHost], q, canonical, nowMs);
   }
 
-  return { matchEndpoint, rejected, size: entries.length - rejected.length };
+  const size = entries.length - rejected.length;
+  // The last matcher handed out: a batch of evaluations at one `now` shares it.
+  let last: { nowMs: number; matcher: AllowlistMatcher } | null = null;
+  return {
+    at(now: Date): AllowlistMatcher {
+      const nowMs = now.getTime();
+      if (last?.nowMs !== nowMs) last = { nowMs, matcher: { matchEndpoint: (q) => matchEndpoint(q, nowMs), rejected, size } };
+      return last.matcher;
+    },
+    rejected,
+    size,
+  };
 }

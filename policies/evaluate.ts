@@ -9,7 +9,16 @@
 // 5. the rule implementation.
 // Severity is escalated on telemaintenance gateways for rules tagged escalate_on_gateway.
 import { isUnavailable, type Report } from './evidence.js';
-import { effectiveSeverity, formatReference, type Pack, type RuleConfig } from './pack.js';
+import { BoundAllowlist } from './allowlist.js';
+import {
+  allowlistIndexOf,
+  effectiveSeverity,
+  formatReference,
+  internalNetworksOf,
+  type AppliedOverlay,
+  type Pack,
+  type RuleConfig,
+} from './pack.js';
 import { CLOCK_SKEW_TOLERANCE_MS } from './rules/backup.js';
 import { RULE_REGISTRY } from './rules/registry.js';
 import { formatDuration, HOUR_MS, type RuleContext, type RuleOutcome } from './rules/rule.js';
@@ -63,7 +72,7 @@ function staleness(report: Report, pack: Pack, now: Date): Outcome | null {
   return null;
 }
 
-function judgeRule(report: Report, pack: Pack, rule: RuleConfig, now: Date, stale: Outcome | null): Outcome {
+function judgeRule(report: Report, rule: RuleConfig, stale: Outcome | null, context: () => RuleContext): Outcome {
   if (stale) return stale;
   const role = report.host.role;
   if (!rule.applies_to.includes(role)) {
@@ -91,19 +100,37 @@ function judgeRule(report: Report, pack: Pack, rule: RuleConfig, now: Date, stal
       threshold: null,
     };
   }
-  const context: RuleContext = { now, packParameters: pack.parameters };
-  const reason = implementation.notApplicable?.(report, rule, context) ?? null;
+  const reason = implementation.notApplicable?.(report, rule, context()) ?? null;
   if (reason) {
     return { status: 'not_applicable', explanation: reason, evidence: [`/${implementation.section}`], threshold: null };
   }
-  return implementation.check(report, rule, context);
+  return implementation.check(report, rule, context());
+}
+
+/**
+ * The context a rule runs with: the pack's allowlist index (compiled once per pack) judged at
+ * `now` and bound to the report's host. Exported for rule tests that call `check` directly.
+ */
+export function ruleContextFor(report: Report, pack: Pack, now: Date): RuleContext {
+  const matcher = allowlistIndexOf(pack).at(now);
+  return {
+    now,
+    packParameters: pack.parameters,
+    role: report.host.role,
+    pack: { id: pack.id, version: pack.version, overlay: pack.overlay },
+    allowlist: new BoundAllowlist(matcher, report.host.role, { host_id: report.host.host_id, hostname: report.host.hostname }),
+    internalNetworks: internalNetworksOf(pack),
+  };
 }
 
 /** One verdict per rule of the pack, in the pack's rule order. */
 export function evaluate(report: Report, pack: Pack, now: Date): Verdict[] {
   const stale = staleness(report, pack, now);
+  // One context per report, built only if a rule runs (stale reports never need it).
+  let context: RuleContext | null = null;
+  const contextOf = () => (context ??= ruleContextFor(report, pack, now));
   return pack.rules.map((rule) => {
-    const outcome = judgeRule(report, pack, rule, now, stale);
+    const outcome = judgeRule(report, rule, stale, contextOf);
     return {
       rule_id: rule.id,
       title: rule.title,
@@ -115,4 +142,16 @@ export function evaluate(report: Report, pack: Pack, now: Date): Verdict[] {
       references: rule.references.map(formatReference),
     };
   });
+}
+
+/** Which pack judged: id, version and the site overlay applied (null for a plain role pack). */
+export interface PackProvenance {
+  id: string;
+  version: number;
+  overlay: AppliedOverlay | null;
+}
+
+/** evaluate() plus the pack that judged, so an auditor can tell which pack version decided. */
+export function evaluateWithProvenance(report: Report, pack: Pack, now: Date): { pack: PackProvenance; verdicts: Verdict[] } {
+  return { pack: { id: pack.id, version: pack.version, overlay: pack.overlay }, verdicts: evaluate(report, pack, now) };
 }

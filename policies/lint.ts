@@ -8,11 +8,13 @@
 // - expires_at - approved_at over 365 days, or expiry before approval;
 // - a URL prefix that does not canonicalise (userinfo, bad scheme, ambiguous encoding);
 // - duplicate entry ids.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { Compile } from 'typebox/compile';
 import { getDomain, getPublicSuffix } from 'tldts';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import { AllowlistEntrySchema, canonicalHost, canonicalUrl, parseCidr, type AllowlistEntry } from './allowlist.js';
+import { ALLOWLIST_MAX_BYTES, AllowlistEntrySchema, canonicalHost, canonicalUrl, parseCidr, type AllowlistEntry } from './allowlist.js';
+import { loadPackFile, loadSiteOverlayFile, PackError } from './pack.js';
 
 export const MAX_APPROVAL_DAYS = 365;
 export const MIN_IPV4_PREFIX = 24;
@@ -53,7 +55,11 @@ export function lintAllowlistText(text: string, file: string): LintFinding[] {
   if (!isSeq(entries)) {
     return [{ file, line: lineOf(doc.contents), entry_id: null, code: 'schema', reason: 'the file must be a map with an "entries" list' }];
   }
+  return lintEntrySeq(entries, file, lineOf);
+}
 
+/** Lints the items of a YAML sequence of allowlist entries (an allowlist file's `entries`, a pack's `allowlist`). */
+function lintEntrySeq(entries: { items: unknown[] }, file: string, lineOf: (node: unknown, fallback?: number) => number): LintFinding[] {
   const findings: LintFinding[] = [];
   const seen = new Map<string, number>();
   for (const item of entries.items.slice(0, 100_000)) {
@@ -155,4 +161,73 @@ export function lintAllowlistFile(path: string): LintFinding[] {
     return [{ file: path, line: 1, entry_id: null, code: 'io', reason: `cannot read file: ${(error as Error).message}` }];
   }
   return lintAllowlistText(text, path);
+}
+
+/** What a policy file is, from its top-level keys. */
+export type PolicyFileKind = 'allowlist' | 'pack' | 'overlay';
+
+/**
+ * Lints any policy file: an allowlist file (`entries:`), a pack (`id:` + `version:`) or a site
+ * overlay (`site:`). For packs and overlays: NET-02 lint of the inline `allowlist` and of every
+ * `allowlist_files` file, plus what loading the file reports (schema, extends, rule parameters),
+ * as findings with code `load`.
+ */
+export function lintPolicyFile(path: string): { kind: PolicyFileKind | null; findings: LintFinding[] } {
+  let text: string;
+  try {
+    if (statSync(path).size > ALLOWLIST_MAX_BYTES) {
+      return { kind: null, findings: [{ file: path, line: 1, entry_id: null, code: 'io', reason: `file larger than ${ALLOWLIST_MAX_BYTES} bytes` }] };
+    }
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return { kind: null, findings: [{ file: path, line: 1, entry_id: null, code: 'io', reason: `cannot read file: ${(error as Error).message}` }] };
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) return { kind: null, findings: lintAllowlistText(text, path) };
+  const root = doc.contents;
+  if (!isMap(root)) {
+    return { kind: null, findings: [{ file: path, line: 1, entry_id: null, code: 'schema', reason: 'not an allowlist (entries:), a pack (id:, version:) or a site overlay (site:)' }] };
+  }
+  if (root.has('entries')) return { kind: 'allowlist', findings: lintAllowlistText(text, path) };
+  const kind: PolicyFileKind | null = root.has('site') ? 'overlay' : root.has('id') && root.has('version') ? 'pack' : null;
+  if (kind === null) {
+    return { kind, findings: [{ file: path, line: 1, entry_id: null, code: 'schema', reason: 'not an allowlist (entries:), a pack (id:, version:) or a site overlay (site:)' }] };
+  }
+  const lineOf = (node: unknown, fallback = 1): number => {
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    return range ? lineCounter.linePos(range[0]).line : fallback;
+  };
+  const findings: LintFinding[] = [];
+  const inline = root.get('allowlist', true);
+  if (inline !== undefined) {
+    if (isSeq(inline)) findings.push(...lintEntrySeq(inline, path, lineOf));
+    else findings.push({ file: path, line: lineOf(inline), entry_id: null, code: 'schema', reason: 'allowlist must be a list of entries' });
+  }
+  const files = root.get('allowlist_files', true);
+  if (isSeq(files)) {
+    for (const item of files.items.slice(0, 64)) {
+      const relative = (item as Node).toJSON() as unknown;
+      if (typeof relative !== 'string' || isAbsolute(relative)) continue; // the load finding below says why
+      findings.push(...lintAllowlistFile(resolvePath(dirname(path), relative)));
+    }
+  }
+  try {
+    if (kind === 'pack') loadPackFile(path);
+    else loadSiteOverlayFile(path);
+  } catch (error) {
+    if (!(error instanceof PackError)) throw error;
+    // Entry problems are already reported above, with their own codes and lines.
+    const aboutEntries = /^\/allowlist(\/|_files\/\d+: .*: \/)/.test(error.reason) && findings.length > 0;
+    if (!aboutEntries) {
+      const line = /\(line (\d+)\)|at line (\d+)/.exec(error.reason);
+      findings.push({ file: error.file, line: Number(line?.[1] ?? line?.[2] ?? 1), entry_id: null, code: 'load', reason: error.reason });
+    }
+  }
+  return { kind, findings };
+}
+
+/** `file:line: [code] reason` — the format `vigie policy lint` prints. */
+export function formatFinding(finding: LintFinding): string {
+  return `${finding.file}:${finding.line}: [${finding.code}] ${finding.entry_id !== null ? `${finding.entry_id}: ` : ''}${finding.reason}`;
 }

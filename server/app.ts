@@ -9,10 +9,16 @@ import { handleError } from './error-handler.js';
 import { loggerOptions } from './logger.js';
 import type { RouteContext } from './routes/context.js';
 import { agentConfigRoutes } from './routes/agent-config.js';
+import { auditRoutes } from './routes/audits.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
 import { reportRoutes } from './routes/reports.js';
+import { authRoutes } from './routes/auth.js';
+import { userRoutes } from './routes/users.js';
+import { installAccessGuard } from './auth/guard.js';
+import cookie from '@fastify/cookie';
+import { registerServiceHygiene } from './service-hygiene.js';
 
 export interface AppDeps {
   db: Database;
@@ -69,10 +75,18 @@ export function buildApp(deps: AppDeps): App {
     packs: deps.packs ?? loadShippedPacks(),
     now: deps.now ?? (() => new Date()),
   };
+  // Every route declares config.access; this one hook enforces it (server/auth/guard.ts).
+  void app.register(cookie);
+  installAccessGuard(app, ctx);
+  // Before the routes: headers, rate limit, OpenAPI, metrics, /readyz (server/service-hygiene.ts).
+  registerServiceHygiene(app, ctx, { tls: deps.https !== undefined });
   void app.register(healthRoutes);
   void app.register(enrollRoutes, ctx);
   void app.register(reportRoutes, ctx);
   void app.register(agentConfigRoutes, ctx);
+  void app.register(auditRoutes, ctx);
   void app.register(hostRoutes, ctx);
+  void app.register(authRoutes, ctx);
+  void app.register(userRoutes, ctx);
   return app;
 }

@@ -21,8 +21,16 @@ export const ServerConfigSchema = Type.Object(
     logLevel: Type.Enum(LOG_LEVELS),
     /** Raw report bodies older than this are dropped; verdict history is kept for trends. */
     evidenceRetentionDays: Type.Integer({ minimum: 1, maximum: 3650 }),
-    /** Plain HTTP on a non-loopback address must be asked for explicitly (TLS comes later). */
+    /** Plain HTTP on a non-loopback address must be asked for explicitly (agents would send credentials in clear). */
     allowInsecureHttp: Type.Boolean(),
+    /**
+     * PEM certificate (chain) and key served over HTTPS. Both or neither; when neither is given, the
+     * server serves `<dataDir>/tls/server.crt` and `.key` if `vigie server init` made them.
+     */
+    tlsCertFile: Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()]),
+    tlsKeyFile: Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()]),
+    /** Reports accepted per agent (authenticated host) per minute; 0 disables the limit. */
+    reportRateLimitPerMinute: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
   },
   { additionalProperties: false },
 );
@@ -38,6 +46,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: 'info',
   evidenceRetentionDays: 400,
   allowInsecureHttp: false,
+  tlsCertFile: null,
+  tlsKeyFile: null,
+  // An agent reports every few minutes; a backlog drained from its outbox stays well under this.
+  reportRateLimitPerMinute: 120,
 };
 
 export class ConfigError extends Error {
@@ -58,6 +70,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfigInput {
   set('host', env.VIGIE_HOST);
   set('port', env.VIGIE_PORT, true);
   set('logLevel', env.VIGIE_LOG_LEVEL);
+  set('tlsCertFile', env.VIGIE_TLS_CERT_FILE);
+  set('tlsKeyFile', env.VIGIE_TLS_KEY_FILE);
+  set('reportRateLimitPerMinute', env.VIGIE_REPORT_RATE_LIMIT_PER_MINUTE, true);
   return input as ServerConfigInput;
 }
 
@@ -72,6 +87,9 @@ export function resolveConfig(input: ServerConfigInput = {}, env: NodeJS.Process
       .map((e) => `${e.instancePath.slice(1) || 'config'}: ${e.message}`);
     throw new ConfigError(`Invalid server configuration: ${[...new Set(problems)].join('; ')}`);
   }
+  if ((merged.tlsCertFile === null) !== (merged.tlsKeyFile === null)) {
+    throw new ConfigError('Invalid server configuration: tlsCertFile and tlsKeyFile go together (give both or neither).');
+  }
   return merged;
 }
 
@@ -84,12 +102,16 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-/** Refuse plain HTTP beyond loopback unless explicitly allowed: agents' credentials would cross the network in clear. */
-export function assertListenAllowed(config: ServerConfig): void {
-  if (isLoopbackHost(config.host) || config.allowInsecureHttp) return;
+/**
+ * Refuse plain HTTP beyond loopback unless explicitly allowed: agents' credentials would cross the
+ * network in clear. `tls` says whether a certificate will be served.
+ */
+export function assertListenAllowed(config: ServerConfig, tls = false): void {
+  if (tls || isLoopbackHost(config.host) || config.allowInsecureHttp) return;
   throw new ConfigError(
     `Refusing to listen on ${config.host} over plain HTTP: agent credentials and reports would cross the ` +
-      'network unencrypted. TLS support comes in a later issue; until then listen on 127.0.0.1 (behind a ' +
-      'TLS reverse proxy) or set allowInsecureHttp (--allow-insecure-http) knowingly.',
+      'network unencrypted. Run `vigie server init --hostname <name>` (local CA and certificate) or set ' +
+      'tlsCertFile/tlsKeyFile (VIGIE_TLS_CERT_FILE/VIGIE_TLS_KEY_FILE); or listen on 127.0.0.1 behind a TLS ' +
+      'reverse proxy; or set allowInsecureHttp (--allow-insecure-http) knowingly.',
   );
 }

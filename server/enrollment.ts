@@ -1,5 +1,6 @@
 // Enrolling an agent: a valid one-time token becomes a host and a credential, atomically.
 import type { HostIdentity } from '../policies/evidence.js';
+import { appendAuditEvent } from './auditlog.js';
 import { ensureSite, insertHost } from './db/hosts.js';
 import type { Database } from './db/schema.js';
 import { checkEnrollmentToken, markEnrollmentTokenUsed } from './db/tokens.js';
@@ -56,6 +57,13 @@ export async function enrollHost(db: Database, request: EnrollmentRequest, now: 
       const [status, message] = REFUSALS.token_already_used;
       throw new ApiError(status, 'token_already_used', message);
     }
+    await appendAuditEvent(trx, {
+      actor: { type: 'agent', id: hostId },
+      action: 'host.enrolled',
+      target: `host:${hostId}`,
+      details: { hostname: request.hostname, site: check.site, role: check.role, enrollment_token_id: check.token_id },
+      at: now,
+    });
     return { host_id: hostId, credential: formatCredential(hostId, secret), site: check.site, role: check.role };
   });
 }

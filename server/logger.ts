@@ -21,6 +21,19 @@ export const REDACTED_PATHS = [
   '*.password',
   'body.token',
   'req.body.token',
+  // People (server/auth): sessions, CSRF tokens, TOTP and recovery codes, passwords of every kind.
+  'req.headers["x-csrf-token"]',
+  'headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  '*.totp_code',
+  '*.recovery_code',
+  '*.recovery_codes',
+  '*.current_password',
+  '*.new_password',
+  '*.initial_password',
+  '*.csrf_token',
+  '*.totp_secret',
+  '*.password_hash',
 ];
 
 export function loggerOptions(level: ServerConfig['logLevel']): LoggerOptions {

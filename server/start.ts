@@ -6,7 +6,10 @@ import { buildApp, type App } from './app.js';
 import { assertListenAllowed, resolveConfig, type ServerConfig, type ServerConfigInput } from './config.js';
 import { openDatabase } from './db/database.js';
 import type { Database } from './db/schema.js';
+import { drainIngestion } from './ingestion.js';
 import { applyEvidenceRetention, scheduleEvidenceRetention } from './retention.js';
+import { startServerAudits } from './audit/scheduler.js';
+import { loadTlsMaterial, type TlsMaterial } from './tls.js';
 
 export interface StartOptions {
   logger?: FastifyBaseLogger;
@@ -17,8 +20,10 @@ export interface StartOptions {
 }
 
 export interface RunningServer {
-  /** e.g. http://127.0.0.1:8443 (the actual port when 0 was asked). */
+  /** e.g. https://127.0.0.1:8443 (the actual port when 0 was asked); http:// without TLS. */
   url: string;
+  /** The served certificate's fingerprint (server/tls.ts certificateFingerprint), null over plain HTTP. */
+  tlsFingerprint: string | null;
   app: App;
   db: Database;
   config: ServerConfig;
@@ -27,7 +32,9 @@ export interface RunningServer {
 
 export async function startServer(input: ServerConfigInput = {}, options: StartOptions = {}): Promise<RunningServer> {
   const config = resolveConfig(input, options.env);
-  assertListenAllowed(config);
+  // HTTPS when a certificate is configured or `vigie server init` made one in the data dir.
+  const tls: TlsMaterial | null = loadTlsMaterial(config);
+  assertListenAllowed(config, tls !== null);
   const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const now = options.now ?? (() => new Date());
   let app: App | undefined;
@@ -38,6 +45,7 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
       now,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.packs === undefined ? {} : { packs: options.packs }),
+      ...(tls === null ? {} : { https: { cert: tls.cert, key: tls.key } }),
     });
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
@@ -48,6 +56,7 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
   const pruned = await applyEvidenceRetention(db, config, now());
   if (pruned > 0) app.log.info({ pruned }, 'evidence retention applied');
   const retention = scheduleEvidenceRetention(db, config, app.log, now);
+  const audits = startServerAudits({ db, config, log: app.log, now, packs: options.packs, env: options.env });
   const listening = app;
 
   const address = app.server.address();
@@ -57,11 +66,15 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      await audits.stop();
       await retention.destroy();
+      // Stops accepting, lets in-flight requests finish (their commits included: onClose drains too).
       await listening.close();
+      await drainIngestion(db);
       await db.destroy();
     })();
     return closing;
   };
-  return { url: `http://${host}:${port}`, app, db, config, close };
+  const scheme = tls === null ? 'http' : 'https';
+  return { url: `${scheme}://${host}:${port}`, tlsFingerprint: tls?.fingerprint ?? null, app, db, config, close };
 }

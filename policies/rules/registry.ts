@@ -1,11 +1,15 @@
 // Rule id -> implementation. A pack rule whose id is not here is a load error (PackError),
 // so a rule can never be silently skipped or passed.
-import { auth01 } from './auth.js';
-import { bkp01 } from './backup.js';
-import { net05 } from './network.js';
+import { auth01, auth02, auth03, auth04, auth05, auth06 } from './auth.js';
+import { bkp01, bkp02, bkp03, bkp04, bkp05 } from './backup.js';
+import { adm01 } from './admin.js';
+import { net01, net03, net04, net05, net06, net07 } from './network.js';
 import type { RuleImplementation } from './rule.js';
-import { wifi01 } from './wifi.js';
+import { tma01, tma02, tma03, tma04, tma05, tma06 } from './telemaintenance.js';
+import { wifi01, wifi02, wifi03, wifi04, wifi05, wifi06 } from './wifi.js';
 
 export const RULE_REGISTRY: ReadonlyMap<string, RuleImplementation> = new Map(
-  [net05, wifi01, bkp01, auth01].map((rule) => [rule.id, rule]),
+  [net05, wifi01,
+    net01, net03, net04, net06, net07, wifi02, wifi03, wifi04, wifi05, wifi06, adm01, bkp01, auth01,
+    bkp02, bkp03, bkp04, bkp05, auth02, auth03, auth04, auth05, auth06, tma01, tma02, tma03, tma04, tma05, tma06].map((rule) => [rule.id, rule]),
 );

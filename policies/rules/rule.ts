@@ -3,14 +3,28 @@
 // typo in a threshold is a load error, never a silent default).
 import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { Report } from '../evidence.js';
+import type { HostAllowlist, NetworkSet } from '../allowlist.js';
+import type { HostRole, Report } from '../evidence.js';
 import type { Bilingual, VerdictStatus } from '../verdict.js';
-import type { PackParameters, RuleConfig } from '../pack.js';
+import type { AppliedOverlay, PackParameters, RuleConfig } from '../pack.js';
 
 /** Everything a rule may know besides the report: no clock, no I/O of its own. */
 export interface RuleContext {
   now: Date;
   packParameters: PackParameters;
+  /** The judged host's role (= report.host.role), for convenience. */
+  role: HostRole;
+  /** Which pack judges, for explanations ("server v2 + site chi-vallee v3"). */
+  pack: { id: string; version: number; overlay: AppliedOverlay | null };
+  /**
+   * The pack's allowlist (merged along extends and the site overlay), judged at `now` (expired or
+   * not-yet-approved entries never match) and bound to this host: the query gives host|ip|url,
+   * port, proto and direction; the role and the host identity (for entries restricted by `hosts`)
+   * are filled in.
+   */
+  allowlist: HostAllowlist;
+  /** The pack's internal_networks: contains(address) is true inside them, null when not an IP. */
+  internalNetworks: NetworkSet;
 }
 
 export interface RuleOutcome {
@@ -23,7 +37,7 @@ export interface RuleOutcome {
 }
 
 /** The top-level report section a rule reads; when it is `{unavailable}` the verdict is unknown. */
-export type ReportSection = 'network' | 'wifi' | 'backups' | 'mfa';
+export type ReportSection = 'network' | 'wifi' | 'backups' | 'mfa' | 'telemaintenance';
 
 export interface RuleImplementation {
   id: string;
@@ -57,15 +71,22 @@ export function defineRule<S extends TSchema>(definition: RuleDefinition<S>): Ru
     }
     return definition.extraParameterErrors?.(parameters as Static<S>) ?? [];
   };
+  // Parameter objects already found valid: packs are immutable once loaded, so each object is
+  // checked once, not on every evaluation (100,000 hosts share a handful of packs).
+  const validated = new WeakSet<object>();
   const implementation: RuleImplementation = {
     id: definition.id,
     section: definition.section,
     parameterErrors: errorsOf,
     check(report, rule, context) {
-      const errors = errorsOf(rule.parameters);
-      // Packs are validated at load; reaching this means a hand-built pack bypassed the loader.
-      if (errors.length > 0) throw new Error(`rule ${rule.id}: invalid parameters: ${errors.join('; ')}`);
-      return definition.check(report, rule.parameters as Static<S>, context);
+      const parameters = rule.parameters;
+      if (!validated.has(parameters)) {
+        const errors = errorsOf(parameters);
+        // Packs are validated at load; reaching this means a hand-built pack bypassed the loader.
+        if (errors.length > 0) throw new Error(`rule ${rule.id}: invalid parameters: ${errors.join('; ')}`);
+        validated.add(parameters);
+      }
+      return definition.check(report, parameters as Static<S>, context);
     },
   };
   if (definition.notApplicable) implementation.notApplicable = definition.notApplicable;

@@ -1,8 +1,10 @@
 // `vigie host list` and `vigie host revoke`.
 import { Type } from 'typebox';
+import { appendAuditEvent } from '../auditlog.js';
 import { findHost, listHosts, revokeHost } from '../db/hosts.js';
 import { currentSummaries } from '../db/verdicts.js';
 import { DataDirOption, dataDirSpec, JsonOption, jsonSpec, withDatabase } from './common.js';
+import { cliActor } from './auditlog.js';
 import type { CliIo } from './io.js';
 import { parseCommand } from './options.js';
 
@@ -66,7 +68,13 @@ export async function hostRevoke(args: string[], io: CliIo): Promise<number> {
       io.stderr(`vigie host revoke: no host with id ${options.id}`);
       return 1;
     }
-    if (!(await revokeHost(db, options.id, new Date()))) {
+    const revoked = await db.transaction().execute(async (trx) => {
+      const now = new Date();
+      if (!(await revokeHost(trx, options.id, now))) return false;
+      await appendAuditEvent(trx, { actor: cliActor(io), action: 'host.revoked', target: `host:${options.id}`, details: { hostname: host.hostname, site: host.site }, at: now });
+      return true;
+    });
+    if (!revoked) {
       io.stdout(`Host ${options.id} (${host.hostname}) was already revoked.`);
       return 0;
     }

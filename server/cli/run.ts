@@ -4,8 +4,14 @@ import { ConfigError } from '../config.js';
 import { processIo, type CliIo } from './io.js';
 import { UsageError } from './options.js';
 import { hostList, hostRevoke, HOST_LIST_USAGE, HOST_REVOKE_USAGE } from './hosts.js';
+import { auditlogList, AUDITLOG_LIST_USAGE, auditlogVerify, AUDITLOG_VERIFY_USAGE } from './auditlog.js';
+import { userAdd, USER_ADD_USAGE, userDisable, USER_DISABLE_USAGE, userList, USER_LIST_USAGE, userResetMfa, USER_RESET_MFA_USAGE } from './users.js';
 import { serverStart, SERVER_START_USAGE } from './serve.js';
+import { auditList, AUDIT_LIST_USAGE, auditRun, AUDIT_RUN_USAGE, auditShow, AUDIT_SHOW_USAGE } from './audit.js';
+import { waiverAdd, WAIVER_ADD_USAGE, waiverList, WAIVER_LIST_USAGE } from './waivers.js';
+import { serverInit, SERVER_INIT_USAGE } from './init.js';
 import { apiTokenCreate, APITOKEN_CREATE_USAGE, tokenCreate, TOKEN_CREATE_USAGE } from './tokens.js';
+import { policyEval, POLICY_EVAL_USAGE, policyLint, POLICY_LINT_USAGE, policyList, POLICY_LIST_USAGE } from './policy.js';
 
 interface Command {
   usage: string;
@@ -14,20 +20,50 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   'server start': { usage: SERVER_START_USAGE, run: serverStart },
+  'server init': { usage: SERVER_INIT_USAGE, run: serverInit },
   'token create': { usage: TOKEN_CREATE_USAGE, run: tokenCreate },
   'apitoken create': { usage: APITOKEN_CREATE_USAGE, run: apiTokenCreate },
   'host list': { usage: HOST_LIST_USAGE, run: hostList },
   'host revoke': { usage: HOST_REVOKE_USAGE, run: hostRevoke },
+  'auditlog verify': { usage: AUDITLOG_VERIFY_USAGE, run: auditlogVerify },
+  'auditlog list': { usage: AUDITLOG_LIST_USAGE, run: auditlogList },
+  'user add': { usage: USER_ADD_USAGE, run: userAdd },
+  'user list': { usage: USER_LIST_USAGE, run: userList },
+  'user disable': { usage: USER_DISABLE_USAGE, run: userDisable },
+  'user reset-mfa': { usage: USER_RESET_MFA_USAGE, run: userResetMfa },
+  'audit run': { usage: AUDIT_RUN_USAGE, run: auditRun },
+  'audit list': { usage: AUDIT_LIST_USAGE, run: auditList },
+  'audit show': { usage: AUDIT_SHOW_USAGE, run: auditShow },
+  'waiver add': { usage: WAIVER_ADD_USAGE, run: waiverAdd },
+  'waiver list': { usage: WAIVER_LIST_USAGE, run: waiverList },
+  'policy list': { usage: POLICY_LIST_USAGE, run: policyList },
+  'policy lint': { usage: POLICY_LINT_USAGE, run: policyLint },
+  'policy eval': { usage: POLICY_EVAL_USAGE, run: policyEval },
 };
 
 export const USAGE = `Usage: vigie <command> [options]    (vigie <command> --help for details)
 
 Commands:
   server start      start the Vigie server
+  server init       make a local CA and HTTPS certificate; print the fingerprint agents pin
   token create      create a one-time enrollment token for an agent
   apitoken create   create an API token for automation
   host list         list enrolled hosts and their verdict counts
-  host revoke       revoke a host's credential`;
+  host revoke       revoke a host's credential
+  auditlog verify   check the audit log's hash chain (exit 1 if tampered)
+  auditlog list     show the latest audit log entries
+  policy list       list shipped policy packs, or the rules of one pack (--pack)
+  policy lint       lint allowlist, pack and site overlay files (exit 1 on findings)
+  policy eval       judge one agent report (JSON) against a pack, offline
+  user add          create a local user (one-time password, MFA at first login)
+  user list         list local users
+  user disable      disable a user and end their sessions
+  user reset-mfa    reset a user's MFA (lost device)
+  audit run         run the audit now (every host, today's packs and waivers)
+  audit list        list stored audits
+  audit show        print an audit as JSON, HTML or CSV
+  waiver add        record a waiver (dérogation) with justification, approver and expiry
+  waiver list       list waivers and whether they are active`;
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

@@ -6,11 +6,13 @@ import { DataDirOption, dataDirSpec } from './common.js';
 import type { CliIo } from './io.js';
 import { parseCommand } from './options.js';
 
-export const SERVER_START_USAGE = `Usage: vigie server start [--host H] [--port P] [--data-dir D] [--log-level L] [--allow-insecure-http]
+export const SERVER_START_USAGE = `Usage: vigie server start [--host H] [--port P] [--data-dir D] [--log-level L]
+                          [--tls-cert FILE --tls-key FILE] [--allow-insecure-http]
 
-Start the Vigie server (plain HTTP; TLS comes in a later issue). Defaults: host 127.0.0.1, port 8443,
-data dir ./vigie-data (or VIGIE_DATA_DIR); DATABASE_URL=postgres://... selects PostgreSQL.
-A non-loopback --host is refused unless --allow-insecure-http is given.
+Start the Vigie server. Defaults: host 127.0.0.1, port 8443, data dir ./vigie-data (or VIGIE_DATA_DIR);
+DATABASE_URL=postgres://... selects PostgreSQL. HTTPS is served with --tls-cert/--tls-key (or
+VIGIE_TLS_CERT_FILE/VIGIE_TLS_KEY_FILE), else with the certificate \`vigie server init\` made in the
+data dir. Without a certificate, a non-loopback --host is refused unless --allow-insecure-http is given.
 Log levels: ${LOG_LEVELS.join(', ')}.`;
 
 const ServerStartOptions = Type.Object(
@@ -20,6 +22,8 @@ const ServerStartOptions = Type.Object(
     'data-dir': DataDirOption,
     'log-level': Type.Optional(Type.Enum(LOG_LEVELS)),
     'allow-insecure-http': Type.Optional(Type.Boolean()),
+    'tls-cert': Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+    'tls-key': Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
   },
   { additionalProperties: false },
 );
@@ -34,6 +38,8 @@ export async function serverStart(args: string[], io: CliIo): Promise<number> {
       ...dataDirSpec,
       'log-level': { type: 'string' },
       'allow-insecure-http': { type: 'boolean' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
     },
     ServerStartOptions,
   );
@@ -43,9 +49,12 @@ export async function serverStart(args: string[], io: CliIo): Promise<number> {
     dataDir: options['data-dir'],
     logLevel: options['log-level'],
     allowInsecureHttp: options['allow-insecure-http'],
+    tlsCertFile: options['tls-cert'],
+    tlsKeyFile: options['tls-key'],
   };
   const server = await startServer(input, { env: io.env });
   io.stdout(`Vigie server listening on ${server.url} (data: ${server.config.databaseUrl === null ? server.config.dataDir : 'PostgreSQL'})`);
+  if (server.tlsFingerprint !== null) io.stdout(`Certificate SHA-256 fingerprint (agents pin it): ${server.tlsFingerprint}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGINT', stop);

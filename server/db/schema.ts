@@ -75,6 +75,110 @@ export interface VerdictsTable {
   evaluated_at: TimestampColumn;
 }
 
+// ---- people and audit trail (migration 0002; see server/db/users.ts, sessions.ts, auditlog.ts)
+
+export interface UsersTable {
+  user_id: string;
+  username: string;
+  role: string;
+  password_hash: string;
+  /** 1 when an admin chose the password (it must be changed), else 0. */
+  password_must_change: number;
+  totp_secret: string | null;
+  totp_pending_secret: string | null;
+  totp_last_step: number | null;
+  created_at: TimestampColumn;
+  disabled_at: NullableTimestampColumn;
+}
+
+export interface SessionsTable {
+  session_hash: string;
+  user_id: string;
+  stage: string;
+  csrf_hash: string;
+  created_at: TimestampColumn;
+  last_seen_at: TimestampColumn;
+  expires_at: TimestampColumn;
+  source_ip: string | null;
+}
+
+export interface RecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  created_at: TimestampColumn;
+  used_at: NullableTimestampColumn;
+}
+
+export interface LoginAttemptsTable {
+  subject: string;
+  failures: number;
+  last_failure_at: TimestampColumn;
+  locked_until: NullableTimestampColumn;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: TimestampColumn;
+  actor_type: string;
+  actor_id: string;
+  action: string;
+  target: string | null;
+  /** Canonical JSON text (the exact bytes hashed), in both dialects. */
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditLogHeadTable {
+  id: number;
+  last_seq: number;
+  last_hash: string;
+}
+
+// ---- nightly audit (migration 0004; see server/db/waivers.ts, server/db/audits.ts)
+
+export interface WaiversTable {
+  waiver_id: string;
+  rule_id: string;
+  scope_kind: string;
+  scope_value: string;
+  justification: string;
+  approver: string;
+  created_at: TimestampColumn;
+  expires_at: TimestampColumn;
+}
+
+export interface AuditsTable {
+  audit_id: string;
+  trigger: string;
+  scheduled_for: NullableTimestampColumn;
+  started_at: TimestampColumn;
+  finished_at: NullableTimestampColumn;
+  previous_audit_id: string | null;
+  host_count: number;
+  summary: NullableJsonColumn;
+  report: string | null;
+  report_sha256: string | null;
+  notifications: NullableJsonColumn;
+}
+
+export interface AuditHostsTable {
+  audit_id: string;
+  host_id: string;
+  hostname: string;
+  site: string;
+  role: string;
+  state: string;
+  collected_at: NullableTimestampColumn;
+  results: JsonColumn;
+}
+
+export interface JobLocksTable {
+  name: string;
+  holder: string;
+  lease_until: TimestampColumn;
+}
+
 export interface Tables {
   sites: SitesTable;
   hosts: HostsTable;
@@ -82,6 +186,16 @@ export interface Tables {
   api_tokens: ApiTokensTable;
   reports: ReportsTable;
   verdicts: VerdictsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  recovery_codes: RecoveryCodesTable;
+  login_attempts: LoginAttemptsTable;
+  audit_log: AuditLogTable;
+  audit_log_head: AuditLogHeadTable;
+  waivers: WaiversTable;
+  audits: AuditsTable;
+  audit_hosts: AuditHostsTable;
+  job_locks: JobLocksTable;
 }
 
 /** The server's database handle; a transaction (`Transaction<Tables>`) is one too. */

@@ -1,6 +1,8 @@
 // Enrollment tokens (one-time, site + role bound) and API tokens (automation, scoped, expiring).
 // Only SHA-256 digests of their secrets are stored; see ../secrets.ts for formats and why.
 import type { HostRole } from '../../policies/evidence.js';
+import { appendAuditEvent, type AuditActor } from '../auditlog.js';
+import { API_TOKEN_ROLES, type ApiTokenRole } from '../auth/roles.js';
 import {
   formatApiToken,
   formatEnrollmentToken,
@@ -16,6 +18,7 @@ import { ensureSite } from './hosts.js';
 import type { Database } from './schema.js';
 
 const HOUR_MS = 3_600_000;
+const SYSTEM_ACTOR: AuditActor = { type: 'system', id: 'vigie' };
 
 // ---------------------------------------------------------------- enrollment tokens
 
@@ -28,6 +31,8 @@ export interface CreateEnrollmentTokenInput {
   /** Hours of validity, 1 to MAX_ENROLLMENT_TTL_HOURS (default 24). */
   ttlHours?: number;
   now?: Date;
+  /** Who asked (recorded in the audit log); default the system itself. */
+  actor?: AuditActor;
 }
 
 export interface CreatedEnrollmentToken {
@@ -64,6 +69,13 @@ export async function createEnrollmentToken(db: Database, input: CreateEnrollmen
         used_by_host: null,
       })
       .execute();
+    await appendAuditEvent(trx, {
+      actor: input.actor ?? SYSTEM_ACTOR,
+      action: 'enrollment_token.created',
+      target: `enrollment_token:${tokenId}`,
+      details: { site: input.site, role: input.role, expires_at: expiresAt },
+      at: now,
+    });
   });
   return { token: formatEnrollmentToken(tokenId, secret), token_id: tokenId, site: input.site, role: input.role, expires_at: expiresAt };
 }
@@ -104,8 +116,9 @@ export async function markEnrollmentTokenUsed(db: Database, tokenId: string, hos
 
 // ---------------------------------------------------------------- API tokens
 
-export const API_TOKEN_SCOPES = ['read'] as const;
-export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
+/** An API token's scope is the role it acts with (see ../auth/roles.ts; "auditor" = read-only). */
+export const API_TOKEN_SCOPES = API_TOKEN_ROLES;
+export type ApiTokenScope = ApiTokenRole;
 export const MAX_API_TOKEN_TTL_DAYS = 3650;
 
 export interface CreateApiTokenInput {
@@ -114,6 +127,8 @@ export interface CreateApiTokenInput {
   /** Days of validity; absent means no expiry. */
   ttlDays?: number;
   now?: Date;
+  /** Who asked (recorded in the audit log); default the system itself. */
+  actor?: AuditActor;
 }
 
 export interface CreatedApiToken {
@@ -127,25 +142,37 @@ export interface CreatedApiToken {
 
 export async function createApiToken(db: Database, input: CreateApiTokenInput): Promise<CreatedApiToken> {
   const now = input.now ?? new Date();
-  const scope = input.scope ?? 'read';
+  const scope = input.scope ?? 'auditor';
+  if (!(API_TOKEN_SCOPES as readonly string[]).includes(scope)) {
+    throw new RangeError(`scope must be one of ${API_TOKEN_SCOPES.join(', ')}, got ${String(scope)}`);
+  }
   if (input.ttlDays !== undefined && !(input.ttlDays > 0 && input.ttlDays <= MAX_API_TOKEN_TTL_DAYS)) {
     throw new RangeError(`ttlDays must be in ]0, ${MAX_API_TOKEN_TTL_DAYS}], got ${input.ttlDays}`);
   }
   const tokenId = newTokenId();
   const secret = newSecret();
   const expiresAt = input.ttlDays === undefined ? null : toDbTime(new Date(now.getTime() + input.ttlDays * 24 * HOUR_MS));
-  await db
-    .insertInto('api_tokens')
-    .values({
-      token_id: tokenId,
-      token_hash: hashSecret(secret),
-      name: input.name,
-      scope,
-      created_at: toDbTime(now),
-      expires_at: expiresAt,
-      revoked_at: null,
-    })
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('api_tokens')
+      .values({
+        token_id: tokenId,
+        token_hash: hashSecret(secret),
+        name: input.name,
+        scope,
+        created_at: toDbTime(now),
+        expires_at: expiresAt,
+        revoked_at: null,
+      })
+      .execute();
+    await appendAuditEvent(trx, {
+      actor: input.actor ?? SYSTEM_ACTOR,
+      action: 'token.created',
+      target: `api_token:${tokenId}`,
+      details: { name: input.name, scope, expires_at: expiresAt },
+      at: now,
+    });
+  });
   return { token: formatApiToken(tokenId, secret), token_id: tokenId, name: input.name, scope, expires_at: expiresAt };
 }
 
@@ -167,6 +194,8 @@ export async function authenticateApiToken(db: Database, presented: string, now:
     .executeTakeFirst();
   if (row === undefined || !secretMatches(parsed.secret, row.token_hash)) return null;
   if (row.revoked_at !== null) return null;
+  // A scope outside today's token roles (e.g. a row written by hand) grants nothing.
+  if (!(API_TOKEN_SCOPES as readonly string[]).includes(row.scope)) return null;
   const expiresAt = fromDbTimeOrNull(row.expires_at);
   if (expiresAt !== null && expiresAt < toDbTime(now)) return null;
   return { token_id: row.token_id, name: row.name, scope: row.scope as ApiTokenScope, expires_at: expiresAt };

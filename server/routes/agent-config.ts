@@ -10,7 +10,7 @@ export const agentConfigRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
   const policy = loadAgentPolicy(ctx.config.dataDir);
   app.get(
     '/api/v1/agent/config',
-    { schema: { response: { 200: AgentServerConfig, ...errorResponses } } },
+    { config: { access: { agent: true } }, schema: { response: { 200: AgentServerConfig, ...errorResponses } } },
     async (request) => {
       const host = await authenticateAgent(ctx.db, request);
       return agentConfigFor(policy, host);

@@ -33,6 +33,7 @@ export const enrollRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
   app.post(
     '/api/v1/enroll',
     {
+      config: { access: { public: true } },
       bodyLimit: ENROLL_BODY_LIMIT,
       schema: { body: EnrollBody, response: { 201: EnrollResponse, ...errorResponses } },
     },

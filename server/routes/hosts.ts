@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { HostIdentity, HostRoleSchema } from '../../policies/evidence.js';
 import { VerdictSchema } from '../../policies/verdict.js';
-import { authenticateAutomation } from '../auth/bearer.js';
+import { FLEET_READERS } from '../auth/roles.js';
 import { findHost, listHosts } from '../db/hosts.js';
 import { currentSummaries, verdictsOfReport } from '../db/verdicts.js';
 import { ApiError } from '../errors.js';
@@ -64,13 +64,9 @@ export const HostVerdictsResponse = Type.Object(
 );
 
 export const hostRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
-  app.addHook('onRequest', async (request) => {
-    await authenticateAutomation(ctx.db, request, 'read', ctx.now());
-  });
-
   app.get(
     '/api/v1/hosts',
-    { schema: { querystring: HostListQuery, response: { 200: HostListResponse, ...errorResponses } } },
+    { config: { access: { roles: FLEET_READERS } }, schema: { querystring: HostListQuery, response: { 200: HostListResponse, ...errorResponses } } },
     async (request) => {
       const hosts = await listHosts(ctx.db, {
         limit: request.query.limit ?? DEFAULT_HOSTS_PAGE,
@@ -102,6 +98,7 @@ export const hostRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
   app.get(
     '/api/v1/hosts/:id/verdicts',
     {
+      config: { access: { roles: FLEET_READERS } },
       schema: {
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, strict),
         response: { 200: HostVerdictsResponse, ...errorResponses },

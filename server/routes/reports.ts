@@ -34,6 +34,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
   app.post(
     '/api/v1/reports',
     {
+      config: { access: { agent: true } },
       bodyLimit: Math.min(ctx.config.bodyLimit, REPORT_MAX_BYTES),
       // Authenticate before reading the body: an anonymous client cannot make us parse 1 MiB.
       onRequest: async (request) => {

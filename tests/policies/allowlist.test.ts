@@ -4,7 +4,9 @@ import ipaddr from 'ipaddr.js';
 import {
   AllowlistError,
   canonicalHost,
+  canonicalHostStrict,
   canonicalIp,
+  fastCanonical,
   compileAllowlist,
   loadAllowlistFile,
   pathHasPrefix,
@@ -41,6 +43,47 @@ t.test('property: case, trailing dot and percent-encoding never change a host', 
     const other = canonicalHost(variant);
     t.ok(other.ok && other.value.host === base.value.host, `${variant} -> ${base.value.host}`);
   }
+});
+
+t.test('property: the fast path agrees with the WHATWG parser on random inputs', async (t) => {
+  const random = rng(7);
+  const ALPHABET = 'abcxnz019-_.'.repeat(4) + 'AZ%@:/\\ \u0430\u00e9\uff0e\u3002';
+  const TOKENS = ['xn--', 'xn--80ak6aa92e', '0x', '0x7f', '255', '256', '010', '0', '..', '.', '-', 'www', 'fr', '1e3', '٣'];
+  let fastTaken = 0;
+  let checked = 0;
+  for (let i = 0; i < 4000; i++) {
+    const parts = Array.from({ length: 1 + Math.floor(random() * 8) }, () =>
+      random() < 0.3 ? TOKENS[Math.floor(random() * TOKENS.length)]! : ALPHABET[Math.floor(random() * ALPHABET.length)]!,
+    );
+    const input = parts.join('');
+    const fast = fastCanonical(input);
+    const strict = canonicalHostStrict(input);
+    const full = canonicalHost(input);
+    checked++;
+    // canonicalHost (fast path first) and the strict parser always agree.
+    if (full.ok !== strict.ok || (full.ok && strict.ok && full.value.host !== strict.value.host)) {
+      t.fail(`canonicalHost and canonicalHostStrict disagree on ${JSON.stringify(input)}`);
+    }
+    if (fast === undefined) continue;
+    fastTaken++;
+    if (!strict.ok) {
+      t.fail(`fast path accepted ${JSON.stringify(input)} which the parser refuses: ${strict.reason}`);
+      continue;
+    }
+    if (typeof fast === 'string') {
+      if (strict.value.host !== fast || strict.value.ip !== null) t.fail(`${JSON.stringify(input)}: fast ${fast} vs ${strict.value.host}`);
+    } else if (strict.value.ip?.kind() !== 'ipv4' || strict.value.host !== [fast >>> 24, (fast >>> 16) & 255, (fast >>> 8) & 255, fast & 255].join('.')) {
+      t.fail(`${JSON.stringify(input)}: fast ${fast} vs ${strict.value.host}`);
+    }
+  }
+  // Structured inputs: plain names and quads the fast path must take.
+  for (const input of ['a.fr', 'svc1.vendor2.fr.', 'a_b.c-d.example', '10.0.0.1', '255.255.255.255', '0.0.0.0']) {
+    t.not(fastCanonical(input), undefined, `fast path takes ${input}`);
+  }
+  for (const input of ['A.fr', 'xn--80ak6aa92e.com', '010.0.0.1', '1.2.3', 'a.0x10', 'a.123', '1.2.3.4.', ' a.fr', 'a..fr', '-a.fr', 'a-.fr', `${'a'.repeat(64)}.fr`]) {
+    t.equal(fastCanonical(input), undefined, `full parser for ${JSON.stringify(input)}`);
+  }
+  t.ok(fastTaken > 100, `fast path exercised (${fastTaken} of ${checked})`);
 });
 
 t.test('property: every IPv4 spelling canonicalises to the dotted quad', async (t) => {

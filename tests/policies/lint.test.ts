@@ -1,6 +1,6 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { lintAllowlistFile, lintAllowlistText } from '../../policies/lint.js';
+import { formatFinding, lintAllowlistFile, lintAllowlistText, lintPolicyFile } from '../../policies/lint.js';
 import { packDir } from './pack-fixtures.js';
 
 /** One YAML entry; `lines` replace or add fields (`key: value` text). */
@@ -126,4 +126,24 @@ t.test('broken YAML and wrong shapes give a finding, not an exception', async (t
   const dir = packDir({ 'x.yaml': file(yamlEntry('v4', '{ cidr: 10.0.0.0/8 }')) });
   t.equal(lintAllowlistFile(join(dir, 'x.yaml'))[0]?.file, join(dir, 'x.yaml'));
   t.equal(lintAllowlistFile(join(dir, 'missing.yaml'))[0]?.code, 'io');
+});
+
+t.test('lintPolicyFile: packs and overlays report load errors with their line, entries with NET-02 codes', async (t) => {
+  const dir = packDir({
+    'p.yaml': 'id: p\nversion: 1\ntitle: { fr: P, en: P }\nroles: [server]\nextends: [server]\ncolour: blue\n',
+    'chi-vallee.yaml': 'site: chi-vallee\nversion: 1\noverrides:\n  - { id: NET-99, parameters: {} }\n',
+    'list.yaml': 'entries: []\n',
+    'other.yaml': 'hello: world\n',
+  });
+  const pack = lintPolicyFile(join(dir, 'p.yaml'));
+  t.equal(pack.kind, 'pack');
+  t.same(pack.findings.map((f) => [f.line, f.code]), [[6, 'load']]);
+  t.match(formatFinding(pack.findings[0]!), /p.yaml:6: \[load\] \/colour \(line 6\): unknown field/);
+  const overlay = lintPolicyFile(join(dir, 'chi-vallee.yaml'));
+  t.equal(overlay.kind, 'overlay');
+  t.match(overlay.findings[0]?.reason ?? '', /unknown rule NET-99/);
+  t.same(lintPolicyFile(join(dir, 'list.yaml')), { kind: 'allowlist', findings: [] });
+  const other = lintPolicyFile(join(dir, 'other.yaml'));
+  t.equal(other.kind, null);
+  t.match(other.findings[0]?.reason ?? '', /not an allowlist/);
 });

@@ -103,7 +103,7 @@ for (const kind of DB_KINDS) {
     const api = capture(env);
     t.equal(await runCli(['apitoken', 'create', '--name', 'siem', '--ttl-days', '30', '--data-dir', dataDir, '--json'], api), 0);
     const apiToken = JSON.parse(api.out.join('')) as { token: string; scope: string };
-    t.equal(apiToken.scope, 'read');
+    t.equal(apiToken.scope, 'auditor');
     const hosts = await fetch(`${server.url}/api/v1/hosts`, { headers: { authorization: `Bearer ${apiToken.token}` } });
     t.equal(hosts.status, 200, 'the CLI-made API token works');
 

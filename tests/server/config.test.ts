@@ -23,6 +23,6 @@ t.test('plain HTTP beyond loopback needs allowInsecureHttp', async (t) => {
   for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) t.ok(isLoopbackHost(host), host);
   for (const host of ['0.0.0.0', '::', '10.0.0.5', 'vigie.example', '128.0.0.1']) t.notOk(isLoopbackHost(host), host);
   t.doesNotThrow(() => assertListenAllowed(resolveConfig({}, {})));
-  t.throws(() => assertListenAllowed(resolveConfig({ host: '0.0.0.0' }, {})), { name: 'ConfigError', message: /TLS.*later issue/ });
+  t.throws(() => assertListenAllowed(resolveConfig({ host: '0.0.0.0' }, {})), { name: 'ConfigError', message: /plain HTTP.*vigie server init/ });
   t.doesNotThrow(() => assertListenAllowed(resolveConfig({ host: '0.0.0.0', allowInsecureHttp: true }, {})));
 });

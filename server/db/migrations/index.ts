@@ -2,10 +2,14 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { DialectName } from '../columns.js';
 import { initialMigration } from './0001_initial.js';
+import { peopleMigration } from './0002_people.js';
+import { auditMigration } from './0004_audit.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
     '0001_initial': initialMigration(dialect),
+    '0002_people': peopleMigration(dialect),
+    '0004_audit': auditMigration(dialect),
   };
 }
 

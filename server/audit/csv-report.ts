@@ -1,0 +1,64 @@
+// The audit as CSV (RFC 4180: CRLF line ends, quoted fields with doubled quotes, via csv-stringify):
+// one line per (host, rule) result, plus one line per host that never reported. Streamed in batches
+// so 100,000 hosts never sit in memory at once.
+import { stringify } from 'csv-stringify/sync';
+import { auditHostBatches } from '../db/audits.js';
+import type { Database } from '../db/schema.js';
+import type { ReportLang } from './html-report.js';
+import type { AuditReport } from './model.js';
+
+export const CSV_COLUMNS = [
+  'audit_id',
+  'site',
+  'role',
+  'host_id',
+  'hostname',
+  'host_state',
+  'collected_at',
+  'rule_id',
+  'rule_title',
+  'severity',
+  'status',
+  'waiver_id',
+  'explanation',
+] as const;
+
+/**
+ * Spreadsheet formula injection: a cell an agent controls (hostname, explanation) starting with
+ * = + - @ or a control character would run as a formula in Excel; such cells get a leading quote.
+ */
+export function neutraliseFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+const options = { record_delimiter: 'windows' } as const;
+
+export async function* auditCsvChunks(db: Database, report: AuditReport, lang: ReportLang = 'fr'): AsyncGenerator<string> {
+  yield stringify([[...CSV_COLUMNS]], options);
+  for await (const batch of auditHostBatches(db, report.audit_id)) {
+    const records: string[][] = [];
+    for (const host of batch) {
+      const base = [report.audit_id, host.site, host.role, host.host_id, neutraliseFormula(host.hostname), host.state, host.collected_at ?? ''];
+      if (host.results.length === 0) records.push([...base, '', '', '', '', '', '']);
+      for (const r of host.results) {
+        records.push([
+          ...base,
+          r.rule_id,
+          neutraliseFormula(report.rules[r.rule_id]?.title[lang] ?? ''),
+          r.severity,
+          r.status,
+          r.waiver_id ?? '',
+          neutraliseFormula(r.explanation?.[lang] ?? ''),
+        ]);
+      }
+    }
+    yield stringify(records, options);
+  }
+}
+
+/** The whole CSV as one string (small audits, tests). */
+export async function auditCsv(db: Database, report: AuditReport, lang: ReportLang = 'fr'): Promise<string> {
+  let out = '';
+  for await (const chunk of auditCsvChunks(db, report, lang)) out += chunk;
+  return out;
+}

@@ -1,0 +1,331 @@
+// One audit run: re-judge every unrevoked host's latest evidence with today's packs and waivers,
+// store each host's results, compare with the previous audit and write the report document.
+// The caller holds the audit lock (server/audit/lock.ts): runs never overlap.
+import { createHash, randomBytes } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { HostRole, Report } from '../../policies/evidence.js';
+import { evaluate } from '../../policies/evaluate.js';
+import { packForRole, type Pack } from '../../policies/pack.js';
+import type { Verdict } from '../../policies/verdict.js';
+import { applyWaivers, waiverActive, type Waiver } from '../../policies/waiver.js';
+import {
+  auditHostRefBatches,
+  auditHostsByIds,
+  deleteUnfinishedAudits,
+  finishAudit,
+  hostEvidenceBatches,
+  insertAuditHosts,
+  insertAuditStart,
+  latestFinishedAudit,
+  type AuditHostRow,
+  type AuditSummary,
+  type HostEvidence,
+} from '../db/audits.js';
+import { appendAuditEvent, type AuditActor } from '../auditlog.js';
+import type { Database } from '../db/schema.js';
+import { formatScope, listWaivers } from '../db/waivers.js';
+import {
+  compareFindings,
+  compareHosts,
+  MAX_LISTED,
+  type AuditReport,
+  type AuditResult,
+  type AuditTrigger,
+  type Finding,
+  type HostRef,
+  type HostState,
+  type Score,
+  type WaiverRef,
+} from './model.js';
+
+const HOUR_MS = 3_600_000;
+
+export interface RunAuditOptions {
+  packs: Map<string, Pack>;
+  now: Date;
+  trigger: AuditTrigger;
+  /** The schedule slot this run covers; null for a manual run. */
+  scheduledFor: Date | null;
+  /** Who ran it, for the audit log (the scheduler is `system`, `vigie audit run` is `cli`). */
+  actor: AuditActor;
+  /** Hosts judged per batch (memory and event-loop slices). */
+  batchSize?: number;
+}
+
+export interface AuditRunResult {
+  audit_id: string;
+  report: AuditReport;
+  /** The report document exactly as stored and hashed. */
+  report_json: string;
+  report_sha256: string;
+  summary: AuditSummary;
+}
+
+/** The pack a host is judged with (the one place to add site overlays when packs gain them). */
+export function packOf(host: { role: HostRole; site: string }, packs: Map<string, Pack>): Pack {
+  return packForRole(host.role, packs);
+}
+
+/** A sortable, readable id: A20261122T020000Z-1a2b3c. */
+export function newAuditId(at: Date): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return `A${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Keeps the first `limit` items of a stream in `compare` order, in bounded memory; counts them all. */
+export class TopList<T> {
+  private items: T[] = [];
+  total = 0;
+  constructor(
+    private readonly limit: number,
+    private readonly compare: (a: T, b: T) => number,
+  ) {}
+  push(item: T): void {
+    this.total += 1;
+    this.items.push(item);
+    if (this.items.length >= 2 * this.limit) this.items = this.items.sort(this.compare).slice(0, this.limit);
+  }
+  result(): { total: number; items: T[] } {
+    return { total: this.total, items: this.items.sort(this.compare).slice(0, this.limit) };
+  }
+}
+
+type Counts = Omit<Score, 'score'>;
+const emptyCounts = (): Counts => ({ pass: 0, fail: 0, warn: 0, unknown: 0, not_applicable: 0, waived: 0 });
+const withScore = (c: Counts): Score => ({ ...c, score: c.pass + c.fail === 0 ? null : c.pass / (c.pass + c.fail) });
+
+function count(counts: Counts, result: AuditResult): void {
+  if (result.waiver_id !== null) counts.waived += 1;
+  else counts[result.status] += 1;
+}
+
+function bucket(map: Map<string, Counts>, key: string): Counts {
+  let counts = map.get(key);
+  if (counts === undefined) {
+    counts = emptyCounts();
+    map.set(key, counts);
+  }
+  return counts;
+}
+
+const sortedScores = (map: Map<string, Counts>): Record<string, Score> =>
+  Object.fromEntries([...map.keys()].sort().map((k) => [k, withScore(map.get(k)!)]));
+
+/** A fail not covered by a waiver: what the diff tracks. */
+const failing = (r: AuditResult): boolean => r.status === 'fail' && r.waiver_id === null;
+const resolved = (r: AuditResult): boolean => r.status === 'pass' || r.status === 'not_applicable';
+
+function toResults(verdicts: readonly (Verdict & { waiver?: { id: string } | null })[]): AuditResult[] {
+  return verdicts.map((v) => ({
+    rule_id: v.rule_id,
+    status: v.status,
+    severity: v.severity,
+    waiver_id: v.waiver?.id ?? null,
+    explanation: v.status === 'fail' || v.status === 'warn' ? v.explanation : null,
+  }));
+}
+
+/** Judge one host: its state and per-rule results. */
+export function judgeHost(
+  host: HostEvidence,
+  packs: Map<string, Pack>,
+  waivers: readonly Waiver[],
+  now: Date,
+): { state: HostState; collected_at: string | null; results: AuditResult[] } {
+  if (host.current_report_id === null) return { state: 'never_reported', collected_at: null, results: [] };
+  const pack = packOf(host, packs);
+  if (host.body === null) {
+    // The current report's body is never pruned; this only happens on a damaged database.
+    const results: AuditResult[] = pack.rules.map((r) => ({ rule_id: r.id, status: 'unknown', severity: r.severity, waiver_id: null, explanation: null }));
+    return { state: 'stale', collected_at: null, results };
+  }
+  // Bodies are stored only after validation against the Report schema.
+  const report = host.body as Report;
+  const verdicts = applyWaivers(evaluate(report, pack, now), host, waivers, now);
+  const age = now.getTime() - Date.parse(report.collected_at);
+  const stale = age > pack.parameters.evidence_max_age_hours * HOUR_MS;
+  return { state: stale ? 'stale' : 'assessed', collected_at: report.collected_at, results: toResults(verdicts) };
+}
+
+const hostRef = (h: Pick<AuditHostRow, 'host_id' | 'hostname' | 'site' | 'role' | 'collected_at'>): HostRef => ({
+  host_id: h.host_id,
+  hostname: h.hostname,
+  site: h.site,
+  role: h.role,
+  collected_at: h.collected_at,
+});
+
+const finding = (h: AuditHostRow, r: AuditResult, isNew: boolean): Finding => ({
+  host_id: h.host_id,
+  hostname: h.hostname,
+  site: h.site,
+  role: h.role,
+  rule_id: r.rule_id,
+  severity: r.severity,
+  status: r.status,
+  explanation: r.explanation,
+  waiver_id: r.waiver_id,
+  new: isNew,
+});
+
+const waiverRef = (w: Waiver): WaiverRef => ({
+  id: w.id,
+  rule_id: w.rule_id,
+  scope: formatScope(w.scope),
+  approver: w.approver,
+  justification: w.justification,
+  expires_at: w.expires_at,
+});
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export async function runAudit(db: Database, options: RunAuditOptions): Promise<AuditRunResult> {
+  const { packs, now } = options;
+  const batchSize = options.batchSize ?? 500;
+  const auditId = newAuditId(now);
+  const startedTick = performance.now();
+  const previous = await latestFinishedAudit(db);
+  await deleteUnfinishedAudits(db, auditId);
+  await insertAuditStart(db, {
+    audit_id: auditId,
+    trigger: options.trigger,
+    scheduled_for: options.scheduledFor,
+    started_at: now,
+    previous_audit_id: previous?.audit_id ?? null,
+  });
+
+  const allWaivers = await listWaivers(db);
+  const active = allWaivers.filter((w) => waiverActive(w, now));
+  const expired = new TopList<WaiverRef>(MAX_LISTED, (a, b) => (a.expires_at > b.expires_at ? -1 : a.expires_at < b.expires_at ? 1 : 0));
+  for (const w of allWaivers) if (Date.parse(w.expires_at) < now.getTime()) expired.push(waiverRef(w));
+
+  const overall = emptyCounts();
+  const bySite = new Map<string, Counts>();
+  const byRole = new Map<string, Counts>();
+  const byRule = new Map<string, Counts>();
+  const findings = new TopList<Finding>(MAX_LISTED, compareFindings);
+  const waived = new TopList<Finding>(MAX_LISTED, compareFindings);
+  const stale = new TopList<HostRef>(MAX_LISTED, compareHosts);
+  const neverReported = new TopList<HostRef>(MAX_LISTED, compareHosts);
+  const newFailures = new TopList<Finding>(MAX_LISTED, compareFindings);
+  const fixed = new TopList<Finding>(MAX_LISTED, compareFindings);
+  const newHosts = new TopList<HostRef>(MAX_LISTED, compareHosts);
+  const vanished = new TopList<HostRef>(MAX_LISTED, compareHosts);
+  const hostCounts = { total: 0, assessed: 0, stale: 0, never_reported: 0 };
+  const currentIds = new Set<string>();
+  let critical = 0;
+
+  for await (const batch of hostEvidenceBatches(db, batchSize)) {
+    const rows: AuditHostRow[] = batch.map((host) => ({
+      host_id: host.host_id,
+      hostname: host.hostname,
+      site: host.site,
+      role: host.role,
+      ...judgeHost(host, packs, active, now),
+    }));
+    const before = previous === undefined ? new Map<string, AuditHostRow>() : await auditHostsByIds(db, previous.audit_id, rows.map((r) => r.host_id));
+
+    for (const row of rows) {
+      currentIds.add(row.host_id);
+      hostCounts.total += 1;
+      hostCounts[row.state] += 1;
+      if (row.state === 'stale') stale.push(hostRef(row));
+      if (row.state === 'never_reported') neverReported.push(hostRef(row));
+
+      const prior = before.get(row.host_id);
+      if (previous !== undefined && prior === undefined) newHosts.push(hostRef(row));
+      const priorByRule = new Map((prior?.results ?? []).map((r) => [r.rule_id, r]));
+
+      for (const result of row.results) {
+        count(overall, result);
+        count(bucket(bySite, row.site), result);
+        count(bucket(byRole, row.role), result);
+        count(bucket(byRule, result.rule_id), result);
+        const was = priorByRule.get(result.rule_id);
+        const isNew = prior !== undefined && failing(result) && (was === undefined || !failing(was));
+        if (isNew) newFailures.push(finding(row, result, true));
+        if (was !== undefined && failing(was) && resolved(result)) fixed.push(finding(row, { ...was }, false));
+        if (result.status !== 'fail' && result.status !== 'warn') continue;
+        if (result.waiver_id !== null) {
+          waived.push(finding(row, result, false));
+        } else {
+          findings.push(finding(row, result, isNew));
+          if (result.severity === 'critical') critical += 1;
+        }
+      }
+    }
+    await insertAuditHosts(db, auditId, rows);
+    // SQLite work is synchronous: give the event loop (HTTP requests) a turn between batches.
+    await yieldToEventLoop();
+  }
+
+  if (previous !== undefined) {
+    for await (const batch of auditHostRefBatches(db, previous.audit_id)) {
+      for (const ref of batch) if (!currentIds.has(ref.host_id)) vanished.push(hostRef(ref));
+    }
+  }
+
+  const rules: AuditReport['rules'] = {};
+  const packsUsed = new Map<string, number>();
+  for (const pack of packs.values()) {
+    if (pack.roles.length === 0) continue;
+    packsUsed.set(pack.id, pack.version);
+    for (const rule of pack.rules) rules[rule.id] ??= { title: rule.title };
+  }
+
+  // The pinned clock (`now`) plus the real elapsed time: tests stay deterministic, runs are timed.
+  const finishedAt = new Date(now.getTime() + Math.round(performance.now() - startedTick));
+  const report: AuditReport = {
+    audit_id: auditId,
+    trigger: options.trigger,
+    scheduled_for: options.scheduledFor?.toISOString() ?? null,
+    started_at: now.toISOString(),
+    finished_at: finishedAt.toISOString(),
+    packs: [...packsUsed].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, version]) => ({ id, version })),
+    rules: Object.fromEntries(Object.keys(rules).sort().map((k) => [k, rules[k]!])),
+    hosts: hostCounts,
+    overall: withScore(overall),
+    by_site: sortedScores(bySite),
+    by_role: sortedScores(byRole),
+    by_rule: sortedScores(byRule),
+    findings: findings.result(),
+    waived: waived.result(),
+    stale_hosts: stale.result(),
+    never_reported: neverReported.result(),
+    expired_waivers: expired.result(),
+    diff: {
+      previous_audit_id: previous?.audit_id ?? null,
+      previous_started_at: previous?.started_at ?? null,
+      new_failures: newFailures.result(),
+      fixed: fixed.result(),
+      new_hosts: newHosts.result(),
+      vanished_hosts: vanished.result(),
+    },
+  };
+  const reportJson = JSON.stringify(report);
+  const reportSha256 = sha256Hex(reportJson);
+  const summary: AuditSummary = {
+    score: report.overall.score,
+    hosts: hostCounts.total,
+    stale: hostCounts.stale,
+    never_reported: hostCounts.never_reported,
+    findings: findings.total,
+    critical,
+    new_failures: newFailures.total,
+    fixed: fixed.total,
+  };
+  // The audit and its journal entry (with the report's hash) commit together.
+  await db.transaction().execute(async (trx) => {
+    await finishAudit(trx, auditId, { finished_at: finishedAt, host_count: hostCounts.total, summary, report: reportJson, report_sha256: reportSha256 });
+    await appendAuditEvent(trx, {
+      actor: options.actor,
+      action: 'audit.run',
+      target: `audit:${auditId}`,
+      details: { trigger: options.trigger, scheduled_for: report.scheduled_for, report_sha256: reportSha256, ...summary },
+      at: finishedAt,
+    });
+  });
+  return { audit_id: auditId, report, report_json: reportJson, report_sha256: reportSha256, summary };
+}

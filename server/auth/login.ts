@@ -1,0 +1,147 @@
+// Logging in (password + TOTP or a recovery code, throttled) and enrolling TOTP.
+//
+// One answer for every wrong combination (unknown user, disabled user, wrong password, missing or
+// wrong code): 401 invalid_credentials, after the same Argon2 work, so the answer tells nothing
+// about which part was wrong. A user without MFA yet (new, or reset by an admin) logs in with the
+// password alone into a "setup" session that can only enrol MFA (and change the initial password).
+import { appendAuditEvent } from '../auditlog.js';
+import type { SessionStage } from '../db/sessions.js';
+import { setSessionStage } from '../db/sessions.js';
+import {
+  confirmTotpSecret,
+  consumeRecoveryCode,
+  findUserByUsername,
+  recordTotpStep,
+  replaceRecoveryCodes,
+  setPendingTotpSecret,
+  type UserCredentials,
+} from '../db/users.js';
+import type { Database } from '../db/schema.js';
+import { ApiError } from '../errors.js';
+import { dummyPasswordHash, verifyPassword } from './passwords.js';
+import { generateRecoveryCode, hashRecoveryCode, normaliseRecoveryCode, RECOVERY_CODE_COUNT } from './recovery.js';
+import { startSession, type StartedSession } from './session.js';
+import { accountSubject, addressSubject, lockState, recordLoginFailure, recordLoginSuccess, type ThrottlePolicy } from './throttle.js';
+import { acceptTotp, newTotpSecret, totpEnrolment, type TotpEnrolment } from './totp.js';
+
+export interface LoginInput {
+  username: string;
+  password: string;
+  totp_code?: string | undefined;
+  recovery_code?: string | undefined;
+}
+
+export interface LoginResult {
+  session: StartedSession;
+  user: UserCredentials;
+  stage: SessionStage;
+}
+
+export function stageOf(user: Pick<UserCredentials, 'totp_secret' | 'password_must_change'>): SessionStage {
+  return user.totp_secret !== null && !user.password_must_change ? 'full' : 'setup';
+}
+
+const INVALID = () => new ApiError(401, 'invalid_credentials', 'Wrong username, password or code.');
+
+export async function login(db: Database, input: LoginInput, sourceIp: string, now: Date, policy?: ThrottlePolicy): Promise<LoginResult> {
+  const subjects = [accountSubject(input.username), addressSubject(sourceIp)];
+  const locked = await lockState(db, subjects, now);
+  if (locked.locked) {
+    await appendAuditEvent(db, {
+      actor: { type: 'user', id: input.username.slice(0, 200) || '-' },
+      action: 'auth.login_failed',
+      target: `user:${input.username.slice(0, 200)}`,
+      details: { reason: 'locked', source_ip: sourceIp, locked_until: locked.until },
+      at: now,
+    });
+    throw new ApiError(429, 'login_locked', `Too many failed logins; try again in ${locked.retryAfterSeconds} s.`);
+  }
+
+  const user = await findUserByUsername(db, input.username);
+  const passwordOk = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), input.password);
+  let reason: string | null = null;
+  let method: 'totp' | 'recovery_code' | 'password_only' = 'password_only';
+  if (user === undefined) reason = 'unknown_user';
+  else if (!passwordOk) reason = 'wrong_password';
+  else if (user.disabled_at !== null) reason = 'disabled';
+  else if (user.totp_secret !== null) {
+    if (input.totp_code !== undefined) {
+      const step = acceptTotp(user.totp_secret, input.totp_code, now, user.totp_last_step);
+      // The conditional write makes a code usable once even by two concurrent logins.
+      if (step === null || !(await recordTotpStep(db, user.user_id, step))) reason = 'wrong_totp';
+      else method = 'totp';
+    } else if (input.recovery_code !== undefined) {
+      const code = normaliseRecoveryCode(input.recovery_code);
+      if (code === null || !(await consumeRecoveryCode(db, user.user_id, hashRecoveryCode(code), now))) reason = 'wrong_recovery_code';
+      else method = 'recovery_code';
+    } else {
+      reason = 'missing_mfa_code';
+    }
+  }
+
+  if (reason !== null || user === undefined) {
+    const state = await recordLoginFailure(db, subjects, now, policy);
+    await appendAuditEvent(db, {
+      actor: { type: 'user', id: input.username.slice(0, 200) || '-' },
+      action: 'auth.login_failed',
+      target: `user:${input.username.slice(0, 200)}`,
+      details: { reason: reason ?? 'unknown_user', source_ip: sourceIp, locked: state.locked },
+      at: now,
+    });
+    throw INVALID();
+  }
+
+  await recordLoginSuccess(db, user.username);
+  const stage = stageOf(user);
+  const session = await startSession(db, user, stage, sourceIp, now);
+  await appendAuditEvent(db, {
+    actor: { type: 'user', id: user.username },
+    action: 'auth.login',
+    target: `user:${user.username}`,
+    details: { method, stage, source_ip: sourceIp },
+    at: now,
+  });
+  if (method === 'recovery_code') {
+    await appendAuditEvent(db, { actor: { type: 'user', id: user.username }, action: 'auth.recovery_code_used', target: `user:${user.username}`, at: now });
+  }
+  return { session, user, stage };
+}
+
+/** Offer a new TOTP secret (kept pending until confirmed). Refused once MFA is enrolled. */
+export async function beginTotpEnrolment(db: Database, user: UserCredentials): Promise<TotpEnrolment & { secret: string }> {
+  if (user.totp_secret !== null) {
+    throw new ApiError(409, 'mfa_already_enrolled', 'MFA is already enrolled; an admin must reset it before a new enrolment.');
+  }
+  const secret = newTotpSecret();
+  await setPendingTotpSecret(db, user.user_id, secret);
+  return { secret, ...(await totpEnrolment(secret, user.username)) };
+}
+
+/**
+ * Confirm the pending secret with a first code: MFA becomes active, 10 recovery codes are issued
+ * (shown once), and the session moves on (to "full" unless the initial password must still change).
+ */
+export async function confirmTotpEnrolment(
+  db: Database,
+  user: UserCredentials,
+  sessionHash: string,
+  code: string,
+  now: Date,
+): Promise<{ recovery_codes: string[]; stage: SessionStage }> {
+  if (user.totp_secret !== null) throw new ApiError(409, 'mfa_already_enrolled', 'MFA is already enrolled.');
+  const pending = user.totp_pending_secret;
+  if (pending === null) throw new ApiError(409, 'mfa_enrollment_not_started', 'Start with POST /api/v1/auth/mfa/enroll.');
+  const step = acceptTotp(pending, code, now, null);
+  if (step === null) throw new ApiError(400, 'invalid_code', 'The code does not match; check the device clock and try the next code.');
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, generateRecoveryCode);
+  const stage = stageOf({ totp_secret: pending, password_must_change: user.password_must_change });
+  await db.transaction().execute(async (trx) => {
+    if (!(await confirmTotpSecret(trx, user.user_id, pending, step))) {
+      throw new ApiError(409, 'mfa_enrollment_not_started', 'The enrolment changed meanwhile; start again.');
+    }
+    await replaceRecoveryCodes(trx, user.user_id, codes.map(hashRecoveryCode), now);
+    await setSessionStage(trx, sessionHash, stage);
+    await appendAuditEvent(trx, { actor: { type: 'user', id: user.username }, action: 'auth.mfa_enrolled', target: `user:${user.username}`, details: { codes_issued: codes.length }, at: now });
+  });
+  return { recovery_codes: codes, stage };
+}

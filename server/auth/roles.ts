@@ -1,0 +1,22 @@
+// The roles of people and automation. What each may do is declared per route (config.roles) and
+// enforced by one hook (./guard.ts).
+import { Type, type Static } from 'typebox';
+
+export const ROLES = ['admin', 'rssi', 'auditor', 'technician', 'vendor'] as const;
+export type Role = (typeof ROLES)[number];
+export const RoleSchema = Type.Enum(ROLES);
+
+/**
+ * Roles an API token may act with. Tokens skip MFA, so they never carry a role that manages
+ * people (admin), approves or signs (rssi), or belongs to an outside party (vendor).
+ */
+export const API_TOKEN_ROLES = ['auditor', 'technician'] as const satisfies readonly Role[];
+export type ApiTokenRole = (typeof API_TOKEN_ROLES)[number];
+export const ApiTokenRoleSchema = Type.Enum(API_TOKEN_ROLES);
+
+/** Shorthands for route declarations. */
+export const ALL_ROLES: readonly Role[] = ROLES;
+/** Everyone who may read the fleet's posture (vendors see only their own access windows). */
+export const FLEET_READERS: readonly Role[] = ['admin', 'rssi', 'auditor', 'technician'];
+
+export type RoleList = Static<typeof RoleSchema>[];

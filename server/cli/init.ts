@@ -1,0 +1,63 @@
+// `vigie server init`: make a local CA and a server certificate in the data dir, and print the
+// fingerprint agents pin. The server then serves HTTPS with them (server/start.ts).
+import { hostname as osHostname } from 'node:os';
+import { Type } from 'typebox';
+import { resolveConfig } from '../config.js';
+import { fingerprintToBase64Url, initLocalPki, MAX_HOSTNAMES } from '../tls.js';
+import { DataDirOption, dataDirSpec, JsonOption, jsonSpec } from './common.js';
+import type { CliIo } from './io.js';
+import { parseCommand } from './options.js';
+
+export const SERVER_INIT_USAGE = `Usage: vigie server init [--hostname H ...] [--data-dir D] [--force] [--json]
+
+Create a small local certificate authority and a server certificate in <data dir>/tls (private keys
+mode 0600) for sites without their own PKI, then print the server certificate's SHA-256 fingerprint,
+which agents pin. The certificate names every --hostname (DNS name or IP address; default: this
+machine's hostname) plus localhost, 127.0.0.1 and ::1. \`vigie server start\` then serves HTTPS.
+Existing material is kept unless --force is given (agents must then pin the new fingerprint).`;
+
+const ServerInitOptions = Type.Object(
+  {
+    hostname: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: MAX_HOSTNAMES })),
+    'data-dir': DataDirOption,
+    force: Type.Optional(Type.Boolean()),
+    json: JsonOption,
+  },
+  { additionalProperties: false },
+);
+
+export async function serverInit(args: string[], io: CliIo): Promise<number> {
+  const { options } = parseCommand(
+    'vigie server init',
+    args,
+    { hostname: { type: 'string', multiple: true }, ...dataDirSpec, force: { type: 'boolean' }, ...jsonSpec },
+    ServerInitOptions,
+  );
+  const config = resolveConfig(options['data-dir'] === undefined ? {} : { dataDir: options['data-dir'] }, io.env);
+  const hostnames = options.hostname ?? [osHostname()];
+  const pki = await initLocalPki(config.dataDir, { hostnames, force: options.force === true });
+  if (options.json === true) {
+    io.stdout(
+      JSON.stringify({
+        fingerprint_sha256: pki.serverFingerprint,
+        fingerprint_sha256_base64url: fingerprintToBase64Url(pki.serverFingerprint),
+        ca_fingerprint_sha256: pki.caFingerprint,
+        dns: pki.dns,
+        ip: pki.ip,
+        files: pki.paths,
+      }),
+    );
+    return 0;
+  }
+  io.stdout(
+    [
+      `Local CA and server certificate written to ${pki.paths.dir}`,
+      `  names: ${[...pki.dns, ...pki.ip].join(', ')}`,
+      `  CA certificate (for agents that verify a chain): ${pki.paths.caCert}`,
+      '',
+      'Server certificate SHA-256 fingerprint (pin this on agents):',
+      `  ${pki.serverFingerprint}`,
+    ].join('\n'),
+  );
+  return 0;
+}

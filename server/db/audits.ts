@@ -1,0 +1,379 @@
+// Stored audits: one row per run (its report document as exact JSON text and its SHA-256) and one
+// row per host with that host's compact per-rule results, read back for diffs and CSV exports.
+import type { HostRole } from '../../policies/evidence.js';
+import type { AuditResult, AuditTrigger, HostState } from '../audit/model.js';
+import { fromDbJson, fromDbTime, fromDbTimeOrNull, toDbJson, toDbTime } from './columns.js';
+import type { Database } from './schema.js';
+
+export interface AuditHostRow {
+  host_id: string;
+  hostname: string;
+  site: string;
+  role: HostRole;
+  state: HostState;
+  collected_at: string | null;
+  results: AuditResult[];
+}
+
+/** Headline figures kept beside the report for listings. */
+export interface AuditSummary {
+  score: number | null;
+  hosts: number;
+  stale: number;
+  never_reported: number;
+  findings: number;
+  critical: number;
+  new_failures: number;
+  fixed: number;
+}
+
+export interface AuditRecord {
+  audit_id: string;
+  trigger: AuditTrigger;
+  scheduled_for: string | null;
+  started_at: string;
+  finished_at: string | null;
+  previous_audit_id: string | null;
+  host_count: number;
+  summary: AuditSummary | null;
+  report_sha256: string | null;
+  notifications: unknown;
+}
+
+/** Rows per INSERT: 8 columns x 100 stays far below both dialects' parameter limits. */
+const INSERT_CHUNK = 100;
+
+type EncodedResult = [string, string, string, string | null, { fr: string; en: string } | null];
+
+const encode = (results: readonly AuditResult[]): EncodedResult[] =>
+  results.map((r) => [r.rule_id, r.status, r.severity, r.waiver_id, r.explanation]);
+
+function decode(value: unknown): AuditResult[] {
+  // Only encode() output is ever written.
+  return (fromDbJson(value) as EncodedResult[]).map(([rule_id, status, severity, waiver_id, explanation]) => ({
+    rule_id,
+    status: status as AuditResult['status'],
+    severity: severity as AuditResult['severity'],
+    waiver_id,
+    explanation,
+  }));
+}
+
+export async function insertAuditStart(
+  db: Database,
+  audit: { audit_id: string; trigger: AuditTrigger; scheduled_for: Date | null; started_at: Date; previous_audit_id: string | null },
+): Promise<void> {
+  await db
+    .insertInto('audits')
+    .values({
+      audit_id: audit.audit_id,
+      trigger: audit.trigger,
+      scheduled_for: audit.scheduled_for === null ? null : toDbTime(audit.scheduled_for),
+      started_at: toDbTime(audit.started_at),
+      finished_at: null,
+      previous_audit_id: audit.previous_audit_id,
+      host_count: 0,
+      summary: null,
+      report: null,
+      report_sha256: null,
+      notifications: null,
+    })
+    .execute();
+}
+
+export async function insertAuditHosts(db: Database, auditId: string, rows: readonly AuditHostRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await db
+      .insertInto('audit_hosts')
+      .values(
+        rows.slice(i, i + INSERT_CHUNK).map((r) => ({
+          audit_id: auditId,
+          host_id: r.host_id,
+          hostname: r.hostname,
+          site: r.site,
+          role: r.role,
+          state: r.state,
+          collected_at: r.collected_at === null ? null : toDbTime(r.collected_at),
+          results: toDbJson(encode(r.results)),
+        })),
+      )
+      .execute();
+  }
+}
+
+export async function finishAudit(
+  db: Database,
+  auditId: string,
+  done: { finished_at: Date; host_count: number; summary: AuditSummary; report: string; report_sha256: string },
+): Promise<void> {
+  await db
+    .updateTable('audits')
+    .set({
+      finished_at: toDbTime(done.finished_at),
+      host_count: done.host_count,
+      summary: toDbJson(done.summary),
+      report: done.report,
+      report_sha256: done.report_sha256,
+    })
+    .where('audit_id', '=', auditId)
+    .execute();
+}
+
+export async function setAuditNotifications(db: Database, auditId: string, notifications: unknown): Promise<void> {
+  await db.updateTable('audits').set({ notifications: toDbJson(notifications) }).where('audit_id', '=', auditId).execute();
+}
+
+const recordColumns = [
+  'audit_id',
+  'trigger',
+  'scheduled_for',
+  'started_at',
+  'finished_at',
+  'previous_audit_id',
+  'host_count',
+  'summary',
+  'report_sha256',
+  'notifications',
+] as const;
+
+interface RecordRow {
+  audit_id: string;
+  trigger: string;
+  scheduled_for: string | Date | null;
+  started_at: string | Date;
+  finished_at: string | Date | null;
+  previous_audit_id: string | null;
+  host_count: number | string;
+  summary: unknown;
+  report_sha256: string | null;
+  notifications: unknown;
+}
+
+function toRecord(row: RecordRow): AuditRecord {
+  return {
+    audit_id: row.audit_id,
+    trigger: row.trigger as AuditTrigger,
+    scheduled_for: fromDbTimeOrNull(row.scheduled_for),
+    started_at: fromDbTime(row.started_at),
+    finished_at: fromDbTimeOrNull(row.finished_at),
+    previous_audit_id: row.previous_audit_id,
+    host_count: Number(row.host_count),
+    summary: row.summary === null ? null : (fromDbJson(row.summary) as AuditSummary),
+    report_sha256: row.report_sha256,
+    notifications: row.notifications === null ? null : fromDbJson(row.notifications),
+  };
+}
+
+/** The most recent finished audit, or undefined before the first one. */
+export async function latestFinishedAudit(db: Database): Promise<AuditRecord | undefined> {
+  const row = await db
+    .selectFrom('audits')
+    .select(recordColumns)
+    .where('finished_at', 'is not', null)
+    .orderBy('started_at', 'desc')
+    .orderBy('audit_id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toRecord(row);
+}
+
+/** Has a finished audit started at or after this schedule slot, or been run for it? */
+export async function slotCovered(db: Database, slot: Date): Promise<boolean> {
+  const at = toDbTime(slot);
+  const row = await db
+    .selectFrom('audits')
+    .select('audit_id')
+    .where('finished_at', 'is not', null)
+    .where((eb) => eb.or([eb('started_at', '>=', at), eb('scheduled_for', '>=', at)]))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Finished audits, newest first. */
+export async function listAudits(db: Database, options: { limit: number; offset: number }): Promise<AuditRecord[]> {
+  const rows = await db
+    .selectFrom('audits')
+    .select(recordColumns)
+    .where('finished_at', 'is not', null)
+    .orderBy('started_at', 'desc')
+    .orderBy('audit_id', 'desc')
+    .limit(options.limit)
+    .offset(options.offset)
+    .execute();
+  return rows.map(toRecord);
+}
+
+export async function findAudit(db: Database, auditId: string): Promise<(AuditRecord & { report: string | null }) | undefined> {
+  const row = await db
+    .selectFrom('audits')
+    .select([...recordColumns, 'report'])
+    .where('audit_id', '=', auditId)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { ...toRecord(row), report: row.report };
+}
+
+interface HostRowDb {
+  host_id: string;
+  hostname: string;
+  site: string;
+  role: string;
+  state: string;
+  collected_at: string | Date | null;
+  results: unknown;
+}
+
+const toHostRow = (r: HostRowDb): AuditHostRow => ({
+  host_id: r.host_id,
+  hostname: r.hostname,
+  site: r.site,
+  role: r.role as HostRole,
+  state: r.state as HostState,
+  collected_at: fromDbTimeOrNull(r.collected_at),
+  results: decode(r.results),
+});
+
+const hostRowColumns = ['host_id', 'hostname', 'site', 'role', 'state', 'collected_at', 'results'] as const;
+
+/** The audit's host rows in host_id order, `batchSize` at a time (keyset pagination: bounded memory). */
+export async function* auditHostBatches(db: Database, auditId: string, batchSize = 1000): AsyncGenerator<AuditHostRow[]> {
+  let after = '';
+  for (;;) {
+    const rows = await db
+      .selectFrom('audit_hosts')
+      .select(hostRowColumns)
+      .where('audit_id', '=', auditId)
+      .where('host_id', '>', after)
+      .orderBy('host_id')
+      .limit(batchSize)
+      .execute();
+    if (rows.length === 0) return;
+    yield rows.map(toHostRow);
+    after = rows[rows.length - 1]!.host_id;
+    if (rows.length < batchSize) return;
+  }
+}
+
+/** The rows of these hosts in an audit, by host id. */
+export async function auditHostsByIds(db: Database, auditId: string, hostIds: readonly string[]): Promise<Map<string, AuditHostRow>> {
+  const found = new Map<string, AuditHostRow>();
+  for (let i = 0; i < hostIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('audit_hosts')
+      .select(hostRowColumns)
+      .where('audit_id', '=', auditId)
+      .where('host_id', 'in', hostIds.slice(i, i + 500))
+      .execute();
+    for (const row of rows) found.set(row.host_id, toHostRow(row));
+  }
+  return found;
+}
+
+/** Identity columns only (no results), in host_id order, for vanished-host detection. */
+export async function* auditHostRefBatches(
+  db: Database,
+  auditId: string,
+  batchSize = 5000,
+): AsyncGenerator<Array<Omit<AuditHostRow, 'results'>>> {
+  let after = '';
+  for (;;) {
+    const rows = await db
+      .selectFrom('audit_hosts')
+      .select(['host_id', 'hostname', 'site', 'role', 'state', 'collected_at'])
+      .where('audit_id', '=', auditId)
+      .where('host_id', '>', after)
+      .orderBy('host_id')
+      .limit(batchSize)
+      .execute();
+    if (rows.length === 0) return;
+    yield rows.map((r) => ({
+      host_id: r.host_id,
+      hostname: r.hostname,
+      site: r.site,
+      role: r.role as HostRole,
+      state: r.state as HostState,
+      collected_at: fromDbTimeOrNull(r.collected_at),
+    }));
+    after = rows[rows.length - 1]!.host_id;
+    if (rows.length < batchSize) return;
+  }
+}
+
+async function deleteAudits(db: Database, ids: readonly string[]): Promise<number> {
+  for (let i = 0; i < ids.length; i += 200) {
+    const chunk = ids.slice(i, i + 200);
+    await db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('audit_hosts').where('audit_id', 'in', chunk).execute();
+      await trx.deleteFrom('audits').where('audit_id', 'in', chunk).execute();
+    });
+  }
+  return ids.length;
+}
+
+/** Remove audits left unfinished by a crashed run (call only while holding the audit lock). */
+export async function deleteUnfinishedAudits(db: Database, exceptId: string): Promise<number> {
+  const rows = await db.selectFrom('audits').select('audit_id').where('finished_at', 'is', null).where('audit_id', '!=', exceptId).execute();
+  return deleteAudits(
+    db,
+    rows.map((r) => r.audit_id),
+  );
+}
+
+/** Retention: delete audits started before `before`, never the most recent finished one. */
+export async function deleteAuditsBefore(db: Database, before: Date, keepId: string | null): Promise<number> {
+  let query = db.selectFrom('audits').select('audit_id').where('started_at', '<', toDbTime(before));
+  if (keepId !== null) query = query.where('audit_id', '!=', keepId);
+  const rows = await query.limit(10_000).execute();
+  return deleteAudits(
+    db,
+    rows.map((r) => r.audit_id),
+  );
+}
+
+/** An enrolled, unrevoked host with the body of its current report (null: never reported or pruned). */
+export interface HostEvidence {
+  host_id: string;
+  hostname: string;
+  site: string;
+  role: HostRole;
+  current_report_id: string | null;
+  body: unknown;
+}
+
+/** Every unrevoked host with its current report body, in host_id order, `batchSize` at a time. */
+export async function* hostEvidenceBatches(db: Database, batchSize = 500): AsyncGenerator<HostEvidence[]> {
+  let after = '';
+  for (;;) {
+    const rows = await db
+      .selectFrom('hosts')
+      .leftJoin('reports', 'reports.report_id', 'hosts.current_report_id')
+      .select(['hosts.host_id', 'hosts.hostname', 'hosts.site', 'hosts.role', 'hosts.current_report_id', 'reports.body'])
+      .where('hosts.revoked_at', 'is', null)
+      .where('hosts.host_id', '>', after)
+      .orderBy('hosts.host_id')
+      .limit(batchSize)
+      .execute();
+    if (rows.length === 0) return;
+    yield rows.map((r) => ({
+      host_id: r.host_id,
+      hostname: r.hostname,
+      site: r.site,
+      // Only HOST_ROLES values are ever written (enrollment validates them).
+      role: r.role as HostRole,
+      current_report_id: r.current_report_id,
+      body: r.body === null || r.body === undefined ? null : fromDbJson(r.body),
+    }));
+    after = rows[rows.length - 1]!.host_id;
+    if (rows.length < batchSize) return;
+  }
+}
+
+/** How many unrevoked hosts are enrolled (catch-up skips an empty fleet). */
+export async function countActiveHosts(db: Database): Promise<number> {
+  const row = await db
+    .selectFrom('hosts')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

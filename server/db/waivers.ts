@@ -1,0 +1,91 @@
+// Waivers (dérogations) as stored: one row per waiver, its scope split into kind + value so it
+// can be queried; read back as the policies/waiver.ts `Waiver` the pure logic applies.
+import { randomBytes } from 'node:crypto';
+import { HOST_ROLES, type HostRole } from '../../policies/evidence.js';
+import type { Waiver, WaiverScope } from '../../policies/waiver.js';
+import { fromDbTime, isUniqueViolation, toDbTime } from './columns.js';
+import type { Database } from './schema.js';
+
+export type ScopeKind = 'host' | 'site' | 'role';
+
+export interface NewWaiver {
+  rule_id: string;
+  scope: WaiverScope;
+  justification: string;
+  approver: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+/** The most waivers read at once: far beyond any real estate, but bounded. */
+export const MAX_WAIVERS = 100_000;
+
+export function scopeParts(scope: WaiverScope): { scope_kind: ScopeKind; scope_value: string } {
+  if ('host_id' in scope) return { scope_kind: 'host', scope_value: scope.host_id };
+  if ('site' in scope) return { scope_kind: 'site', scope_value: scope.site };
+  return { scope_kind: 'role', scope_value: scope.role };
+}
+
+function scopeOf(kind: string, value: string): WaiverScope {
+  if (kind === 'host') return { host_id: value };
+  if (kind === 'site') return { site: value };
+  if (kind === 'role' && (HOST_ROLES as readonly string[]).includes(value)) return { role: value as HostRole };
+  throw new Error(`corrupt waiver scope ${kind}:${value}`);
+}
+
+/** "host:ID", "site:S" or "role:R", as the CLI takes and prints it. */
+export function formatScope(scope: WaiverScope): string {
+  const { scope_kind, scope_value } = scopeParts(scope);
+  return `${scope_kind}:${scope_value}`;
+}
+
+/** A short, readable id (W-1A2B3C4D); a collision is retried. */
+function newWaiverId(): string {
+  return `W-${randomBytes(4).toString('hex').toUpperCase()}`;
+}
+
+export async function insertWaiver(db: Database, waiver: NewWaiver): Promise<Waiver> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const id = newWaiverId();
+    try {
+      await db
+        .insertInto('waivers')
+        .values({
+          waiver_id: id,
+          rule_id: waiver.rule_id,
+          ...scopeParts(waiver.scope),
+          justification: waiver.justification,
+          approver: waiver.approver,
+          created_at: toDbTime(waiver.created_at),
+          expires_at: toDbTime(waiver.expires_at),
+        })
+        .execute();
+      return {
+        id,
+        rule_id: waiver.rule_id,
+        scope: waiver.scope,
+        justification: waiver.justification,
+        approver: waiver.approver,
+        created_at: toDbTime(waiver.created_at),
+        expires_at: toDbTime(waiver.expires_at),
+      };
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+  }
+  throw new Error('could not allocate a waiver id');
+}
+
+/** Every waiver (active or not), latest expiry first. */
+export async function listWaivers(db: Database): Promise<Waiver[]> {
+  const rows = await db.selectFrom('waivers').selectAll().orderBy('expires_at', 'desc').orderBy('waiver_id').limit(MAX_WAIVERS).execute();
+  return rows.map((r) => ({
+    id: r.waiver_id,
+    rule_id: r.rule_id,
+    scope: scopeOf(r.scope_kind, r.scope_value),
+    justification: r.justification,
+    approver: r.approver,
+    created_at: fromDbTime(r.created_at),
+    expires_at: fromDbTime(r.expires_at),
+  }));
+}

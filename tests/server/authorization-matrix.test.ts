@@ -1,0 +1,111 @@
+// Every registered route, called by every kind of caller, answers as ONE declared table says.
+// Routes are enumerated from Fastify (onRoute), so a new route that is not in EXPECTED fails here.
+import t from 'tap';
+import { buildApp } from '../../server/app.js';
+import type { Role } from '../../server/auth/roles.js';
+import { createApiToken } from '../../server/db/tokens.js';
+import { fullSession, setupSession, type TestSession } from './auth/helpers.js';
+import { bearer, DB_KINDS, enrollHost, openTestDatabase, TEST_NOW, testConfig } from './fixture.js';
+
+const CALLERS = ['none', 'agent', 'token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'] as const;
+type Caller = (typeof CALLERS)[number];
+/** 'ok' = the guard lets it through (the handler may still answer 2xx, 400, 404, 409...). */
+type Outcome = 'ok' | 401 | 403;
+
+const USERS: Role[] = ['admin', 'rssi', 'auditor', 'technician', 'vendor'];
+
+/** Outcome by caller for each kind of access. */
+function table(allowed: readonly Caller[], otherwise: (c: Caller) => Outcome): Record<Caller, Outcome> {
+  return Object.fromEntries(CALLERS.map((c) => [c, allowed.includes(c) ? 'ok' : otherwise(c)])) as Record<Caller, Outcome>;
+}
+const unauthenticated = (c: Caller): Outcome => (c === 'none' || c === 'agent' ? 401 : 403);
+
+const PUBLIC = table(CALLERS, () => 401);
+// Agent routes authenticate the agent credential themselves: any other caller is unauthenticated.
+const AGENT = table(['agent'], () => 401);
+const FLEET = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician'], unauthenticated);
+const AUDIT_READERS = table(['token:auditor', 'rssi', 'auditor'], unauthenticated);
+const ADMIN_SESSION = table(['admin'], unauthenticated);
+const SETUP_SESSION = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'], unauthenticated);
+const ANYONE_SIGNED_IN = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'], unauthenticated);
+// /metrics and the OpenAPI document: the guard admits fleet readers, then the hygiene hook wants an API token.
+const TOKEN_READERS = table(['token:auditor', 'token:technician'], (c) => (c === 'vendor' || c === 'setup' ? 403 : 401));
+
+const EXPECTED: Record<string, Record<Caller, Outcome>> = {
+  'GET /healthz': PUBLIC,
+  'GET /readyz': PUBLIC,
+  'GET /metrics': TOKEN_READERS,
+  'GET /api/v1/openapi.json': TOKEN_READERS,
+  'POST /api/v1/enroll': PUBLIC,
+  'POST /api/v1/reports': AGENT,
+  'GET /api/v1/agent/config': AGENT,
+  'GET /api/v1/hosts': FLEET,
+  'GET /api/v1/hosts/:id/verdicts': FLEET,
+  'GET /api/v1/audits': AUDIT_READERS,
+  'GET /api/v1/audits/:id': AUDIT_READERS,
+  'POST /api/v1/auth/login': PUBLIC,
+  'GET /api/v1/auth/me': ANYONE_SIGNED_IN,
+  'POST /api/v1/auth/mfa/enroll': SETUP_SESSION,
+  'POST /api/v1/auth/mfa/confirm': SETUP_SESSION,
+  'POST /api/v1/auth/password': SETUP_SESSION,
+  'GET /api/v1/users': ADMIN_SESSION,
+  'POST /api/v1/users': ADMIN_SESSION,
+  'POST /api/v1/users/:username/disable': ADMIN_SESSION,
+  'POST /api/v1/users/:username/reset-mfa': ADMIN_SESSION,
+  // Last: it ends the calling session.
+  'POST /api/v1/auth/logout': SETUP_SESSION,
+};
+
+/** A concrete URL for a route pattern (params that name nothing: handlers answer 404, never change data). */
+function concrete(url: string): string {
+  return url.replace(':id', '00000000-0000-4000-8000-000000000000').replace(':username', 'nobody-here');
+}
+
+for (const kind of DB_KINDS) {
+  t.test(`authorization matrix (${kind})`, async (t) => {
+    const database = await openTestDatabase(t, kind);
+    const app = buildApp({ db: database.db, config: testConfig(database.dataDir, database.databaseUrl), now: () => TEST_NOW });
+    const routes = new Set<string>();
+    app.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) if (method !== 'HEAD' && method !== 'OPTIONS') routes.add(`${method} ${route.url}`);
+    });
+    t.teardown(() => app.close());
+    await app.ready();
+
+    const unlisted = [...routes].filter((r) => !(r in EXPECTED));
+    t.same(unlisted, [], 'every registered route is in the matrix');
+    const stale = Object.keys(EXPECTED).filter((r) => !routes.has(r));
+    t.same(stale, [], 'every route in the matrix is registered');
+
+    const db = database.db;
+    const host = await enrollHost(app, db);
+    const sessions = new Map<Caller, TestSession>();
+    for (const role of USERS) sessions.set(role, await fullSession(app, db, `m-${role}`, role, TEST_NOW));
+    sessions.set('setup', await setupSession(app, db, 'm-setup', 'technician', TEST_NOW));
+    const tokens = new Map<Caller, string>([
+      ['token:auditor', (await createApiToken(db, { name: 'm-a', scope: 'auditor', now: TEST_NOW })).token],
+      ['token:technician', (await createApiToken(db, { name: 'm-t', scope: 'technician', now: TEST_NOW })).token],
+    ]);
+
+    const order = Object.keys(EXPECTED).filter((r) => routes.has(r));
+    for (const route of order) {
+      const [method, url] = route.split(' ') as [string, string];
+      for (const caller of CALLERS) {
+        const session = sessions.get(caller);
+        const token = tokens.get(caller);
+        const headers: Record<string, string> = caller === 'agent' ? bearer(host.credential) : token !== undefined ? bearer(token) : { ...session?.headers };
+        const response = await app.inject({
+          method: method as 'GET' | 'POST',
+          url: concrete(url),
+          headers,
+          ...(session === undefined ? {} : { cookies: session.cookies }),
+          ...(method === 'POST' ? { payload: {} } : {}),
+        });
+        const expected = EXPECTED[route]?.[caller];
+        const label = `${route} as ${caller} -> ${response.statusCode} ${response.statusCode >= 400 ? (response.json() as { error: { code: string } }).error.code : ''}`;
+        if (expected === 'ok') t.ok(response.statusCode !== 401 && response.statusCode !== 403 && response.statusCode < 500, label);
+        else t.equal(response.statusCode, expected, label);
+      }
+    }
+  });
+}

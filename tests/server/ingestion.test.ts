@@ -1,0 +1,164 @@
+// Group commit, exactly-once under concurrency, retry of a failed batch, graceful drain, and the
+// per-agent rate limit, on SQLite and PostgreSQL.
+import t from 'tap';
+import { evaluate } from '../../policies/evaluate.js';
+import { packForRole } from '../../policies/pack.js';
+import { findHost } from '../../server/db/hosts.js';
+import { configureIngestion, GroupCommitter, type IngestionObserver } from '../../server/ingestion.js';
+import { bearer, DB_KINDS, enrollHost, reportOf, snapshot, testApp, TEST_NOW } from './fixture.js';
+
+function recordingObserver() {
+  const batches: number[] = [];
+  const outcomes: string[] = [];
+  let retried = 0;
+  const observer: IngestionObserver = {
+    batchCommitted: (size) => void batches.push(size),
+    batchRetried: () => void (retried += 1),
+    reportIngested: (status) => void outcomes.push(status),
+    databaseOperation: () => {},
+  };
+  return { observer, batches, outcomes, retried: () => retried };
+}
+
+const countReports = async (db: Parameters<typeof snapshot>[0]) =>
+  Number((await db.selectFrom('reports').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
+
+for (const kind of DB_KINDS) {
+  t.test(`ingestion (${kind})`, async (t) => {
+    t.test('concurrent reports share transactions; each is acknowledged after its commit', async (t) => {
+      const { app, db } = await testApp(t, kind);
+      const hosts = [await enrollHost(app, db, { hostname: 'a' }), await enrollHost(app, db, { hostname: 'b' })];
+      const rec = recordingObserver();
+      configureIngestion(db, { options: { maxBatch: 8, maxWaitMs: 200 }, observer: rec.observer });
+      const reports = Array.from({ length: 24 }, (_, i) => reportOf(hosts[i % 2]!));
+      const answers = await Promise.all(
+        reports.map((report, i) =>
+          app.inject({ method: 'POST', url: '/api/v1/reports', headers: bearer(hosts[i % 2]!.credential), payload: report }),
+        ),
+      );
+      t.same(answers.map((a) => a.statusCode), reports.map(() => 201));
+      t.equal(await countReports(db), 24, 'every acknowledged report is stored');
+      t.equal(rec.batches.reduce((a, b) => a + b, 0), 24, 'every report went through a committed batch');
+      t.ok(rec.batches.every((size) => size <= 8), `batches bounded by maxBatch: ${rec.batches.join(',')}`);
+      t.ok(Math.max(...rec.batches) > 1, `concurrent reports were grouped: ${rec.batches.join(',')}`);
+      t.equal(rec.outcomes.filter((o) => o === 'stored').length, 24);
+    });
+
+    t.test('one report_id sent concurrently: stored once, the others are duplicates', async (t) => {
+      const { app, db } = await testApp(t, kind);
+      const host = await enrollHost(app, db);
+      configureIngestion(db, { options: { maxBatch: 16, maxWaitMs: 100 } });
+      const report = reportOf(host);
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => app.inject({ method: 'POST', url: '/api/v1/reports', headers: bearer(host.credential), payload: report })),
+      );
+      const statuses = answers.map((a) => a.statusCode).sort();
+      t.same(statuses, [200, 200, 200, 200, 200, 201]);
+      for (const a of answers.filter((x) => x.statusCode === 200)) t.same(a.json(), { report_id: report.report_id, status: 'duplicate' });
+      t.equal(await countReports(db), 1);
+    });
+
+    t.test('one report_id from two hosts concurrently: one stored, the other refused 409', async (t) => {
+      const { app, db } = await testApp(t, kind);
+      const a = await enrollHost(app, db, { hostname: 'a' });
+      const b = await enrollHost(app, db, { hostname: 'b' });
+      configureIngestion(db, { options: { maxBatch: 16, maxWaitMs: 100 } });
+      const ra = reportOf(a);
+      const rb = reportOf(b, { report_id: ra.report_id });
+      const [x, y] = await Promise.all([
+        app.inject({ method: 'POST', url: '/api/v1/reports', headers: bearer(a.credential), payload: ra }),
+        app.inject({ method: 'POST', url: '/api/v1/reports', headers: bearer(b.credential), payload: rb }),
+      ]);
+      t.same([x!.statusCode, y!.statusCode].sort(), [201, 409]);
+      const refused = x!.statusCode === 409 ? x! : y!;
+      t.equal(refused.json().error.code, 'report_id_conflict');
+      t.equal(await countReports(db), 1);
+      const winner = x!.statusCode === 201 ? a : b;
+      t.equal((await findHost(db, winner.host_id))?.current_report_id, ra.report_id);
+      const loser = winner === a ? b : a;
+      t.equal((await findHost(db, loser.host_id))?.current_report_id, null, "the refused host's data is unchanged");
+    });
+
+    t.test('a failing report rolls its batch back; the others are retried alone and stored', async (t) => {
+      const { app, db } = await testApp(t, kind);
+      const host = await enrollHost(app, db);
+      const record = (await findHost(db, host.host_id))!;
+      const pack = packForRole(record.role);
+      const rec = recordingObserver();
+      const committer = new GroupCommitter(db, { maxBatch: 10, maxWaitMs: 100 }, rec.observer);
+      const good = [reportOf(host), reportOf(host), reportOf(host)];
+      // A host that does not exist: its report violates the foreign key inside the transaction.
+      const ghost = { ...record, host_id: '00000000-0000-4000-8000-000000000000' };
+      const ghostReport = reportOf({ ...host, host_id: ghost.host_id });
+      const settled = await Promise.allSettled([
+        ...good.map((r) => committer.submit(r, record, evaluate(r, pack, TEST_NOW), TEST_NOW)),
+        committer.submit(ghostReport, ghost, evaluate(ghostReport, pack, TEST_NOW), TEST_NOW),
+      ]);
+      t.same(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+      t.equal(rec.retried(), 1, 'the batch was retried report by report');
+      t.equal(await countReports(db), 3);
+      t.equal(await db.selectFrom('verdicts').select('report_id').where('report_id', '=', ghostReport.report_id).executeTakeFirst(), undefined);
+    });
+
+    t.test('drain writes every queued report, then refuses new ones (graceful shutdown)', async (t) => {
+      const { app, db } = await testApp(t, kind);
+      const host = await enrollHost(app, db);
+      const record = (await findHost(db, host.host_id))!;
+      const pack = packForRole(record.role);
+      const committer = new GroupCommitter(db, { maxBatch: 2, maxWaitMs: 1000 });
+      const reports = Array.from({ length: 5 }, () => reportOf(host));
+      const pending = reports.map((r) => committer.submit(r, record, evaluate(r, pack, TEST_NOW), TEST_NOW));
+      t.equal(committer.pending, 5, 'queued, waiting for companions');
+      await committer.drain();
+      const results = await Promise.all(pending);
+      t.same(results.map((r) => r.status), ['stored', 'stored', 'stored', 'stored', 'stored']);
+      t.equal(await countReports(db), 5);
+      await t.rejects(committer.submit(reports[0]!, record, [], TEST_NOW), { statusCode: 503, code: 'shutting_down' });
+    });
+
+    t.test('closing the app finishes in-flight commits before resolving', async (t) => {
+      const { app, db } = await testApp(t, kind);
+      const host = await enrollHost(app, db);
+      const committer = configureIngestion(db, { options: { maxBatch: 100, maxWaitMs: 1000 } });
+      const inflight = Array.from({ length: 4 }, () =>
+        app.inject({ method: 'POST', url: '/api/v1/reports', headers: bearer(host.credential), payload: reportOf(host) }),
+      );
+      for (let i = 0; i < 200 && committer.pending < 4; i++) await new Promise((r) => setTimeout(r, 10));
+      t.equal(committer.pending, 4, 'four reports waiting in the queue');
+      await app.close();
+      t.same((await Promise.all(inflight)).map((a) => a.statusCode), [201, 201, 201, 201]);
+      t.equal(await countReports(db), 4);
+    });
+
+    t.test('per-agent rate limit: 429 with Retry-After in the standard error format, per host', async (t) => {
+      const { app, db } = await testApp(t, kind, { config: { reportRateLimitPerMinute: 3 } });
+      const a = await enrollHost(app, db, { hostname: 'a' });
+      const b = await enrollHost(app, db, { hostname: 'b' });
+      for (let i = 0; i < 3; i++) {
+        const ok = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: bearer(a.credential), payload: reportOf(a) });
+        t.equal(ok.statusCode, 201);
+      }
+      const before = await snapshot(db);
+      const limited = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: bearer(a.credential), payload: reportOf(a) });
+      t.equal(limited.statusCode, 429);
+      t.match(limited.headers['retry-after'], /^\d+$/);
+      t.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 60);
+      t.same(Object.keys(limited.json()), ['error']);
+      t.equal(limited.json().error.code, 'rate_limited');
+      t.notMatch(limited.body, /at .*\.(ts|js):\d+/, 'no stack trace');
+      t.same(await snapshot(db), before, 'the limited report is not stored');
+      const other = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: bearer(b.credential), payload: reportOf(b) });
+      t.equal(other.statusCode, 201, 'another agent is not limited');
+      // A forged credential naming host a is refused by authentication, not counted against a.
+      const forged = await app.inject({
+        method: 'POST',
+        url: '/api/v1/reports',
+        headers: bearer(`${a.host_id}.${'x'.repeat(43)}`),
+        payload: reportOf(a),
+      });
+      t.equal(forged.statusCode, 401);
+      const health = await app.inject({ method: 'GET', url: '/healthz' });
+      t.equal(health.statusCode, 200, 'other routes are not limited');
+    });
+  });
+}
