@@ -1,7 +1,10 @@
 // buildApp: the Fastify instance with its validation, error format, logging and routes; no listen().
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
-import { loadShippedPacks, type Pack } from '../policies/pack.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { HOST_ROLES } from '../policies/evidence.js';
+import { loadShippedPacks, loadSiteOverlayDirectory, packFor, type Pack, type SiteOverlay } from '../policies/pack.js';
 import type { ServerConfig } from './config.js';
 import type { Database } from './db/schema.js';
 import { errorBody } from './errors.js';
@@ -27,6 +30,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** Policy packs by name; by default the shipped packs. */
   packs?: Map<string, Pack>;
+  /** Site overlays by site; by default those in `<dataDir>/overlays/`. */
+  overlays?: ReadonlyMap<string, SiteOverlay>;
   /** The clock (tests pin it). */
   now?: () => Date;
   /** Serve HTTPS with this PEM certificate and key (server/tls.ts finds them). */
@@ -40,6 +45,19 @@ export type App = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >;
+
+/**
+ * The site overlays an RSSI put in `<dataDir>/overlays/` (none if the folder does not exist).
+ * Each is applied to every role pack now, so a bad file stops the server at start with its
+ * path and reason instead of failing the first report of that site.
+ */
+export function loadSiteOverlays(dataDir: string, packs: Map<string, Pack>): ReadonlyMap<string, SiteOverlay> {
+  const dir = join(dataDir, 'overlays');
+  if (!existsSync(dir)) return new Map();
+  const overlays = loadSiteOverlayDirectory(dir);
+  for (const site of overlays.keys()) for (const role of HOST_ROLES) packFor(role, site, packs, overlays);
+  return overlays;
+}
 
 export function buildApp(deps: AppDeps): App {
   const { config } = deps;
@@ -69,10 +87,12 @@ export function buildApp(deps: AppDeps): App {
     void reply.status(404).send(errorBody('not_found', `No route for ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}.`));
   });
 
+  const packs = deps.packs ?? loadShippedPacks();
   const ctx: RouteContext = {
     db: deps.db,
     config,
-    packs: deps.packs ?? loadShippedPacks(),
+    packs,
+    overlays: deps.overlays ?? loadSiteOverlays(config.dataDir, packs),
     now: deps.now ?? (() => new Date()),
   };
   // Every route declares config.access; this one hook enforces it (server/auth/guard.ts).

@@ -1,5 +1,5 @@
 // What every route plugin receives: the database, the clock, the policy packs, the configuration.
-import type { Pack } from '../../policies/pack.js';
+import type { Pack, SiteOverlay } from '../../policies/pack.js';
 import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { ErrorBody } from '../errors.js';
@@ -8,6 +8,8 @@ export interface RouteContext {
   db: Database;
   config: ServerConfig;
   packs: Map<string, Pack>;
+  /** Site overlays by site (`<dataDir>/overlays/<site>.yaml`), applied to the role packs. */
+  overlays: ReadonlyMap<string, SiteOverlay>;
   now: () => Date;
 }
 

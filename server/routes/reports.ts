@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { REPORT_MAX_BYTES, Report } from '../../policies/evidence.js';
-import { packForRole } from '../../policies/pack.js';
+import { packFor } from '../../policies/pack.js';
 import { authenticateAgent } from '../auth/bearer.js';
 import type { HostRecord } from '../db/hosts.js';
 import { ingestReport } from '../ingestion.js';
@@ -48,7 +48,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
     async (request, reply) => {
       const host = hosts.get(request);
       if (host === undefined) throw new Error('onRequest authentication did not run');
-      const result = await ingestReport(ctx.db, host, request.body, packForRole(host.role, ctx.packs), ctx.now());
+      const result = await ingestReport(ctx.db, host, request.body, packFor(host.role, host.site, ctx.packs, ctx.overlays), ctx.now());
       if (result.status === 'duplicate') return reply.status(200).send(result);
       request.log.info({ host_id: host.host_id, report_id: result.report_id, verdicts: result.verdicts }, 'report stored');
       return reply.status(201).send(result);
