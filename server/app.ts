@@ -7,6 +7,7 @@ import { HOST_ROLES } from '../policies/evidence.js';
 import { loadShippedPacks, loadSiteOverlayDirectory, packFor, type Pack, type SiteOverlay } from '../policies/pack.js';
 import type { ServerConfig } from './config.js';
 import type { Database } from './db/schema.js';
+import { loadAgentPolicy } from './agent-policy.js';
 import { errorBody } from './errors.js';
 import { handleError } from './error-handler.js';
 import { loggerOptions } from './logger.js';
@@ -93,6 +94,8 @@ export function buildApp(deps: AppDeps): App {
     config,
     packs,
     overlays: deps.overlays ?? loadSiteOverlays(config.dataDir, packs),
+    // Read once at start: a bad file stops the server with its path and reason.
+    agentPolicy: loadAgentPolicy(config.dataDir),
     now: deps.now ?? (() => new Date()),
   };
   // Every route declares config.access; this one hook enforces it (server/auth/guard.ts).

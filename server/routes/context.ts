@@ -1,5 +1,6 @@
 // What every route plugin receives: the database, the clock, the policy packs, the configuration.
 import type { Pack, SiteOverlay } from '../../policies/pack.js';
+import type { AgentPolicyFile } from '../agent-policy.js';
 import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { ErrorBody } from '../errors.js';
@@ -10,6 +11,8 @@ export interface RouteContext {
   packs: Map<string, Pack>;
   /** Site overlays by site (`<dataDir>/overlays/<site>.yaml`), applied to the role packs. */
   overlays: ReadonlyMap<string, SiteOverlay>;
+  /** `<dataDir>/agent-policy.yaml`: agents' schedule and egress probes. */
+  agentPolicy: AgentPolicyFile;
   now: () => Date;
 }
 

@@ -11,6 +11,7 @@ import { Report } from '../../policies/evidence.js';
 import { packForRole } from '../../policies/pack.js';
 import { createApiToken, createEnrollmentToken } from '../../server/db/tokens.js';
 import { startServer } from '../../server/start.js';
+import { childEnv } from '../helpers/child-env.js';
 
 const AGENT = resolve(import.meta.dirname, '../../bin/vigie-agent.mjs');
 const checkReport = Compile(Report);
@@ -23,7 +24,7 @@ interface Run {
 
 function agent(args: string[]): Promise<Run> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [AGENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [AGENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));

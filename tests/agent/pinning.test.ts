@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer } from '../../server/start.js';
 import { outboxReportIds, runAgent } from '../helpers/agent-process.js';
+import { childEnv } from '../helpers/child-env.js';
 
 const VIGIE = resolve(import.meta.dirname, '../../bin/vigie.mjs');
 
 function vigie(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [VIGIE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [VIGIE, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));

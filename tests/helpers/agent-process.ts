@@ -4,6 +4,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { childEnv } from './child-env.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let bundlePath: string | null = null;
@@ -12,7 +13,7 @@ let bundlePath: string | null = null;
 export function agentBundle(): string {
   if (bundlePath) return bundlePath;
   const out = join(mkdtempSync(join(tmpdir(), 'vigie-bundle-')), 'vigie-agent.mjs');
-  execFileSync(process.execPath, [join(ROOT, 'scripts/bundle-agent.mjs'), out], { stdio: 'ignore' });
+  execFileSync(process.execPath, [join(ROOT, 'scripts/bundle-agent.mjs'), out], { stdio: 'ignore', env: childEnv() });
   bundlePath = out;
   return out;
 }
@@ -27,7 +28,7 @@ export interface ProcessResult {
 export function spawnAgent(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<ProcessResult> } {
   const child = spawn(process.execPath, [agentBundle(), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, VIGIE_LOG_LEVEL: 'info', ...env },
+    env: childEnv({ VIGIE_LOG_LEVEL: 'info', ...env }),
   });
   let stdout = '';
   let stderr = '';
@@ -64,7 +65,7 @@ export async function startServerProcess(dataDir: string, port: number): Promise
   const child = spawn(
     process.execPath,
     [join(ROOT, 'bin/vigie.mjs'), 'server', 'start', '--data-dir', dataDir, '--port', String(port), '--log-level', 'warn'],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    { stdio: ['ignore', 'ignore', 'inherit'], env: childEnv() },
   );
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const url = `http://127.0.0.1:${port}`;

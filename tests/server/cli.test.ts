@@ -5,6 +5,7 @@ import { runCli } from '../../server/cli/run.js';
 import type { CliIo } from '../../server/cli/io.js';
 import { startServer } from '../../server/start.js';
 import { DB_KINDS, openTestDatabase, TEST_OS } from './fixture.js';
+import { childEnv } from '../helpers/child-env.js';
 
 const BIN = fileURLToPath(new URL('../../bin/vigie.mjs', import.meta.url));
 
@@ -28,7 +29,7 @@ interface Run {
 /** Run the real `vigie` launcher (tsx loader included), bounded in time. */
 function vigie(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
+    const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), timeout: 60_000 });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -130,7 +131,7 @@ for (const kind of DB_KINDS) {
 t.test('vigie server start listens, answers, and stops cleanly on SIGTERM', async (t) => {
   const { dataDir } = await openTestDatabase(t, 'sqlite');
   const child = spawn(process.execPath, [BIN, 'server', 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
-    env: { ...process.env, DATABASE_URL: '' },
+    env: childEnv({ DATABASE_URL: '' }),
     timeout: 60_000,
   });
   let stdout = '';

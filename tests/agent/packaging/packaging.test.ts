@@ -7,13 +7,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Compile } from 'typebox/compile';
 import { Report } from '../../../policies/evidence.js';
+import { childEnv } from '../../helpers/child-env.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const checkReport = Compile(Report);
 
 t.test('the Node single executable runs collect and check without Node or sources beside it', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'vigie-sea-'));
-  execFileSync(process.execPath, [join(ROOT, 'scripts/build-agent-sea.mjs'), out], { stdio: 'ignore', timeout: 180_000 });
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build-agent-sea.mjs'), out], { stdio: 'ignore', timeout: 180_000, env: childEnv() });
   const executable = join(out, 'vigie-agent');
   const stateDir = mkdtempSync(join(tmpdir(), 'vigie-agent-'));
   const report: unknown = JSON.parse(execFileSync(executable, ['collect', '--json', '--role', 'server', '--state-dir', stateDir], { cwd: tmpdir() }).toString());

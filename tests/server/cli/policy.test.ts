@@ -9,6 +9,7 @@ import type { CliIo } from '../../../server/cli/io.js';
 import { runCli } from '../../../server/cli/run.js';
 import { VerdictSchema } from '../../../policies/verdict.js';
 import { BUILDER_ADMIN_ADDRESS, buildReport, listener, withListeners } from '../../helpers/report-builder.js';
+import { childEnv } from '../../helpers/child-env.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/vigie.mjs', import.meta.url));
 
@@ -165,7 +166,7 @@ t.test('policy eval prints verdicts, or a JSON array; bad reports name the field
 t.test('the real launcher exits 1 on lint findings', async (t) => {
   const dir = tempFiles({ 'bad.yaml': `entries:\n${ENTRY('wide', '10.0.0.0/8')}` });
   const run = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'policy', 'lint', join(dir, 'bad.yaml')], { timeout: 60_000 });
+    const child = spawn(process.execPath, [BIN, 'policy', 'lint', join(dir, 'bad.yaml')], { timeout: 60_000, env: childEnv() });
     let stdout = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.on('error', reject);

@@ -6,7 +6,7 @@ import { DB_KINDS, enrollHost, openTestDatabase, testApp, testConfig, TEST_NOW }
 
 for (const kind of DB_KINDS) {
   t.test(`${kind}: GET /api/v1/agent/config`, async (t) => {
-    t.test('an enrolled agent gets its schedule and the probes of its role', async (t) => {
+    await t.test('an enrolled agent gets its schedule and the probes of its role', async (t) => {
       const database = await openTestDatabase(t, kind);
       writeFileSync(
         join(database.dataDir, 'agent-policy.yaml'),
@@ -24,7 +24,7 @@ for (const kind of DB_KINDS) {
       });
     });
 
-    t.test('anyone else is refused', async (t) => {
+    await t.test('anyone else is refused', async (t) => {
       const { app } = await testApp(t, kind);
       const none = await app.inject({ method: 'GET', url: '/api/v1/agent/config' });
       t.equal(none.statusCode, 401);
@@ -37,14 +37,10 @@ for (const kind of DB_KINDS) {
       t.equal(forged.statusCode, 401);
     });
 
-    t.test('a bad agent-policy.yaml stops the app at start', async (t) => {
+    await t.test('a bad agent-policy.yaml stops the app at start', async (t) => {
       const database = await openTestDatabase(t, kind);
       writeFileSync(join(database.dataDir, 'agent-policy.yaml'), 'probes: nope\n');
-      const app = buildApp({ db: database.db, config: testConfig(database.dataDir, database.databaseUrl), now: () => TEST_NOW });
-      await t.rejects(async () => {
-        await app.ready();
-      }, /agent-policy\.yaml: invalid at \/probes/);
-      await app.close().catch(() => undefined);
+      t.throws(() => buildApp({ db: database.db, config: testConfig(database.dataDir, database.databaseUrl), now: () => TEST_NOW }), /agent-policy\.yaml: invalid at \/probes/);
     });
   });
 }
