@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The live tests drive real system tools (sshd -T, restic, borg, PostgreSQL 15). On a fresh
+# The live tests drive real system tools (sshd -T, restic, borg, PostgreSQL 15, chromium). On a fresh
 # Debian machine, install the missing ones so that `npm test` alone passes; elsewhere, say
 # exactly what is missing instead of skipping tests.
 set -euo pipefail
@@ -10,6 +10,7 @@ command -v borg >/dev/null 2>&1 || missing+=(borgbackup)
 command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,8 +1,8 @@
 // startServer: resolve the configuration, open (and migrate) the database, listen, and hand back
 // a close() that stops accepting requests, lets in-flight ones commit, then closes the database.
 import type { FastifyBaseLogger } from 'fastify';
-import type { Pack } from '../policies/pack.js';
-import { buildApp, type App } from './app.js';
+import { loadShippedPacks, type Pack, type SiteOverlay } from '../policies/pack.js';
+import { buildApp, loadSiteOverlays, type App } from './app.js';
 import { assertListenAllowed, resolveConfig, type ServerConfig, type ServerConfigInput } from './config.js';
 import { openDatabase } from './db/database.js';
 import type { Database } from './db/schema.js';
@@ -38,13 +38,19 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
   const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const now = options.now ?? (() => new Date());
   let app: App | undefined;
+  // Packs and site overlays are read once and shared by ingestion and the nightly audit.
+  let packs: Map<string, Pack>;
+  let overlays: ReadonlyMap<string, SiteOverlay>;
   try {
+    packs = options.packs ?? loadShippedPacks();
+    overlays = loadSiteOverlays(config.dataDir, packs);
     app = buildApp({
       db,
       config,
       now,
+      packs,
+      overlays,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
-      ...(options.packs === undefined ? {} : { packs: options.packs }),
       ...(tls === null ? {} : { https: { cert: tls.cert, key: tls.key } }),
     });
     await app.listen({ host: config.host, port: config.port });
@@ -56,7 +62,7 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
   const pruned = await applyEvidenceRetention(db, config, now());
   if (pruned > 0) app.log.info({ pruned }, 'evidence retention applied');
   const retention = scheduleEvidenceRetention(db, config, app.log, now);
-  const audits = startServerAudits({ db, config, log: app.log, now, packs: options.packs, env: options.env });
+  const audits = startServerAudits({ db, config, log: app.log, now, packs, overlays, env: options.env });
   const listening = app;
 
   const address = app.server.address();

@@ -5,12 +5,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { HostRole, Report } from '../../policies/evidence.js';
 import { evaluate } from '../../policies/evaluate.js';
-import { packForRole, type Pack } from '../../policies/pack.js';
+import { type Pack, packFor, type SiteOverlay } from '../../policies/pack.js';
 import type { Verdict } from '../../policies/verdict.js';
 import { applyWaivers, waiverActive, type Waiver } from '../../policies/waiver.js';
 import {
   auditHostRefBatches,
-  auditHostsByIds,
+  failingByHost,
   deleteUnfinishedAudits,
   finishAudit,
   hostEvidenceBatches,
@@ -42,6 +42,8 @@ const HOUR_MS = 3_600_000;
 
 export interface RunAuditOptions {
   packs: Map<string, Pack>;
+  /** Site overlays by site, applied to the role packs (as at ingestion). */
+  overlays?: ReadonlyMap<string, SiteOverlay>;
   now: Date;
   trigger: AuditTrigger;
   /** The schedule slot this run covers; null for a manual run. */
@@ -61,9 +63,9 @@ export interface AuditRunResult {
   summary: AuditSummary;
 }
 
-/** The pack a host is judged with (the one place to add site overlays when packs gain them). */
-export function packOf(host: { role: HostRole; site: string }, packs: Map<string, Pack>): Pack {
-  return packForRole(host.role, packs);
+/** The pack a host is judged with: its role pack plus its site's overlay, as at ingestion. */
+export function packOf(host: { role: HostRole; site: string }, packs: Map<string, Pack>, overlays?: ReadonlyMap<string, SiteOverlay>): Pack {
+  return packFor(host.role, host.site, packs, overlays);
 }
 
 /** A sortable, readable id: A20261122T020000Z-1a2b3c. */
@@ -131,9 +133,10 @@ export function judgeHost(
   packs: Map<string, Pack>,
   waivers: readonly Waiver[],
   now: Date,
+  overlays?: ReadonlyMap<string, SiteOverlay>,
 ): { state: HostState; collected_at: string | null; results: AuditResult[] } {
   if (host.current_report_id === null) return { state: 'never_reported', collected_at: null, results: [] };
-  const pack = packOf(host, packs);
+  const pack = packOf(host, packs, overlays);
   if (host.body === null) {
     // The current report's body is never pruned; this only happens on a damaged database.
     const results: AuditResult[] = pack.rules.map((r) => ({ rule_id: r.id, status: 'unknown', severity: r.severity, waiver_id: null, explanation: null }));
@@ -141,7 +144,9 @@ export function judgeHost(
   }
   // Bodies are stored only after validation against the Report schema.
   const report = host.body as Report;
-  const verdicts = applyWaivers(evaluate(report, pack, now), host, waivers, now);
+  const judged = evaluate(report, pack, now);
+  // Most hosts have no waiver: skip the per-verdict copy applyWaivers makes.
+  const verdicts = waivers.length === 0 ? judged : applyWaivers(judged, host, waivers, now);
   const age = now.getTime() - Date.parse(report.collected_at);
   const stale = age > pack.parameters.evidence_max_age_hours * HOUR_MS;
   return { state: stale ? 'stale' : 'assessed', collected_at: report.collected_at, results: toResults(verdicts) };
@@ -183,7 +188,7 @@ export function sha256Hex(text: string): string {
 
 export async function runAudit(db: Database, options: RunAuditOptions): Promise<AuditRunResult> {
   const { packs, now } = options;
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? 1000;
   const auditId = newAuditId(now);
   const startedTick = performance.now();
   const previous = await latestFinishedAudit(db);
@@ -223,9 +228,9 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
       hostname: host.hostname,
       site: host.site,
       role: host.role,
-      ...judgeHost(host, packs, active, now),
+      ...judgeHost(host, packs, active, now, options.overlays),
     }));
-    const before = previous === undefined ? new Map<string, AuditHostRow>() : await auditHostsByIds(db, previous.audit_id, rows.map((r) => r.host_id));
+    const before = previous === undefined ? new Map<string, Set<string>>() : await failingByHost(db, previous.audit_id, rows.map((r) => r.host_id));
 
     for (const row of rows) {
       currentIds.add(row.host_id);
@@ -236,17 +241,16 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
 
       const prior = before.get(row.host_id);
       if (previous !== undefined && prior === undefined) newHosts.push(hostRef(row));
-      const priorByRule = new Map((prior?.results ?? []).map((r) => [r.rule_id, r]));
 
       for (const result of row.results) {
         count(overall, result);
         count(bucket(bySite, row.site), result);
         count(bucket(byRole, row.role), result);
         count(bucket(byRule, result.rule_id), result);
-        const was = priorByRule.get(result.rule_id);
-        const isNew = prior !== undefined && failing(result) && (was === undefined || !failing(was));
+        const wasFailing = prior?.has(result.rule_id) === true;
+        const isNew = prior !== undefined && failing(result) && !wasFailing;
         if (isNew) newFailures.push(finding(row, result, true));
-        if (was !== undefined && failing(was) && resolved(result)) fixed.push(finding(row, { ...was }, false));
+        if (wasFailing && resolved(result)) fixed.push(finding(row, result, false));
         if (result.status !== 'fail' && result.status !== 'warn') continue;
         if (result.waiver_id !== null) {
           waived.push(finding(row, result, false));
@@ -256,7 +260,8 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
         }
       }
     }
-    await insertAuditHosts(db, auditId, rows);
+    // One transaction per batch: one commit instead of one per INSERT statement.
+    await db.transaction().execute((trx) => insertAuditHosts(trx, auditId, rows));
     // SQLite work is synchronous: give the event loop (HTTP requests) a turn between batches.
     await yieldToEventLoop();
   }

@@ -3,7 +3,7 @@
 // entry point of `vigie audit run`. Notifications go out after the lock is released.
 import type { FastifyBaseLogger } from 'fastify';
 import cron, { type ScheduledTask } from 'node-cron';
-import { loadShippedPacks, type Pack } from '../../policies/pack.js';
+import { loadShippedPacks, type Pack, type SiteOverlay } from '../../policies/pack.js';
 import type { AuditActor } from '../auditlog.js';
 import { countActiveHosts, deleteAuditsBefore, setAuditNotifications, slotCovered } from '../db/audits.js';
 import type { Database } from '../db/schema.js';
@@ -24,6 +24,7 @@ export interface AuditJobDeps {
   db: Database;
   config: AuditConfig;
   packs: Map<string, Pack>;
+  overlays?: ReadonlyMap<string, SiteOverlay>;
   log: FastifyBaseLogger;
   now: () => Date;
   /** Injected in tests (webhook backoff without real waiting). */
@@ -62,6 +63,7 @@ export async function runAuditJob(deps: AuditJobDeps, trigger: AuditTrigger, slo
       const now = deps.now();
       const result = await runAudit(db, {
         packs: deps.packs,
+        ...(deps.overlays === undefined ? {} : { overlays: deps.overlays }),
         now,
         trigger,
         scheduledFor: slot,
@@ -157,12 +159,14 @@ export function startServerAudits(server: {
   log: FastifyBaseLogger;
   now: () => Date;
   packs?: Map<string, Pack> | undefined;
+  overlays?: ReadonlyMap<string, SiteOverlay> | undefined;
   env?: NodeJS.ProcessEnv | undefined;
 }): AuditScheduler {
   return startAuditScheduler({
     db: server.db,
     config: auditConfigOf(server.config, server.env),
     packs: server.packs ?? loadShippedPacks(),
+    ...(server.overlays === undefined ? {} : { overlays: server.overlays }),
     log: server.log,
     now: server.now,
   });

@@ -7,6 +7,8 @@ import { AUDIT_FORMATS, loadAuditReport, renderAudit } from '../audit/formats.js
 import { REPORT_LANGS } from '../audit/html-report.js';
 import { runAuditJob } from '../audit/scheduler.js';
 import { listAudits } from '../db/audits.js';
+import { loadSiteOverlays } from '../app.js';
+import { resolveConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { DataDirOption, dataDirSpec, JsonOption, jsonSpec, withDatabase } from './common.js';
 import type { CliIo } from './io.js';
@@ -37,9 +39,10 @@ export async function auditRun(args: string[], io: CliIo): Promise<number> {
     Type.Object({ 'data-dir': DataDirOption, json: JsonOption }, { additionalProperties: false }),
   );
   const config = resolveAuditConfig(undefined, io.env);
+  const packs = loadShippedPacks();
   return withDatabase(io, options['data-dir'], async (db) => {
     const attempt = await runAuditJob(
-      { db, config, packs: loadShippedPacks(), log: createLogger('warn', process.stderr), now: () => new Date() },
+      { db, config, packs, overlays: loadSiteOverlays(resolveConfig(options['data-dir'] === undefined ? {} : { dataDir: options['data-dir'] }, io.env).dataDir, packs), log: createLogger('warn', process.stderr), now: () => new Date() },
       'manual',
       null,
       { type: 'cli', id: cliActorId() },

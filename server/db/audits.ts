@@ -95,6 +95,7 @@ export async function insertAuditHosts(db: Database, auditId: string, rows: read
           state: r.state,
           collected_at: r.collected_at === null ? null : toDbTime(r.collected_at),
           results: toDbJson(encode(r.results)),
+          failing: JSON.stringify(r.results.filter((x) => x.status === 'fail' && x.waiver_id === null).map((x) => x.rule_id)),
         })),
       )
       .execute();
@@ -254,17 +255,18 @@ export async function* auditHostBatches(db: Database, auditId: string, batchSize
   }
 }
 
-/** The rows of these hosts in an audit, by host id. */
-export async function auditHostsByIds(db: Database, auditId: string, hostIds: readonly string[]): Promise<Map<string, AuditHostRow>> {
-  const found = new Map<string, AuditHostRow>();
+/** For each of these hosts present in an audit, the rule ids it failed without a waiver. */
+export async function failingByHost(db: Database, auditId: string, hostIds: readonly string[]): Promise<Map<string, Set<string>>> {
+  const found = new Map<string, Set<string>>();
   for (let i = 0; i < hostIds.length; i += 500) {
     const rows = await db
       .selectFrom('audit_hosts')
-      .select(hostRowColumns)
+      .select(['host_id', 'failing'])
       .where('audit_id', '=', auditId)
       .where('host_id', 'in', hostIds.slice(i, i + 500))
       .execute();
-    for (const row of rows) found.set(row.host_id, toHostRow(row));
+    // Only insertAuditHosts writes this column, as a JSON array of rule ids.
+    for (const row of rows) found.set(row.host_id, new Set(JSON.parse(row.failing) as string[]));
   }
   return found;
 }

@@ -171,6 +171,7 @@ export interface AuditHostsTable {
   state: string;
   collected_at: NullableTimestampColumn;
   results: JsonColumn;
+  failing: string;
 }
 
 export interface JobLocksTable {

@@ -3,7 +3,7 @@
 // API, then print what was judged, per site and rule.
 //   npm run demo [-- --lang en] [-- --exit] [-- --port 8443] [-- --data-dir DIR]
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -88,6 +88,10 @@ async function main(): Promise<void> {
 
   // The demo owns its data directory: start from a clean fleet each time.
   rmSync(dataDir, { recursive: true, force: true });
+  // The demo sites' overlays (what each RSSI declared), loaded by the server from <dataDir>/overlays/.
+  const overlaysDir = join(ROOT, 'server', 'demo', 'overlays');
+  mkdirSync(join(dataDir, 'overlays'), { recursive: true });
+  for (const name of readdirSync(overlaysDir).filter((n) => n.endsWith('.yaml'))) copyFileSync(join(overlaysDir, name), join(dataDir, 'overlays', name));
   const server = await startServer({ dataDir, host: '127.0.0.1', port, logLevel: 'warn' });
   console.log(t.start(server.url, dataDir));
 

@@ -55,6 +55,8 @@ export function auditMigration(dialect: DialectName): Migration {
         .addColumn('collected_at', timestamp)
         /** Compact per-rule results (see server/db/audits.ts). */
         .addColumn('results', json, (c) => c.notNull())
+        /** Rule ids failing without a waiver, JSON text: all the next audit's diff needs to read. */
+        .addColumn('failing', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('audit_hosts_pk', ['audit_id', 'host_id'])
         .execute();
 

@@ -78,10 +78,10 @@ async function tcpReceiver(t: Test): Promise<{ port: number; messages: string[] 
 }
 
 const waitFor = async (check: () => boolean) => {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 250 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
 };
 
-const syslogConfig = (transport: 'udp' | 'tcp', port: number): SyslogConfig => ({ host: '127.0.0.1', port, transport, facility: 16, enterpriseId: 32473, timeoutMs: 2000 });
+const syslogConfig = (transport: 'udp' | 'tcp', port: number): SyslogConfig => ({ host: '127.0.0.1', port, transport, facility: 16, enterpriseId: 32473, timeoutMs: 10_000 });
 
 t.test('UDP: one datagram per message', async (t) => {
   const rx = await udpReceiver(t);

@@ -38,7 +38,7 @@ const config = (url: string, more: Partial<WebhookConfig> = {}): WebhookConfig =
   secret: SECRET,
   maxAttempts: 4,
   initialBackoffMs: 100,
-  timeoutMs: 2000,
+  timeoutMs: 10_000,
   ...more,
 });
 
