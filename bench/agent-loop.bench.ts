@@ -56,7 +56,7 @@ const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { st
 const idleConfig = join(dir, 'agent-idle.json');
 writeFileSync(idleConfig, JSON.stringify({ schedule: { cron: '0 0 * * * *', splay_seconds: 0 } }));
 const idle = spawn(process.execPath, [...AGENT_NODE_FLAGS, bundle, 'run', '--state-dir', stateDir, '--config', idleConfig], { stdio: 'ignore', env: AGENT_ENV });
-await sleep(4000);
+await sleep(10_000); // past the start-up cycle and the flow sampler's first sample
 const idleStart = sample(idle.pid!);
 const bareIdleStart = sample(bare.pid!);
 await sleep(10_000);

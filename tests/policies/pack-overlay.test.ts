@@ -84,7 +84,7 @@ t.test('packFor applies the site overlay: parameters, overrides by role, append,
   t.equal(verdictOf(evaluate(report, shipped, AT), 'NET-05').status, 'fail');
 
   const gwContext = ruleContextFor(buildReport({ host: { host_id: 'gw-7', role: 'telemaintenance-gateway' } }), gateway, new Date('2025-06-01T00:00:00Z'));
-  t.same(gwContext.pack, { id: 'telemaintenance-gateway', version: 1, overlay: { site: 'chi-vallee', version: 3 } });
+  t.same(gwContext.pack, { id: 'telemaintenance-gateway', version: packForRole('telemaintenance-gateway').version, overlay: { site: 'chi-vallee', version: 3 } });
   const q = { port: 443, proto: 'tcp', direction: 'ingress' } as const;
   t.equal(gwContext.allowlist.matchEndpoint({ ...q, ip: '198.51.100.7' }).entry?.id, 'vendor-gw7');
   t.equal(gwContext.allowlist.matchEndpoint({ ...q, ip: '198.51.100.17' }).entry, null, 'outside the declared /28');

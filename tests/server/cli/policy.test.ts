@@ -10,6 +10,7 @@ import { runCli } from '../../../server/cli/run.js';
 import { VerdictSchema } from '../../../policies/verdict.js';
 import { BUILDER_ADMIN_ADDRESS, buildReport, listener, withListeners } from '../../helpers/report-builder.js';
 import { childEnv } from '../../helpers/child-env.js';
+import { packForRole } from '../../../policies/pack.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/vigie.mjs', import.meta.url));
 
@@ -65,7 +66,7 @@ t.test('policy list shows the shipped packs, and the rules of one pack', async (
 
   const gw = await cli(['policy', 'list', '--pack', 'telemaintenance-gateway', '--lang', 'en']);
   t.equal(gw.code, 0);
-  t.match(gw.out, /^telemaintenance-gateway v1 — Telemaintenance gateway/);
+  t.match(gw.out, new RegExp(`^telemaintenance-gateway v${packForRole('telemaintenance-gateway').version} — Telemaintenance gateway`));
   t.match(gw.out, /\nNET-05\thigh\tcritical\t[a-z,-]+\tListening services allowlisted per role/, 'shows the escalated severity');
   const fr = await cli(['policy', 'list', '--pack', 'server']);
   t.match(fr.out, /WIFI-01\tmedium\tcritical\t.*\tWi-Fi désactivé si non requis/, 'French by default');
