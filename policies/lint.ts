@@ -14,7 +14,8 @@ import { Compile } from 'typebox/compile';
 import { getDomain, getPublicSuffix } from 'tldts';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { ALLOWLIST_MAX_BYTES, AllowlistEntrySchema, canonicalHost, canonicalUrl, parseCidr, type AllowlistEntry } from './allowlist.js';
-import { loadPackFile, loadSiteOverlayFile, PackError } from './pack.js';
+import { HOST_ROLES } from './evidence.js';
+import { loadPackFile, loadSiteOverlayFile, packFor, PackError } from './pack.js';
 
 export const MAX_APPROVAL_DAYS = 365;
 export const MIN_IPV4_PREFIX = 24;
@@ -214,7 +215,13 @@ export function lintPolicyFile(path: string): { kind: PolicyFileKind | null; fin
   }
   try {
     if (kind === 'pack') loadPackFile(path);
-    else loadSiteOverlayFile(path);
+    else {
+      // Apply the overlay to every shipped role pack, as the server does at start: a parameter
+      // that does not fit a rule is a finding here, not a refusal to start later.
+      const overlay = loadSiteOverlayFile(path);
+      const overlays = new Map([[overlay.site, overlay]]);
+      for (const role of HOST_ROLES) packFor(role, overlay.site, undefined, overlays);
+    }
   } catch (error) {
     if (!(error instanceof PackError)) throw error;
     // Entry problems are already reported above, with their own codes and lines.

@@ -147,3 +147,15 @@ t.test('lintPolicyFile: packs and overlays report load errors with their line, e
   t.equal(other.kind, null);
   t.match(other.findings[0]?.reason ?? '', /not an allowlist/);
 });
+
+t.test('lintPolicyFile applies an overlay to every role pack, as the server does at start', async (t) => {
+  const dir = packDir({
+    'ch-demo.yaml': 'site: ch-demo\nversion: 1\noverrides:\n  - id: NET-05\n    parameters:\n      admin_addresses: 12\n',
+    'ch-ok.yaml': 'site: ch-ok\nversion: 1\noverrides:\n  - id: NET-05\n    parameters:\n      admin_addresses: ["10.0.0.5"]\n',
+  });
+  const bad = lintPolicyFile(join(dir, 'ch-demo.yaml'));
+  t.equal(bad.kind, 'overlay');
+  t.equal(bad.findings.length, 1);
+  t.match(bad.findings[0], { code: 'load', reason: /NET-05.*admin_addresses/ });
+  t.same(lintPolicyFile(join(dir, 'ch-ok.yaml')), { kind: 'overlay', findings: [] });
+});

@@ -102,7 +102,8 @@ t.test('policy lint: file:line: reason, exit 1 on findings, 0 when clean, 2 on u
   t.match(pack.out, /bad.yaml:3: \[cidr-too-wide\] wide/, 'entries of allowlist_files, in their own file');
 
   const overlay = await cli(['policy', 'lint', join(dir, 'chi-vallee.yaml')]);
-  t.equal(overlay.code, 0, 'an overlay loads; rule parameters are checked when applied');
+  t.equal(overlay.code, 1, 'the overlay is applied to the role packs: a parameter that does not fit is a finding');
+  t.match(overlay.out, /chi-vallee.yaml:\d+: \[load\] .*NET-05.*ssh_port/);
   const missing = await cli(['policy', 'lint', join(dir, 'nope.yaml')]);
   t.equal(missing.code, 1);
   t.match(missing.out, /nope.yaml:1: \[io\] cannot read file/);
