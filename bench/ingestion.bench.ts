@@ -8,7 +8,8 @@
 // Targets on SQLite: throughput ratio vigie/bare >= 0.6; p99 <= 50 ms at a fixed 1,000 reports/s.
 //
 // Env: VIGIE_BENCH_SECONDS (default 10), VIGIE_BENCH_CONNECTIONS (50), VIGIE_BENCH_DB
-// (sqlite,postgres), VIGIE_BENCH_GROUP_COMMIT ("maxBatch,maxWaitMs", passed to the server).
+// (sqlite,postgres), VIGIE_BENCH_GROUP_COMMIT ("maxBatch,maxWaitMs", passed to the server),
+// VIGIE_BENCH_CPU_PROF (a directory: CPU profiles of the server processes).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -33,7 +34,9 @@ interface Target {
 
 /** Start bench/ingestion-target.ts with `args` and wait for its JSON line (bounded: 180 s). */
 async function startTarget(args: string[]): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'ingestion-target.ts'), ...args], {
+  // VIGIE_BENCH_CPU_PROF=DIR writes a V8 CPU profile of each target (server) process there.
+  const profile = process.env.VIGIE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VIGIE_BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(import.meta.dirname, 'ingestion-target.ts'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: process.env,
   });

@@ -40,6 +40,9 @@ export class ApiError extends Error {
   }
 }
 
+/** Refusal of work queued while the server stops (ingestion); agents retry later. */
+export const shuttingDown = (): ApiError => new ApiError(503, 'shutting_down', 'The server is shutting down; retry later.');
+
 export function errorBody(code: string, message: string, details?: ErrorDetail[]): ErrorBody {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }

@@ -1,6 +1,11 @@
 // Ingesting a report: check it belongs to the authenticated host, evaluate it with the pack of the
-// host's enrolled role, then store report + verdicts + last-seen durably. The caller acknowledges
-// only after this resolves, i.e. after the commit.
+// host's enrolled role (and site overlay), then store report + verdict set + last-seen durably.
+// The caller acknowledges only after this resolves, i.e. after the commit.
+//
+// On SQLite the writes run in a worker thread of their own (server/ingestion-thread.ts), because
+// better-sqlite3 is synchronous: a commit waiting for fsync would otherwise stall every request.
+// The worker runs this same GroupCommitter over its own connection. On PostgreSQL the driver is
+// asynchronous and the committer runs here.
 //
 // Group commit: concurrent reports are written together in small transactions (at most
 // `maxBatch` reports, gathered for at most `maxWaitMs`), one transaction at a time per database.
@@ -15,14 +20,16 @@
 // a refused report leaves stored data unchanged.
 import type { Report } from '../policies/evidence.js';
 import { evaluate } from '../policies/evaluate.js';
-import type { Pack } from '../policies/pack.js';
-import type { Verdict } from '../policies/verdict.js';
-import { recordReportSeen, type HostRecord } from './db/hosts.js';
+import { packLabel, type Pack } from '../policies/pack.js';
+import { recordReportSeen, type HostRecord, type SeenReport } from './db/hosts.js';
 import { isUniqueViolation } from './db/columns.js';
-import { findReportRef, insertReport } from './db/reports.js';
+import { sqliteFileOf } from './db/database.js';
+import { findReportRef, insertReport, reportRow, type ReportRow } from './db/reports.js';
 import type { Database } from './db/schema.js';
-import { insertVerdicts, summarise, type VerdictSummary } from './db/verdicts.js';
-import { ApiError } from './errors.js';
+import { insertVerdictSet, verdictSetRecord, type VerdictSetRecord, type VerdictSummary } from './db/verdicts.js';
+import { ApiError, shuttingDown } from './errors.js';
+import { SqliteIngestionThread } from './ingestion-thread.js';
+import { packFingerprint } from './pack-fingerprint.js';
 
 export type IngestionResult =
   | { status: 'stored'; report_id: string; verdicts: VerdictSummary }
@@ -72,41 +79,69 @@ export function assertReportMatchesHost(report: Report, host: HostRecord): void 
 }
 
 /** A replay from the same host is a no-op; a report_id used by another host is a conflict. */
-function duplicateOrConflict(existingHostId: string, report: Report, host: HostRecord): IngestionResult {
-  if (existingHostId !== host.host_id) {
+function duplicateOrConflict(existingHostId: string, reportId: string, hostId: string): IngestionResult {
+  if (existingHostId !== hostId) {
     throw new ApiError(409, 'report_id_conflict', 'This report_id is already used by another host.');
   }
-  return { status: 'duplicate', report_id: report.report_id };
+  return { status: 'duplicate', report_id: reportId };
+}
+
+/** A checked, judged report ready to be written: plain data, so it can cross to a worker thread. */
+export interface PreparedReport {
+  row: ReportRow;
+  verdicts: VerdictSetRecord;
+  seen: SeenReport;
+}
+
+/** Judge `report` with `pack` at `now` and shape what is written; `text` is its JSON as received. */
+export function prepareReport(report: Report, host: HostRecord, pack: Pack, now: Date, text?: string): PreparedReport {
+  const verdicts = evaluate(report, pack, now);
+  const ids = { report_id: report.report_id, host_id: host.host_id };
+  return {
+    row: reportRow(report, host.host_id, now, text),
+    verdicts: verdictSetRecord(ids, verdicts, { label: packLabel(pack), fingerprint: packFingerprint(pack) }, now),
+    seen: {
+      report_id: report.report_id,
+      collected_at: report.collected_at,
+      seen_at: now,
+      hostname: report.host.hostname,
+      os: report.host.os,
+      agent_version: report.agent_version,
+    },
+  };
+}
+
+/** Where ingestion sends prepared reports: a GroupCommitter here, or one in a worker thread. */
+export interface ReportSink {
+  /** Resolves once the report's transaction committed. */
+  submit(item: PreparedReport): Promise<IngestionResult>;
+  /** Reports submitted and not yet settled. */
+  readonly pending: number;
+  /** Refuse new reports and write every queued one (graceful shutdown). */
+  drain(): Promise<void>;
+  options: GroupCommitOptions;
+  observer: IngestionObserver | null;
 }
 
 interface PendingReport {
-  report: Report;
-  host: HostRecord;
-  verdicts: Verdict[];
-  now: Date;
+  item: PreparedReport;
   queuedAt: number;
   resolve(result: IngestionResult): void;
   reject(error: unknown): void;
 }
 
-async function writeReport(db: Database, item: PendingReport): Promise<void> {
-  const { report, host, verdicts, now } = item;
-  await insertReport(db, report, host.host_id, now);
-  await insertVerdicts(db, report.report_id, host.host_id, verdicts, now);
-  await recordReportSeen(db, host.host_id, {
-    report_id: report.report_id,
-    collected_at: report.collected_at,
-    seen_at: now,
-    hostname: report.host.hostname,
-    os: report.host.os,
-    agent_version: report.agent_version,
-  });
+async function writeReport(db: Database, { row, verdicts, seen }: PreparedReport): Promise<void> {
+  await insertReport(db, row);
+  await insertVerdictSet(db, verdicts);
+  await recordReportSeen(db, row.host_id, seen);
 }
 
 const seconds = (startNs: bigint) => Number(process.hrtime.bigint() - startNs) / 1e9;
 
+const stored = (item: PreparedReport): IngestionResult => ({ status: 'stored', report_id: item.row.report_id, verdicts: item.verdicts.summary });
+
 /** Writes queued reports of one database in small, sequential transactions. */
-export class GroupCommitter {
+export class GroupCommitter implements ReportSink {
   private readonly queue: PendingReport[] = [];
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -120,12 +155,10 @@ export class GroupCommitter {
   ) {}
 
   /** Queue a checked, evaluated report; resolves once its transaction committed. */
-  submit(report: Report, host: HostRecord, verdicts: Verdict[], now: Date): Promise<IngestionResult> {
-    if (this.closed) {
-      return Promise.reject(new ApiError(503, 'shutting_down', 'The server is shutting down; retry later.'));
-    }
+  submit(item: PreparedReport): Promise<IngestionResult> {
+    if (this.closed) return Promise.reject(shuttingDown());
     return new Promise((resolve, reject) => {
-      this.queue.push({ report, host, verdicts, now, queuedAt: Date.now(), resolve, reject });
+      this.queue.push({ item, queuedAt: Date.now(), resolve, reject });
       this.schedule();
     });
   }
@@ -188,9 +221,9 @@ export class GroupCommitter {
     const writable: PendingReport[] = [];
     const later: PendingReport[] = [];
     for (const item of batch) {
-      if (ids.has(item.report.report_id)) later.push(item);
+      if (ids.has(item.item.row.report_id)) later.push(item);
       else {
-        ids.add(item.report.report_id);
+        ids.add(item.item.row.report_id);
         writable.push(item);
       }
     }
@@ -199,7 +232,7 @@ export class GroupCommitter {
     const start = process.hrtime.bigint();
     try {
       await this.db.transaction().execute(async (trx) => {
-        for (const item of writable) await writeReport(trx, item);
+        for (const pending of writable) await writeReport(trx, pending.item);
       });
     } catch {
       // Rolled back whole: write each report on its own so only the failing one fails.
@@ -208,30 +241,31 @@ export class GroupCommitter {
       return;
     }
     this.observer?.batchCommitted(writable.length, seconds(start));
-    for (const item of writable) this.settle(item, { status: 'stored', report_id: item.report.report_id, verdicts: summarise(item.verdicts) });
+    for (const pending of writable) this.settle(pending, stored(pending.item));
   }
 
-  private async writeAlone(item: PendingReport): Promise<void> {
+  private async writeAlone(pending: PendingReport): Promise<void> {
+    const { item } = pending;
     const start = process.hrtime.bigint();
     try {
       await this.db.transaction().execute((trx) => writeReport(trx, item));
       this.observer?.batchCommitted(1, seconds(start));
-      this.settle(item, { status: 'stored', report_id: item.report.report_id, verdicts: summarise(item.verdicts) });
+      this.settle(pending, stored(item));
     } catch (error) {
       // The same report_id committed by a concurrent request (or another server replica).
       if (isUniqueViolation(error)) {
         try {
-          const raced = await findReportRef(this.db, item.report.report_id);
+          const raced = await findReportRef(this.db, item.row.report_id);
           if (raced !== undefined) {
-            this.settle(item, () => duplicateOrConflict(raced.host_id, item.report, item.host));
+            this.settle(pending, () => duplicateOrConflict(raced.host_id, item.row.report_id, item.row.host_id));
             return;
           }
         } catch (lookupError) {
-          item.reject(lookupError);
+          pending.reject(lookupError);
           return;
         }
       }
-      item.reject(error);
+      pending.reject(error);
     }
   }
 
@@ -246,41 +280,43 @@ export class GroupCommitter {
   }
 }
 
-/** One committer per database handle, so every request on it shares the same batches. */
-const committers = new WeakMap<Database, GroupCommitter>();
+/** One sink per database handle, so every request on it shares the same batches. */
+const sinks = new WeakMap<Database, ReportSink>();
 
-export function committerFor(db: Database): GroupCommitter {
-  let committer = committers.get(db);
-  if (committer === undefined) {
-    committer = new GroupCommitter(db);
-    committers.set(db, committer);
+/** The database's sink: a worker thread for a SQLite file, a GroupCommitter here otherwise. */
+export function committerFor(db: Database): ReportSink {
+  let sink = sinks.get(db);
+  if (sink === undefined) {
+    const file = sqliteFileOf(db);
+    sink = file === undefined ? new GroupCommitter(db) : new SqliteIngestionThread(file);
+    sinks.set(db, sink);
   }
-  return committer;
+  return sink;
 }
 
-/** Tune the database's committer and attach an observer (metrics); returns the committer. */
+/** Tune the database's sink and attach an observer (metrics); returns the sink. */
 export function configureIngestion(
   db: Database,
   settings: { options?: Partial<GroupCommitOptions>; observer?: IngestionObserver | null },
-): GroupCommitter {
-  const committer = committerFor(db);
+): ReportSink {
+  const sink = committerFor(db);
   if (settings.options !== undefined) {
-    const next = { ...committer.options, ...settings.options };
+    const next = { ...sink.options, ...settings.options };
     if (!(Number.isInteger(next.maxBatch) && next.maxBatch >= 1 && next.maxBatch <= 1000)) {
       throw new RangeError(`maxBatch must be an integer in [1, 1000], got ${next.maxBatch}`);
     }
     if (!(next.maxWaitMs >= 0 && next.maxWaitMs <= 1000)) {
       throw new RangeError(`maxWaitMs must be in [0, 1000], got ${next.maxWaitMs}`);
     }
-    committer.options = next;
+    sink.options = next;
   }
-  if (settings.observer !== undefined) committer.observer = settings.observer;
-  return committer;
+  if (settings.observer !== undefined) sink.observer = settings.observer;
+  return sink;
 }
 
 /** Write every queued report of this database and refuse new ones (call before closing it). */
 export async function drainIngestion(db: Database): Promise<void> {
-  await committers.get(db)?.drain();
+  await sinks.get(db)?.drain();
 }
 
 export async function ingestReport(
@@ -289,18 +325,18 @@ export async function ingestReport(
   report: Report,
   pack: Pack,
   now: Date,
+  text?: string,
 ): Promise<IngestionResult> {
   assertReportMatchesHost(report, host);
-  const committer = committerFor(db);
+  const sink = committerFor(db);
   const start = process.hrtime.bigint();
   const existing = await findReportRef(db, report.report_id);
-  committer.observer?.databaseOperation('find_report', seconds(start));
+  sink.observer?.databaseOperation('find_report', seconds(start));
   if (existing !== undefined) {
-    const result = duplicateOrConflict(existing.host_id, report, host);
-    committer.observer?.reportIngested(result.status);
+    const result = duplicateOrConflict(existing.host_id, report.report_id, host.host_id);
+    sink.observer?.reportIngested(result.status);
     return result;
   }
   // Evaluation is pure CPU work: done before queueing so transactions stay short.
-  const verdicts = evaluate(report, pack, now);
-  return committer.submit(report, host, verdicts, now);
+  return sink.submit(prepareReport(report, host, pack, now, text));
 }

@@ -21,16 +21,35 @@ export class MigrationError extends Error {
   override name = 'MigrationError';
 }
 
-function openSqlite(dataDir: string): Kysely<Tables> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const sqlite = new BetterSqlite3(join(dataDir, SQLITE_FILE_NAME));
-  // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, which in WAL mode
-  // still survives an application crash; foreign keys are off by default in SQLite.
+/** The SQLite file of each handle opened by openDatabase (ingestion writes it from a worker thread). */
+const sqliteFiles = new WeakMap<Database, string>();
+
+/** The file behind a SQLite handle from openDatabase; undefined for PostgreSQL (or a transaction). */
+export function sqliteFileOf(db: Database): string | undefined {
+  return sqliteFiles.get(db);
+}
+
+/**
+ * A connection to an existing SQLite file, configured as every connection of Vigie is: WAL so
+ * readers run beside the writer; synchronous FULL so a commit is on disk (fsync of the WAL) before
+ * anything is acknowledged, even across a power cut; foreign keys on (off by default in SQLite);
+ * a busy timeout because ingestion writes from its own thread and connection.
+ */
+export function openSqliteFile(file: string): Kysely<Tables> {
+  const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   return new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+}
+
+function openSqlite(dataDir: string): Kysely<Tables> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, SQLITE_FILE_NAME);
+  const db = openSqliteFile(file);
+  sqliteFiles.set(db, file);
+  return db;
 }
 
 const STATEMENT_CACHE_SIZE = 256;
@@ -44,7 +63,11 @@ const STATEMENT_CACHE_SIZE = 256;
 function withStatementCache(sqlite: BetterSqlite3.Database): BetterSqlite3.Database {
   const cache = new Map<string, BetterSqlite3.Statement>();
   const prepare = sqlite.prepare.bind(sqlite);
-  sqlite.prepare = ((source: string) => {
+  sqlite.prepare = ((requested: string) => {
+    // Every transaction of Vigie writes. A deferred BEGIN reads first and fails at once with
+    // SQLITE_BUSY when it tries to write after another connection (the ingestion thread, a CLI)
+    // committed; BEGIN IMMEDIATE takes the write lock up front, so busy_timeout waits instead.
+    const source = requested === 'begin' ? 'begin immediate' : requested;
     let statement = cache.get(source);
     if (statement === undefined) {
       statement = prepare(source);

@@ -162,20 +162,20 @@ export interface SeenReport {
  */
 export async function recordReportSeen(db: Database, hostId: string, seen: SeenReport): Promise<void> {
   const collectedAt = toDbTime(seen.collected_at);
+  // One statement (it runs for every report): the current_* columns change only when newer.
   await db
     .updateTable('hosts')
-    .set({
-      last_seen_at: toDbTime(seen.seen_at),
-      hostname: seen.hostname,
-      os: toDbJson(seen.os),
-      agent_version: seen.agent_version,
+    .set((eb) => {
+      const newer = eb.or([eb('current_collected_at', 'is', null), eb('current_collected_at', '<=', collectedAt)]);
+      return {
+        last_seen_at: toDbTime(seen.seen_at),
+        hostname: seen.hostname,
+        os: toDbJson(seen.os),
+        agent_version: seen.agent_version,
+        current_report_id: eb.case().when(newer).then(seen.report_id).else(eb.ref('current_report_id')).end(),
+        current_collected_at: eb.case().when(newer).then(collectedAt).else(eb.ref('current_collected_at')).end().$castTo<string | null>(),
+      };
     })
     .where('host_id', '=', hostId)
-    .execute();
-  await db
-    .updateTable('hosts')
-    .set({ current_report_id: seen.report_id, current_collected_at: collectedAt })
-    .where('host_id', '=', hostId)
-    .where((eb) => eb.or([eb('current_collected_at', 'is', null), eb('current_collected_at', '<=', collectedAt)]))
     .execute();
 }

@@ -28,17 +28,28 @@ export async function findReportBody(db: Database, reportId: string): Promise<Re
   return row.body === null ? null : (fromDbJson(row.body) as Report);
 }
 
-export async function insertReport(db: Database, report: Report, hostId: string, receivedAt: Date): Promise<void> {
-  await db
-    .insertInto('reports')
-    .values({
-      report_id: report.report_id,
-      host_id: hostId,
-      collected_at: toDbTime(report.collected_at),
-      received_at: toDbTime(receivedAt),
-      body: toDbJson(report),
-    })
-    .execute();
+/** A validated report as written: times already ISO-8601 UTC, the body as JSON text. */
+export interface ReportRow {
+  report_id: string;
+  host_id: string;
+  collected_at: string;
+  received_at: string;
+  body: string;
+}
+
+export async function insertReport(db: Database, row: ReportRow): Promise<void> {
+  await db.insertInto('reports').values(row).execute();
+}
+
+/** The row of a validated report received at `receivedAt` from `hostId`; `text` is its JSON as received. */
+export function reportRow(report: Report, hostId: string, receivedAt: Date, text?: string): ReportRow {
+  return {
+    report_id: report.report_id,
+    host_id: hostId,
+    collected_at: toDbTime(report.collected_at),
+    received_at: toDbTime(receivedAt),
+    body: text ?? toDbJson(report),
+  };
 }
 
 /**

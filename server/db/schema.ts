@@ -61,18 +61,22 @@ export interface ReportsTable {
   body: NullableJsonColumn;
 }
 
-export interface VerdictsTable {
+/** One judged report (migration 0005; see server/db/verdicts.ts). */
+export interface VerdictSetsTable {
   report_id: string;
   host_id: string;
-  rule_id: string;
-  status: string;
-  severity: string;
-  title: JsonColumn;
-  explanation: JsonColumn;
-  evidence: JsonColumn;
-  threshold: string | null;
-  rule_references: JsonColumn;
   evaluated_at: TimestampColumn;
+  pack_label: string;
+  pack_fingerprint: string;
+  /** {"NET-01": ["pass", "high"], ...} */
+  statuses: JsonColumn;
+  pass: number;
+  warn: number;
+  fail: number;
+  not_applicable: number;
+  unknown: number;
+  /** Full verdicts frozen at write time (rows carried over from the old per-rule table only). */
+  details: NullableJsonColumn;
 }
 
 // ---- people and audit trail (migration 0002; see server/db/users.ts, sessions.ts, auditlog.ts)
@@ -186,7 +190,7 @@ export interface Tables {
   enrollment_tokens: EnrollmentTokensTable;
   api_tokens: ApiTokensTable;
   reports: ReportsTable;
-  verdicts: VerdictsTable;
+  verdict_sets: VerdictSetsTable;
   users: UsersTable;
   sessions: SessionsTable;
   recovery_codes: RecoveryCodesTable;

@@ -1,8 +1,9 @@
-// Verdicts: every evaluation is kept (history for trends); a host's current verdicts are those
-// of its current report (hosts.current_report_id).
-import type { Verdict, VerdictStatus } from '../../policies/verdict.js';
-import { VERDICT_STATUSES } from '../../policies/verdict.js';
-import { fromDbJson, fromDbTime, toDbJson, toDbTime } from './columns.js';
+// Verdict sets: one row per judged report (history for trends); a host's current verdicts are
+// those of its current report (hosts.current_report_id). A row keeps each rule's status, the
+// counts, and which pack judged (label + fingerprint); the explanations are derived again from the
+// stored report when shown (server/verdict-details.ts), so they are not written per report.
+import type { Severity, Verdict, VerdictStatus } from '../../policies/verdict.js';
+import { fromDbJson, fromDbTime } from './columns.js';
 import type { Database } from './schema.js';
 
 export type VerdictSummary = Record<VerdictStatus, number>;
@@ -17,61 +18,91 @@ export function summarise(verdicts: readonly Pick<Verdict, 'status'>[]): Verdict
   return summary;
 }
 
-export interface StoredVerdict extends Verdict {
+/** What ingestion writes for one judged report (plain strings and numbers: it crosses threads). */
+export interface VerdictSetRecord {
   report_id: string;
+  host_id: string;
+  /** ISO-8601. */
   evaluated_at: string;
+  pack_label: string;
+  pack_fingerprint: string;
+  /** JSON text of {rule_id: [status, severity]}. */
+  statuses: string;
+  summary: VerdictSummary;
 }
 
-/** Rows per INSERT statement: keeps statements well under SQLite's and PostgreSQL's parameter limits. */
-const INSERT_CHUNK = 50;
-
-export async function insertVerdicts(
-  db: Database,
-  reportId: string,
-  hostId: string,
-  verdicts: readonly Verdict[],
+/** The record of `verdicts`, judged at `evaluatedAt` by the pack of that label and fingerprint. */
+export function verdictSetRecord(
+  ids: { report_id: string; host_id: string },
+  verdicts: readonly Pick<Verdict, 'rule_id' | 'status' | 'severity'>[],
+  pack: { label: string; fingerprint: string },
   evaluatedAt: Date,
-): Promise<void> {
-  const at = toDbTime(evaluatedAt);
-  const rows = verdicts.map((v) => ({
-    report_id: reportId,
-    host_id: hostId,
-    rule_id: v.rule_id,
-    status: v.status,
-    severity: v.severity,
-    title: toDbJson(v.title),
-    explanation: toDbJson(v.explanation),
-    evidence: toDbJson(v.evidence),
-    threshold: v.threshold,
-    rule_references: toDbJson(v.references),
-    evaluated_at: at,
-  }));
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await db.insertInto('verdicts').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+): VerdictSetRecord {
+  // Built as text directly: this runs for every report received. Statuses and severities are
+  // enum words; rule ids are quoted by JSON.stringify all the same.
+  const summary = emptySummary();
+  let statuses = '';
+  for (const v of verdicts) {
+    summary[v.status] += 1;
+    statuses += `${statuses === '' ? '' : ','}${JSON.stringify(v.rule_id)}:["${v.status}","${v.severity}"]`;
   }
+  return {
+    ...ids,
+    evaluated_at: evaluatedAt.toISOString(),
+    pack_label: pack.label,
+    pack_fingerprint: pack.fingerprint,
+    statuses: `{${statuses}}`,
+    summary,
+  };
 }
 
-/** The verdicts of one report, ordered by rule id. */
-export async function verdictsOfReport(db: Database, reportId: string): Promise<StoredVerdict[]> {
-  const rows = await db
-    .selectFrom('verdicts')
-    .selectAll()
-    .where('report_id', '=', reportId)
-    .orderBy('rule_id')
+export async function insertVerdictSet(db: Database, record: VerdictSetRecord): Promise<void> {
+  await db
+    .insertInto('verdict_sets')
+    .values({
+      report_id: record.report_id,
+      host_id: record.host_id,
+      evaluated_at: record.evaluated_at,
+      pack_label: record.pack_label,
+      pack_fingerprint: record.pack_fingerprint,
+      statuses: record.statuses,
+      ...record.summary,
+      details: null,
+    })
     .execute();
-  return rows.map((r) => ({
-    report_id: r.report_id,
-    rule_id: r.rule_id,
-    // Only Verdict values produced by policies/evaluate.ts are ever written.
-    status: r.status as Verdict['status'],
-    severity: r.severity as Verdict['severity'],
-    title: fromDbJson(r.title) as Verdict['title'],
-    explanation: fromDbJson(r.explanation) as Verdict['explanation'],
-    evidence: fromDbJson(r.evidence) as string[],
-    threshold: r.threshold,
-    references: fromDbJson(r.rule_references) as string[],
-    evaluated_at: fromDbTime(r.evaluated_at),
-  }));
+}
+
+export interface StoredVerdictSet {
+  report_id: string;
+  host_id: string;
+  evaluated_at: string;
+  pack_label: string;
+  pack_fingerprint: string;
+  /** Each rule's outcome, in rule order. */
+  results: Array<{ rule_id: string; status: VerdictStatus; severity: Severity }>;
+  summary: VerdictSummary;
+  /** Verdicts frozen at write time (only rows carried over by migration 0005), else null. */
+  details: Verdict[] | null;
+}
+
+export async function findVerdictSet(db: Database, reportId: string): Promise<StoredVerdictSet | undefined> {
+  const row = await db.selectFrom('verdict_sets').selectAll().where('report_id', '=', reportId).executeTakeFirst();
+  if (row === undefined) return undefined;
+  return {
+    report_id: row.report_id,
+    host_id: row.host_id,
+    evaluated_at: fromDbTime(row.evaluated_at),
+    pack_label: row.pack_label,
+    pack_fingerprint: row.pack_fingerprint,
+    // Only values written by verdictSetRecord (or carried over from verdicts) are ever stored.
+    results: Object.entries(fromDbJson(row.statuses) as Record<string, [VerdictStatus, Severity]>).map(([rule_id, [status, severity]]) => ({
+      rule_id,
+      status,
+      severity,
+    })),
+    summary: { pass: row.pass, warn: row.warn, fail: row.fail, not_applicable: row.not_applicable, unknown: row.unknown },
+    details: row.details === null ? null : (fromDbJson(row.details) as Verdict[]),
+  };
 }
 
 /** Status counts of each listed host's current verdicts (hosts without any get an empty summary). */
@@ -79,17 +110,21 @@ export async function currentSummaries(db: Database, hostIds: readonly string[])
   const summaries = new Map<string, VerdictSummary>(hostIds.map((id) => [id, emptySummary()]));
   if (hostIds.length === 0) return summaries;
   const rows = await db
-    .selectFrom('verdicts')
-    .innerJoin('hosts', 'hosts.current_report_id', 'verdicts.report_id')
-    .select(['verdicts.host_id', 'verdicts.status', (eb) => eb.fn.countAll<number | string>().as('n')])
-    .where('verdicts.host_id', 'in', hostIds)
-    .groupBy(['verdicts.host_id', 'verdicts.status'])
+    .selectFrom('verdict_sets')
+    .innerJoin('hosts', 'hosts.current_report_id', 'verdict_sets.report_id')
+    .select(['verdict_sets.host_id', 'pass', 'warn', 'fail', 'not_applicable', 'unknown'])
+    .where('verdict_sets.host_id', 'in', hostIds)
     .execute();
   for (const row of rows) {
-    const summary = summaries.get(row.host_id);
-    if (summary !== undefined && (VERDICT_STATUSES as readonly string[]).includes(row.status)) {
-      summary[row.status as VerdictStatus] = Number(row.n);
-    }
+    if (!summaries.has(row.host_id)) continue;
+    // PostgreSQL returns integers as numbers; Number() also accepts SQLite's.
+    summaries.set(row.host_id, {
+      pass: Number(row.pass),
+      warn: Number(row.warn),
+      fail: Number(row.fail),
+      not_applicable: Number(row.not_applicable),
+      unknown: Number(row.unknown),
+    });
   }
   return summaries;
 }

@@ -2,11 +2,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { HostIdentity, HostRoleSchema } from '../../policies/evidence.js';
+import { packFor } from '../../policies/pack.js';
 import { VerdictSchema } from '../../policies/verdict.js';
 import { FLEET_READERS } from '../auth/roles.js';
 import { findHost, listHosts } from '../db/hosts.js';
-import { currentSummaries, verdictsOfReport } from '../db/verdicts.js';
+import { currentSummaries } from '../db/verdicts.js';
 import { ApiError } from '../errors.js';
+import { reportVerdicts } from '../verdict-details.js';
 import { errorResponses, type RouteContext } from './context.js';
 
 export const DEFAULT_HOSTS_PAGE = 500;
@@ -58,6 +60,14 @@ export const HostVerdictsResponse = Type.Object(
     /** The current report (most recently collected); null before the first report. */
     report_id: NullableString,
     collected_at: NullableString,
+    /** Which pack judged the current report ("server v2 + site ch-demo v1"); null before the first report. */
+    pack: NullableString,
+    /**
+     * derived: explanations derived again from the stored report with the pack that judged it;
+     * frozen: stored whole before migration 0005; statuses_only: that pack is no longer loaded or the
+     * report was pruned, so only the recorded statuses are shown (their explanation says why).
+     */
+    verdicts_source: Type.Union([Type.Literal('derived'), Type.Literal('frozen'), Type.Literal('statuses_only'), Type.Null()]),
     verdicts: Type.Array(StoredVerdictSchema),
   },
   strict,
@@ -107,12 +117,15 @@ export const hostRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
     async (request) => {
       const host = await findHost(ctx.db, request.params.id);
       if (host === undefined) throw new ApiError(404, 'host_not_found', `No host with id ${request.params.id}.`);
-      const verdicts = host.current_report_id === null ? [] : await verdictsOfReport(ctx.db, host.current_report_id);
+      const pack = packFor(host.role, host.site, ctx.packs, ctx.overlays);
+      const judged = host.current_report_id === null ? undefined : await reportVerdicts(ctx.db, host.current_report_id, pack);
       return {
         host_id: host.host_id,
         report_id: host.current_report_id,
         collected_at: host.current_collected_at,
-        verdicts: verdicts.map(({ report_id: _reportId, ...verdict }) => verdict),
+        pack: judged?.pack_label ?? null,
+        verdicts_source: judged?.source ?? null,
+        verdicts: (judged?.verdicts ?? []).map((v) => ({ ...v, evaluated_at: judged!.evaluated_at })),
       };
     },
   );

@@ -30,6 +30,16 @@ export const ReportDuplicateResponse = Type.Object(
 export const reportRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   // The authenticated host of each request, set by the onRequest hook before the body is read.
   const hosts = new WeakMap<object, HostRecord>();
+  // The JSON text of each request's body: what the agent sent is what is stored (and it spares
+  // serialising the parsed report again). Same parser and errors as everywhere else in the app.
+  const texts = new WeakMap<object, string>();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    texts.set(request, text);
+    parseJson(request, text, done);
+  });
 
   app.post(
     '/api/v1/reports',
@@ -48,7 +58,8 @@ export const reportRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
     async (request, reply) => {
       const host = hosts.get(request);
       if (host === undefined) throw new Error('onRequest authentication did not run');
-      const result = await ingestReport(ctx.db, host, request.body, packFor(host.role, host.site, ctx.packs, ctx.overlays), ctx.now());
+      const pack = packFor(host.role, host.site, ctx.packs, ctx.overlays);
+      const result = await ingestReport(ctx.db, host, request.body, pack, ctx.now(), texts.get(request));
       if (result.status === 'duplicate') return reply.status(200).send(result);
       request.log.info({ host_id: host.host_id, report_id: result.report_id, verdicts: result.verdicts }, 'report stored');
       return reply.status(201).send(result);

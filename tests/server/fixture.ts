@@ -128,7 +128,7 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** Everything a refusal must leave untouched: row counts and every host's current verdicts. */
 export async function snapshot(db: Database): Promise<unknown> {
-  const count = async (table: 'hosts' | 'reports' | 'verdicts' | 'enrollment_tokens' | 'sites' | 'api_tokens') =>
+  const count = async (table: 'hosts' | 'reports' | 'verdict_sets' | 'enrollment_tokens' | 'sites' | 'api_tokens') =>
     Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
   const hosts = await db
     .selectFrom('hosts')
@@ -136,24 +136,23 @@ export async function snapshot(db: Database): Promise<unknown> {
     .orderBy('host_id')
     .execute();
   const verdicts = await db
-    .selectFrom('verdicts')
-    .innerJoin('hosts', 'hosts.current_report_id', 'verdicts.report_id')
-    .select(['verdicts.host_id', 'verdicts.rule_id', 'verdicts.status'])
-    .orderBy('verdicts.host_id')
-    .orderBy('verdicts.rule_id')
+    .selectFrom('verdict_sets')
+    .innerJoin('hosts', 'hosts.current_report_id', 'verdict_sets.report_id')
+    .select(['verdict_sets.host_id', 'verdict_sets.report_id', 'verdict_sets.statuses'])
+    .orderBy('verdict_sets.host_id')
     .execute();
   const usedTokens = await db.selectFrom('enrollment_tokens').select(['token_id', 'used_at', 'used_by_host']).orderBy('token_id').execute();
   return {
     counts: {
       hosts: await count('hosts'),
       reports: await count('reports'),
-      verdicts: await count('verdicts'),
+      verdict_sets: await count('verdict_sets'),
       enrollment_tokens: await count('enrollment_tokens'),
       sites: await count('sites'),
       api_tokens: await count('api_tokens'),
     },
     hosts: JSON.parse(JSON.stringify(hosts)),
-    current_verdicts: verdicts,
+    current_verdicts: verdicts.map((v) => ({ ...v, statuses: typeof v.statuses === 'string' ? JSON.parse(v.statuses) : v.statuses })),
     enrollment_tokens: JSON.parse(JSON.stringify(usedTokens)),
   };
 }

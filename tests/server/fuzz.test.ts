@@ -167,7 +167,7 @@ function makeCases(host: EnrolledHost, other: EnrolledHost, count: number, seed:
 async function fingerprint(db: Database): Promise<{ counts: Record<string, number>; sha256: string }> {
   const hash = createHash('sha256');
   const reports = await db.selectFrom('reports').selectAll().orderBy('report_id').execute();
-  const verdicts = await db.selectFrom('verdicts').selectAll().orderBy('report_id').orderBy('rule_id').execute();
+  const verdicts = await db.selectFrom('verdict_sets').selectAll().orderBy('report_id').execute();
   const hosts = await db.selectFrom('hosts').selectAll().orderBy('host_id').execute();
   for (const rows of [reports, verdicts, hosts]) for (const row of rows) hash.update(JSON.stringify(row)).update('\n');
   return { counts: { reports: reports.length, verdicts: verdicts.length, hosts: hosts.length }, sha256: hash.digest('hex') };

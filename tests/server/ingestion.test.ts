@@ -1,10 +1,9 @@
 // Group commit, exactly-once under concurrency, retry of a failed batch, graceful drain, and the
 // per-agent rate limit, on SQLite and PostgreSQL.
 import t from 'tap';
-import { evaluate } from '../../policies/evaluate.js';
 import { packForRole } from '../../policies/pack.js';
 import { findHost } from '../../server/db/hosts.js';
-import { configureIngestion, GroupCommitter, type IngestionObserver } from '../../server/ingestion.js';
+import { configureIngestion, GroupCommitter, prepareReport, type IngestionObserver } from '../../server/ingestion.js';
 import { bearer, DB_KINDS, enrollHost, reportOf, snapshot, testApp, TEST_NOW } from './fixture.js';
 
 function recordingObserver() {
@@ -91,13 +90,13 @@ for (const kind of DB_KINDS) {
       const ghost = { ...record, host_id: '00000000-0000-4000-8000-000000000000' };
       const ghostReport = reportOf({ ...host, host_id: ghost.host_id });
       const settled = await Promise.allSettled([
-        ...good.map((r) => committer.submit(r, record, evaluate(r, pack, TEST_NOW), TEST_NOW)),
-        committer.submit(ghostReport, ghost, evaluate(ghostReport, pack, TEST_NOW), TEST_NOW),
+        ...good.map((r) => committer.submit(prepareReport(r, record, pack, TEST_NOW))),
+        committer.submit(prepareReport(ghostReport, ghost, pack, TEST_NOW)),
       ]);
       t.same(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
       t.equal(rec.retried(), 1, 'the batch was retried report by report');
       t.equal(await countReports(db), 3);
-      t.equal(await db.selectFrom('verdicts').select('report_id').where('report_id', '=', ghostReport.report_id).executeTakeFirst(), undefined);
+      t.equal(await db.selectFrom('verdict_sets').select('report_id').where('report_id', '=', ghostReport.report_id).executeTakeFirst(), undefined);
     });
 
     t.test('drain writes every queued report, then refuses new ones (graceful shutdown)', async (t) => {
@@ -107,13 +106,13 @@ for (const kind of DB_KINDS) {
       const pack = packForRole(record.role);
       const committer = new GroupCommitter(db, { maxBatch: 2, maxWaitMs: 1000 });
       const reports = Array.from({ length: 5 }, () => reportOf(host));
-      const pending = reports.map((r) => committer.submit(r, record, evaluate(r, pack, TEST_NOW), TEST_NOW));
+      const pending = reports.map((r) => committer.submit(prepareReport(r, record, pack, TEST_NOW)));
       t.equal(committer.pending, 5, 'queued, waiting for companions');
       await committer.drain();
       const results = await Promise.all(pending);
       t.same(results.map((r) => r.status), ['stored', 'stored', 'stored', 'stored', 'stored']);
       t.equal(await countReports(db), 5);
-      await t.rejects(committer.submit(reports[0]!, record, [], TEST_NOW), { statusCode: 503, code: 'shutting_down' });
+      await t.rejects(committer.submit(prepareReport(reports[0]!, record, pack, TEST_NOW)), { statusCode: 503, code: 'shutting_down' });
     });
 
     t.test('closing the app finishes in-flight commits before resolving', async (t) => {

@@ -4,12 +4,14 @@ import type { DialectName } from '../columns.js';
 import { initialMigration } from './0001_initial.js';
 import { peopleMigration } from './0002_people.js';
 import { auditMigration } from './0004_audit.js';
+import { verdictSetsMigration } from './0005_verdict_sets.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
     '0001_initial': initialMigration(dialect),
     '0002_people': peopleMigration(dialect),
     '0004_audit': auditMigration(dialect),
+    '0005_verdict_sets': verdictSetsMigration(dialect),
   };
 }
 

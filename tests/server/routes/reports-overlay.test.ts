@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp } from '../../../server/app.js';
 import { BUILDER_ADMIN_ADDRESS } from '../../helpers/report-builder.js';
-import { bearer, DB_KINDS, enrollHost, openTestDatabase, reportOf, testConfig, TEST_NOW } from '../fixture.js';
+import { bearer, DB_KINDS, enrollHost, openTestDatabase, readToken, reportOf, testConfig, TEST_NOW } from '../fixture.js';
 
 for (const kind of DB_KINDS) {
   t.test(`${kind}: site overlays`, async (t) => {
@@ -22,14 +22,13 @@ for (const kind of DB_KINDS) {
       const host = await enrollHost(app, database.db, { site, hostname: `srv.${site}.local` });
       const sent = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: bearer(host.credential), payload: reportOf(host) });
       t.equal(sent.statusCode, 201, sent.body);
-      const row = await database.db
-        .selectFrom('verdicts')
-        .select(['status', 'explanation'])
-        .where('host_id', '=', host.host_id)
-        .where('rule_id', '=', 'NET-05')
-        .executeTakeFirstOrThrow();
-      const explanation = typeof row.explanation === 'string' ? JSON.parse(row.explanation) : row.explanation;
-      return { status: row.status, explanation };
+      const shown = await app.inject({ method: 'GET', url: `/api/v1/hosts/${host.host_id}/verdicts`, headers: bearer(await readToken(database.db)) });
+      t.equal(shown.statusCode, 200, shown.body);
+      const verdict = (shown.json() as { verdicts: Array<{ rule_id: string; status: string; explanation: { en: string } }> }).verdicts.find(
+        (v) => v.rule_id === 'NET-05',
+      );
+      if (verdict === undefined) throw new Error('NET-05 missing');
+      return verdict;
     };
     const withOverlay = await net05('ch-demo');
     t.equal(withOverlay.status, 'pass', 'SSH bound to the admin address the site declared');

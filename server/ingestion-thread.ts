@@ -1,0 +1,148 @@
+// The server side of the SQLite ingestion thread: a ReportSink that forwards prepared reports to
+// a worker thread running a GroupCommitter over its own connection (server/ingestion-worker.ts).
+// better-sqlite3 is synchronous, so a commit there (fsync of the WAL) no longer stalls requests.
+// The worker starts on the first report and does not keep the process alive while idle. If it
+// dies, the reports it held are refused with a 503 (agents keep them and retry) and the next
+// report starts a new one.
+import { Worker } from 'node:worker_threads';
+import { ApiError, shuttingDown } from './errors.js';
+import {
+  type GroupCommitOptions,
+  type IngestionObserver,
+  type IngestionResult,
+  type PreparedReport,
+  type ReportSink,
+} from './ingestion.js';
+import type { FromWorker, ToWorker, WireError, WorkerInit } from './ingestion-worker-protocol.js';
+
+const WORKER_MODULE = new URL(`./ingestion-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+const WORKER_BOOT = new URL('./ingestion-worker-boot.mjs', import.meta.url);
+
+/**
+ * In the worker a transaction no longer holds up requests, so batches may be larger than the
+ * in-process default: more reports share one fsync.
+ */
+export const THREAD_GROUP_COMMIT: GroupCommitOptions = { maxBatch: 128, maxWaitMs: 2 };
+
+interface Waiting {
+  resolve(result: IngestionResult): void;
+  reject(error: unknown): void;
+}
+
+const unwire = (error: WireError): Error =>
+  error.api === undefined ? new Error(error.message) : new ApiError(error.api.statusCode, error.api.code, error.message);
+
+const threadLost = () =>
+  new ApiError(503, 'ingestion_unavailable', 'The ingestion thread stopped before storing this report; retry later.');
+
+export class SqliteIngestionThread implements ReportSink {
+  observer: IngestionObserver | null = null;
+  private currentOptions: GroupCommitOptions = { ...THREAD_GROUP_COMMIT };
+  private worker: Worker | null = null;
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 1;
+  private closed = false;
+  private drained: Promise<void> | null = null;
+
+  constructor(private readonly file: string) {}
+
+  get options(): GroupCommitOptions {
+    return this.currentOptions;
+  }
+
+  set options(options: GroupCommitOptions) {
+    this.currentOptions = { ...options };
+    this.post({ kind: 'configure', options: this.currentOptions });
+  }
+
+  get pending(): number {
+    return this.waiting.size;
+  }
+
+  submit(item: PreparedReport): Promise<IngestionResult> {
+    if (this.closed) return Promise.reject(shuttingDown());
+    const id = this.nextId++;
+    return new Promise<IngestionResult>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      const worker = this.started();
+      if (this.waiting.size === 1) worker.ref(); // keep the process up while reports are in flight
+      worker.postMessage({ kind: 'submit', id, item } satisfies ToWorker);
+    });
+  }
+
+  drain(): Promise<void> {
+    this.closed = true;
+    this.drained ??= this.stopWorker();
+    return this.drained;
+  }
+
+  private async stopWorker(): Promise<void> {
+    const worker = this.worker;
+    if (worker === null) return;
+    worker.ref();
+    await new Promise<void>((resolve) => {
+      const done = () => resolve();
+      if (this.worker !== worker) return done(); // it already stopped on its own
+      worker.once('exit', done);
+      worker.on('message', (message: FromWorker) => {
+        if (message.kind === 'drained') done();
+      });
+      worker.postMessage({ kind: 'drain' } satisfies ToWorker);
+    });
+    await worker.terminate();
+    this.worker = null;
+  }
+
+  private post(message: ToWorker): void {
+    this.worker?.postMessage(message);
+  }
+
+  private started(): Worker {
+    if (this.worker !== null) return this.worker;
+    const init: WorkerInit & { entry: string } = { entry: WORKER_MODULE, file: this.file, options: this.currentOptions };
+    const worker = new Worker(WORKER_BOOT, { workerData: init });
+    worker.unref();
+    worker.on('message', (message: FromWorker) => this.received(message));
+    worker.on('error', () => this.lost(worker));
+    worker.on('exit', () => this.lost(worker));
+    this.worker = worker;
+    return worker;
+  }
+
+  private received(message: FromWorker): void {
+    switch (message.kind) {
+      case 'settled':
+        this.observer?.reportIngested(message.result.status);
+        this.settle(message.id, (w) => w.resolve(message.result));
+        break;
+      case 'failed':
+        this.settle(message.id, (w) => w.reject(unwire(message.error)));
+        break;
+      case 'batch':
+        this.observer?.batchCommitted(message.size, message.seconds);
+        break;
+      case 'retried':
+        this.observer?.batchRetried(message.size);
+        break;
+      case 'drained':
+        break;
+    }
+  }
+
+  private settle(id: number, action: (waiting: Waiting) => void): void {
+    const waiting = this.waiting.get(id);
+    if (waiting === undefined) return;
+    this.waiting.delete(id);
+    // Idle: let the process exit. Not while draining: the worker's last word is still to come.
+    if (this.waiting.size === 0 && !this.closed) this.worker?.unref();
+    action(waiting);
+  }
+
+  /** The worker stopped: what it held cannot be known committed, so the agents must retry. */
+  private lost(worker: Worker): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    for (const waiting of this.waiting.values()) waiting.reject(threadLost());
+    this.waiting.clear();
+  }
+}
