@@ -23,10 +23,12 @@ export interface ReportVerdicts {
   verdicts: Verdict[];
 }
 
+/** Same rules, statuses and severities (PostgreSQL's jsonb does not keep the stored key order). */
 function sameOutcomes(stored: StoredVerdictSet, verdicts: readonly Verdict[]): boolean {
+  const recorded = new Map(stored.results.map((r) => [r.rule_id, r]));
   return (
-    stored.results.length === verdicts.length &&
-    stored.results.every((r, i) => r.rule_id === verdicts[i]!.rule_id && r.status === verdicts[i]!.status && r.severity === verdicts[i]!.severity)
+    recorded.size === verdicts.length &&
+    verdicts.every((v) => recorded.get(v.rule_id)?.status === v.status && recorded.get(v.rule_id)?.severity === v.severity)
   );
 }
 

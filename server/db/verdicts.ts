@@ -78,7 +78,7 @@ export interface StoredVerdictSet {
   evaluated_at: string;
   pack_label: string;
   pack_fingerprint: string;
-  /** Each rule's outcome, in rule order. */
+  /** Each rule's outcome, by rule id. */
   results: Array<{ rule_id: string; status: VerdictStatus; severity: Severity }>;
   summary: VerdictSummary;
   /** Verdicts frozen at write time (only rows carried over by migration 0005), else null. */
@@ -95,11 +95,10 @@ export async function findVerdictSet(db: Database, reportId: string): Promise<St
     pack_label: row.pack_label,
     pack_fingerprint: row.pack_fingerprint,
     // Only values written by verdictSetRecord (or carried over from verdicts) are ever stored.
-    results: Object.entries(fromDbJson(row.statuses) as Record<string, [VerdictStatus, Severity]>).map(([rule_id, [status, severity]]) => ({
-      rule_id,
-      status,
-      severity,
-    })),
+    // Sorted by rule id, as evaluate() orders verdicts (jsonb does not keep the written key order).
+    results: Object.entries(fromDbJson(row.statuses) as Record<string, [VerdictStatus, Severity]>)
+      .map(([rule_id, [status, severity]]) => ({ rule_id, status, severity }))
+      .sort((a, b) => (a.rule_id < b.rule_id ? -1 : a.rule_id > b.rule_id ? 1 : 0)),
     summary: { pass: row.pass, warn: row.warn, fail: row.fail, not_applicable: row.not_applicable, unknown: row.unknown },
     details: row.details === null ? null : (fromDbJson(row.details) as Verdict[]),
   };
