@@ -16,7 +16,7 @@
 // 135/445/3389) cannot be observed: such listeners are judged by the allowlist alone.
 import ipaddr from 'ipaddr.js';
 import { Type } from 'typebox';
-import { parseCidr } from '../allowlist.js';
+import { parseCidr, type HostEndpointQuery } from '../allowlist.js';
 import { isUnavailable, type Listener, type OutboundFlow, type OutboundObservation, type Report } from '../evidence.js';
 import {
   defineRule,
@@ -761,9 +761,8 @@ export const net06 = defineRule({
         if (name === undefined || isLoopback(flow.remote_address)) continue;
         const pointer = `/network/outbound/flows/${index}`;
         const text = `${describeFlow(flow)}${count > 1 ? ` (×${count})` : ''}`;
-        const query = { port: flow.remote_port, proto: flow.protocol, direction: 'egress' as const };
-        const byHost = flow.remote_fqdn ? context.allowlist.matchEndpoint({ ...query, host: flow.remote_fqdn }) : null;
-        const match = byHost?.entry ? byHost : context.allowlist.matchEndpoint({ ...query, ip: flow.remote_address });
+        const byHost = flow.remote_fqdn ? context.allowlist.matchEndpoint(flowQuery(flow, flow.remote_fqdn, undefined)) : null;
+        const match = byHost?.entry ? byHost : context.allowlist.matchEndpoint(flowQuery(flow, undefined, flow.remote_address));
         const entry = match.entry;
         if (entry && entry.exception === true && entry.justification) {
           findings.push({
@@ -886,16 +885,24 @@ export const net07 = defineRule({
 
 export const Net01Parameters = Type.Object({ min_window_hours: WINDOW_HOURS }, strict);
 
+/**
+ * The egress allowlist query for a flow, by host name or by IP. One literal shape rather than a
+ * spread (`{ ...query, host }`): V8 gives every spread copy a hidden class of its own, which
+ * makes the matcher's reads of the query several times slower.
+ */
+function flowQuery(flow: OutboundFlow, host: string | undefined, ip: string | undefined): HostEndpointQuery {
+  return { host, ip, port: flow.remote_port, proto: flow.protocol, direction: 'egress' };
+}
+
 /** The allowlist verdict for one flow: FQDN first, then IP; the entry or the reasons why none. */
 export function matchFlow(flow: OutboundFlow, context: RuleContext): { entry: string | null; reason: string } {
-  const query = { port: flow.remote_port, proto: flow.protocol, direction: 'egress' as const };
   const reasons: string[] = [];
   if (flow.remote_fqdn) {
-    const byHost = context.allowlist.matchEndpoint({ ...query, host: flow.remote_fqdn });
+    const byHost = context.allowlist.matchEndpoint(flowQuery(flow, flow.remote_fqdn, undefined));
     if (byHost.entry) return { entry: byHost.entry.id, reason: byHost.reason };
     reasons.push(byHost.reason);
   }
-  const byIp = context.allowlist.matchEndpoint({ ...query, ip: flow.remote_address });
+  const byIp = context.allowlist.matchEndpoint(flowQuery(flow, undefined, flow.remote_address));
   if (byIp.entry) return { entry: byIp.entry.id, reason: byIp.reason };
   reasons.push(byIp.reason);
   return { entry: null, reason: reasons.join('; ') };
