@@ -170,6 +170,25 @@ export function judgeHost(
   return { state: stale ? 'stale' : 'assessed', collected_at: report.collected_at, results: toResults(verdicts) };
 }
 
+/**
+ * The waivers that can cover a host (scoped to its id, its site or its role), looked up instead
+ * of scanned: applyWaivers on these gives what it gives on the whole list, since it ignores the
+ * others and breaks ties in list order, which each scope kind keeps.
+ */
+export function waiversByScope(waivers: readonly Waiver[]): (host: { host_id: string; site: string; role: HostRole }) => readonly Waiver[] {
+  const byHost = new Map<string, Waiver[]>();
+  const bySite = new Map<string, Waiver[]>();
+  const byRole = new Map<string, Waiver[]>();
+  for (const waiver of waivers) {
+    const scope = waiver.scope;
+    const [map, key] = 'host_id' in scope ? [byHost, scope.host_id] : 'site' in scope ? [bySite, scope.site] : [byRole, scope.role];
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [waiver]);
+    else list.push(waiver);
+  }
+  return (host) => [...(byHost.get(host.host_id) ?? []), ...(bySite.get(host.site) ?? []), ...(byRole.get(host.role) ?? [])];
+}
+
 const hostRef = (h: Pick<AuditHostRow, 'host_id' | 'hostname' | 'site' | 'role' | 'collected_at'>): HostRef => ({
   host_id: h.host_id,
   hostname: h.hostname,
@@ -220,7 +239,7 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
   });
 
   const allWaivers = await listWaivers(db);
-  const active = allWaivers.filter((w) => waiverActive(w, now));
+  const waiversOf = waiversByScope(allWaivers.filter((w) => waiverActive(w, now)));
   const expired = new TopList<WaiverRef>(MAX_LISTED, (a, b) => (a.expires_at > b.expires_at ? -1 : a.expires_at < b.expires_at ? 1 : 0));
   for (const w of allWaivers) if (Date.parse(w.expires_at) < now.getTime()) expired.push(waiverRef(w));
 
@@ -272,7 +291,7 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
         hostname: host.hostname,
         site: host.site,
         role: host.role,
-        ...judgeHost(host, packs, active, now, options.overlays),
+        ...judgeHost(host, packs, waiversOf(host), now, options.overlays),
       };
       rows.push(encodeAuditHost(row));
       hostCounts.total += 1;
