@@ -8,7 +8,7 @@
 // 4. the rule's own not-applicable refinement (e.g. no Wi-Fi hardware, sshd not installed).
 // 5. the rule implementation.
 // Severity is escalated on telemaintenance gateways for rules tagged escalate_on_gateway.
-import { isUnavailable, type Report } from './evidence.js';
+import { isUnavailable, type HostRole, type Report } from './evidence.js';
 import { BoundAllowlist } from './allowlist.js';
 import {
   allowlistIndexOf,
@@ -22,7 +22,7 @@ import {
 import { CLOCK_SKEW_TOLERANCE_MS } from './rules/backup.js';
 import { RULE_REGISTRY } from './rules/registry.js';
 import { formatDuration, HOUR_MS, type RuleContext, type RuleOutcome } from './rules/rule.js';
-import type { Verdict } from './verdict.js';
+import type { Bilingual, Verdict } from './verdict.js';
 
 export { CLOCK_SKEW_TOLERANCE_MS };
 
@@ -72,19 +72,38 @@ function staleness(report: Report, pack: Pack, now: Date): Outcome | null {
   return null;
 }
 
+// Texts that depend only on the pack's rule entry (packs are immutable once loaded), built once
+// per entry instead of once per verdict: about half the verdicts are "not for this role".
+const roleTexts = new WeakMap<RuleConfig, Map<HostRole, Bilingual>>();
+const referenceTexts = new WeakMap<RuleConfig, readonly string[]>();
+
+function wrongRoleText(rule: RuleConfig, role: HostRole): Bilingual {
+  let byRole = roleTexts.get(rule);
+  if (byRole === undefined) roleTexts.set(rule, (byRole = new Map()));
+  let text = byRole.get(role);
+  if (text === undefined) {
+    text = {
+      fr: `La règle ne s'applique pas au rôle ${role} (rôles concernés : ${rule.applies_to.join(', ')}).`,
+      en: `The rule does not apply to role ${role} (applies to: ${rule.applies_to.join(', ')}).`,
+    };
+    byRole.set(role, text);
+  }
+  return text;
+}
+
+/** The rule's references as shown in verdicts; a new array each time (verdicts own their arrays). */
+function referencesOf(rule: RuleConfig): string[] {
+  let references = referenceTexts.get(rule);
+  if (references === undefined) referenceTexts.set(rule, (references = rule.references.map(formatReference)));
+  return references.slice();
+}
+
 function judgeRule(report: Report, rule: RuleConfig, stale: Outcome | null, context: () => RuleContext): Outcome {
   if (stale) return stale;
   const role = report.host.role;
   if (!rule.applies_to.includes(role)) {
-    return {
-      status: 'not_applicable',
-      explanation: {
-        fr: `La règle ne s'applique pas au rôle ${role} (rôles concernés : ${rule.applies_to.join(', ')}).`,
-        en: `The rule does not apply to role ${role} (applies to: ${rule.applies_to.join(', ')}).`,
-      },
-      evidence: ['/host/role'],
-      threshold: null,
-    };
+    const text = wrongRoleText(rule, role);
+    return { status: 'not_applicable', explanation: { fr: text.fr, en: text.en }, evidence: ['/host/role'], threshold: null };
   }
   const implementation = RULE_REGISTRY.get(rule.id);
   if (!implementation) throw new Error(`rule ${rule.id} has no implementation (pack not loaded through pack.ts?)`);
@@ -139,7 +158,7 @@ export function evaluate(report: Report, pack: Pack, now: Date): Verdict[] {
       explanation: outcome.explanation,
       evidence: outcome.evidence,
       threshold: outcome.threshold,
-      references: rule.references.map(formatReference),
+      references: referencesOf(rule),
     };
   });
 }

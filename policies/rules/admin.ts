@@ -11,9 +11,8 @@
 import { Type } from 'typebox';
 import { isUnavailable } from '../evidence.js';
 import {
-  describeFlow,
+  describeEndpoint,
   distinctEndpoints,
-  flowAddress,
   isInternal,
   matchFlow,
   missingEvidence,
@@ -49,11 +48,11 @@ export const adm01 = defineRule({
       const short = shortWindow(outbound, parameters.min_window_hours);
       if (short) findings.push(short);
       let relays = 0;
-      for (const { flow, index, count } of distinctEndpoints(outbound.flows)) {
+      for (const endpoint of distinctEndpoints(outbound.flows, context)) {
+        const { flow, index, ip } = endpoint;
         const pointer = `/network/outbound/flows/${index}`;
-        const text = `${describeFlow(flow)}${count > 1 ? ` (×${count})` : ''}`;
-        const ip = flowAddress(flow);
         if (ip === null) {
+          const text = describeEndpoint(endpoint);
           findings.push({ status: 'unknown', pointer, fr: `${text} : adresse distante illisible`, en: `${text}: unreadable remote address` });
           continue;
         }
@@ -63,6 +62,7 @@ export const adm01 = defineRule({
           relays += 1;
           continue;
         }
+        const text = describeEndpoint(endpoint);
         findings.push({
           status: 'fail',
           pointer,

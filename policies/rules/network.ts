@@ -15,11 +15,12 @@
 // The evidence has no firewall source scope, so "reachable only from admin sources" (WS ports
 // 135/445/3389) cannot be observed: such listeners are judged by the allowlist alone.
 import ipaddr from 'ipaddr.js';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { parseCidr, type HostEndpointQuery } from '../allowlist.js';
 import { isUnavailable, type Listener, type OutboundFlow, type OutboundObservation, type Report } from '../evidence.js';
 import {
   defineRule,
+  derivedFrom,
   formatDuration,
   HOUR_MS,
   listFindings,
@@ -65,8 +66,34 @@ export const Net05Parameters = Type.Object(
   strict,
 );
 
-/** A dotted-quad IPv4 address without leading zeros, as the kernel prints it. */
-const DOTTED_QUAD = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+/**
+ * The octets of a dotted-quad IPv4 address as the kernel prints it (four decimal parts 0-255,
+ * no leading zeros, nothing else), or null. Hand-written rather than a regex plus ipaddr.js:
+ * nearly every address in a report has this form and each report has dozens of them.
+ */
+export function dottedQuadOctets(text: string): number[] | null {
+  const octets: number[] = [];
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    // The end of the text closes the last part, like a dot.
+    const code = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (code === 0x2e) {
+      if (digits === 0 || octets.length === 4) return null;
+      octets.push(value);
+      value = 0;
+      digits = 0;
+    } else if (code >= 0x30 && code <= 0x39) {
+      if (digits > 0 && value === 0) return null; // leading zero
+      value = value * 10 + (code - 0x30);
+      digits += 1;
+      if (value > 255) return null;
+    } else {
+      return null;
+    }
+  }
+  return octets.length === 4 ? octets : null;
+}
 
 /** Canonical text of an IP address as the kernel/tools print it, or null when it is not one. */
 export function canonicalListenerAddress(raw: string): string | null {
@@ -76,7 +103,7 @@ export function canonicalListenerAddress(raw: string): string | null {
   const zone = text.indexOf('%');
   if (zone >= 0) text = text.slice(0, zone);
   // Fast path (no exception-driven parsing): a plain dotted quad is already canonical.
-  if (DOTTED_QUAD.test(text)) return text;
+  if (dottedQuadOctets(text) !== null) return text;
   // Kernel-printed addresses are plain dotted quads or IPv6; refuse shorthand IPv4 forms.
   if (ipaddr.IPv4.isValid(text) && !ipaddr.IPv4.isValidFourPartDecimal(text)) return null;
   if (!ipaddr.isValid(text)) return null;
@@ -87,6 +114,9 @@ export function canonicalListenerAddress(raw: string): string | null {
 export function isLoopback(raw: string): boolean {
   const canonical = canonicalListenerAddress(raw);
   if (canonical === null || canonical === '*') return false;
+  const octets = dottedQuadOctets(canonical);
+  // ipaddr.js's IPv4 'loopback' range is exactly 127.0.0.0/8.
+  if (octets !== null) return octets[0] === 127;
   return ipaddr.parse(canonical).range() === 'loopback';
 }
 
@@ -97,6 +127,13 @@ function describe(listener: Listener): string {
 }
 
 const UNIX_PLATFORMS = new Set(['linux', 'darwin']);
+
+/** NET-05's lookup tables, per parameters: admin addresses in canonical form, remote-control port -> product. */
+const net05Tables = derivedFrom((parameters: Static<typeof Net05Parameters>) => {
+  const remoteControl = new Map<number, string>();
+  for (const product of parameters.remote_control_ports) for (const p of product.ports) remoteControl.set(p, product.name);
+  return { admin: new Set(parameters.admin_addresses.map((a) => canonicalListenerAddress(a))), remoteControl };
+});
 
 export const net05 = defineRule({
   id: 'NET-05',
@@ -128,9 +165,7 @@ export const net05 = defineRule({
       };
     }
 
-    const admin = new Set(parameters.admin_addresses.map((a) => canonicalListenerAddress(a)));
-    const remoteControl = new Map<number, string>();
-    for (const product of parameters.remote_control_ports) for (const p of product.ports) remoteControl.set(p, product.name);
+    const { admin, remoteControl } = net05Tables(parameters);
     const isUnix = UNIX_PLATFORMS.has(report.host.os.platform);
 
     const findings: Finding[] = [];
@@ -237,11 +272,20 @@ interface Network {
 
 /** An address as the kernel prints it (IPv4-mapped IPv6 judged as IPv4); null when not an IP. */
 export function parseAddress(raw: string): Ip | null {
+  // Fast path: a plain dotted quad is already canonical.
+  const plain = dottedQuadOctets(raw);
+  if (plain !== null) return new ipaddr.IPv4(plain);
   const canonical = canonicalListenerAddress(raw);
   if (canonical === null || canonical === '*') return null;
-  if (DOTTED_QUAD.test(canonical)) return new ipaddr.IPv4(canonical.split('.').map(Number));
+  const quad = dottedQuadOctets(canonical);
+  if (quad !== null) return new ipaddr.IPv4(quad);
   const ip = ipaddr.IPv6.parse(canonical);
   return ip.isIPv4MappedAddress() ? ip.toIPv4Address() : ip;
+}
+
+/** The same as ip.range() === 'loopback', without walking ipaddr.js's list of special ranges. */
+export function isLoopbackIp(ip: Ip): boolean {
+  return ip.kind() === 'ipv4' ? (ip as ipaddr.IPv4).octets[0] === 127 : ip.range() === 'loopback';
 }
 
 function parseNetwork(text: string): Network | null {
@@ -274,12 +318,33 @@ export interface AddressSet {
 
 const addressSetCache = new WeakMap<readonly string[], AddressSet>();
 
+/** The address as a signed 32-bit integer (what JavaScript's bitwise operators work on). */
+function ipv4Bits(ip: ipaddr.IPv4): number {
+  const o = ip.octets;
+  return (o[0]! << 24) | (o[1]! << 16) | (o[2]! << 8) | o[3]!;
+}
+
 export function addressSet(list: readonly string[]): AddressSet {
   const cached = addressSetCache.get(list);
   if (cached) return cached;
   const networks = list.map(parseNetwork).filter((n): n is Network => n !== null);
+  // IPv4 networks as 32-bit (base, mask): the test ipaddr.js's match() does octet by octet, in
+  // one step (prefixes are 0..32: parseCidr refuses more).
+  const v4 = networks
+    .filter((n) => n.ip.kind() === 'ipv4')
+    .map((n) => {
+      const mask = n.prefix === 0 ? 0 : -1 << (32 - n.prefix);
+      return { base: ipv4Bits(n.ip as ipaddr.IPv4) & mask, mask };
+    });
+  const v6 = networks.filter((n) => n.ip.kind() === 'ipv6');
   const set: AddressSet = {
-    contains: (ip) => networks.some((n) => n.ip.kind() === ip.kind() && ip.match(n.ip, n.prefix)),
+    contains(ip) {
+      if (ip.kind() === 'ipv4') {
+        const bits = ipv4Bits(ip as ipaddr.IPv4);
+        return v4.some((n) => (bits & n.mask) === n.base);
+      }
+      return v6.some((n) => ip.match(n.ip, n.prefix));
+    },
     size: networks.length,
   };
   addressSetCache.set(list, set);
@@ -292,23 +357,16 @@ export function isInternal(ip: Ip, context: RuleContext): boolean {
   return addressSet(context.internalNetworks.networks).contains(ip);
 }
 
-const flowAddressCache = new WeakMap<OutboundFlow, Ip | null>();
-
-/** The flow's remote address, parsed once per report object (several rules read the same flows). */
-export function flowAddress(flow: OutboundFlow): Ip | null {
-  let ip = flowAddressCache.get(flow);
-  if (ip === undefined) {
-    ip = parseAddress(flow.remote_address);
-    flowAddressCache.set(flow, ip);
-  }
-  return ip;
-}
-
 /** "name [ip]:port/proto (process)" for explanations. */
 export function describeFlow(flow: OutboundFlow): string {
   const address = flow.remote_address.includes(':') ? `[${flow.remote_address}]` : flow.remote_address;
   const name = flow.remote_fqdn ? `${flow.remote_fqdn} ` : '';
   return `${name}${address}:${flow.remote_port}/${flow.protocol} (${flow.process ?? (flow.pid !== null ? `pid ${flow.pid}` : '?')})`;
+}
+
+/** "name [ip]:port/proto (process)", with "(×N)" when N flows share the endpoint. */
+export function describeEndpoint(endpoint: Endpoint): string {
+  return `${describeFlow(endpoint.flow)}${endpoint.count > 1 ? ` (×${endpoint.count})` : ''}`;
 }
 
 /** The window as an unknown finding when it is shorter than `minHours` (inclusive) or unreadable; null when long enough. */
@@ -336,16 +394,36 @@ export function shortWindow(outbound: OutboundObservation, minHours: number): Fi
   return null;
 }
 
-/** One finding per distinct endpoint (address, port, protocol): the first flow's pointer, and a count. */
-export function distinctEndpoints(flows: readonly OutboundFlow[]): { flow: OutboundFlow; index: number; count: number }[] {
-  const seen = new Map<string, { flow: OutboundFlow; index: number; count: number }>();
+/** A distinct remote endpoint: its first flow (and that flow's index), how many flows, its parsed address. */
+export interface Endpoint {
+  flow: OutboundFlow;
+  index: number;
+  count: number;
+  /** The remote address as parseAddress reads it; null when it is not an IP address. */
+  ip: Ip | null;
+}
+
+/** The last endpoints computed per flows array, valid only for the evaluation (context) that computed them. */
+const endpointsCache = new WeakMap<readonly OutboundFlow[], { context: RuleContext; endpoints: readonly Endpoint[] }>();
+
+/**
+ * One entry per distinct endpoint (address, port, protocol, FQDN), in first-seen order. Five rules
+ * read the same flows: computed once per evaluation (evaluate() makes one context per report), so
+ * a report changed between two evaluations is read afresh. Callers must not modify the result.
+ */
+export function distinctEndpoints(flows: readonly OutboundFlow[], context: RuleContext): readonly Endpoint[] {
+  const cached = endpointsCache.get(flows);
+  if (cached !== undefined && cached.context === context) return cached.endpoints;
+  const seen = new Map<string, Endpoint>();
   flows.forEach((flow, index) => {
     const key = `${flow.remote_address}|${flow.remote_port}|${flow.protocol}|${flow.remote_fqdn ?? ''}`;
     const known = seen.get(key);
     if (known) known.count += 1;
-    else seen.set(key, { flow, index, count: 1 });
+    else seen.set(key, { flow, index, count: 1, ip: parseAddress(flow.remote_address) });
   });
-  return [...seen.values()];
+  const endpoints = [...seen.values()];
+  endpointsCache.set(flows, { context, endpoints });
+  return endpoints;
 }
 
 /** Turns findings into an outcome: pass text when all pass, else the worst findings listed. */
@@ -507,10 +585,9 @@ export const net03 = defineRule({
       const vpn = addressSet(parameters.vpn_concentrators);
       const proxyHosts = new Set(settings.map((s) => proxyHost(s.value)).filter((h): h is string => h !== null));
       let direct = 0;
-      for (const { flow, index, count } of distinctEndpoints(outbound.flows)) {
+      for (const { flow, index, count, ip } of distinctEndpoints(outbound.flows, context)) {
         if (flow.protocol !== 'tcp' || !parameters.web_ports.includes(flow.remote_port)) continue;
         const pointer = `/network/outbound/flows/${index}`;
-        const ip = flowAddress(flow);
         if (ip === null) {
           findings.push({ status: 'unknown', pointer, fr: `${describeFlow(flow)} : adresse distante illisible`, en: `${describeFlow(flow)}: unreadable remote address` });
           continue;
@@ -568,6 +645,15 @@ export const Net04Parameters = Type.Object(
   strict,
 );
 
+/** The public DoH resolvers with their addresses compiled and host names normalised, per parameters. */
+const publicDohResolvers = derivedFrom((resolvers: Static<typeof Net04Parameters>['public_doh_resolvers']) =>
+  resolvers.map((r) => ({
+    name: r.name,
+    addresses: addressSet(r.addresses),
+    hosts: new Set(r.hosts.map((h) => h.toLowerCase().replace(/\.$/, ''))),
+  })),
+);
+
 export const net04 = defineRule({
   id: 'NET-04',
   section: 'network',
@@ -586,10 +672,9 @@ export const net04 = defineRule({
     const findings: Finding[] = [];
 
     /** A resolver address judged: declared, or (none declared) internal = warn, else fail. */
-    const judgeResolver = (raw: string, pointer: string, what: { fr: string; en: string }): Finding | null => {
-      const ip = parseAddress(raw);
+    const judgeResolver = (ip: Ip | null, pointer: string, what: { fr: string; en: string }): Finding | null => {
       if (ip === null) return { status: 'unknown', pointer, fr: `${what.fr} : adresse illisible`, en: `${what.en}: unreadable address` };
-      if (ip.range() === 'loopback') return null;
+      if (isLoopbackIp(ip)) return null;
       if (declared.contains(ip)) return { status: 'pass', pointer, fr: `${what.fr} : résolveur déclaré`, en: `${what.en}: declared resolver` };
       if (declared.size === 0 && isInternal(ip, context)) {
         return {
@@ -610,7 +695,7 @@ export const net04 = defineRule({
       findings.push({ status: 'unknown', pointer: '/network/proxy_dns/resolvers', fr: 'aucun résolveur configuré n\'a été remonté', en: 'no configured resolver was reported' });
     } else {
       proxyDns.resolvers.forEach((resolver, i) => {
-        const finding = judgeResolver(resolver, `/network/proxy_dns/resolvers/${i}`, { fr: `résolveur configuré ${resolver}`, en: `configured resolver ${resolver}` });
+        const finding = judgeResolver(parseAddress(resolver), `/network/proxy_dns/resolvers/${i}`, { fr: `résolveur configuré ${resolver}`, en: `configured resolver ${resolver}` });
         if (finding) findings.push(finding);
       });
     }
@@ -622,24 +707,19 @@ export const net04 = defineRule({
     } else {
       const short = shortWindow(outbound, parameters.min_window_hours);
       if (short) findings.push(short);
-      const doh = parameters.public_doh_resolvers.map((r) => ({
-        name: r.name,
-        addresses: addressSet(r.addresses),
-        hosts: new Set(r.hosts.map((h) => h.toLowerCase().replace(/\.$/, ''))),
-      }));
-      for (const { flow, index, count } of distinctEndpoints(outbound.flows)) {
-        const pointer = `/network/outbound/flows/${index}`;
-        const times = count > 1 ? ` (×${count})` : '';
-        const text = `${describeFlow(flow)}${times}`;
+      const doh = publicDohResolvers(parameters.public_doh_resolvers);
+      for (const endpoint of distinctEndpoints(outbound.flows, context)) {
+        const { flow, index, ip } = endpoint;
         const isDns = flow.remote_port === 53 || (flow.remote_port === 853 && flow.protocol === 'tcp');
+        if (!isDns && flow.remote_port !== 443) continue;
+        const pointer = `/network/outbound/flows/${index}`;
+        const text = describeEndpoint(endpoint);
         if (isDns) {
           const kind = flow.remote_port === 853 ? { fr: 'DNS sur TLS', en: 'DNS over TLS' } : { fr: 'DNS', en: 'DNS' };
-          const finding = judgeResolver(flow.remote_address, pointer, { fr: `${text} (${kind.fr})`, en: `${text} (${kind.en})` });
+          const finding = judgeResolver(ip, pointer, { fr: `${text} (${kind.fr})`, en: `${text} (${kind.en})` });
           if (finding && finding.status !== 'pass') findings.push(finding);
           continue;
         }
-        if (flow.remote_port !== 443) continue;
-        const ip = flowAddress(flow);
         const fqdn = flow.remote_fqdn?.toLowerCase().replace(/\.$/, '') ?? null;
         const resolver = doh.find((r) => (ip !== null && r.addresses.contains(ip)) || (fqdn !== null && r.hosts.has(fqdn)));
         if (resolver) {
@@ -717,6 +797,15 @@ export const Net06Parameters = Type.Object(
   strict,
 );
 
+/** NET-06's port/protocol -> service name table and threshold, per parameters. */
+const net06Tables = derivedFrom((parameters: Static<typeof Net06Parameters>) => {
+  const cleartext = new Map<string, string>();
+  for (const c of parameters.cleartext_ports) for (const port of c.ports) cleartext.set(`${port}/${c.protocol}`, c.name);
+  const threshold =
+    `no listener or outbound flow on ${[...cleartext.keys()].join(', ')} unless allowlisted as a justified exception; SMBv1 disabled (server and client)`;
+  return { cleartext, threshold };
+});
+
 export const net06 = defineRule({
   id: 'NET-06',
   section: 'network',
@@ -728,10 +817,7 @@ export const net06 = defineRule({
   check(report, parameters, context): RuleOutcome {
     const network = report.network;
     if (isUnavailable(network)) throw new Error('NET-06 reached with an unavailable network section');
-    const cleartext = new Map<string, string>();
-    for (const c of parameters.cleartext_ports) for (const port of c.ports) cleartext.set(`${port}/${c.protocol}`, c.name);
-    const threshold =
-      `no listener or outbound flow on ${[...cleartext.keys()].join(', ')} unless allowlisted as a justified exception; SMBv1 disabled (server and client)`;
+    const { cleartext, threshold } = net06Tables(parameters);
     const findings: Finding[] = [];
 
     if (isUnavailable(network.listeners)) {
@@ -756,11 +842,12 @@ export const net06 = defineRule({
     if (isUnavailable(network.outbound)) {
       findings.push(missingEvidence('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, network.outbound));
     } else {
-      for (const { flow, index, count } of distinctEndpoints(network.outbound.flows)) {
+      for (const endpoint of distinctEndpoints(network.outbound.flows, context)) {
+        const { flow, index } = endpoint;
         const name = cleartext.get(`${flow.remote_port}/${flow.protocol}`);
         if (name === undefined || isLoopback(flow.remote_address)) continue;
         const pointer = `/network/outbound/flows/${index}`;
-        const text = `${describeFlow(flow)}${count > 1 ? ` (×${count})` : ''}`;
+        const text = describeEndpoint(endpoint);
         const byHost = flow.remote_fqdn ? context.allowlist.matchEndpoint(flowQuery(flow, flow.remote_fqdn, undefined)) : null;
         const match = byHost?.entry ? byHost : context.allowlist.matchEndpoint(flowQuery(flow, undefined, flow.remote_address));
         const entry = match.entry;
@@ -927,11 +1014,11 @@ export const net01 = defineRule({
     if (short) findings.push(short);
     let internalCount = 0;
     const matched = new Map<string, number>();
-    for (const { flow, index, count } of distinctEndpoints(outbound.flows)) {
+    for (const endpoint of distinctEndpoints(outbound.flows, context)) {
+      const { flow, index, ip } = endpoint;
       const pointer = `/network/outbound/flows/${index}`;
-      const text = `${describeFlow(flow)}${count > 1 ? ` (×${count})` : ''}`;
-      const ip = flowAddress(flow);
       if (ip === null) {
+        const text = describeEndpoint(endpoint);
         findings.push({ status: 'unknown', pointer, fr: `${text} : adresse distante illisible`, en: `${text}: unreadable remote address` });
         continue;
       }
@@ -944,6 +1031,7 @@ export const net01 = defineRule({
         matched.set(match.entry, (matched.get(match.entry) ?? 0) + 1);
         continue;
       }
+      const text = describeEndpoint(endpoint);
       findings.push({
         status: 'fail',
         pointer,

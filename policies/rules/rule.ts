@@ -93,6 +93,22 @@ export function defineRule<S extends TSchema>(definition: RuleDefinition<S>): Ru
   return implementation;
 }
 
+/**
+ * `compute` memoised per parameters object: lookup tables a rule derives from its parameters are
+ * built once per pack, not once per report (packs are immutable once loaded, see defineRule).
+ */
+export function derivedFrom<P extends object, D>(compute: (parameters: P) => D): (parameters: P) => D {
+  const cache = new WeakMap<P, D>();
+  return (parameters) => {
+    let derived = cache.get(parameters);
+    if (derived === undefined) {
+      derived = compute(parameters);
+      cache.set(parameters, derived);
+    }
+    return derived;
+  };
+}
+
 /** Status order used when several items are judged: fail > unknown > warn > pass. */
 const SEVERITY_OF_STATUS: Record<VerdictStatus, number> = {
   not_applicable: 0,

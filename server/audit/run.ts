@@ -9,16 +9,18 @@ import { type Pack, packFor, type SiteOverlay } from '../../policies/pack.js';
 import type { Verdict } from '../../policies/verdict.js';
 import { applyWaivers, waiverActive, type Waiver } from '../../policies/waiver.js';
 import {
-  auditHostRefBatches,
-  failingByHost,
+  auditHostFailingBatches,
   deleteUnfinishedAudits,
+  encodeAuditHost,
+  evidenceBody,
   finishAudit,
-  hostEvidenceBatches,
   insertAuditHosts,
   insertAuditStart,
   latestFinishedAudit,
+  storedHostEvidenceBatches,
   type AuditHostRow,
   type AuditSummary,
+  type EncodedAuditHost,
   type HostEvidence,
 } from '../db/audits.js';
 import { appendAuditEvent, type AuditActor } from '../auditlog.js';
@@ -77,6 +79,8 @@ export function newAuditId(at: Date): string {
 /** Keeps the first `limit` items of a stream in `compare` order, in bounded memory; counts them all. */
 export class TopList<T> {
   private items: T[] = [];
+  /** The last item kept at the latest cut: an item that does not sort before it can never be kept. */
+  private cutoff: T | undefined;
   total = 0;
   constructor(
     private readonly limit: number,
@@ -84,8 +88,13 @@ export class TopList<T> {
   ) {}
   push(item: T): void {
     this.total += 1;
+    // The sort is stable, so an item equal to the cut-off would sort after it: skip it too.
+    if (this.cutoff !== undefined && this.compare(item, this.cutoff) >= 0) return;
     this.items.push(item);
-    if (this.items.length >= 2 * this.limit) this.items = this.items.sort(this.compare).slice(0, this.limit);
+    if (this.items.length >= 2 * this.limit) {
+      this.items = this.items.sort(this.compare).slice(0, this.limit);
+      this.cutoff = this.items[this.limit - 1];
+    }
   }
   result(): { total: number; items: T[] } {
     return { total: this.total, items: this.items.sort(this.compare).slice(0, this.limit) };
@@ -99,6 +108,15 @@ const withScore = (c: Counts): Score => ({ ...c, score: c.pass + c.fail === 0 ? 
 function count(counts: Counts, result: AuditResult): void {
   if (result.waiver_id !== null) counts.waived += 1;
   else counts[result.status] += 1;
+}
+
+function addCounts(into: Counts, from: Counts): void {
+  into.pass += from.pass;
+  into.fail += from.fail;
+  into.warn += from.warn;
+  into.unknown += from.unknown;
+  into.not_applicable += from.not_applicable;
+  into.waived += from.waived;
 }
 
 function bucket(map: Map<string, Counts>, key: string): Counts {
@@ -152,6 +170,25 @@ export function judgeHost(
   return { state: stale ? 'stale' : 'assessed', collected_at: report.collected_at, results: toResults(verdicts) };
 }
 
+/**
+ * The waivers that can cover a host (scoped to its id, its site or its role), looked up instead
+ * of scanned: applyWaivers on these gives what it gives on the whole list, since it ignores the
+ * others and breaks ties in list order, which each scope kind keeps.
+ */
+export function waiversByScope(waivers: readonly Waiver[]): (host: { host_id: string; site: string; role: HostRole }) => readonly Waiver[] {
+  const byHost = new Map<string, Waiver[]>();
+  const bySite = new Map<string, Waiver[]>();
+  const byRole = new Map<string, Waiver[]>();
+  for (const waiver of waivers) {
+    const scope = waiver.scope;
+    const [map, key] = 'host_id' in scope ? [byHost, scope.host_id] : 'site' in scope ? [bySite, scope.site] : [byRole, scope.role];
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [waiver]);
+    else list.push(waiver);
+  }
+  return (host) => [...(byHost.get(host.host_id) ?? []), ...(bySite.get(host.site) ?? []), ...(byRole.get(host.role) ?? [])];
+}
+
 const hostRef = (h: Pick<AuditHostRow, 'host_id' | 'hostname' | 'site' | 'role' | 'collected_at'>): HostRef => ({
   host_id: h.host_id,
   hostname: h.hostname,
@@ -202,7 +239,7 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
   });
 
   const allWaivers = await listWaivers(db);
-  const active = allWaivers.filter((w) => waiverActive(w, now));
+  const waiversOf = waiversByScope(allWaivers.filter((w) => waiverActive(w, now)));
   const expired = new TopList<WaiverRef>(MAX_LISTED, (a, b) => (a.expires_at > b.expires_at ? -1 : a.expires_at < b.expires_at ? 1 : 0));
   for (const w of allWaivers) if (Date.parse(w.expires_at) < now.getTime()) expired.push(waiverRef(w));
 
@@ -219,21 +256,44 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
   const newHosts = new TopList<HostRef>(MAX_LISTED, compareHosts);
   const vanished = new TopList<HostRef>(MAX_LISTED, compareHosts);
   const hostCounts = { total: 0, assessed: 0, stale: 0, never_reported: 0 };
-  const currentIds = new Set<string>();
   let critical = 0;
 
-  for await (const batch of hostEvidenceBatches(db, batchSize)) {
-    const rows: AuditHostRow[] = batch.map((host) => ({
-      host_id: host.host_id,
-      hostname: host.hostname,
-      site: host.site,
-      role: host.role,
-      ...judgeHost(host, packs, active, now, options.overlays),
-    }));
-    const before = previous === undefined ? new Map<string, Set<string>>() : await failingByHost(db, previous.audit_id, rows.map((r) => r.host_id));
+  // Hosts are read in host_id order, batch by batch; the previous audit is read over the same
+  // host_id ranges, (after, last of the batch], so one pass gives each host's prior failures and
+  // the previous hosts that are gone.
+  let after = '';
+  for await (const batch of storedHostEvidenceBatches(db, batchSize)) {
+    const last = batch[batch.length - 1]!.host_id;
+    const before = new Map<string, Set<string>>();
+    if (previous !== undefined) {
+      const inBatch = new Set(batch.map((h) => h.host_id));
+      for await (const refs of auditHostFailingBatches(db, previous.audit_id, after, last)) {
+        for (const ref of refs) {
+          if (inBatch.has(ref.host_id)) before.set(ref.host_id, ref.failing);
+          else vanished.push(hostRef(ref));
+        }
+      }
+    }
 
-    for (const row of rows) {
-      currentIds.add(row.host_id);
+    const rows: EncodedAuditHost[] = [];
+    for (const stored of batch) {
+      // Parsed here, not with the batch: each report is garbage once its host is judged.
+      const host: HostEvidence = {
+        host_id: stored.host_id,
+        hostname: stored.hostname,
+        site: stored.site,
+        role: stored.role,
+        current_report_id: stored.current_report_id,
+        body: evidenceBody(stored),
+      };
+      const row: AuditHostRow = {
+        host_id: host.host_id,
+        hostname: host.hostname,
+        site: host.site,
+        role: host.role,
+        ...judgeHost(host, packs, waiversOf(host), now, options.overlays),
+      };
+      rows.push(encodeAuditHost(row));
       hostCounts.total += 1;
       hostCounts[row.state] += 1;
       if (row.state === 'stale') stale.push(hostRef(row));
@@ -242,10 +302,9 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
       const prior = before.get(row.host_id);
       if (previous !== undefined && prior === undefined) newHosts.push(hostRef(row));
 
+      const tally = emptyCounts();
       for (const result of row.results) {
-        count(overall, result);
-        count(bucket(bySite, row.site), result);
-        count(bucket(byRole, row.role), result);
+        count(tally, result);
         count(bucket(byRule, result.rule_id), result);
         const wasFailing = prior?.has(result.rule_id) === true;
         const isNew = prior !== undefined && failing(result) && !wasFailing;
@@ -259,17 +318,21 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
           if (result.severity === 'critical') critical += 1;
         }
       }
+      // A site or role appears in the scores once one of its hosts has a result.
+      if (row.results.length > 0) {
+        for (const counts of [overall, bucket(bySite, row.site), bucket(byRole, row.role)]) addCounts(counts, tally);
+      }
     }
     // One transaction per batch: one commit instead of one per INSERT statement.
     await db.transaction().execute((trx) => insertAuditHosts(trx, auditId, rows));
+    after = last;
     // SQLite work is synchronous: give the event loop (HTTP requests) a turn between batches.
     await yieldToEventLoop();
   }
 
+  // Previous hosts after the last current one are gone too.
   if (previous !== undefined) {
-    for await (const batch of auditHostRefBatches(db, previous.audit_id)) {
-      for (const ref of batch) if (!currentIds.has(ref.host_id)) vanished.push(hostRef(ref));
-    }
+    for await (const refs of auditHostFailingBatches(db, previous.audit_id, after, null)) for (const ref of refs) vanished.push(hostRef(ref));
   }
 
   const rules: AuditReport['rules'] = {};

@@ -2,7 +2,8 @@
 // row per host with that host's compact per-rule results, read back for diffs and CSV exports.
 import type { HostRole } from '../../policies/evidence.js';
 import type { AuditResult, AuditTrigger, HostState } from '../audit/model.js';
-import { fromDbJson, fromDbTime, fromDbTimeOrNull, toDbJson, toDbTime } from './columns.js';
+import { CompiledQuery } from 'kysely';
+import { dialectOf, fromDbJson, fromDbTime, fromDbTimeOrNull, toDbJson, toDbTime, type DialectName } from './columns.js';
 import type { Database } from './schema.js';
 
 export interface AuditHostRow {
@@ -40,7 +41,7 @@ export interface AuditRecord {
   notifications: unknown;
 }
 
-/** Rows per INSERT: 8 columns x 100 stays far below both dialects' parameter limits. */
+/** Rows per INSERT: 9 columns x 100 stays far below both dialects' parameter limits. */
 const INSERT_CHUNK = 100;
 
 type EncodedResult = [string, string, string, string | null, { fr: string; en: string } | null];
@@ -81,24 +82,63 @@ export async function insertAuditStart(
     .execute();
 }
 
-export async function insertAuditHosts(db: Database, auditId: string, rows: readonly AuditHostRow[]): Promise<void> {
+/** An audit_hosts row ready to insert: its results and failing rule ids as JSON text. */
+export interface EncodedAuditHost {
+  host_id: string;
+  hostname: string;
+  site: string;
+  role: string;
+  state: HostState;
+  collected_at: string | null;
+  results: string;
+  failing: string;
+}
+
+/** Encodes one judged host for insertAuditHosts (done per host, so its results can be dropped at once). */
+export function encodeAuditHost(r: AuditHostRow): EncodedAuditHost {
+  return {
+    host_id: r.host_id,
+    hostname: r.hostname,
+    site: r.site,
+    role: r.role,
+    state: r.state,
+    collected_at: r.collected_at === null ? null : toDbTime(r.collected_at),
+    results: toDbJson(encode(r.results)),
+    failing: JSON.stringify(r.results.filter((x) => x.status === 'fail' && x.waiver_id === null).map((x) => x.rule_id)),
+  };
+}
+
+const AUDIT_HOST_COLUMNS = ['audit_id', 'host_id', 'hostname', 'site', 'role', 'state', 'collected_at', 'results', 'failing'] as const;
+const insertTexts = new Map<string, string>();
+
+/**
+ * `insert into audit_hosts ... values (...), (...)` for `count` rows in the dialect's placeholder
+ * style. Written out rather than built with the query builder: 100,000 rows x 9 values through
+ * Kysely's builder and compiler cost more than SQLite's own insert; the texts are cached.
+ */
+function insertAuditHostsText(dialect: DialectName, count: number): string {
+  const key = `${dialect}:${count}`;
+  let text = insertTexts.get(key);
+  if (text === undefined) {
+    const width = AUDIT_HOST_COLUMNS.length;
+    const rows: string[] = [];
+    for (let row = 0; row < count; row++) {
+      const marks = AUDIT_HOST_COLUMNS.map((_, column) => (dialect === 'postgres' ? `$${row * width + column + 1}` : '?'));
+      rows.push(`(${marks.join(', ')})`);
+    }
+    text = `insert into "audit_hosts" (${AUDIT_HOST_COLUMNS.map((c) => `"${c}"`).join(', ')}) values ${rows.join(', ')}`;
+    insertTexts.set(key, text);
+  }
+  return text;
+}
+
+export async function insertAuditHosts(db: Database, auditId: string, rows: readonly EncodedAuditHost[]): Promise<void> {
+  const dialect = dialectOf(db);
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await db
-      .insertInto('audit_hosts')
-      .values(
-        rows.slice(i, i + INSERT_CHUNK).map((r) => ({
-          audit_id: auditId,
-          host_id: r.host_id,
-          hostname: r.hostname,
-          site: r.site,
-          role: r.role,
-          state: r.state,
-          collected_at: r.collected_at === null ? null : toDbTime(r.collected_at),
-          results: toDbJson(encode(r.results)),
-          failing: JSON.stringify(r.results.filter((x) => x.status === 'fail' && x.waiver_id === null).map((x) => x.rule_id)),
-        })),
-      )
-      .execute();
+    const chunk = rows.slice(i, i + INSERT_CHUNK);
+    const parameters: unknown[] = [];
+    for (const r of chunk) parameters.push(auditId, r.host_id, r.hostname, r.site, r.role, r.state, r.collected_at, r.results, r.failing);
+    await db.executeQuery(CompiledQuery.raw(insertAuditHostsText(dialect, chunk.length), parameters));
   }
 }
 
@@ -255,38 +295,32 @@ export async function* auditHostBatches(db: Database, auditId: string, batchSize
   }
 }
 
-/** For each of these hosts present in an audit, the rule ids it failed without a waiver. */
-export async function failingByHost(db: Database, auditId: string, hostIds: readonly string[]): Promise<Map<string, Set<string>>> {
-  const found = new Map<string, Set<string>>();
-  for (let i = 0; i < hostIds.length; i += 500) {
-    const rows = await db
-      .selectFrom('audit_hosts')
-      .select(['host_id', 'failing'])
-      .where('audit_id', '=', auditId)
-      .where('host_id', 'in', hostIds.slice(i, i + 500))
-      .execute();
-    // Only insertAuditHosts writes this column, as a JSON array of rule ids.
-    for (const row of rows) found.set(row.host_id, new Set(JSON.parse(row.failing) as string[]));
-  }
-  return found;
+/** An audit's host row without its results, with the rule ids the host failed without a waiver. */
+export interface AuditHostFailing extends Omit<AuditHostRow, 'results'> {
+  failing: Set<string>;
 }
 
-/** Identity columns only (no results), in host_id order, for vanished-host detection. */
-export async function* auditHostRefBatches(
+/**
+ * The audit's host rows with host_id in (after, through] (`through` null: to the end), in host_id
+ * order, `batchSize` at a time (keyset pagination: bounded memory). The next audit reads the
+ * previous one over the same host_id ranges as its own hosts: prior failures and vanished hosts
+ * in one pass, without results.
+ */
+export async function* auditHostFailingBatches(
   db: Database,
   auditId: string,
+  after: string,
+  through: string | null,
   batchSize = 5000,
-): AsyncGenerator<Array<Omit<AuditHostRow, 'results'>>> {
-  let after = '';
+): AsyncGenerator<AuditHostFailing[]> {
   for (;;) {
-    const rows = await db
+    let query = db
       .selectFrom('audit_hosts')
-      .select(['host_id', 'hostname', 'site', 'role', 'state', 'collected_at'])
+      .select(['host_id', 'hostname', 'site', 'role', 'state', 'collected_at', 'failing'])
       .where('audit_id', '=', auditId)
-      .where('host_id', '>', after)
-      .orderBy('host_id')
-      .limit(batchSize)
-      .execute();
+      .where('host_id', '>', after);
+    if (through !== null) query = query.where('host_id', '<=', through);
+    const rows = await query.orderBy('host_id').limit(batchSize).execute();
     if (rows.length === 0) return;
     yield rows.map((r) => ({
       host_id: r.host_id,
@@ -295,6 +329,8 @@ export async function* auditHostRefBatches(
       role: r.role as HostRole,
       state: r.state as HostState,
       collected_at: fromDbTimeOrNull(r.collected_at),
+      // Only insertAuditHosts writes this column, as a JSON array of rule ids.
+      failing: new Set(JSON.parse(r.failing) as string[]),
     }));
     after = rows[rows.length - 1]!.host_id;
     if (rows.length < batchSize) return;
@@ -342,8 +378,36 @@ export interface HostEvidence {
   body: unknown;
 }
 
+/** A HostEvidence whose body is still as the database returned it (see evidenceBody). */
+export interface StoredHostEvidence extends Omit<HostEvidence, 'body'> {
+  stored_body: unknown;
+}
+
+/** The parsed body of a StoredHostEvidence (null: never reported or pruned). */
+export function evidenceBody(host: StoredHostEvidence): unknown {
+  return host.stored_body === null || host.stored_body === undefined ? null : fromDbJson(host.stored_body);
+}
+
 /** Every unrevoked host with its current report body, in host_id order, `batchSize` at a time. */
 export async function* hostEvidenceBatches(db: Database, batchSize = 500): AsyncGenerator<HostEvidence[]> {
+  for await (const batch of storedHostEvidenceBatches(db, batchSize)) {
+    yield batch.map((h) => ({
+      host_id: h.host_id,
+      hostname: h.hostname,
+      site: h.site,
+      role: h.role,
+      current_report_id: h.current_report_id,
+      body: evidenceBody(h),
+    }));
+  }
+}
+
+/**
+ * hostEvidenceBatches without parsing the bodies: the audit parses each one just before judging
+ * its host, so a parsed report is garbage as soon as it is judged rather than living as long as
+ * its batch (young-generation garbage is nearly free to collect; a batch of parsed reports is not).
+ */
+export async function* storedHostEvidenceBatches(db: Database, batchSize = 500): AsyncGenerator<StoredHostEvidence[]> {
   let after = '';
   for (;;) {
     const rows = await db
@@ -363,7 +427,7 @@ export async function* hostEvidenceBatches(db: Database, batchSize = 500): Async
       // Only HOST_ROLES values are ever written (enrollment validates them).
       role: r.role as HostRole,
       current_report_id: r.current_report_id,
-      body: r.body === null || r.body === undefined ? null : fromDbJson(r.body),
+      stored_body: r.body,
     }));
     after = rows[rows.length - 1]!.host_id;
     if (rows.length < batchSize) return;
