@@ -1,11 +1,12 @@
 // Cross-cutting service hygiene, registered by buildApp before the API routes:
-// - security headers and a strict CSP (@fastify/helmet; HSTS only when serving HTTPS);
+// - security headers and a strict CSP (helmet; HSTS only when serving HTTPS);
 // - the per-agent report rate limit (@fastify/rate-limit, keyed by the authenticated host id);
 // - the OpenAPI document (/api/v1/openapi.json) and Prometheus metrics (/metrics), both readable
 //   with any valid API token (the same credential automation uses; Prometheus sends it with
 //   `authorization: {credentials: ...}`), never anonymously: they map the attack surface;
 // - /readyz; metrics fed by ingestion; and, on close, draining the group-commit queue.
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet, { type HelmetOptions } from 'helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerToken } from './auth/bearer.js';
@@ -44,6 +45,27 @@ export interface HygieneOptions {
   metrics?: ServerMetrics;
 }
 
+/**
+ * The headers helmet sets for these options, computed once. They do not depend on the request
+ * (no CSP nonces), and @fastify/helmet rebuilds the middleware, CSP parsing included, on every
+ * request: a measurable share of each report's CPU.
+ */
+export function securityHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error;
+  });
+  return headers;
+}
+
 /** The host id of the request's agent credential. Runs after authenticateAgent, so it is genuine. */
 function agentKey(request: FastifyRequest): string {
   const presented = bearerToken(request);
@@ -60,11 +82,18 @@ async function requireApiToken(ctx: RouteContext, request: FastifyRequest): Prom
 export function registerServiceHygiene(app: FastifyInstance, ctx: RouteContext, options: HygieneOptions): ServerMetrics {
   const metrics = options.metrics ?? createMetrics();
 
-  void app.register(helmet, {
+  const headers = securityHeaders({
     contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
     hsts: options.tls ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginResourcePolicy: { policy: 'same-origin' },
     referrerPolicy: { policy: 'no-referrer' },
+  });
+  const names = Object.keys(headers);
+  // onSend: errors (401 from an access check, 404) get the headers too; a route that chose its
+  // own value for one of them keeps it.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    for (const name of names) if (!reply.hasHeader(name)) reply.header(name, headers[name]);
+    done(null, payload);
   });
 
   const perMinute = ctx.config.reportRateLimitPerMinute;
