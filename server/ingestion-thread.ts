@@ -24,6 +24,17 @@ const WORKER_BOOT = new URL('./ingestion-worker-boot.mjs', import.meta.url);
  */
 export const THREAD_GROUP_COMMIT: GroupCommitOptions = { maxBatch: 128, maxWaitMs: 2 };
 
+/**
+ * The worker's environment: the server's, without coverage collection. Under a coverage run the
+ * worker's TypeScript, compiled by its own tsx loader, would be merged into the report with other
+ * offsets and corrupt it (as spawned children did; tests/helpers/child-env.ts). Its code also runs
+ * in-process (PostgreSQL ingestion, the GroupCommitter tests), where it is measured.
+ */
+function workerEnv(): NodeJS.ProcessEnv {
+  const { NODE_V8_COVERAGE: _coverage, ...env } = process.env;
+  return { ...env, _TAPJS_PROCESSINFO_COVERAGE_: '0' };
+}
+
 interface Waiting {
   resolve(result: IngestionResult): void;
   reject(error: unknown): void;
@@ -100,7 +111,9 @@ export class SqliteIngestionThread implements ReportSink {
   private started(): Worker {
     if (this.worker !== null) return this.worker;
     const init: WorkerInit & { entry: string } = { entry: WORKER_MODULE, file: this.file, options: this.currentOptions };
-    const worker = new Worker(WORKER_BOOT, { workerData: init });
+    // No inherited execArgv: the boot module registers what the worker needs (tsx), and test
+    // runners' import hooks (coverage) stay out of it.
+    const worker = new Worker(WORKER_BOOT, { workerData: init, env: workerEnv(), execArgv: [] });
     worker.unref();
     worker.on('message', (message: FromWorker) => this.received(message));
     worker.on('error', () => this.lost(worker));

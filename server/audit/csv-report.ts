@@ -1,4 +1,5 @@
-// The audit as CSV (RFC 4180: CRLF line ends, quoted fields with doubled quotes, via csv-stringify):
+// The audit as CSV (RFC 4180: CRLF line ends, quoted fields with doubled quotes, via csv-stringify;
+// UTF-8 with a byte order mark for Excel):
 // one line per (host, rule) result, plus one line per host that never reported. Streamed in batches
 // so 100,000 hosts never sit in memory at once.
 import { stringify } from 'csv-stringify/sync';
@@ -34,7 +35,9 @@ export function neutraliseFormula(value: string): string {
 const options = { record_delimiter: 'windows' } as const;
 
 export async function* auditCsvChunks(db: Database, report: AuditReport, lang: ReportLang = 'fr'): AsyncGenerator<string> {
-  yield stringify([[...CSV_COLUMNS]], options);
+  // A UTF-8 byte order mark first: without it Excel (as set up in French hospitals) reads the
+  // file as Windows-1252 and mangles every accent of the French titles and explanations.
+  yield stringify([[...CSV_COLUMNS]], { ...options, bom: true });
   for await (const batch of auditHostBatches(db, report.audit_id)) {
     const records: string[][] = [];
     for (const host of batch) {

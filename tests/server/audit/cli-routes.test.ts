@@ -52,7 +52,7 @@ for (const kind of DB_KINDS) {
     t.equal(json.code, 0);
     t.equal(createHash('sha256').update(json.out).digest('hex'), run.report_sha256, 'the JSON printed is the hashed document');
     const csv = await cli('audit', 'show', run.audit_id, '--format', 'csv', '--lang', 'en');
-    t.match(csv.out, /^audit_id,site,role,host_id,hostname,host_state,collected_at,rule_id,rule_title,severity,status,waiver_id,explanation\r\n/);
+    t.match(csv.out, /^\ufeffaudit_id,site,role,host_id,hostname,host_state,collected_at,rule_id,rule_title,severity,status,waiver_id,explanation\r\n/);
     const html = await cli('audit', 'show', run.audit_id, '--format', 'html');
     t.match(html.out, /<html lang="fr">/);
     t.equal((await cli('audit', 'show', 'A-nope')).code, 1);

@@ -91,7 +91,9 @@ for (const kind of DB_KINDS) {
     // CSV: RFC 4180 line ends, one line per (host, rule) plus one per never-reported host.
     const csv = await auditCsv(db, third.report, 'en');
     const lines = csv.split('\r\n').filter((l) => l !== '');
-    t.match(lines[0], /^audit_id,site,role,host_id,hostname,host_state,/);
+    t.ok(csv.startsWith('\ufeffaudit_id,'), 'a UTF-8 byte order mark first, so Excel reads the accents');
+    t.match(lines[0], /^\ufeffaudit_id,site,role,host_id,hostname,host_state,/);
+    t.equal(csv.indexOf('\ufeff', 1), -1, 'one mark only, not one per chunk');
     t.notOk(/[^\r]\n/.test(csv), 'every line ends with CRLF');
     const rulesPerServer = loadShippedPacks().get('server')!.rules.length;
     const rulesPerGateway = loadShippedPacks().get('telemaintenance-gateway')!.rules.length;
