@@ -416,7 +416,10 @@ export function distinctEndpoints(flows: readonly OutboundFlow[], context: RuleC
   if (cached !== undefined && cached.context === context) return cached.endpoints;
   const seen = new Map<string, Endpoint>();
   flows.forEach((flow, index) => {
-    const key = `${flow.remote_address}|${flow.remote_port}|${flow.protocol}|${flow.remote_fqdn ?? ''}`;
+    // The address is length-prefixed: an agent-supplied "|" in it cannot shift the other fields
+    // and merge two different endpoints (port and protocol are a number and a word; the FQDN is
+    // the rest).
+    const key = `${flow.remote_address.length}:${flow.remote_address}|${flow.remote_port}|${flow.protocol}|${flow.remote_fqdn ?? ''}`;
     const known = seen.get(key);
     if (known) known.count += 1;
     else seen.set(key, { flow, index, count: 1, ip: parseAddress(flow.remote_address) });
