@@ -20,6 +20,7 @@ import { hostRoutes } from './routes/hosts.js';
 import { reportRoutes } from './routes/reports.js';
 import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
+import { waiverRoutes } from './routes/waivers.js';
 import { installAccessGuard } from './auth/guard.js';
 import cookie from '@fastify/cookie';
 import { registerServiceHygiene } from './service-hygiene.js';
@@ -111,5 +112,6 @@ export function buildApp(deps: AppDeps): App {
   void app.register(hostRoutes, ctx);
   void app.register(authRoutes, ctx);
   void app.register(userRoutes, ctx);
+  void app.register(waiverRoutes, ctx);
   return app;
 }

@@ -26,6 +26,7 @@ const AGENT = table(['agent'], () => 401);
 const FLEET = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician'], unauthenticated);
 const AUDIT_READERS = table(['token:auditor', 'rssi', 'auditor'], unauthenticated);
 const ADMIN_SESSION = table(['admin'], unauthenticated);
+const RSSI_SESSION = table(['rssi'], unauthenticated);
 const SETUP_SESSION = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'], unauthenticated);
 const ANYONE_SIGNED_IN = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'], unauthenticated);
 // /metrics and the OpenAPI document: the guard admits fleet readers, then the hygiene hook wants an API token.
@@ -43,6 +44,8 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'GET /api/v1/hosts/:id/verdicts': FLEET,
   'GET /api/v1/audits': AUDIT_READERS,
   'GET /api/v1/audits/:id': AUDIT_READERS,
+  'GET /api/v1/waivers': AUDIT_READERS,
+  'POST /api/v1/waivers': RSSI_SESSION,
   'POST /api/v1/auth/login': PUBLIC,
   'GET /api/v1/auth/me': ANYONE_SIGNED_IN,
   'POST /api/v1/auth/mfa/enroll': SETUP_SESSION,

@@ -1,0 +1,85 @@
+// /api/v1/waivers: dérogations over HTTP. The RSSI approves them (a full session, never an API
+// token: the approver recorded is the person logged in, not a name typed in); auditors and the
+// RSSI read them. Creation goes through the same checks as `vigie waiver add` (known rule,
+// enrolled host, a real justification, time-boxed expiry) and is written to the audit log.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { waiverActive, WaiverScopeSchema } from '../../policies/waiver.js';
+import { auditConfigOf } from '../audit/config.js';
+import { createWaiver, WaiverInputError } from '../audit/waivers.js';
+import { actorOf, principalOf } from '../auth/guard.js';
+import { formatScope, listWaivers } from '../db/waivers.js';
+import { ApiError } from '../errors.js';
+import { AUDIT_READERS } from './audits.js';
+import { errorResponses, type RouteContext } from './context.js';
+
+const strict = { additionalProperties: false } as const;
+
+export const WaiverView = Type.Object(
+  {
+    id: Type.String(),
+    rule_id: Type.String(),
+    scope: WaiverScopeSchema,
+    /** "host:ID", "site:SITE" or "role:ROLE", as the CLI prints it. */
+    scope_text: Type.String(),
+    justification: Type.String(),
+    approver: Type.String(),
+    created_at: Type.String(),
+    expires_at: Type.String(),
+    /** Still applies now (an expired waiver stops applying by itself). */
+    active: Type.Boolean(),
+  },
+  strict,
+);
+
+export const NewWaiverBody = Type.Object(
+  {
+    rule: Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Z]{2,8}-[0-9]{2,3}$' }),
+    scope: Type.String({ minLength: 1, maxLength: 80 }),
+    justification: Type.String({ minLength: 10, maxLength: 2000 }),
+    /** Last day it applies (inclusive), in the audit's time zone. */
+    expires: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' }),
+  },
+  strict,
+);
+
+export const waiverRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+  const timeZone = auditConfigOf(ctx.config).timezone;
+
+  app.get(
+    '/api/v1/waivers',
+    {
+      config: { access: { roles: AUDIT_READERS } },
+      schema: { response: { 200: Type.Object({ waivers: Type.Array(WaiverView) }, strict), ...errorResponses } },
+    },
+    async () => {
+      const now = ctx.now();
+      const waivers = await listWaivers(ctx.db);
+      return { waivers: waivers.map((w) => ({ ...w, scope_text: formatScope(w.scope), active: waiverActive(w, now) })) };
+    },
+  );
+
+  app.post(
+    '/api/v1/waivers',
+    {
+      config: { access: { roles: ['rssi'], tokens: false } },
+      schema: { body: NewWaiverBody, response: { 201: Type.Object({ waiver: WaiverView }, strict), ...errorResponses } },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (principal.kind !== 'user') throw new Error('waiver creation admits sessions only');
+      const now = ctx.now();
+      try {
+        const waiver = await createWaiver(
+          ctx.db,
+          { ...request.body, approver: principal.user.username },
+          { packs: ctx.packs, now, timeZone, actor: actorOf(principal) },
+        );
+        return reply.status(201).send({ waiver: { ...waiver, scope_text: formatScope(waiver.scope), active: waiverActive(waiver, now) } });
+      } catch (error) {
+        if (error instanceof WaiverInputError) throw new ApiError(400, 'invalid_waiver', error.message);
+        throw error;
+      }
+    },
+  );
+};

@@ -1,0 +1,72 @@
+// /api/v1/waivers: the RSSI approves a waiver (approver = the person logged in, audit-logged);
+// bad input is refused with the reason and stores nothing; readers see whether each still applies.
+import t from 'tap';
+import { listAuditEntries } from '../../../server/auditlog.js';
+import { fullSession } from '../auth/helpers.js';
+import { bearer, DB_KINDS, enrollHost, readToken, testApp, TEST_NOW } from '../fixture.js';
+
+for (const kind of DB_KINDS) {
+  t.test(`waivers over HTTP (${kind})`, async (t) => {
+    const { app, db } = await testApp(t, kind);
+    const host = await enrollHost(app, db);
+    const rssi = await fullSession(app, db, 'claire.rssi', 'rssi', TEST_NOW);
+    const post = (payload: object, session = rssi) =>
+      app.inject({ method: 'POST', url: '/api/v1/waivers', headers: session.headers, cookies: session.cookies, payload });
+    const valid = {
+      rule: 'BKP-02',
+      scope: `host:${host.host_id}`,
+      justification: 'Bandes RDX en commande, livraison prévue sous 3 semaines (ticket SI-4521).',
+      expires: '2025-06-30',
+    };
+
+    await t.test('the RSSI creates one; the approver is the session user, and it is audit-logged', async (t) => {
+      const created = await post(valid);
+      t.equal(created.statusCode, 201, created.body);
+      const waiver = created.json().waiver;
+      t.equal(waiver.approver, 'claire.rssi');
+      t.equal(waiver.scope_text, `host:${host.host_id}`);
+      t.same(waiver.scope, { host_id: host.host_id });
+      t.equal(waiver.active, true);
+      const logged = await listAuditEntries(db, { limit: 5, action: 'waiver.created' });
+      t.equal(logged[0]?.target, `waiver:${waiver.id}`);
+      t.same(logged[0]?.actor, { type: 'user', id: 'claire.rssi' });
+      const listed = await app.inject({ method: 'GET', url: '/api/v1/waivers', headers: bearer(await readToken(db)) });
+      t.equal(listed.statusCode, 200);
+      t.same(listed.json().waivers.map((w: { id: string }) => w.id), [waiver.id]);
+    });
+
+    await t.test('refusals say why and store nothing', async (t) => {
+      const count = async () => (await db.selectFrom('waivers').select('waiver_id').execute()).length;
+      const before = await count();
+      const cases: Array<[object, RegExp]> = [
+        [{ ...valid, rule: 'XYZ-99' }, /not a rule of the loaded packs/],
+        [{ ...valid, scope: 'host:00000000-0000-4000-8000-000000000000' }, /no enrolled host/],
+        [{ ...valid, scope: 'building:B' }, /expected host:ID, site:SITE or role:ROLE/],
+        [{ ...valid, expires: '2025-05-01' }, /already past/],
+        [{ ...valid, expires: '2029-12-31' }, /time-boxed/],
+        [{ ...valid, expires: '2025-02-30' }, /no such date/],
+      ];
+      for (const [payload, reason] of cases) {
+        const refused = await post(payload);
+        t.equal(refused.statusCode, 400, JSON.stringify(payload));
+        t.equal(refused.json().error.code, 'invalid_waiver');
+        t.match(refused.json().error.message, reason);
+      }
+      for (const payload of [{ ...valid, justification: 'short' }, { ...valid, approver: 'someone else' }, { ...valid, expires: 'tomorrow' }]) {
+        const refused = await post(payload);
+        t.equal(refused.statusCode, 400, JSON.stringify(payload));
+      }
+      t.equal(await count(), before);
+    });
+
+    await t.test('only the RSSI approves, with the CSRF token of the session', async (t) => {
+      const auditor = await fullSession(app, db, 'alain.audit', 'auditor', TEST_NOW);
+      t.equal((await post(valid, auditor)).statusCode, 403);
+      const noCsrf = await app.inject({ method: 'POST', url: '/api/v1/waivers', cookies: rssi.cookies, payload: valid });
+      t.equal(noCsrf.statusCode, 403);
+      t.equal(noCsrf.json().error.code, 'csrf_invalid');
+      const token = await app.inject({ method: 'POST', url: '/api/v1/waivers', headers: bearer(await readToken(db)), payload: valid });
+      t.equal(token.statusCode, 403, 'an API token never approves');
+    });
+  });
+}
