@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import t from 'tap';
+import { Migrator, sql } from 'kysely';
 import {
   appendAuditEvent,
   AUDIT_GENESIS_HASH,
@@ -11,6 +12,7 @@ import {
   type AuditEvent,
 } from '../../server/auditlog.js';
 import { runCli } from '../../server/cli/run.js';
+import { StaticMigrationProvider } from '../../server/db/migrations/index.js';
 import type { Database } from '../../server/db/schema.js';
 import { createApiToken } from '../../server/db/tokens.js';
 import { DB_KINDS, enrollHost, openTestDatabase, TEST_NOW, testApp, type TestDatabase } from './fixture.js';
@@ -181,11 +183,23 @@ for (const kind of DB_KINDS) {
         { seq: 6, problem: 'head_mismatch' },
       ],
     ];
+    t.test('the database refuses edits and deletions of journal rows', async (t) => {
+      const { db } = await openTestDatabase(t, kind);
+      await fill(db, 3);
+      await t.rejects(db.updateTable('audit_log').set({ actor_id: 'mallory' }).where('seq', '=', 2).execute(), /append-only/);
+      await t.rejects(db.deleteFrom('audit_log').where('seq', '=', 3).execute(), /append-only/);
+      if (kind === 'postgres') await t.rejects(sql`TRUNCATE audit_log`.execute(db), /append-only/);
+      t.match(await verifyAuditLog(db), { ok: true, entries: 3 }, 'nothing changed');
+    });
+
     for (const [name, tamper, expected] of tamperings) {
       t.test(`detects: ${name}`, async (t) => {
         const database = await openTestDatabase(t, kind);
         await fill(database.db, 6);
         t.match(await verifyAuditLog(database.db), { ok: true, entries: 6 });
+        // An attacker with enough database rights first removes the append-only triggers.
+        const migrator = new Migrator({ db: database.db, provider: new StaticMigrationProvider(kind) });
+        t.equal((await migrator.migrateTo('0005_verdict_sets')).error, undefined);
         await tamper(database.db);
         const result = await verifyAuditLog(database.db);
         t.match(result, { ok: false, ...expected }, JSON.stringify(result));

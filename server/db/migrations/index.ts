@@ -5,6 +5,7 @@ import { initialMigration } from './0001_initial.js';
 import { peopleMigration } from './0002_people.js';
 import { auditMigration } from './0004_audit.js';
 import { verdictSetsMigration } from './0005_verdict_sets.js';
+import { auditLogAppendOnlyMigration } from './0006_audit_log_append_only.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
@@ -12,6 +13,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0002_people': peopleMigration(dialect),
     '0004_audit': auditMigration(dialect),
     '0005_verdict_sets': verdictSetsMigration(dialect),
+    '0006_audit_log_append_only': auditLogAppendOnlyMigration(dialect),
   };
 }
 
