@@ -21,6 +21,7 @@ import { reportRoutes } from './routes/reports.js';
 import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
 import { waiverRoutes } from './routes/waivers.js';
+import { auditLogRoutes } from './routes/auditlog.js';
 import { installAccessGuard } from './auth/guard.js';
 import cookie from '@fastify/cookie';
 import { registerServiceHygiene } from './service-hygiene.js';
@@ -113,5 +114,6 @@ export function buildApp(deps: AppDeps): App {
   void app.register(authRoutes, ctx);
   void app.register(userRoutes, ctx);
   void app.register(waiverRoutes, ctx);
+  void app.register(auditLogRoutes, ctx);
   return app;
 }

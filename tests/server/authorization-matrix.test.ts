@@ -27,6 +27,7 @@ const FLEET = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'audi
 const AUDIT_READERS = table(['token:auditor', 'rssi', 'auditor'], unauthenticated);
 const ADMIN_SESSION = table(['admin'], unauthenticated);
 const RSSI_SESSION = table(['rssi'], unauthenticated);
+const AUDITLOG_READERS = table(['token:auditor', 'admin', 'rssi', 'auditor'], unauthenticated);
 const SETUP_SESSION = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'], unauthenticated);
 const ANYONE_SIGNED_IN = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'], unauthenticated);
 // /metrics and the OpenAPI document: the guard admits fleet readers, then the hygiene hook wants an API token.
@@ -46,6 +47,8 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'GET /api/v1/audits/:id': AUDIT_READERS,
   'GET /api/v1/waivers': AUDIT_READERS,
   'POST /api/v1/waivers': RSSI_SESSION,
+  'GET /api/v1/auditlog': AUDITLOG_READERS,
+  'GET /api/v1/auditlog/verify': AUDITLOG_READERS,
   'POST /api/v1/auth/login': PUBLIC,
   'GET /api/v1/auth/me': ANYONE_SIGNED_IN,
   'POST /api/v1/auth/mfa/enroll': SETUP_SESSION,

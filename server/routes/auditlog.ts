@@ -1,0 +1,70 @@
+// /api/v1/auditlog: the hash-chained journal for the people who answer for it (admin, RSSI,
+// auditors; API tokens acting as auditor), newest first with backward paging, and its
+// verification (`vigie auditlog verify` over HTTP): ok with the head to keep elsewhere, or the
+// first break and where it is.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { AuditActor, listAuditEntries, MAX_AUDIT_LIST, verifyAuditLog } from '../auditlog.js';
+import type { Role } from '../auth/roles.js';
+import { errorResponses, type RouteContext } from './context.js';
+
+export const AUDITLOG_READERS: readonly Role[] = ['admin', 'rssi', 'auditor'];
+const DEFAULT_PAGE = 100;
+const strict = { additionalProperties: false } as const;
+
+const Entry = Type.Object(
+  {
+    seq: Type.Integer(),
+    at: Type.String(),
+    actor: AuditActor,
+    action: Type.String(),
+    target: Type.Union([Type.String(), Type.Null()]),
+    details: Type.Record(Type.String(), Type.Unknown()),
+    prev_hash: Type.String(),
+    hash: Type.String(),
+  },
+  strict,
+);
+
+const Query = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_AUDIT_LIST })),
+    /** Entries before this seq (the `next_before_seq` of the previous page). */
+    before_seq: Type.Optional(Type.Integer({ minimum: 1 })),
+    action: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z_.]+$' })),
+  },
+  strict,
+);
+
+const Verification = Type.Union([
+  Type.Object({ ok: Type.Literal(true), entries: Type.Integer(), head: Type.Object({ seq: Type.Integer(), hash: Type.String() }, strict) }, strict),
+  Type.Object(
+    { ok: Type.Literal(false), seq: Type.Integer(), problem: Type.String(), message: Type.String(), entries_checked: Type.Integer() },
+    strict,
+  ),
+]);
+
+export const auditLogRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+  app.get(
+    '/api/v1/auditlog',
+    {
+      config: { access: { roles: AUDITLOG_READERS } },
+      schema: {
+        querystring: Query,
+        response: { 200: Type.Object({ entries: Type.Array(Entry), next_before_seq: Type.Union([Type.Integer(), Type.Null()]) }, strict), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? DEFAULT_PAGE;
+      const entries = await listAuditEntries(ctx.db, { limit, beforeSeq: request.query.before_seq, action: request.query.action });
+      const last = entries[entries.length - 1];
+      return { entries, next_before_seq: entries.length === limit && last !== undefined && last.seq > 1 ? last.seq : null };
+    },
+  );
+
+  app.get(
+    '/api/v1/auditlog/verify',
+    { config: { access: { roles: AUDITLOG_READERS } }, schema: { response: { 200: Verification, ...errorResponses } } },
+    async () => verifyAuditLog(ctx.db),
+  );
+};
