@@ -22,7 +22,7 @@ const WORKER_BOOT = new URL('./ingestion-worker-boot.mjs', import.meta.url);
  * In the worker a transaction no longer holds up requests, so batches may be larger than the
  * in-process default: more reports share one fsync.
  */
-export const THREAD_GROUP_COMMIT: GroupCommitOptions = { maxBatch: 128, maxWaitMs: 2 };
+const THREAD_GROUP_COMMIT: GroupCommitOptions = { maxBatch: 128, maxWaitMs: 2 };
 
 /**
  * The worker's environment: the server's, without coverage collection. Under a coverage run the
@@ -110,7 +110,7 @@ export class SqliteIngestionThread implements ReportSink {
 
   private started(): Worker {
     if (this.worker !== null) return this.worker;
-    const init: WorkerInit & { entry: string } = { entry: WORKER_MODULE, file: this.file, options: this.currentOptions };
+    const init: WorkerInit = { entry: WORKER_MODULE, file: this.file, options: this.currentOptions };
     // No inherited execArgv: the boot module registers what the worker needs (tsx), and test
     // runners' import hooks (coverage) stay out of it.
     const worker = new Worker(WORKER_BOOT, { workerData: init, env: workerEnv(), execArgv: [] });

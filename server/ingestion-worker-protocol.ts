@@ -3,6 +3,8 @@
 import type { GroupCommitOptions, IngestionResult, PreparedReport } from './ingestion.js';
 
 export interface WorkerInit {
+  /** URL of server/ingestion-worker.(ts|js), which ingestion-worker-boot.mjs loads. */
+  entry: string;
   file: string;
   options: GroupCommitOptions;
 }

@@ -12,12 +12,6 @@ export function emptySummary(): VerdictSummary {
   return { pass: 0, warn: 0, fail: 0, not_applicable: 0, unknown: 0 };
 }
 
-export function summarise(verdicts: readonly Pick<Verdict, 'status'>[]): VerdictSummary {
-  const summary = emptySummary();
-  for (const v of verdicts) summary[v.status] += 1;
-  return summary;
-}
-
 /** What ingestion writes for one judged report (plain strings and numbers: it crosses threads). */
 export interface VerdictSetRecord {
   report_id: string;

@@ -125,7 +125,7 @@ export const hostRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
         collected_at: host.current_collected_at,
         pack: judged?.pack_label ?? null,
         verdicts_source: judged?.source ?? null,
-        verdicts: (judged?.verdicts ?? []).map((v) => ({ ...v, evaluated_at: judged!.evaluated_at })),
+        verdicts: judged === undefined ? [] : judged.verdicts.map((v) => ({ ...v, evaluated_at: judged.evaluated_at })),
       };
     },
   );

@@ -6,8 +6,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import type { DialectName } from '../columns.js';
 
-export const APPEND_ONLY_MESSAGE = 'audit_log is append-only';
-
 export function auditLogAppendOnlyMigration(dialect: DialectName): Migration {
   return {
     async up(db: Kysely<unknown>) {
