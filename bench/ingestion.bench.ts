@@ -11,6 +11,7 @@
 // (sqlite,postgres), VIGIE_BENCH_GROUP_COMMIT ("maxBatch,maxWaitMs", passed to the server),
 // VIGIE_BENCH_CPU_PROF (a directory: CPU profiles of the server processes).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -121,8 +122,19 @@ function bodyFactory(template: Report, hosts: Target['hosts']): () => { body: st
   };
 }
 
+/** CPU seconds (user + system, every thread) used so far by process `pid` (Linux /proc). */
+function cpuSecondsOf(pid: number): number {
+  // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
 interface RunResult {
   rps: number;
+  /** Server CPU time (all its threads) per answered request, in microseconds. */
+  cpuUs: number;
   p50: number;
   p99: number;
   ok: number;
@@ -133,6 +145,7 @@ interface RunResult {
 
 async function load(target: Target, template: Report, overallRate?: number): Promise<RunResult> {
   const make = bodyFactory(template, target.hosts);
+  const cpuBefore = cpuSecondsOf(target.child.pid!);
   const result = await autocannon({
     url: target.url,
     connections: CONNECTIONS,
@@ -149,8 +162,10 @@ async function load(target: Target, template: Report, overallRate?: number): Pro
       },
     ],
   });
+  const answered = result['2xx'] + result.non2xx;
   return {
     rps: result.requests.average,
+    cpuUs: (1e6 * (cpuSecondsOf(target.child.pid!) - cpuBefore)) / Math.max(1, answered),
     p50: result.latency.p50,
     p99: result.latency.p99,
     ok: result['2xx'],
@@ -162,6 +177,7 @@ async function load(target: Target, template: Report, overallRate?: number): Pro
 
 const fmt = (r: RunResult) =>
   `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  ` +
+  `server CPU ${r.cpuUs.toFixed(0).padStart(4)} µs/req  ` +
   `(2xx ${r.ok}, other ${r.other}, errors ${r.errors}, timeouts ${r.timeouts})`;
 
 const template = templateReport();

@@ -13,7 +13,8 @@ import {
   type PreparedReport,
   type ReportSink,
 } from './ingestion.js';
-import type { FromWorker, ToWorker, WireError, WorkerInit } from './ingestion-worker-protocol.js';
+import { toWire, type FromWorker, type ToWorker, type WireError, type WorkerInit } from './ingestion-worker-protocol.js';
+import { MessageBatcher } from './message-batcher.js';
 
 const WORKER_MODULE = new URL(`./ingestion-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 const WORKER_BOOT = new URL('./ingestion-worker-boot.mjs', import.meta.url);
@@ -23,6 +24,9 @@ const WORKER_BOOT = new URL('./ingestion-worker-boot.mjs', import.meta.url);
  * in-process default: more reports share one fsync.
  */
 const THREAD_GROUP_COMMIT: GroupCommitOptions = { maxBatch: 128, maxWaitMs: 2 };
+
+/** A draining worker writes what it holds then exits; one that does not within this is stopped. */
+const DRAIN_TIMEOUT_MS = 30_000;
 
 /**
  * The worker's environment: the server's, without coverage collection. Under a coverage run the
@@ -54,6 +58,7 @@ export class SqliteIngestionThread implements ReportSink {
   private nextId = 1;
   private closed = false;
   private drained: Promise<void> | null = null;
+  private readonly outbox = new MessageBatcher<ToWorker>((messages) => this.worker?.postMessage(messages));
 
   constructor(private readonly file: string) {}
 
@@ -77,7 +82,7 @@ export class SqliteIngestionThread implements ReportSink {
       this.waiting.set(id, { resolve, reject });
       const worker = this.started();
       if (this.waiting.size === 1) worker.ref(); // keep the process up while reports are in flight
-      worker.postMessage({ kind: 'submit', id, item } satisfies ToWorker);
+      this.outbox.push({ kind: 'submit', id, report: toWire(item) });
     });
   }
 
@@ -87,35 +92,40 @@ export class SqliteIngestionThread implements ReportSink {
     return this.drained;
   }
 
+  /** Let the worker write what it holds and exit on its own (bounded: then it is terminated). */
   private async stopWorker(): Promise<void> {
     const worker = this.worker;
     if (worker === null) return;
     worker.ref();
     await new Promise<void>((resolve) => {
-      const done = () => resolve();
-      if (this.worker !== worker) return done(); // it already stopped on its own
-      worker.once('exit', done);
-      worker.on('message', (message: FromWorker) => {
-        if (message.kind === 'drained') done();
+      if (this.worker !== worker) return resolve(); // it already stopped on its own
+      const timer = setTimeout(() => void worker.terminate(), DRAIN_TIMEOUT_MS);
+      worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
       });
-      worker.postMessage({ kind: 'drain' } satisfies ToWorker);
+      this.post({ kind: 'drain' });
     });
-    await worker.terminate();
     this.worker = null;
   }
 
   private post(message: ToWorker): void {
-    this.worker?.postMessage(message);
+    this.outbox.push(message);
+    this.outbox.flush();
   }
 
   private started(): Worker {
     if (this.worker !== null) return this.worker;
     const init: WorkerInit = { entry: WORKER_MODULE, file: this.file, options: this.currentOptions };
-    // No inherited execArgv: the boot module registers what the worker needs (tsx), and test
-    // runners' import hooks (coverage) stay out of it.
-    const worker = new Worker(WORKER_BOOT, { workerData: init, env: workerEnv(), execArgv: [] });
+    // Of execArgv, only CPU profiling is passed on (bench/ingestion.bench.ts profiles the server):
+    // the boot module registers what the worker needs (tsx), and test runners' import hooks
+    // (coverage) stay out of it.
+    const execArgv = process.execArgv.filter((option) => option.startsWith('--cpu-prof'));
+    const worker = new Worker(WORKER_BOOT, { workerData: init, env: workerEnv(), execArgv });
     worker.unref();
-    worker.on('message', (message: FromWorker) => this.received(message));
+    worker.on('message', (messages: FromWorker[]) => {
+      for (const message of messages) this.received(message);
+    });
     worker.on('error', () => this.lost(worker));
     worker.on('exit', () => this.lost(worker));
     this.worker = worker;
@@ -137,8 +147,6 @@ export class SqliteIngestionThread implements ReportSink {
       case 'retried':
         this.observer?.batchRetried(message.size);
         break;
-      case 'drained':
-        break;
     }
   }
 
@@ -155,6 +163,7 @@ export class SqliteIngestionThread implements ReportSink {
   private lost(worker: Worker): void {
     if (this.worker !== worker) return;
     this.worker = null;
+    this.outbox.clear();
     for (const waiting of this.waiting.values()) waiting.reject(threadLost());
     this.waiting.clear();
   }

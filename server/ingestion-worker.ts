@@ -1,17 +1,23 @@
 // The SQLite ingestion thread: a GroupCommitter over its own connection to the server's file.
 // Started by server/ingestion-thread.ts (through ingestion-worker-boot.mjs); see the protocol in
 // server/ingestion-worker-protocol.ts. Migrations were applied by the server before it starts.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { openSqliteFile } from './db/database.js';
 import { ApiError } from './errors.js';
 import { GroupCommitter } from './ingestion.js';
-import type { FromWorker, ToWorker, WireError, WorkerInit } from './ingestion-worker-protocol.js';
+import { fromWire, type FromWorker, type ToWorker, type WireError, type WorkerInit } from './ingestion-worker-protocol.js';
+import { MessageBatcher } from './message-batcher.js';
 
-const port = parentPort;
-if (port === null) throw new Error('server/ingestion-worker.ts runs as a worker thread');
+function portToServer(): MessagePort {
+  if (parentPort === null) throw new Error('server/ingestion-worker.ts runs as a worker thread');
+  return parentPort;
+}
+
+const port = portToServer();
 const init = workerData as WorkerInit;
 const db = openSqliteFile(init.file);
-const send = (message: FromWorker) => port.postMessage(message);
+const outbox = new MessageBatcher<FromWorker>((messages) => port.postMessage(messages));
+const send = (message: FromWorker) => outbox.push(message);
 
 const wire = (error: unknown): WireError =>
   error instanceof ApiError
@@ -25,10 +31,10 @@ const committer = new GroupCommitter(db, init.options, {
   databaseOperation: () => {},
 });
 
-port.on('message', (message: ToWorker) => {
+function received(message: ToWorker): void {
   switch (message.kind) {
     case 'submit':
-      committer.submit(message.item).then(
+      committer.submit(fromWire(message.report)).then(
         (result) => send({ kind: 'settled', id: message.id, result }),
         (error: unknown) => send({ kind: 'failed', id: message.id, error: wire(error) }),
       );
@@ -37,10 +43,19 @@ port.on('message', (message: ToWorker) => {
       committer.options = message.options;
       break;
     case 'drain':
+      // Write what is queued, answer it, then let the thread end: closing the port leaves its
+      // event loop empty (and a profiler, if any, writes its profile).
       void committer
         .drain()
         .then(() => db.destroy())
-        .finally(() => send({ kind: 'drained' }));
+        .finally(() => {
+          outbox.flush();
+          port.close();
+        });
       break;
   }
+}
+
+port.on('message', (messages: ToWorker[]) => {
+  for (const message of messages) received(message);
 });

@@ -13,23 +13,27 @@
 // Small batches keep each synchronous SQLite transaction short, so the event loop keeps serving
 // requests; batching amortises the commit (and, on PostgreSQL, round trips).
 //
-// Exactly-once: a report_id already stored is answered `duplicate` (same host) or refused
-// `report_id_conflict` (another host) before queueing; two requests racing with the same id end
-// in one stored row, the other being answered from the stored one. If a batch fails, it is rolled
-// back whole and its reports are retried one by one, so one bad report never affects another and
-// a refused report leaves stored data unchanged.
+// Exactly-once and authority: each report is checked again inside the transaction that stores
+// it. The host must still be enrolled with the credential the request presented, unrevoked, in the
+// role and site the report was judged for (the request thread authenticated it from a cache:
+// server/auth/agent-credentials.ts). A report_id already stored is answered `duplicate` (same host)
+// or refused `report_id_conflict` (another host); two requests with one id, in one batch or racing
+// across server replicas, end in one stored row. Such refusals write nothing and leave the rest of
+// the batch alone. If a transaction fails for another reason, it is rolled back whole and its
+// reports are retried one by one, so one bad report never affects another.
 import type { Report } from '../policies/evidence.js';
 import { evaluate } from '../policies/evaluate.js';
 import { packLabel, type Pack } from '../policies/pack.js';
-import { recordReportSeen, type HostRecord, type SeenReport } from './db/hosts.js';
-import { isUniqueViolation } from './db/columns.js';
+import type { AgentIdentity } from './auth/agent-credentials.js';
+import { findEnrolledAgent, recordReportSeen, seenReport, type SeenReport } from './db/hosts.js';
 import { sqliteFileOf } from './db/database.js';
-import { findReportRef, insertReport, reportRow, type ReportRow } from './db/reports.js';
+import { findReportRef, insertReportIfNew, reportRow, type ReportRow } from './db/reports.js';
 import type { Database } from './db/schema.js';
 import { insertVerdictSet, verdictSetRecord, type VerdictSetRecord, type VerdictSummary } from './db/verdicts.js';
 import { ApiError, shuttingDown } from './errors.js';
 import { SqliteIngestionThread } from './ingestion-thread.js';
 import { packFingerprint } from './pack-fingerprint.js';
+import { digestsMatch } from './secrets.js';
 
 export type IngestionResult =
   | { status: 'stored'; report_id: string; verdicts: VerdictSummary }
@@ -53,29 +57,45 @@ export interface IngestionObserver {
   batchRetried(size: number): void;
   /** A report's outcome. */
   reportIngested(status: IngestionResult['status']): void;
-  /** Time spent in one database operation outside batches (e.g. the duplicate check). */
+  /** Time spent in one database operation outside batches (e.g. authenticating an agent). */
   databaseOperation(operation: string, seconds: number): void;
 }
 
+/** Who a report says it comes from, or who is enrolled: the part of identity a report must match. */
+type HostClaim = Pick<AgentIdentity, 'host_id' | 'role' | 'site'>;
+
 /** The server is authoritative for identity: the report must match what was enrolled. */
-export function assertReportMatchesHost(report: Report, host: HostRecord): void {
-  if (report.host.host_id !== host.host_id) {
+export function assertReportMatchesHost(claimed: HostClaim, enrolled: HostClaim): void {
+  if (claimed.host_id !== enrolled.host_id) {
     throw new ApiError(403, 'host_mismatch', 'The report names another host than the one whose credential was presented.');
   }
-  if (report.host.role !== host.role) {
+  if (claimed.role !== enrolled.role) {
     throw new ApiError(
       409,
       'role_mismatch',
-      `The report says role "${report.host.role}" but this host is enrolled as "${host.role}"; the server's enrollment is authoritative.`,
+      `The report says role "${claimed.role}" but this host is enrolled as "${enrolled.role}"; the server's enrollment is authoritative.`,
     );
   }
-  if (report.host.site !== host.site) {
+  if (claimed.site !== enrolled.site) {
     throw new ApiError(
       409,
       'site_mismatch',
-      `The report says site "${report.host.site}" but this host is enrolled at "${host.site}"; the server's enrollment is authoritative.`,
+      `The report says site "${claimed.site}" but this host is enrolled at "${enrolled.site}"; the server's enrollment is authoritative.`,
     );
   }
+}
+
+/** Error codes saying that what the request thread knew of the agent is out of date. */
+export const AGENT_REFUSALS: ReadonlySet<string> = new Set(['unauthenticated', 'host_revoked', 'role_mismatch', 'site_mismatch']);
+
+const unauthenticated = () => new ApiError(401, 'unauthenticated', 'A valid agent credential is required (Authorization: Bearer ...).');
+
+/** In the storing transaction: the agent is still enrolled as it was authenticated and judged. */
+async function assertStillEnrolled(db: Database, agent: AgentIdentity): Promise<void> {
+  const enrolled = await findEnrolledAgent(db, agent.host_id);
+  if (enrolled === undefined || !digestsMatch(agent.credential_hash, enrolled.credential_hash)) throw unauthenticated();
+  if (enrolled.revoked) throw new ApiError(403, 'host_revoked', 'This host has been revoked; it must be enrolled again.');
+  assertReportMatchesHost(agent, enrolled);
 }
 
 /** A replay from the same host is a no-op; a report_id used by another host is a conflict. */
@@ -86,28 +106,24 @@ function duplicateOrConflict(existingHostId: string, reportId: string, hostId: s
   return { status: 'duplicate', report_id: reportId };
 }
 
-/** A checked, judged report ready to be written: plain data, so it can cross to a worker thread. */
+/** A judged report ready to be checked and written: plain data, so it can cross to a worker thread. */
 export interface PreparedReport {
+  /** The agent as authenticated, with the digest of the credential it presented. */
+  agent: AgentIdentity;
   row: ReportRow;
   verdicts: VerdictSetRecord;
   seen: SeenReport;
 }
 
-/** Judge `report` with `pack` at `now` and shape what is written; `text` is its JSON as received. */
-export function prepareReport(report: Report, host: HostRecord, pack: Pack, now: Date, text?: string): PreparedReport {
+/** Judge `report` of `agent` with `pack` at `now` and shape what is written; `text` is its JSON as received. */
+export function prepareReport(report: Report, agent: AgentIdentity, pack: Pack, now: Date, text?: string): PreparedReport {
   const verdicts = evaluate(report, pack, now);
-  const ids = { report_id: report.report_id, host_id: host.host_id };
+  const row = reportRow(report, agent.host_id, now, text);
   return {
-    row: reportRow(report, host.host_id, now, text),
-    verdicts: verdictSetRecord(ids, verdicts, { label: packLabel(pack), fingerprint: packFingerprint(pack) }, now),
-    seen: {
-      report_id: report.report_id,
-      collected_at: report.collected_at,
-      seen_at: now,
-      hostname: report.host.hostname,
-      os: report.host.os,
-      agent_version: report.agent_version,
-    },
+    agent,
+    row,
+    verdicts: verdictSetRecord(row, verdicts, { label: packLabel(pack), fingerprint: packFingerprint(pack) }, now),
+    seen: seenReport(report, row),
   };
 }
 
@@ -130,15 +146,36 @@ interface PendingReport {
   reject(error: unknown): void;
 }
 
-async function writeReport(db: Database, { row, verdicts, seen }: PreparedReport): Promise<void> {
-  await insertReport(db, row);
-  await insertVerdictSet(db, verdicts);
-  await recordReportSeen(db, row.host_id, seen);
+/**
+ * Check and write one report in transaction `db`. An ApiError means the report was refused and
+ * nothing of it was written; any other error leaves the transaction to be rolled back.
+ */
+async function writeReport(db: Database, item: PreparedReport): Promise<IngestionResult> {
+  const { agent, row } = item;
+  await assertStillEnrolled(db, agent);
+  if (!(await insertReportIfNew(db, row))) {
+    const existing = await findReportRef(db, row.report_id);
+    if (existing === undefined) throw new Error(`report ${row.report_id} was neither inserted nor found`);
+    return duplicateOrConflict(existing.host_id, row.report_id, agent.host_id);
+  }
+  await insertVerdictSet(db, item.verdicts);
+  await recordReportSeen(db, item.seen);
+  return { status: 'stored', report_id: row.report_id, verdicts: item.verdicts.summary };
+}
+
+type Outcome = { result: IngestionResult } | { refused: ApiError };
+
+/** writeReport, with a refusal as an outcome rather than an exception. */
+async function outcomeOf(db: Database, item: PreparedReport): Promise<Outcome> {
+  try {
+    return { result: await writeReport(db, item) };
+  } catch (error) {
+    if (error instanceof ApiError) return { refused: error };
+    throw error;
+  }
 }
 
 const seconds = (startNs: bigint) => Number(process.hrtime.bigint() - startNs) / 1e9;
-
-const stored = (item: PreparedReport): IngestionResult => ({ status: 'stored', report_id: item.row.report_id, verdicts: item.verdicts.summary });
 
 /** Writes queued reports of one database in small, sequential transactions. */
 export class GroupCommitter implements ReportSink {
@@ -215,68 +252,44 @@ export class GroupCommitter implements ReportSink {
 
   private async writeBatch(batch: PendingReport[]): Promise<void> {
     if (batch.length === 0) return;
-    // Two queued reports with one id: the first is written here, the second waits for the next
-    // batch, where it is answered from the stored row.
-    const ids = new Set<string>();
-    const writable: PendingReport[] = [];
-    const later: PendingReport[] = [];
-    for (const item of batch) {
-      if (ids.has(item.item.row.report_id)) later.push(item);
-      else {
-        ids.add(item.item.row.report_id);
-        writable.push(item);
-      }
-    }
-    this.queue.unshift(...later);
-
     const start = process.hrtime.bigint();
+    let outcomes: Outcome[];
     try {
-      await this.db.transaction().execute(async (trx) => {
-        for (const pending of writable) await writeReport(trx, pending.item);
+      outcomes = await this.db.transaction().execute(async (trx) => {
+        const done: Outcome[] = [];
+        for (const pending of batch) done.push(await outcomeOf(trx, pending.item));
+        return done;
       });
     } catch {
       // Rolled back whole: write each report on its own so only the failing one fails.
-      this.observer?.batchRetried(writable.length);
-      for (const item of writable) await this.writeAlone(item);
+      this.observer?.batchRetried(batch.length);
+      for (const pending of batch) await this.writeAlone(pending);
       return;
     }
-    this.observer?.batchCommitted(writable.length, seconds(start));
-    for (const pending of writable) this.settle(pending, stored(pending.item));
+    this.observer?.batchCommitted(batch.length, seconds(start));
+    batch.forEach((pending, index) => this.settle(pending, outcomes[index]!));
   }
 
   private async writeAlone(pending: PendingReport): Promise<void> {
-    const { item } = pending;
     const start = process.hrtime.bigint();
+    let outcome: Outcome;
     try {
-      await this.db.transaction().execute((trx) => writeReport(trx, item));
-      this.observer?.batchCommitted(1, seconds(start));
-      this.settle(pending, stored(item));
+      outcome = await this.db.transaction().execute((trx) => outcomeOf(trx, pending.item));
     } catch (error) {
-      // The same report_id committed by a concurrent request (or another server replica).
-      if (isUniqueViolation(error)) {
-        try {
-          const raced = await findReportRef(this.db, item.row.report_id);
-          if (raced !== undefined) {
-            this.settle(pending, () => duplicateOrConflict(raced.host_id, item.row.report_id, item.row.host_id));
-            return;
-          }
-        } catch (lookupError) {
-          pending.reject(lookupError);
-          return;
-        }
-      }
       pending.reject(error);
+      return;
     }
+    this.observer?.batchCommitted(1, seconds(start));
+    this.settle(pending, outcome);
   }
 
-  private settle(item: PendingReport, result: IngestionResult | (() => IngestionResult)): void {
-    try {
-      const value = typeof result === 'function' ? result() : result;
-      this.observer?.reportIngested(value.status);
-      item.resolve(value);
-    } catch (error) {
-      item.reject(error);
+  private settle(pending: PendingReport, outcome: Outcome): void {
+    if ('refused' in outcome) {
+      pending.reject(outcome.refused);
+      return;
     }
+    this.observer?.reportIngested(outcome.result.status);
+    pending.resolve(outcome.result);
   }
 }
 
@@ -319,24 +332,19 @@ export async function drainIngestion(db: Database): Promise<void> {
   await sinks.get(db)?.drain();
 }
 
-export async function ingestReport(
+/**
+ * Ingest `report` from `agent` (authenticated by the request thread), judged with `pack`; resolves
+ * once it is committed, or known to be a duplicate.
+ */
+export function ingestReport(
   db: Database,
-  host: HostRecord,
+  agent: AgentIdentity,
   report: Report,
   pack: Pack,
   now: Date,
   text?: string,
 ): Promise<IngestionResult> {
-  assertReportMatchesHost(report, host);
-  const sink = committerFor(db);
-  const start = process.hrtime.bigint();
-  const existing = await findReportRef(db, report.report_id);
-  sink.observer?.databaseOperation('find_report', seconds(start));
-  if (existing !== undefined) {
-    const result = duplicateOrConflict(existing.host_id, report.report_id, host.host_id);
-    sink.observer?.reportIngested(result.status);
-    return result;
-  }
+  assertReportMatchesHost(report.host, agent);
   // Evaluation is pure CPU work: done before queueing so transactions stay short.
-  return sink.submit(prepareReport(report, host, pack, now, text));
+  return committerFor(db).submit(prepareReport(report, agent, pack, now, text));
 }

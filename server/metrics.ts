@@ -49,7 +49,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Serve
   });
   const databaseDuration = new Histogram({
     name: 'vigie_db_operation_duration_seconds',
-    help: 'Database operation latency (commit_batch: one group-commit transaction; find_report: the duplicate check; readiness).',
+    help: 'Database operation latency (commit_batch: one group-commit transaction; authenticate_agent: reading an agent credential; readiness).',
     labelNames: ['operation'] as const,
     buckets: LATENCY_BUCKETS,
     registers,

@@ -42,11 +42,16 @@ export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
-/** Does `secret` hash to `storedHash`? Constant-time in the digest comparison. */
-export function secretMatches(secret: string, storedHash: string): boolean {
-  const presented = Buffer.from(hashSecret(secret), 'hex');
+/** Are these two hex digests equal? Constant-time in their comparison. */
+export function digestsMatch(presentedHash: string, storedHash: string): boolean {
+  const presented = Buffer.from(presentedHash, 'hex');
   const stored = Buffer.from(storedHash, 'hex');
   return stored.length === presented.length && timingSafeEqual(presented, stored);
+}
+
+/** Does `secret` hash to `storedHash`? Constant-time in the digest comparison. */
+export function secretMatches(secret: string, storedHash: string): boolean {
+  return digestsMatch(hashSecret(secret), storedHash);
 }
 
 export interface PresentedSecret {

@@ -1,6 +1,7 @@
 // Sites and hosts: who is enrolled, where, in which role, and whether it may still report.
 import type { HostIdentity, HostRole } from '../../policies/evidence.js';
 import { fromDbJson, fromDbTime, fromDbTimeOrNull, toDbJson, toDbTime } from './columns.js';
+import { PreparedQuery } from './prepared-query.js';
 import type { Database } from './schema.js';
 
 export type HostOs = HostIdentity['os'];
@@ -146,36 +147,81 @@ export async function revokeHost(db: Database, hostId: string, now: Date): Promi
   return result.numUpdatedRows === 1n;
 }
 
+/** What a stored report says of its host, in database form (times ISO-8601 UTC, os as JSON text). */
 export interface SeenReport {
+  host_id: string;
   report_id: string;
   collected_at: string;
-  seen_at: Date;
+  seen_at: string;
   hostname: string;
-  os: HostOs;
+  os: string;
   agent_version: string;
 }
+
+/** The database form of what `report`, stored as `row`, says of its host. */
+export function seenReport(
+  report: { agent_version: string; host: { hostname: string; os: HostOs } },
+  row: { host_id: string; report_id: string; collected_at: string; received_at: string },
+): SeenReport {
+  return {
+    host_id: row.host_id,
+    report_id: row.report_id,
+    collected_at: row.collected_at,
+    seen_at: row.received_at,
+    hostname: report.host.hostname,
+    os: toDbJson(report.host.os),
+    agent_version: report.agent_version,
+  };
+}
+
+// One statement, compiled once: it runs for every report. The current_* columns change only
+// when the report is newer than the current one.
+const RECORD_REPORT_SEEN = new PreparedQuery<SeenReport, never>(
+  ['host_id', 'report_id', 'collected_at', 'seen_at', 'hostname', 'os', 'agent_version'],
+  (db, seen) =>
+    db
+      .updateTable('hosts')
+      .set((eb) => {
+        const newer = eb.or([eb('current_collected_at', 'is', null), eb('current_collected_at', '<=', seen.collected_at)]);
+        return {
+          last_seen_at: seen.seen_at,
+          hostname: seen.hostname,
+          os: seen.os,
+          agent_version: seen.agent_version,
+          current_report_id: eb.case().when(newer).then(seen.report_id).else(eb.ref('current_report_id')).end(),
+          current_collected_at: eb.case().when(newer).then(seen.collected_at).else(eb.ref('current_collected_at')).end().$castTo<string | null>(),
+        };
+      })
+      .where('host_id', '=', seen.host_id),
+);
 
 /**
  * Record that a report was stored: last_seen_at moves forward, the hostname/OS/agent version follow
  * what the agent observed, and the report becomes current unless a later-collected one already is
  * (an outbox may deliver an old report after a newer one).
  */
-export async function recordReportSeen(db: Database, hostId: string, seen: SeenReport): Promise<void> {
-  const collectedAt = toDbTime(seen.collected_at);
-  // One statement (it runs for every report): the current_* columns change only when newer.
-  await db
-    .updateTable('hosts')
-    .set((eb) => {
-      const newer = eb.or([eb('current_collected_at', 'is', null), eb('current_collected_at', '<=', collectedAt)]);
-      return {
-        last_seen_at: toDbTime(seen.seen_at),
-        hostname: seen.hostname,
-        os: toDbJson(seen.os),
-        agent_version: seen.agent_version,
-        current_report_id: eb.case().when(newer).then(seen.report_id).else(eb.ref('current_report_id')).end(),
-        current_collected_at: eb.case().when(newer).then(collectedAt).else(eb.ref('current_collected_at')).end().$castTo<string | null>(),
-      };
-    })
-    .where('host_id', '=', hostId)
-    .execute();
+export async function recordReportSeen(db: Database, seen: SeenReport): Promise<void> {
+  await RECORD_REPORT_SEEN.run(db, seen);
+}
+
+/** What ingestion checks again, in the transaction that stores a report, of the host sending it. */
+export interface EnrolledAgent {
+  host_id: string;
+  role: HostRole;
+  site: string;
+  credential_hash: string;
+  revoked: boolean;
+}
+
+const FIND_ENROLLED_AGENT = new PreparedQuery<{ host_id: string }, { role: string; site: string; credential_hash: string; revoked_at: unknown }>(
+  ['host_id'],
+  (db, { host_id }) => db.selectFrom('hosts').select(['role', 'site', 'credential_hash', 'revoked_at']).where('host_id', '=', host_id),
+);
+
+export async function findEnrolledAgent(db: Database, hostId: string): Promise<EnrolledAgent | undefined> {
+  const { rows } = await FIND_ENROLLED_AGENT.run(db, { host_id: hostId });
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  // Only HOST_ROLES values are ever written (enrollment tokens are validated on creation).
+  return { host_id: hostId, role: row.role as HostRole, site: row.site, credential_hash: row.credential_hash, revoked: row.revoked_at !== null };
 }

@@ -1,6 +1,7 @@
 // Raw reports as received: one row per report_id (replays are recognised, never stored twice).
 import type { Report } from '../../policies/evidence.js';
 import { fromDbJson, fromDbTime, toDbJson, toDbTime } from './columns.js';
+import { PreparedQuery } from './prepared-query.js';
 import type { Database } from './schema.js';
 
 export interface StoredReportRef {
@@ -37,8 +38,25 @@ export interface ReportRow {
   body: string;
 }
 
-export async function insertReport(db: Database, row: ReportRow): Promise<void> {
-  await db.insertInto('reports').values(row).execute();
+// Run for every report received (server/ingestion.ts), hence compiled once.
+const INSERT_REPORT_IF_NEW = new PreparedQuery<ReportRow, never>(
+  ['report_id', 'host_id', 'collected_at', 'received_at', 'body'],
+  (db, row) =>
+    db
+      .insertInto('reports')
+      .values({ report_id: row.report_id, host_id: row.host_id, collected_at: row.collected_at, received_at: row.received_at, body: row.body })
+      .onConflict((oc) => oc.column('report_id').doNothing()),
+);
+
+/**
+ * Store the report unless its report_id is already stored (by anyone: see findReportRef).
+ * Returns whether it was stored. Inside a transaction, a report_id written earlier in the same
+ * transaction counts as stored; on PostgreSQL, one being written by another transaction is
+ * waited for.
+ */
+export async function insertReportIfNew(db: Database, row: ReportRow): Promise<boolean> {
+  const result = await INSERT_REPORT_IF_NEW.run(db, row);
+  return result.numAffectedRows === 1n;
 }
 
 /** The row of a validated report received at `receivedAt` from `hostId`; `text` is its JSON as received. */

@@ -4,6 +4,7 @@
 // stored report when shown (server/verdict-details.ts), so they are not written per report.
 import type { Severity, Verdict, VerdictStatus } from '../../policies/verdict.js';
 import { fromDbJson, fromDbTime } from './columns.js';
+import { PreparedQuery } from './prepared-query.js';
 import type { Database } from './schema.js';
 
 export type VerdictSummary = Record<VerdictStatus, number>;
@@ -25,6 +26,18 @@ export interface VerdictSetRecord {
   summary: VerdictSummary;
 }
 
+const quotedRuleIds = new Map<string, string>();
+
+function quotedRuleId(ruleId: string): string {
+  let quoted = quotedRuleIds.get(ruleId);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(ruleId);
+    // Bounded: packs have a few dozen rules; a runaway set of ids is simply not cached.
+    if (quotedRuleIds.size < 10_000) quotedRuleIds.set(ruleId, quoted);
+  }
+  return quoted;
+}
+
 /** The record of `verdicts`, judged at `evaluatedAt` by the pack of that label and fingerprint. */
 export function verdictSetRecord(
   ids: { report_id: string; host_id: string },
@@ -33,15 +46,16 @@ export function verdictSetRecord(
   evaluatedAt: Date,
 ): VerdictSetRecord {
   // Built as text directly: this runs for every report received. Statuses and severities are
-  // enum words; rule ids are quoted by JSON.stringify all the same.
+  // enum words; rule ids are quoted by JSON.stringify all the same (once per rule id).
   const summary = emptySummary();
   let statuses = '';
   for (const v of verdicts) {
     summary[v.status] += 1;
-    statuses += `${statuses === '' ? '' : ','}${JSON.stringify(v.rule_id)}:["${v.status}","${v.severity}"]`;
+    statuses += `${statuses === '' ? '' : ','}${quotedRuleId(v.rule_id)}:["${v.status}","${v.severity}"]`;
   }
   return {
-    ...ids,
+    report_id: ids.report_id,
+    host_id: ids.host_id,
     evaluated_at: evaluatedAt.toISOString(),
     pack_label: pack.label,
     pack_fingerprint: pack.fingerprint,
@@ -50,20 +64,31 @@ export function verdictSetRecord(
   };
 }
 
-export async function insertVerdictSet(db: Database, record: VerdictSetRecord): Promise<void> {
-  await db
-    .insertInto('verdict_sets')
-    .values({
-      report_id: record.report_id,
-      host_id: record.host_id,
-      evaluated_at: record.evaluated_at,
-      pack_label: record.pack_label,
-      pack_fingerprint: record.pack_fingerprint,
-      statuses: record.statuses,
-      ...record.summary,
+type VerdictSetRow = Omit<VerdictSetRecord, 'summary'> & VerdictSummary;
+
+// Run for every report received (server/ingestion.ts), hence compiled once.
+const INSERT_VERDICT_SET = new PreparedQuery<VerdictSetRow, never>(
+  ['report_id', 'host_id', 'evaluated_at', 'pack_label', 'pack_fingerprint', 'statuses', 'pass', 'warn', 'fail', 'not_applicable', 'unknown'],
+  (db, row) =>
+    db.insertInto('verdict_sets').values({
+      report_id: row.report_id,
+      host_id: row.host_id,
+      evaluated_at: row.evaluated_at,
+      pack_label: row.pack_label,
+      pack_fingerprint: row.pack_fingerprint,
+      statuses: row.statuses,
+      pass: row.pass,
+      warn: row.warn,
+      fail: row.fail,
+      not_applicable: row.not_applicable,
+      unknown: row.unknown,
       details: null,
-    })
-    .execute();
+    }),
+);
+
+export async function insertVerdictSet(db: Database, record: VerdictSetRecord): Promise<void> {
+  const { summary, ...rest } = record;
+  await INSERT_VERDICT_SET.run(db, { ...rest, ...summary });
 }
 
 export interface StoredVerdictSet {

@@ -3,9 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { REPORT_MAX_BYTES, Report } from '../../policies/evidence.js';
 import { packFor } from '../../policies/pack.js';
-import { authenticateAgent } from '../auth/bearer.js';
-import type { HostRecord } from '../db/hosts.js';
-import { ingestReport } from '../ingestion.js';
+import { AgentCredentialCache, type AgentIdentity } from '../auth/agent-credentials.js';
+import { ApiError } from '../errors.js';
+import { AGENT_REFUSALS, committerFor, ingestReport } from '../ingestion.js';
 import { errorResponses, type RouteContext } from './context.js';
 
 const Count = Type.Integer({ minimum: 0 });
@@ -28,8 +28,9 @@ export const ReportDuplicateResponse = Type.Object(
 );
 
 export const reportRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
-  // The authenticated host of each request, set by the onRequest hook before the body is read.
-  const hosts = new WeakMap<object, HostRecord>();
+  const credentials = new AgentCredentialCache(ctx.db);
+  // The authenticated agent of each request, set by the onRequest hook before the body is read.
+  const agents = new WeakMap<object, AgentIdentity>();
   // The JSON text of each request's body: what the agent sent is what is stored (and it spares
   // serialising the parsed report again). Same parser and errors as everywhere else in the app.
   const texts = new WeakMap<object, string>();
@@ -48,7 +49,8 @@ export const reportRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       bodyLimit: Math.min(ctx.config.bodyLimit, REPORT_MAX_BYTES),
       // Authenticate before reading the body: an anonymous client cannot make us parse 1 MiB.
       onRequest: async (request) => {
-        hosts.set(request, await authenticateAgent(ctx.db, request));
+        const observer = committerFor(ctx.db).observer;
+        agents.set(request, await credentials.authenticate(request, (s) => observer?.databaseOperation('authenticate_agent', s)));
       },
       schema: {
         body: Report,
@@ -56,12 +58,19 @@ export const reportRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       },
     },
     async (request, reply) => {
-      const host = hosts.get(request);
-      if (host === undefined) throw new Error('onRequest authentication did not run');
-      const pack = packFor(host.role, host.site, ctx.packs, ctx.overlays);
-      const result = await ingestReport(ctx.db, host, request.body, pack, ctx.now(), texts.get(request));
+      const agent = agents.get(request);
+      if (agent === undefined) throw new Error('onRequest authentication did not run');
+      const pack = packFor(agent.role, agent.site, ctx.packs, ctx.overlays);
+      let result;
+      try {
+        result = await ingestReport(ctx.db, agent, request.body, pack, ctx.now(), texts.get(request));
+      } catch (error) {
+        // The database knows the agent otherwise (revoked, re-enrolled): read it again next time.
+        if (error instanceof ApiError && AGENT_REFUSALS.has(error.code)) credentials.forget(agent.host_id);
+        throw error;
+      }
       if (result.status === 'duplicate') return reply.status(200).send(result);
-      request.log.info({ host_id: host.host_id, report_id: result.report_id, verdicts: result.verdicts }, 'report stored');
+      request.log.info({ host_id: agent.host_id, report_id: result.report_id, verdicts: result.verdicts }, 'report stored');
       return reply.status(201).send(result);
     },
   );

@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import tap, { type Test } from 'tap';
 import type { HostRole, Report } from '../../policies/evidence.js';
 import { buildApp, type App } from '../../server/app.js';
+import type { AgentIdentity } from '../../server/auth/agent-credentials.js';
 import { resolveConfig, type ServerConfig, type ServerConfigInput } from '../../server/config.js';
 import { openDatabase } from '../../server/db/database.js';
 import type { Database } from '../../server/db/schema.js';
 import { createApiToken, createEnrollmentToken } from '../../server/db/tokens.js';
+import { hashSecret, parseCredential } from '../../server/secrets.js';
 import { BUILDER_COLLECTED_AT, buildReport, type ReportOverrides } from '../helpers/report-builder.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 
@@ -113,6 +115,13 @@ export async function enrollHost(
   });
   if (response.statusCode !== 201) throw new Error(`enrollment failed: ${response.statusCode} ${response.body}`);
   return response.json();
+}
+
+/** The host as the reports route authenticates it (identity and digest of its credential). */
+export function agentOf(host: EnrolledHost): AgentIdentity {
+  const parsed = parseCredential(host.credential);
+  if (parsed === null) throw new Error(`not a credential: ${host.credential}`);
+  return { host_id: host.host_id, role: host.role, site: host.site, credential_hash: hashSecret(parsed.secret) };
 }
 
 /** A valid report of this host (its id, role and site), with optional overrides. */

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { packForRole } from '../../policies/pack.js';
-import { findHost } from '../../server/db/hosts.js';
 import { committerFor, GroupCommitter, prepareReport } from '../../server/ingestion.js';
 import { SqliteIngestionThread } from '../../server/ingestion-thread.js';
-import { bearer, DB_KINDS, enrollHost, reportOf, snapshot, testApp, TEST_NOW } from './fixture.js';
+import { fromWire, toWire } from '../../server/ingestion-worker-protocol.js';
+import { agentOf, bearer, DB_KINDS, enrollHost, reportOf, snapshot, testApp, TEST_NOW } from './fixture.js';
 
 t.test('each dialect gets its sink: a worker thread for SQLite, in-process batches for PostgreSQL', async (t) => {
   for (const kind of DB_KINDS) {
@@ -58,24 +58,33 @@ t.test('malformed JSON is refused before anything is stored, with the usual erro
 t.test('a thread that cannot open the database refuses with 503; the next report tries a new one', async (t) => {
   const { app, db } = await testApp(t, 'sqlite');
   const enrolled = await enrollHost(app, db);
-  const host = (await findHost(db, enrolled.host_id))!;
+  const agent = agentOf(enrolled);
   const missing = mkdtempSync(join(tmpdir(), 'vigie-thread-'));
   rmSync(missing, { recursive: true });
   const sink = new SqliteIngestionThread(join(missing, 'nowhere', 'vigie.sqlite'));
   const pack = packForRole('server');
   for (let attempt = 0; attempt < 2; attempt++) {
-    await t.rejects(sink.submit(prepareReport(reportOf(enrolled), host, pack, TEST_NOW)), {
+    await t.rejects(sink.submit(prepareReport(reportOf(enrolled), agent, pack, TEST_NOW)), {
       statusCode: 503,
       code: 'ingestion_unavailable',
     });
     t.equal(sink.pending, 0, 'nothing left waiting');
   }
   await sink.drain();
-  await t.rejects(sink.submit(prepareReport(reportOf(enrolled), host, pack, TEST_NOW)), { statusCode: 503, code: 'shutting_down' });
+  await t.rejects(sink.submit(prepareReport(reportOf(enrolled), agent, pack, TEST_NOW)), { statusCode: 503, code: 'shutting_down' });
 });
 
 t.test('draining an idle thread that never started is immediate', async (t) => {
   const sink = new SqliteIngestionThread(join(tmpdir(), 'never-opened.sqlite'));
   await sink.drain();
   t.equal(sink.pending, 0);
+});
+
+t.test('a prepared report crosses to the thread unchanged (flat wire form and back)', async (t) => {
+  const { app, db } = await testApp(t, 'sqlite');
+  const enrolled = await enrollHost(app, db);
+  const item = prepareReport(reportOf(enrolled), agentOf(enrolled), packForRole('server'), TEST_NOW, '{"as":"sent"}');
+  const wire = toWire(item);
+  t.ok(wire.every((value) => typeof value === 'string' || typeof value === 'number'), 'only strings and numbers');
+  t.same(fromWire(structuredClone(wire)), item);
 });

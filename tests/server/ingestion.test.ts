@@ -1,10 +1,11 @@
 // Group commit, exactly-once under concurrency, retry of a failed batch, graceful drain, and the
 // per-agent rate limit, on SQLite and PostgreSQL.
+import { sql } from 'kysely';
 import t from 'tap';
 import { packForRole } from '../../policies/pack.js';
 import { findHost } from '../../server/db/hosts.js';
 import { configureIngestion, GroupCommitter, prepareReport, type IngestionObserver } from '../../server/ingestion.js';
-import { bearer, DB_KINDS, enrollHost, reportOf, snapshot, testApp, TEST_NOW } from './fixture.js';
+import { agentOf, bearer, DB_KINDS, enrollHost, reportOf, snapshot, testApp, TEST_NOW } from './fixture.js';
 
 function recordingObserver() {
   const batches: number[] = [];
@@ -17,6 +18,17 @@ function recordingObserver() {
     databaseOperation: () => {},
   };
   return { observer, batches, outcomes, retried: () => retried };
+}
+
+/** A trigger that fails inserting the verdict set of `reportId` (a database error mid-transaction). */
+async function failVerdictSetInsert(db: Parameters<typeof snapshot>[0], kind: string, reportId: string): Promise<void> {
+  const id = reportId.replace(/[^0-9a-f-]/g, '');
+  if (kind === 'sqlite') {
+    await sql.raw(`CREATE TRIGGER fail_one BEFORE INSERT ON verdict_sets WHEN NEW.report_id = '${id}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`).execute(db);
+    return;
+  }
+  await sql.raw(`CREATE FUNCTION fail_one() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql`).execute(db);
+  await sql.raw(`CREATE TRIGGER fail_one BEFORE INSERT ON verdict_sets FOR EACH ROW WHEN (NEW.report_id = '${id}') EXECUTE FUNCTION fail_one()`).execute(db);
 }
 
 const countReports = async (db: Parameters<typeof snapshot>[0]) =>
@@ -78,41 +90,69 @@ for (const kind of DB_KINDS) {
       t.equal((await findHost(db, loser.host_id))?.current_report_id, null, "the refused host's data is unchanged");
     });
 
-    t.test('a failing report rolls its batch back; the others are retried alone and stored', async (t) => {
+    t.test('a report refused in the storing transaction writes nothing; its batch companions are stored', async (t) => {
       const { app, db } = await testApp(t, kind);
       const host = await enrollHost(app, db);
-      const record = (await findHost(db, host.host_id))!;
-      const pack = packForRole(record.role);
+      const agent = agentOf(host);
+      const pack = packForRole(agent.role);
       const rec = recordingObserver();
       const committer = new GroupCommitter(db, { maxBatch: 10, maxWaitMs: 100 }, rec.observer);
       const good = [reportOf(host), reportOf(host), reportOf(host)];
-      // A host that does not exist: its report violates the foreign key inside the transaction.
-      const ghost = { ...record, host_id: '00000000-0000-4000-8000-000000000000' };
+      // A host that is not enrolled (as if it had been deleted after it authenticated).
+      const ghost = { ...agent, host_id: '00000000-0000-4000-8000-000000000000' };
       const ghostReport = reportOf({ ...host, host_id: ghost.host_id });
+      // The real host, but with a credential other than its enrolled one (re-enrolled since).
+      const stale = { ...agent, credential_hash: 'ab'.repeat(32) };
       const settled = await Promise.allSettled([
-        ...good.map((r) => committer.submit(prepareReport(r, record, pack, TEST_NOW))),
+        ...good.map((r) => committer.submit(prepareReport(r, agent, pack, TEST_NOW))),
         committer.submit(prepareReport(ghostReport, ghost, pack, TEST_NOW)),
+        committer.submit(prepareReport(reportOf(host), stale, pack, TEST_NOW)),
+      ]);
+      t.same(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+      t.match(settled[3], { reason: { statusCode: 401, code: 'unauthenticated' } });
+      t.match(settled[4], { reason: { statusCode: 401, code: 'unauthenticated' } });
+      t.same(rec.batches, [5], 'one transaction, not rolled back');
+      t.equal(rec.retried(), 0);
+      t.equal(await countReports(db), 3);
+    });
+
+    t.test('a database error rolls its batch back; the others are retried alone and stored', async (t) => {
+      const { app, db } = await testApp(t, kind);
+      const host = await enrollHost(app, db);
+      const agent = agentOf(host);
+      const pack = packForRole(agent.role);
+      const rec = recordingObserver();
+      const committer = new GroupCommitter(db, { maxBatch: 10, maxWaitMs: 100 }, rec.observer);
+      const good = [reportOf(host), reportOf(host), reportOf(host)];
+      const doomed = reportOf(host);
+      // The verdict set of one report fails to insert, after its report row was written.
+      await failVerdictSetInsert(db, kind, doomed.report_id);
+      const settled = await Promise.allSettled([
+        ...good.map((r) => committer.submit(prepareReport(r, agent, pack, TEST_NOW))),
+        committer.submit(prepareReport(doomed, agent, pack, TEST_NOW)),
       ]);
       t.same(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+      t.match(settled[3], { reason: { message: /injected failure/ } });
       t.equal(rec.retried(), 1, 'the batch was retried report by report');
       t.equal(await countReports(db), 3);
-      t.equal(await db.selectFrom('verdict_sets').select('report_id').where('report_id', '=', ghostReport.report_id).executeTakeFirst(), undefined);
+      t.equal(await db.selectFrom('reports').select('report_id').where('report_id', '=', doomed.report_id).executeTakeFirst(), undefined, 'its report row was rolled back');
+      t.equal((await findHost(db, host.host_id))?.current_report_id === doomed.report_id, false);
     });
 
     t.test('drain writes every queued report, then refuses new ones (graceful shutdown)', async (t) => {
       const { app, db } = await testApp(t, kind);
       const host = await enrollHost(app, db);
-      const record = (await findHost(db, host.host_id))!;
-      const pack = packForRole(record.role);
+      const agent = agentOf(host);
+      const pack = packForRole(agent.role);
       const committer = new GroupCommitter(db, { maxBatch: 2, maxWaitMs: 1000 });
       const reports = Array.from({ length: 5 }, () => reportOf(host));
-      const pending = reports.map((r) => committer.submit(prepareReport(r, record, pack, TEST_NOW)));
+      const pending = reports.map((r) => committer.submit(prepareReport(r, agent, pack, TEST_NOW)));
       t.equal(committer.pending, 5, 'queued, waiting for companions');
       await committer.drain();
       const results = await Promise.all(pending);
       t.same(results.map((r) => r.status), ['stored', 'stored', 'stored', 'stored', 'stored']);
       t.equal(await countReports(db), 5);
-      await t.rejects(committer.submit(prepareReport(reports[0]!, record, pack, TEST_NOW)), { statusCode: 503, code: 'shutting_down' });
+      await t.rejects(committer.submit(prepareReport(reports[0]!, agent, pack, TEST_NOW)), { statusCode: 503, code: 'shutting_down' });
     });
 
     t.test('closing the app finishes in-flight commits before resolving', async (t) => {

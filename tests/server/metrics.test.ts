@@ -27,7 +27,7 @@ for (const kind of DB_KINDS) {
       t.match(text, /vigie_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/reports",status="201"\} 1\b/);
       t.match(text, /vigie_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/reports",status="401"\} 1\b/);
       t.match(text, /vigie_db_operation_duration_seconds_count\{operation="commit_batch"\} 1\b/);
-      t.match(text, /vigie_db_operation_duration_seconds_count\{operation="find_report"\} 1\b/);
+      t.match(text, /vigie_db_operation_duration_seconds_count\{operation="authenticate_agent"\} 1\b/);
       t.match(text, /vigie_ingestion_batch_size_count 1\b/);
       t.match(text, /vigie_nodejs_eventloop_lag_seconds/);
       t.notMatch(text, new RegExp(host.credential.split('.')[1]!), 'no secret in metrics');

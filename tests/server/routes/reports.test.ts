@@ -3,6 +3,7 @@ import t from 'tap';
 import { REPORT_MAX_BYTES } from '../../../policies/evidence.js';
 import { revokeHost } from '../../../server/db/hosts.js';
 import { findReportBody } from '../../../server/db/reports.js';
+import { formatCredential, hashSecret, newSecret } from '../../../server/secrets.js';
 import { withListeners, listener } from '../../helpers/report-builder.js';
 import { bearer, DB_KINDS, enrollHost, listen, readToken, reportOf, snapshot, TEST_NOW, testApp } from '../fixture.js';
 
@@ -170,6 +171,57 @@ for (const kind of DB_KINDS) {
       t.equal(response.statusCode, 403);
       t.equal(response.json().error.code, 'host_revoked');
       t.same(await snapshot(db), before);
+    });
+
+    // The reports route remembers agents that authenticated (server/auth/agent-credentials.ts);
+    // what changed in the database since must still win, at once, and store nothing.
+    t.test('a host revoked after it reported is refused with 403 at once, then without reading its body', async (t) => {
+      const { app, db } = await testApp(t, kind);
+      const host = await enrollHost(app, db);
+      t.equal((await app.inject(post(reportOf(host), host.credential))).statusCode, 201);
+      t.ok(await revokeHost(db, host.host_id, TEST_NOW), 'revoked behind the server, as `vigie host revoke` does');
+      const before = await snapshot(db);
+      for (const attempt of ['remembered', 'read again']) {
+        const response = await app.inject(post(reportOf(host), host.credential));
+        t.equal(response.statusCode, 403, attempt);
+        t.equal(response.json().error.code, 'host_revoked', attempt);
+      }
+      // An unparseable body: refused before it is read, so the answer is still 403, not 400.
+      const early = await app.inject({ ...post({}, host.credential), payload: '{not json' , headers: { ...bearer(host.credential), 'content-type': 'application/json' } });
+      t.equal(early.statusCode, 403);
+      t.same(await snapshot(db), before, 'nothing stored');
+    });
+
+    t.test("a host whose credential changed after it reported: the old one is refused 401, the new one accepted", async (t) => {
+      const { app, db } = await testApp(t, kind);
+      const host = await enrollHost(app, db);
+      t.equal((await app.inject(post(reportOf(host), host.credential))).statusCode, 201);
+      const secret = newSecret();
+      await db.updateTable('hosts').set({ credential_hash: hashSecret(secret) }).where('host_id', '=', host.host_id).execute();
+      const before = await snapshot(db);
+      for (const attempt of ['remembered', 'read again']) {
+        const response = await app.inject(post(reportOf(host), host.credential));
+        t.equal(response.statusCode, 401, attempt);
+        t.equal(response.json().error.code, 'unauthenticated', attempt);
+      }
+      t.same(await snapshot(db), before, 'nothing stored');
+      const renewed = formatCredential(host.host_id, secret);
+      t.equal((await app.inject(post(reportOf(host), renewed))).statusCode, 201);
+    });
+
+    t.test('a host moved to another role after it reported: its report judged for the old role is refused 409', async (t) => {
+      const { app, db } = await testApp(t, kind);
+      const host = await enrollHost(app, db, { role: 'server' });
+      t.equal((await app.inject(post(reportOf(host), host.credential))).statusCode, 201);
+      await db.updateTable('hosts').set({ role: 'telemaintenance-gateway' }).where('host_id', '=', host.host_id).execute();
+      const before = await snapshot(db);
+      const stale = await app.inject(post(reportOf(host), host.credential));
+      t.equal(stale.statusCode, 409);
+      t.equal(stale.json().error.code, 'role_mismatch');
+      t.match(stale.json().error.message, /enrolled as "telemaintenance-gateway"/);
+      t.same(await snapshot(db), before, 'nothing stored');
+      const moved = { ...host, role: 'telemaintenance-gateway' as const };
+      t.equal((await app.inject(post(reportOf(moved), host.credential))).statusCode, 201, 'a report for the new role is judged with its pack');
     });
   });
 }
