@@ -12,24 +12,22 @@
 // VIGIE_BENCH_CPU_PROF (a directory: CPU profiles of the server processes).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import type { Listener, OutboundFlow, Report } from '../policies/evidence.js';
+import type { Report } from '../policies/evidence.js';
 import { startPostgres, type PostgresCluster } from '../tests/helpers/postgres.js';
-import { assertValidReport, buildReport, hoursBefore, listener } from '../tests/helpers/report-builder.js';
+import { bodyFactory, templateReport, type BenchHost } from './ingestion-reports.js';
 
 const SECONDS = Math.min(Math.max(Number(process.env.VIGIE_BENCH_SECONDS ?? 10), 1), 60);
 const CONNECTIONS = Math.min(Math.max(Number(process.env.VIGIE_BENCH_CONNECTIONS ?? 50), 1), 500);
 const FIXED_RATE = 1000;
 const BENCH_HOSTS = 1000;
-const TARGET_BYTES = 8 * 1024;
 const DBS = (process.env.VIGIE_BENCH_DB ?? 'sqlite,postgres').split(',').filter((d) => d === 'sqlite' || d === 'postgres');
 
 interface Target {
   url: string;
-  hosts: Array<{ host_id: string; credential: string; site: string; role: string }>;
+  hosts: BenchHost[];
   child: ChildProcess;
 }
 
@@ -60,66 +58,6 @@ async function stopTarget(target: Target): Promise<void> {
   const timer = setTimeout(() => target.child.kill('SIGKILL'), 30_000);
   await exited;
   clearTimeout(timer);
-}
-
-/** A realistic report padded with listeners and 24 h of outbound flows to about 8 KB of JSON. */
-function templateReport(): Report {
-  const base = buildReport({ host: { host_id: 'HOSTID', site: 'SITEID', hostname: 'srv-bench.ch-demo.local' } });
-  if ('unavailable' in base.network || 'unavailable' in base.network.outbound) throw new Error('builder network unavailable');
-  const builtListeners = 'unavailable' in base.network.listeners ? [] : base.network.listeners;
-  const listeners: Listener[] = [
-    ...builtListeners,
-    listener(443, '0.0.0.0', 'tcp', 'nginx'),
-    listener(80, '0.0.0.0', 'tcp', 'nginx'),
-    listener(9100, '10.0.0.5', 'tcp', 'node_exporter'),
-    listener(5666, '10.0.0.5', 'tcp', 'nrpe'),
-    listener(111, '0.0.0.0', 'tcp', 'rpcbind'),
-    listener(323, '127.0.0.1', 'udp', 'chronyd'),
-    listener(25, '127.0.0.1', 'tcp', 'exim4'),
-    listener(8080, '127.0.0.1', 'tcp', 'java'),
-  ];
-  const flows: OutboundFlow[] = [];
-  const remotes = [
-    ['10.0.0.53', 53, 'udp', 'ns1.ch-demo.local', 'systemd-resolve'],
-    ['10.0.0.20', 514, 'udp', 'syslog.ch-demo.local', 'rsyslogd'],
-    ['10.0.1.10', 5432, 'tcp', 'db-dpi.ch-demo.local', 'java'],
-    ['10.0.0.30', 443, 'tcp', 'vigie.ch-demo.local', 'vigie-agent'],
-    ['192.0.2.44', 443, 'tcp', 'updates.vendor-imagerie.example', 'updater'],
-    ['198.51.100.7', 443, 'tcp', 'deb.debian.org', 'apt'],
-    ['10.0.2.15', 2049, 'tcp', 'nas-pacs.ch-demo.local', 'kernel'],
-    ['10.0.0.40', 123, 'udp', 'ntp.ch-demo.local', 'chronyd'],
-  ] as const;
-  const report = structuredClone(base);
-  for (let i = 0; JSON.stringify(report).length < TARGET_BYTES && i < 200; i++) {
-    const [address, port, protocol, fqdn, process] = remotes[i % remotes.length]!;
-    flows.push({
-      protocol,
-      remote_address: address,
-      remote_port: port,
-      remote_fqdn: fqdn,
-      process,
-      pid: 2000 + i,
-      first_seen: hoursBefore(23, i * 7),
-      last_seen: hoursBefore(1, i * 3),
-    });
-    if (!('unavailable' in report.network) && !('unavailable' in report.network.outbound)) {
-      report.network.listeners = listeners;
-      report.network.outbound.flows = [...flows];
-    }
-  }
-  return assertValidReport(report);
-}
-
-/** Per-request bodies: fresh report_id, hosts in turn (their own id and site). */
-function bodyFactory(template: Report, hosts: Target['hosts']): () => { body: string; authorization: string } {
-  const json = JSON.stringify({ ...template, report_id: 'REPORTID' });
-  const [beforeId, rest] = json.split('"REPORTID"') as [string, string];
-  let next = 0;
-  return () => {
-    const host = hosts.length === 0 ? { host_id: 'HOSTID', site: 'SITEID', credential: 'none' } : hosts[next++ % hosts.length]!;
-    const body = `${beforeId}"${randomUUID()}"${rest}`.replace('"HOSTID"', `"${host.host_id}"`).replace('"SITEID"', `"${host.site}"`);
-    return { body, authorization: `Bearer ${host.credential}` };
-  };
 }
 
 /** CPU seconds (user + system, every thread) used so far by process `pid` (Linux /proc). */

@@ -4,8 +4,9 @@
 //
 // On SQLite the writes run in a worker thread of their own (server/ingestion-thread.ts), because
 // better-sqlite3 is synchronous: a commit waiting for fsync would otherwise stall every request.
-// The worker runs this same GroupCommitter over its own connection. On PostgreSQL the driver is
-// asynchronous and the committer runs here.
+// The worker runs this same GroupCommitter over its own connection, with a synchronous writer
+// (server/ingestion-sqlite-writer.ts). On PostgreSQL the driver is asynchronous and the committer
+// runs here with KyselyReportWriter.
 //
 // Group commit: concurrent reports are written together in small transactions (at most
 // `maxBatch` reports, gathered for at most `maxWaitMs`), one transaction at a time per database.
@@ -25,7 +26,7 @@ import type { Report } from '../policies/evidence.js';
 import { evaluate } from '../policies/evaluate.js';
 import { packLabel, type Pack } from '../policies/pack.js';
 import type { AgentIdentity } from './auth/agent-credentials.js';
-import { findEnrolledAgent, recordReportSeen, seenReport, type SeenReport } from './db/hosts.js';
+import { findEnrolledAgent, recordReportSeen, seenReport, type EnrolledAgent, type SeenReport } from './db/hosts.js';
 import { sqliteFileOf } from './db/database.js';
 import { findReportRef, insertReportIfNew, reportRow, type ReportRow } from './db/reports.js';
 import type { Database } from './db/schema.js';
@@ -90,16 +91,18 @@ export const AGENT_REFUSALS: ReadonlySet<string> = new Set(['unauthenticated', '
 
 const unauthenticated = () => new ApiError(401, 'unauthenticated', 'A valid agent credential is required (Authorization: Bearer ...).');
 
-/** In the storing transaction: the agent is still enrolled as it was authenticated and judged. */
-async function assertStillEnrolled(db: Database, agent: AgentIdentity): Promise<void> {
-  const enrolled = await findEnrolledAgent(db, agent.host_id);
+/**
+ * In the storing transaction: the agent is still enrolled (`enrolled`, as read there) as it was
+ * authenticated and judged.
+ */
+export function assertStillEnrolled(enrolled: EnrolledAgent | undefined, agent: AgentIdentity): void {
   if (enrolled === undefined || !digestsMatch(agent.credential_hash, enrolled.credential_hash)) throw unauthenticated();
   if (enrolled.revoked) throw new ApiError(403, 'host_revoked', 'This host has been revoked; it must be enrolled again.');
   assertReportMatchesHost(agent, enrolled);
 }
 
 /** A replay from the same host is a no-op; a report_id used by another host is a conflict. */
-function duplicateOrConflict(existingHostId: string, reportId: string, hostId: string): IngestionResult {
+export function duplicateOrConflict(existingHostId: string, reportId: string, hostId: string): IngestionResult {
   if (existingHostId !== hostId) {
     throw new ApiError(409, 'report_id_conflict', 'This report_id is already used by another host.');
   }
@@ -152,7 +155,7 @@ interface PendingReport {
  */
 async function writeReport(db: Database, item: PreparedReport): Promise<IngestionResult> {
   const { agent, row } = item;
-  await assertStillEnrolled(db, agent);
+  assertStillEnrolled(await findEnrolledAgent(db, agent.host_id), agent);
   if (!(await insertReportIfNew(db, row))) {
     const existing = await findReportRef(db, row.report_id);
     if (existing === undefined) throw new Error(`report ${row.report_id} was neither inserted nor found`);
@@ -163,7 +166,8 @@ async function writeReport(db: Database, item: PreparedReport): Promise<Ingestio
   return { status: 'stored', report_id: row.report_id, verdicts: item.verdicts.summary };
 }
 
-type Outcome = { result: IngestionResult } | { refused: ApiError };
+/** What became of one report of a committed transaction. */
+export type Outcome = { result: IngestionResult } | { refused: ApiError };
 
 /** writeReport, with a refusal as an outcome rather than an exception. */
 async function outcomeOf(db: Database, item: PreparedReport): Promise<Outcome> {
@@ -172,6 +176,25 @@ async function outcomeOf(db: Database, item: PreparedReport): Promise<Outcome> {
   } catch (error) {
     if (error instanceof ApiError) return { refused: error };
     throw error;
+  }
+}
+
+/** Writes a batch of reports in one transaction, rolled back whole if it throws. */
+export interface ReportWriter {
+  /** The outcome of each report, in order, once the transaction committed. */
+  writeBatch(items: readonly PreparedReport[]): Promise<Outcome[]>;
+}
+
+/** The writer of PostgreSQL (and of tests on SQLite in-process): Kysely, asynchronous. */
+export class KyselyReportWriter implements ReportWriter {
+  constructor(private readonly db: Database) {}
+
+  writeBatch(items: readonly PreparedReport[]): Promise<Outcome[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const outcomes: Outcome[] = [];
+      for (const item of items) outcomes.push(await outcomeOf(trx, item));
+      return outcomes;
+    });
   }
 }
 
@@ -186,7 +209,7 @@ export class GroupCommitter implements ReportSink {
   private closed = false;
 
   constructor(
-    private readonly db: Database,
+    private readonly writer: ReportWriter,
     public options: GroupCommitOptions = { ...DEFAULT_GROUP_COMMIT },
     public observer: IngestionObserver | null = null,
   ) {}
@@ -255,11 +278,7 @@ export class GroupCommitter implements ReportSink {
     const start = process.hrtime.bigint();
     let outcomes: Outcome[];
     try {
-      outcomes = await this.db.transaction().execute(async (trx) => {
-        const done: Outcome[] = [];
-        for (const pending of batch) done.push(await outcomeOf(trx, pending.item));
-        return done;
-      });
+      outcomes = await this.writer.writeBatch(batch.map((pending) => pending.item));
     } catch {
       // Rolled back whole: write each report on its own so only the failing one fails.
       this.observer?.batchRetried(batch.length);
@@ -274,7 +293,7 @@ export class GroupCommitter implements ReportSink {
     const start = process.hrtime.bigint();
     let outcome: Outcome;
     try {
-      outcome = await this.db.transaction().execute((trx) => outcomeOf(trx, pending.item));
+      [outcome] = (await this.writer.writeBatch([pending.item])) as [Outcome];
     } catch (error) {
       pending.reject(error);
       return;
@@ -301,7 +320,7 @@ export function committerFor(db: Database): ReportSink {
   let sink = sinks.get(db);
   if (sink === undefined) {
     const file = sqliteFileOf(db);
-    sink = file === undefined ? new GroupCommitter(db) : new SqliteIngestionThread(file);
+    sink = file === undefined ? new GroupCommitter(new KyselyReportWriter(db)) : new SqliteIngestionThread(file);
     sinks.set(db, sink);
   }
   return sink;

@@ -36,11 +36,21 @@ export function sqliteFileOf(db: Database): string | undefined {
  * a busy timeout because ingestion writes from its own thread and connection.
  */
 export function openSqliteFile(file: string): Kysely<Tables> {
+  return kyselyOverSqlite(openSqliteConnection(file));
+}
+
+/** A better-sqlite3 connection to an existing file, configured as openSqliteFile's. */
+export function openSqliteConnection(file: string): BetterSqlite3.Database {
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  return sqlite;
+}
+
+/** Kysely over a connection from openSqliteConnection (statements cached; see below). */
+export function kyselyOverSqlite(sqlite: BetterSqlite3.Database): Kysely<Tables> {
   return new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 

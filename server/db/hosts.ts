@@ -176,7 +176,7 @@ export function seenReport(
 
 // One statement, compiled once: it runs for every report. The current_* columns change only
 // when the report is newer than the current one.
-const RECORD_REPORT_SEEN = new PreparedQuery<SeenReport, never>(
+export const RECORD_REPORT_SEEN = new PreparedQuery<SeenReport, never>(
   ['host_id', 'report_id', 'collected_at', 'seen_at', 'hostname', 'os', 'agent_version'],
   (db, seen) =>
     db
@@ -213,15 +213,25 @@ export interface EnrolledAgent {
   revoked: boolean;
 }
 
-const FIND_ENROLLED_AGENT = new PreparedQuery<{ host_id: string }, { role: string; site: string; credential_hash: string; revoked_at: unknown }>(
-  ['host_id'],
-  (db, { host_id }) => db.selectFrom('hosts').select(['role', 'site', 'credential_hash', 'revoked_at']).where('host_id', '=', host_id),
+export interface EnrolledAgentRow {
+  role: string;
+  site: string;
+  credential_hash: string;
+  revoked_at: unknown;
+}
+
+export const FIND_ENROLLED_AGENT = new PreparedQuery<{ host_id: string }, EnrolledAgentRow>(['host_id'], (db, { host_id }) =>
+  db.selectFrom('hosts').select(['role', 'site', 'credential_hash', 'revoked_at']).where('host_id', '=', host_id),
 );
 
-export async function findEnrolledAgent(db: Database, hostId: string): Promise<EnrolledAgent | undefined> {
-  const { rows } = await FIND_ENROLLED_AGENT.run(db, { host_id: hostId });
-  const row = rows[0];
+/** The EnrolledAgent of FIND_ENROLLED_AGENT's row for `hostId`, if any. */
+export function toEnrolledAgent(hostId: string, row: EnrolledAgentRow | undefined): EnrolledAgent | undefined {
   if (row === undefined) return undefined;
   // Only HOST_ROLES values are ever written (enrollment tokens are validated on creation).
   return { host_id: hostId, role: row.role as HostRole, site: row.site, credential_hash: row.credential_hash, revoked: row.revoked_at !== null };
+}
+
+export async function findEnrolledAgent(db: Database, hostId: string): Promise<EnrolledAgent | undefined> {
+  const { rows } = await FIND_ENROLLED_AGENT.run(db, { host_id: hostId });
+  return toEnrolledAgent(hostId, rows[0]);
 }

@@ -3,12 +3,21 @@
 // The statements run for every report received are built here once per dialect, with placeholder
 // values, and each run only substitutes the actual values. The SQL still comes from Kysely's
 // builder, so both dialects keep one definition.
+import type BetterSqlite3 from 'better-sqlite3';
 import type { CompiledQuery, Compilable, QueryResult } from 'kysely';
 import { dialectOf, type DialectName } from './columns.js';
 import type { Database } from './schema.js';
 
 /** Where each compiled parameter comes from: a named value, or a constant of the builder. */
 type Slot<Name> = { name: Name } | { constant: unknown };
+
+/** A PreparedQuery as a statement of a better-sqlite3 connection, run synchronously. */
+export interface SqliteQuery<Values, Row> {
+  /** The rows it returns for `values`. */
+  rows(values: Values): Row[];
+  /** Run it for `values`; how many rows it changed. */
+  run(values: Values): number;
+}
 
 interface Compiled<Name, Row> {
   template: CompiledQuery<Row>;
@@ -41,6 +50,22 @@ export class PreparedQuery<Values extends { [K in keyof Values]: unknown }, Row>
     const { template, slots } = this.compiledFor(db);
     const parameters = slots.map((slot) => ('name' in slot ? values[slot.name] : slot.constant));
     return db.executeQuery({ ...template, parameters });
+  }
+
+  /**
+   * This query as a statement of `sqlite`, run synchronously (the SQLite ingestion thread, where
+   * awaiting each statement would only add overhead). `db` is a Kysely handle of SQLite: it
+   * compiles the SQL.
+   */
+  onSqlite(db: Database, sqlite: BetterSqlite3.Database): SqliteQuery<Values, Row> {
+    if (dialectOf(db) !== 'sqlite') throw new Error('onSqlite needs a SQLite Kysely handle to compile with');
+    const { template, slots } = this.compiledFor(db);
+    const statement = sqlite.prepare(template.sql);
+    const bind = (values: Values) => slots.map((slot) => ('name' in slot ? values[slot.name] : slot.constant));
+    return {
+      rows: (values) => statement.all(...bind(values)) as Row[],
+      run: (values) => statement.run(...bind(values)).changes,
+    };
   }
 
   private compiledFor(db: Database): Compiled<keyof Values, Row> {

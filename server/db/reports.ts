@@ -11,6 +11,11 @@ export interface StoredReportRef {
   received_at: string;
 }
 
+/** Who stored a report_id (ingestion asks when an insert found it already there). */
+export const FIND_REPORT_OWNER = new PreparedQuery<{ report_id: string }, { host_id: string }>(['report_id'], (db, { report_id }) =>
+  db.selectFrom('reports').select('host_id').where('report_id', '=', report_id),
+);
+
 export async function findReportRef(db: Database, reportId: string): Promise<StoredReportRef | undefined> {
   const row = await db
     .selectFrom('reports')
@@ -39,7 +44,7 @@ export interface ReportRow {
 }
 
 // Run for every report received (server/ingestion.ts), hence compiled once.
-const INSERT_REPORT_IF_NEW = new PreparedQuery<ReportRow, never>(
+export const INSERT_REPORT_IF_NEW = new PreparedQuery<ReportRow, never>(
   ['report_id', 'host_id', 'collected_at', 'received_at', 'body'],
   (db, row) =>
     db

@@ -64,10 +64,10 @@ export function verdictSetRecord(
   };
 }
 
-type VerdictSetRow = Omit<VerdictSetRecord, 'summary'> & VerdictSummary;
+export type VerdictSetRow = Omit<VerdictSetRecord, 'summary'> & VerdictSummary;
 
 // Run for every report received (server/ingestion.ts), hence compiled once.
-const INSERT_VERDICT_SET = new PreparedQuery<VerdictSetRow, never>(
+export const INSERT_VERDICT_SET = new PreparedQuery<VerdictSetRow, never>(
   ['report_id', 'host_id', 'evaluated_at', 'pack_label', 'pack_fingerprint', 'statuses', 'pass', 'warn', 'fail', 'not_applicable', 'unknown'],
   (db, row) =>
     db.insertInto('verdict_sets').values({
@@ -86,9 +86,14 @@ const INSERT_VERDICT_SET = new PreparedQuery<VerdictSetRow, never>(
     }),
 );
 
-export async function insertVerdictSet(db: Database, record: VerdictSetRecord): Promise<void> {
+/** The row INSERT_VERDICT_SET writes for `record`. */
+export function verdictSetRow(record: VerdictSetRecord): VerdictSetRow {
   const { summary, ...rest } = record;
-  await INSERT_VERDICT_SET.run(db, { ...rest, ...summary });
+  return { ...rest, ...summary };
+}
+
+export async function insertVerdictSet(db: Database, record: VerdictSetRecord): Promise<void> {
+  await INSERT_VERDICT_SET.run(db, verdictSetRow(record));
 }
 
 export interface StoredVerdictSet {

@@ -1,11 +1,14 @@
 // Group commit, exactly-once under concurrency, retry of a failed batch, graceful drain, and the
 // per-agent rate limit, on SQLite and PostgreSQL.
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import t from 'tap';
 import { packForRole } from '../../policies/pack.js';
 import { findHost } from '../../server/db/hosts.js';
-import { configureIngestion, GroupCommitter, prepareReport, type IngestionObserver } from '../../server/ingestion.js';
-import { agentOf, bearer, DB_KINDS, enrollHost, reportOf, snapshot, testApp, TEST_NOW } from './fixture.js';
+import { kyselyOverSqlite, openSqliteConnection, SQLITE_FILE_NAME } from '../../server/db/database.js';
+import { configureIngestion, GroupCommitter, KyselyReportWriter, prepareReport, type IngestionObserver, type ReportWriter } from '../../server/ingestion.js';
+import { SqliteReportWriter } from '../../server/ingestion-sqlite-writer.js';
+import { agentOf, bearer, DB_KINDS, enrollHost, reportOf, snapshot, testApp, TEST_NOW, type TestApp } from './fixture.js';
 
 function recordingObserver() {
   const batches: number[] = [];
@@ -90,70 +93,111 @@ for (const kind of DB_KINDS) {
       t.equal((await findHost(db, loser.host_id))?.current_report_id, null, "the refused host's data is unchanged");
     });
 
-    t.test('a report refused in the storing transaction writes nothing; its batch companions are stored', async (t) => {
-      const { app, db } = await testApp(t, kind);
-      const host = await enrollHost(app, db);
-      const agent = agentOf(host);
-      const pack = packForRole(agent.role);
-      const rec = recordingObserver();
-      const committer = new GroupCommitter(db, { maxBatch: 10, maxWaitMs: 100 }, rec.observer);
-      const good = [reportOf(host), reportOf(host), reportOf(host)];
-      // A host that is not enrolled (as if it had been deleted after it authenticated).
-      const ghost = { ...agent, host_id: '00000000-0000-4000-8000-000000000000' };
-      const ghostReport = reportOf({ ...host, host_id: ghost.host_id });
-      // The real host, but with a credential other than its enrolled one (re-enrolled since).
-      const stale = { ...agent, credential_hash: 'ab'.repeat(32) };
-      const settled = await Promise.allSettled([
-        ...good.map((r) => committer.submit(prepareReport(r, agent, pack, TEST_NOW))),
-        committer.submit(prepareReport(ghostReport, ghost, pack, TEST_NOW)),
-        committer.submit(prepareReport(reportOf(host), stale, pack, TEST_NOW)),
+    // The writers: Kysely (PostgreSQL, and SQLite in-process) and the synchronous one of the SQLite
+    // ingestion thread, run here on a connection of its own (in the thread it is not measured).
+    const writers: Array<[string, (testDb: TestApp) => ReportWriter]> = [['kysely', ({ db }) => new KyselyReportWriter(db)]];
+    if (kind === 'sqlite') {
+      writers.push([
+        'sqlite-sync',
+        ({ dataDir }) => {
+          const sqlite = openSqliteConnection(join(dataDir, SQLITE_FILE_NAME));
+          t.teardown(() => sqlite.close());
+          return new SqliteReportWriter(kyselyOverSqlite(sqlite), sqlite);
+        },
       ]);
-      t.same(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
-      t.match(settled[3], { reason: { statusCode: 401, code: 'unauthenticated' } });
-      t.match(settled[4], { reason: { statusCode: 401, code: 'unauthenticated' } });
-      t.same(rec.batches, [5], 'one transaction, not rolled back');
-      t.equal(rec.retried(), 0);
-      t.equal(await countReports(db), 3);
-    });
+    }
+    for (const [writer, writerFor] of writers) {
+      t.test(`${writer}: replays, a report_id reused by another host, in one batch and across batches`, async (t) => {
+        const testDb = await testApp(t, kind);
+        const { app, db } = testDb;
+        const [a, b] = [await enrollHost(app, db, { hostname: 'a' }), await enrollHost(app, db, { hostname: 'b' })] as const;
+        const pack = packForRole('server');
+        const committer = new GroupCommitter(writerFor(testDb), { maxBatch: 10, maxWaitMs: 50 });
+        const report = reportOf(a);
+        const first = await Promise.allSettled([
+          committer.submit(prepareReport(report, agentOf(a), pack, TEST_NOW)),
+          committer.submit(prepareReport(report, agentOf(a), pack, TEST_NOW)),
+          committer.submit(prepareReport(reportOf(b, { report_id: report.report_id }), agentOf(b), pack, TEST_NOW)),
+        ]);
+        t.match(first, [
+          { status: 'fulfilled', value: { status: 'stored', report_id: report.report_id } },
+          { status: 'fulfilled', value: { status: 'duplicate', report_id: report.report_id } },
+          { status: 'rejected', reason: { statusCode: 409, code: 'report_id_conflict' } },
+        ]);
+        const before = await snapshot(db);
+        t.match(await committer.submit(prepareReport(report, agentOf(a), pack, TEST_NOW)), { status: 'duplicate' }, 'a later replay');
+        t.same(await snapshot(db), before, 'a replay changes nothing');
+        t.equal((await findHost(db, b.host_id))?.current_report_id, null);
+      });
 
-    t.test('a database error rolls its batch back; the others are retried alone and stored', async (t) => {
-      const { app, db } = await testApp(t, kind);
-      const host = await enrollHost(app, db);
-      const agent = agentOf(host);
-      const pack = packForRole(agent.role);
-      const rec = recordingObserver();
-      const committer = new GroupCommitter(db, { maxBatch: 10, maxWaitMs: 100 }, rec.observer);
-      const good = [reportOf(host), reportOf(host), reportOf(host)];
-      const doomed = reportOf(host);
-      // The verdict set of one report fails to insert, after its report row was written.
-      await failVerdictSetInsert(db, kind, doomed.report_id);
-      const settled = await Promise.allSettled([
-        ...good.map((r) => committer.submit(prepareReport(r, agent, pack, TEST_NOW))),
-        committer.submit(prepareReport(doomed, agent, pack, TEST_NOW)),
-      ]);
-      t.same(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
-      t.match(settled[3], { reason: { message: /injected failure/ } });
-      t.equal(rec.retried(), 1, 'the batch was retried report by report');
-      t.equal(await countReports(db), 3);
-      t.equal(await db.selectFrom('reports').select('report_id').where('report_id', '=', doomed.report_id).executeTakeFirst(), undefined, 'its report row was rolled back');
-      t.equal((await findHost(db, host.host_id))?.current_report_id === doomed.report_id, false);
-    });
+      t.test(`${writer}: a report refused in the storing transaction writes nothing; its batch companions are stored`, async (t) => {
+        const testDb = await testApp(t, kind);
+        const { app, db } = testDb;
+        const host = await enrollHost(app, db);
+        const agent = agentOf(host);
+        const pack = packForRole(agent.role);
+        const rec = recordingObserver();
+        const committer = new GroupCommitter(writerFor(testDb), { maxBatch: 10, maxWaitMs: 100 }, rec.observer);
+        const good = [reportOf(host), reportOf(host), reportOf(host)];
+        // A host that is not enrolled (as if it had been deleted after it authenticated).
+        const ghost = { ...agent, host_id: '00000000-0000-4000-8000-000000000000' };
+        const ghostReport = reportOf({ ...host, host_id: ghost.host_id });
+        // The real host, but with a credential other than its enrolled one (re-enrolled since).
+        const stale = { ...agent, credential_hash: 'ab'.repeat(32) };
+        const settled = await Promise.allSettled([
+          ...good.map((r) => committer.submit(prepareReport(r, agent, pack, TEST_NOW))),
+          committer.submit(prepareReport(ghostReport, ghost, pack, TEST_NOW)),
+          committer.submit(prepareReport(reportOf(host), stale, pack, TEST_NOW)),
+        ]);
+        t.same(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+        t.match(settled[3], { reason: { statusCode: 401, code: 'unauthenticated' } });
+        t.match(settled[4], { reason: { statusCode: 401, code: 'unauthenticated' } });
+        t.same(rec.batches, [5], 'one transaction, not rolled back');
+        t.equal(rec.retried(), 0);
+        t.equal(await countReports(db), 3);
+      });
 
-    t.test('drain writes every queued report, then refuses new ones (graceful shutdown)', async (t) => {
-      const { app, db } = await testApp(t, kind);
-      const host = await enrollHost(app, db);
-      const agent = agentOf(host);
-      const pack = packForRole(agent.role);
-      const committer = new GroupCommitter(db, { maxBatch: 2, maxWaitMs: 1000 });
-      const reports = Array.from({ length: 5 }, () => reportOf(host));
-      const pending = reports.map((r) => committer.submit(prepareReport(r, agent, pack, TEST_NOW)));
-      t.equal(committer.pending, 5, 'queued, waiting for companions');
-      await committer.drain();
-      const results = await Promise.all(pending);
-      t.same(results.map((r) => r.status), ['stored', 'stored', 'stored', 'stored', 'stored']);
-      t.equal(await countReports(db), 5);
-      await t.rejects(committer.submit(prepareReport(reports[0]!, agent, pack, TEST_NOW)), { statusCode: 503, code: 'shutting_down' });
-    });
+      t.test(`${writer}: a database error rolls its batch back; the others are retried alone and stored`, async (t) => {
+        const testDb = await testApp(t, kind);
+        const { app, db } = testDb;
+        const host = await enrollHost(app, db);
+        const agent = agentOf(host);
+        const pack = packForRole(agent.role);
+        const rec = recordingObserver();
+        const committer = new GroupCommitter(writerFor(testDb), { maxBatch: 10, maxWaitMs: 100 }, rec.observer);
+        const good = [reportOf(host), reportOf(host), reportOf(host)];
+        const doomed = reportOf(host);
+        // The verdict set of one report fails to insert, after its report row was written.
+        await failVerdictSetInsert(db, kind, doomed.report_id);
+        const settled = await Promise.allSettled([
+          ...good.map((r) => committer.submit(prepareReport(r, agent, pack, TEST_NOW))),
+          committer.submit(prepareReport(doomed, agent, pack, TEST_NOW)),
+        ]);
+        t.same(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+        t.match(settled[3], { reason: { message: /injected failure/ } });
+        t.equal(rec.retried(), 1, 'the batch was retried report by report');
+        t.equal(await countReports(db), 3);
+        t.equal(await db.selectFrom('reports').select('report_id').where('report_id', '=', doomed.report_id).executeTakeFirst(), undefined, 'its report row was rolled back');
+        t.equal((await findHost(db, host.host_id))?.current_report_id === doomed.report_id, false);
+      });
+
+      t.test(`${writer}: drain writes every queued report, then refuses new ones (graceful shutdown)`, async (t) => {
+        const testDb = await testApp(t, kind);
+        const { app, db } = testDb;
+        const host = await enrollHost(app, db);
+        const agent = agentOf(host);
+        const pack = packForRole(agent.role);
+        const committer = new GroupCommitter(writerFor(testDb), { maxBatch: 2, maxWaitMs: 1000 });
+        const reports = Array.from({ length: 5 }, () => reportOf(host));
+        const pending = reports.map((r) => committer.submit(prepareReport(r, agent, pack, TEST_NOW)));
+        t.equal(committer.pending, 5, 'queued, waiting for companions');
+        await committer.drain();
+        const results = await Promise.all(pending);
+        t.same(results.map((r) => r.status), ['stored', 'stored', 'stored', 'stored', 'stored']);
+        t.equal(await countReports(db), 5);
+        await t.rejects(committer.submit(prepareReport(reports[0]!, agent, pack, TEST_NOW)), { statusCode: 503, code: 'shutting_down' });
+      });
+    }
 
     t.test('closing the app finishes in-flight commits before resolving', async (t) => {
       const { app, db } = await testApp(t, kind);
