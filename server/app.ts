@@ -11,6 +11,7 @@ import { loadAgentPolicy } from './agent-policy.js';
 import { errorBody } from './errors.js';
 import { handleError } from './error-handler.js';
 import { loggerOptions } from './logger.js';
+import { openSecretsKey, type SecretsKey } from './secrets-key.js';
 import type { RouteContext } from './routes/context.js';
 import { agentConfigRoutes } from './routes/agent-config.js';
 import { auditRoutes } from './routes/audits.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   now?: () => Date;
   /** Serve HTTPS with this PEM certificate and key (server/tls.ts finds them). */
   https?: { cert: Buffer; key: Buffer };
+  /** The server secrets key; by default the one of config (server/secrets-key.ts openSecretsKey). */
+  secretsKey?: SecretsKey;
 }
 
 export type App = FastifyInstance<
@@ -98,6 +101,7 @@ export function buildApp(deps: AppDeps): App {
     overlays: deps.overlays ?? loadSiteOverlays(config.dataDir, packs),
     // Read once at start: a bad file stops the server with its path and reason.
     agentPolicy: loadAgentPolicy(config.dataDir),
+    secretsKey: deps.secretsKey ?? openSecretsKey(config),
     now: deps.now ?? (() => new Date()),
   };
   // Every route declares config.access; this one hook enforces it (server/auth/guard.ts).

@@ -42,6 +42,7 @@ export const KNOWN_AUDIT_ACTIONS = [
   'auth.logout',
   'auth.recovery_code_used',
   'auth.mfa_enrolled',
+  'auth.totp_secrets_sealed',
   'user.created',
   'user.disabled',
   'user.mfa_reset',

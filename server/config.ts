@@ -9,7 +9,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 export const ServerConfigSchema = Type.Object(
   {
-    /** Folder holding vigie.sqlite (and, later, keys and audit reports). */
+    /** Folder holding vigie.sqlite, the TLS material, the secrets key (by default) and audit reports. */
     dataDir: Type.String({ minLength: 1, maxLength: 4096 }),
     /** `postgres://...` selects PostgreSQL; null keeps the embedded SQLite file in dataDir. */
     databaseUrl: Type.Union([Type.String({ pattern: '^postgres(ql)?://', maxLength: 4096 }), Type.Null()]),
@@ -31,6 +31,12 @@ export const ServerConfigSchema = Type.Object(
     tlsKeyFile: Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()]),
     /** Reports accepted per agent (authenticated host) per minute; 0 disables the limit. */
     reportRateLimitPerMinute: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+    /**
+     * The 32-byte key that seals secrets stored in the database (server/secrets-key.ts). null means
+     * `<dataDir>/secrets.key`, created at first start. A file given here must exist already: replicas
+     * sharing one PostgreSQL database share this key, and a fresh one made by mistake would split them.
+     */
+    secretsKeyFile: Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()]),
   },
   { additionalProperties: false },
 );
@@ -50,6 +56,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   tlsKeyFile: null,
   // An agent reports every few minutes; a backlog drained from its outbox stays well under this.
   reportRateLimitPerMinute: 120,
+  secretsKeyFile: null,
 };
 
 export class ConfigError extends Error {
@@ -73,6 +80,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfigInput {
   set('tlsCertFile', env.VIGIE_TLS_CERT_FILE);
   set('tlsKeyFile', env.VIGIE_TLS_KEY_FILE);
   set('reportRateLimitPerMinute', env.VIGIE_REPORT_RATE_LIMIT_PER_MINUTE, true);
+  set('secretsKeyFile', env.VIGIE_SECRETS_KEY_FILE);
   return input as ServerConfigInput;
 }
 

@@ -33,6 +33,9 @@ export const REDACTED_PATHS = [
   '*.initial_password',
   '*.csrf_token',
   '*.totp_secret',
+  '*.totp_pending_secret',
+  '*.totp_secret_sealed',
+  '*.totp_pending_secret_sealed',
   '*.password_hash',
 ];
 

@@ -1,5 +1,6 @@
-// startServer: resolve the configuration, open (and migrate) the database, listen, and hand back
-// a close() that stops accepting requests, lets in-flight ones commit, then closes the database.
+// startServer: resolve the configuration, open the secrets key and the (migrated) database, seal any
+// TOTP secret still in clear, listen, and hand back a close() that stops accepting requests, lets
+// in-flight ones commit, then closes the database.
 import type { FastifyBaseLogger } from 'fastify';
 import { loadShippedPacks, type Pack, type SiteOverlay } from '../policies/pack.js';
 import { buildApp, loadSiteOverlays, type App } from './app.js';
@@ -9,6 +10,8 @@ import type { Database } from './db/schema.js';
 import { drainIngestion } from './ingestion.js';
 import { applyEvidenceRetention, scheduleEvidenceRetention } from './retention.js';
 import { startServerAudits } from './audit/scheduler.js';
+import { checkStoredTotpSecrets } from './auth/totp-secrets-at-start.js';
+import { openSecretsKey } from './secrets-key.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls.js';
 
 export interface StartOptions {
@@ -35,6 +38,8 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
   // HTTPS when a certificate is configured or `vigie server init` made one in the data dir.
   const tls: TlsMaterial | null = loadTlsMaterial(config);
   assertListenAllowed(config, tls !== null);
+  // Before the database: a missing or unsafe key file stops the server with nothing opened.
+  const secretsKey = openSecretsKey(config);
   const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const now = options.now ?? (() => new Date());
   let app: App | undefined;
@@ -50,9 +55,12 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
       now,
       packs,
       overlays,
+      secretsKey,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(tls === null ? {} : { https: { cert: tls.cert, key: tls.key } }),
     });
+    // Before listening, so no login ever reads a secret in clear.
+    await checkStoredTotpSecrets(db, secretsKey, app.log, now());
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app?.close();

@@ -4,6 +4,9 @@
 // wrong code): 401 invalid_credentials, after the same Argon2 work, so the answer tells nothing
 // about which part was wrong. A user without MFA yet (new, or reset by an admin) logs in with the
 // password alone into a "setup" session that can only enrol MFA (and change the initial password).
+//
+// TOTP secrets are stored sealed (./totp-at-rest.ts) and opened only to check a code.
+import type { FastifyBaseLogger } from 'fastify';
 import { appendAuditEvent } from '../auditlog.js';
 import type { SessionStage } from '../db/sessions.js';
 import { setSessionStage } from '../db/sessions.js';
@@ -18,11 +21,19 @@ import {
 } from '../db/users.js';
 import type { Database } from '../db/schema.js';
 import { ApiError } from '../errors.js';
+import type { SecretsKey } from '../secrets-key.js';
 import { dummyPasswordHash, verifyPassword } from './passwords.js';
 import { generateRecoveryCode, hashRecoveryCode, normaliseRecoveryCode, RECOVERY_CODE_COUNT } from './recovery.js';
 import { startSession, type StartedSession } from './session.js';
 import { accountSubject, addressSubject, lockState, recordLoginFailure, recordLoginSuccess, type ThrottlePolicy } from './throttle.js';
 import { acceptTotp, newTotpSecret, totpEnrolment, type TotpEnrolment } from './totp.js';
+import { openTotpSecretOrLog, sealTotpSecret } from './totp-at-rest.js';
+
+/** What opening stored TOTP secrets needs: the server secrets key, and where to report one that does not open. */
+export interface TotpSecretAccess {
+  key: SecretsKey;
+  log: Pick<FastifyBaseLogger, 'error'>;
+}
 
 export interface LoginInput {
   username: string;
@@ -37,13 +48,20 @@ export interface LoginResult {
   stage: SessionStage;
 }
 
-export function stageOf(user: Pick<UserCredentials, 'totp_secret' | 'password_must_change'>): SessionStage {
-  return user.totp_secret !== null && !user.password_must_change ? 'full' : 'setup';
+export function stageOf(user: Pick<UserCredentials, 'totp_secret_sealed' | 'password_must_change'>): SessionStage {
+  return user.totp_secret_sealed !== null && !user.password_must_change ? 'full' : 'setup';
 }
 
 const INVALID = () => new ApiError(401, 'invalid_credentials', 'Wrong username, password or code.');
 
-export async function login(db: Database, input: LoginInput, sourceIp: string, now: Date, policy?: ThrottlePolicy): Promise<LoginResult> {
+export async function login(
+  db: Database,
+  totpSecrets: TotpSecretAccess,
+  input: LoginInput,
+  sourceIp: string,
+  now: Date,
+  policy?: ThrottlePolicy,
+): Promise<LoginResult> {
   const subjects = [accountSubject(input.username), addressSubject(sourceIp)];
   const locked = await lockState(db, subjects, now);
   if (locked.locked) {
@@ -64,11 +82,19 @@ export async function login(db: Database, input: LoginInput, sourceIp: string, n
   if (user === undefined) reason = 'unknown_user';
   else if (!passwordOk) reason = 'wrong_password';
   else if (user.disabled_at !== null) reason = 'disabled';
-  else if (user.totp_secret !== null) {
+  else if (user.totp_secret_sealed !== null) {
     if (input.totp_code !== undefined) {
-      const step = acceptTotp(user.totp_secret, input.totp_code, now, user.totp_last_step);
+      // A stored secret that does not open (wrong secrets key, altered or moved value) fails this
+      // login like a wrong code: the client gets the same 401 invalid_credentials and the failure
+      // counts towards the lockout. The password was right at this point, so a distinct answer
+      // (a 500) would confirm it to whoever is guessing. The operator learns it from the error log
+      // (user, column, reason; never the value) and the audit entry's reason. Recovery codes are
+      // hashed apart and still work, which gives the user a way in until an admin resets MFA.
+      const secret = openTotpSecretOrLog(totpSecrets.key, totpSecrets.log, user, 'totp_secret', user.totp_secret_sealed);
+      const step = secret === null ? null : acceptTotp(secret, input.totp_code, now, user.totp_last_step);
+      if (secret === null) reason = 'totp_secret_unreadable';
       // The conditional write makes a code usable once even by two concurrent logins.
-      if (step === null || !(await recordTotpStep(db, user.user_id, step))) reason = 'wrong_totp';
+      else if (step === null || !(await recordTotpStep(db, user.user_id, step))) reason = 'wrong_totp';
       else method = 'totp';
     } else if (input.recovery_code !== undefined) {
       const code = normaliseRecoveryCode(input.recovery_code);
@@ -107,13 +133,13 @@ export async function login(db: Database, input: LoginInput, sourceIp: string, n
   return { session, user, stage };
 }
 
-/** Offer a new TOTP secret (kept pending until confirmed). Refused once MFA is enrolled. */
-export async function beginTotpEnrolment(db: Database, user: UserCredentials): Promise<TotpEnrolment & { secret: string }> {
-  if (user.totp_secret !== null) {
+/** Offer a new TOTP secret (kept pending, sealed, until confirmed). Refused once MFA is enrolled. */
+export async function beginTotpEnrolment(db: Database, key: SecretsKey, user: UserCredentials): Promise<TotpEnrolment & { secret: string }> {
+  if (user.totp_secret_sealed !== null) {
     throw new ApiError(409, 'mfa_already_enrolled', 'MFA is already enrolled; an admin must reset it before a new enrolment.');
   }
   const secret = newTotpSecret();
-  await setPendingTotpSecret(db, user.user_id, secret);
+  await setPendingTotpSecret(db, user.user_id, sealTotpSecret(key, user.user_id, 'totp_pending_secret', secret));
   return { secret, ...(await totpEnrolment(secret, user.username)) };
 }
 
@@ -123,20 +149,26 @@ export async function beginTotpEnrolment(db: Database, user: UserCredentials): P
  */
 export async function confirmTotpEnrolment(
   db: Database,
+  totpSecrets: TotpSecretAccess,
   user: UserCredentials,
   sessionHash: string,
   code: string,
   now: Date,
 ): Promise<{ recovery_codes: string[]; stage: SessionStage }> {
-  if (user.totp_secret !== null) throw new ApiError(409, 'mfa_already_enrolled', 'MFA is already enrolled.');
-  const pending = user.totp_pending_secret;
-  if (pending === null) throw new ApiError(409, 'mfa_enrollment_not_started', 'Start with POST /api/v1/auth/mfa/enroll.');
+  if (user.totp_secret_sealed !== null) throw new ApiError(409, 'mfa_already_enrolled', 'MFA is already enrolled.');
+  const pendingSealed = user.totp_pending_secret_sealed;
+  if (pendingSealed === null) throw new ApiError(409, 'mfa_enrollment_not_started', 'Start with POST /api/v1/auth/mfa/enroll.');
+  // This session already proved the password, so saying the offer is unusable tells nothing new;
+  // starting the enrolment again replaces it (the reason is in the error log).
+  const pending = openTotpSecretOrLog(totpSecrets.key, totpSecrets.log, user, 'totp_pending_secret', pendingSealed);
+  if (pending === null) throw new ApiError(409, 'mfa_enrollment_not_started', 'The pending enrolment cannot be used; start again with POST /api/v1/auth/mfa/enroll.');
   const step = acceptTotp(pending, code, now, null);
   if (step === null) throw new ApiError(400, 'invalid_code', 'The code does not match; check the device clock and try the next code.');
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, generateRecoveryCode);
-  const stage = stageOf({ totp_secret: pending, password_must_change: user.password_must_change });
+  const sealed = sealTotpSecret(totpSecrets.key, user.user_id, 'totp_secret', pending);
+  const stage = stageOf({ totp_secret_sealed: sealed, password_must_change: user.password_must_change });
   await db.transaction().execute(async (trx) => {
-    if (!(await confirmTotpSecret(trx, user.user_id, pending, step))) {
+    if (!(await confirmTotpSecret(trx, user.user_id, pendingSealed, sealed, step))) {
       throw new ApiError(409, 'mfa_enrollment_not_started', 'The enrolment changed meanwhile; start again.');
     }
     await replaceRecoveryCodes(trx, user.user_id, codes.map(hashRecoveryCode), now);

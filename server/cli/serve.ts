@@ -8,11 +8,14 @@ import { parseCommand } from './options.js';
 
 export const SERVER_START_USAGE = `Usage: vigie server start [--host H] [--port P] [--data-dir D] [--log-level L]
                           [--tls-cert FILE --tls-key FILE] [--allow-insecure-http]
+                          [--secrets-key-file FILE]
 
 Start the Vigie server. Defaults: host 127.0.0.1, port 8443, data dir ./vigie-data (or VIGIE_DATA_DIR);
 DATABASE_URL=postgres://... selects PostgreSQL. HTTPS is served with --tls-cert/--tls-key (or
 VIGIE_TLS_CERT_FILE/VIGIE_TLS_KEY_FILE), else with the certificate \`vigie server init\` made in the
 data dir. Without a certificate, a non-loopback --host is refused unless --allow-insecure-http is given.
+The secrets key sealing TOTP secrets is <data dir>/secrets.key (created at first start) unless
+--secrets-key-file (or VIGIE_SECRETS_KEY_FILE) names an existing one, e.g. shared by replicas.
 Log levels: ${LOG_LEVELS.join(', ')}.`;
 
 const ServerStartOptions = Type.Object(
@@ -24,6 +27,7 @@ const ServerStartOptions = Type.Object(
     'allow-insecure-http': Type.Optional(Type.Boolean()),
     'tls-cert': Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     'tls-key': Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+    'secrets-key-file': Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
   },
   { additionalProperties: false },
 );
@@ -40,6 +44,7 @@ export async function serverStart(args: string[], io: CliIo): Promise<number> {
       'allow-insecure-http': { type: 'boolean' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      'secrets-key-file': { type: 'string' },
     },
     ServerStartOptions,
   );
@@ -51,6 +56,7 @@ export async function serverStart(args: string[], io: CliIo): Promise<number> {
     allowInsecureHttp: options['allow-insecure-http'],
     tlsCertFile: options['tls-cert'],
     tlsKeyFile: options['tls-key'],
+    secretsKeyFile: options['secrets-key-file'],
   };
   const server = await startServer(input, { env: io.env });
   io.stdout(`Vigie server listening on ${server.url} (data: ${server.config.databaseUrl === null ? server.config.dataDir : 'PostgreSQL'})`);

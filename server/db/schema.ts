@@ -88,7 +88,9 @@ export interface UsersTable {
   password_hash: string;
   /** 1 when an admin chose the password (it must be changed), else 0. */
   password_must_change: number;
+  /** Sealed with the server secrets key (server/auth/totp-at-rest.ts); never base32 in clear once the server started. */
   totp_secret: string | null;
+  /** Sealed like totp_secret, with associated data naming this column. */
   totp_pending_secret: string | null;
   totp_last_step: number | null;
   created_at: TimestampColumn;

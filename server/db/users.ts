@@ -1,7 +1,10 @@
 // Users (local accounts) and their recovery codes. Password hashes, TOTP secrets and code digests
-// never leave this module except to the authentication code that checks them.
+// never leave this module except to the authentication code that checks them. TOTP secrets are
+// stored sealed (server/auth/totp-at-rest.ts): this module writes only SealedSecret values and hands
+// back what is stored, which the authentication code opens.
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../auth/roles.js';
+import type { SealedSecret } from '../sealed-secret.js';
 import { fromDbTime, fromDbTimeOrNull, toDbTime } from './columns.js';
 import type { Database } from './schema.js';
 
@@ -16,11 +19,16 @@ export interface UserRecord {
   disabled_at: string | null;
 }
 
+/** The two columns that hold a TOTP secret (each sealed with its own associated data). */
+export type TotpSecretColumn = 'totp_secret' | 'totp_pending_secret';
+
 /** A user with the secrets authentication needs. */
 export interface UserCredentials extends UserRecord {
   password_hash: string;
-  totp_secret: string | null;
-  totp_pending_secret: string | null;
+  /** The stored (sealed) TOTP secret once MFA is enrolled; null before. Open it with openTotpSecret. */
+  totp_secret_sealed: string | null;
+  /** The stored (sealed) secret offered by /mfa/enroll, awaiting confirmation. */
+  totp_pending_secret_sealed: string | null;
   totp_last_step: number | null;
 }
 
@@ -48,8 +56,8 @@ function toCredentials(row: UserRow): UserCredentials {
     created_at: fromDbTime(row.created_at),
     disabled_at: fromDbTimeOrNull(row.disabled_at),
     password_hash: row.password_hash,
-    totp_secret: row.totp_secret,
-    totp_pending_secret: row.totp_pending_secret,
+    totp_secret_sealed: row.totp_secret,
+    totp_pending_secret_sealed: row.totp_pending_secret,
     totp_last_step: row.totp_last_step === null ? null : Number(row.totp_last_step),
   };
 }
@@ -141,17 +149,48 @@ export async function resetMfa(db: Database, userId: string): Promise<void> {
   await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
 }
 
-export async function setPendingTotpSecret(db: Database, userId: string, secret: string): Promise<void> {
-  await db.updateTable('users').set({ totp_pending_secret: secret }).where('user_id', '=', userId).execute();
+export async function setPendingTotpSecret(db: Database, userId: string, sealed: SealedSecret): Promise<void> {
+  await db.updateTable('users').set({ totp_pending_secret: sealed }).where('user_id', '=', userId).execute();
 }
 
-/** Confirm enrolment: the pending secret becomes the secret (only if it is still the one offered). */
-export async function confirmTotpSecret(db: Database, userId: string, secret: string, step: number): Promise<boolean> {
+/**
+ * Confirm enrolment: the secret (sealed again for its own column) becomes the user's, only if the
+ * pending value is still the one that was checked.
+ */
+export async function confirmTotpSecret(db: Database, userId: string, pendingSealed: string, sealed: SealedSecret, step: number): Promise<boolean> {
   const result = await db
     .updateTable('users')
-    .set({ totp_secret: secret, totp_pending_secret: null, totp_last_step: step })
+    .set({ totp_secret: sealed, totp_pending_secret: null, totp_last_step: step })
     .where('user_id', '=', userId)
-    .where('totp_pending_secret', '=', secret)
+    .where('totp_pending_secret', '=', pendingSealed)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export interface StoredTotpSecrets {
+  user_id: string;
+  username: string;
+  totp_secret: string | null;
+  totp_pending_secret: string | null;
+}
+
+/** Every user holding a TOTP secret in either column, as stored (the start-up check reads them all). */
+export async function listStoredTotpSecrets(db: Database): Promise<StoredTotpSecrets[]> {
+  return db
+    .selectFrom('users')
+    .select(['user_id', 'username', 'totp_secret', 'totp_pending_secret'])
+    .where((eb) => eb.or([eb('totp_secret', 'is not', null), eb('totp_pending_secret', 'is not', null)]))
+    .orderBy('username')
+    .execute();
+}
+
+/** Replace a stored TOTP secret by its sealed form, only if it still holds `stored` (concurrent starts). */
+export async function replaceStoredTotpSecret(db: Database, userId: string, column: TotpSecretColumn, stored: string, sealed: SealedSecret): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set(column === 'totp_secret' ? { totp_secret: sealed } : { totp_pending_secret: sealed })
+    .where('user_id', '=', userId)
+    .where(column, '=', stored)
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }

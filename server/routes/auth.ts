@@ -10,7 +10,7 @@ import { MAX_PASSWORD_LENGTH } from '../auth/passwords.js';
 import { ALL_ROLES, RoleSchema } from '../auth/roles.js';
 import { clearSessionCookies, setSessionCookies } from '../auth/session.js';
 import { deleteSession, setSessionStage } from '../db/sessions.js';
-import { findUserById, type UserCredentials } from '../db/users.js';
+import { findUserById, publicUser, type UserCredentials } from '../db/users.js';
 import { ApiError } from '../errors.js';
 import { errorResponses, type RouteContext } from './context.js';
 
@@ -66,7 +66,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
     async (request, reply) => {
       let result;
       try {
-        result = await login(ctx.db, request.body, request.ip, ctx.now());
+        result = await login(ctx.db, { key: ctx.secretsKey, log: request.log }, request.body, request.ip, ctx.now());
       } catch (error) {
         if (error instanceof ApiError && error.code === 'login_locked') {
           const seconds = /in (\d+) s/.exec(error.message)?.[1];
@@ -75,8 +75,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
         throw error;
       }
       setSessionCookies(reply, result.session);
-      const { password_hash: _p, totp_secret: _t, totp_pending_secret: _s, totp_last_step: _l, ...user } = result.user;
-      return { user, stage: result.stage, csrf_token: result.session.csrf_token, expires_at: result.session.expires_at.toISOString() };
+      return { user: publicUser(result.user), stage: result.stage, csrf_token: result.session.csrf_token, expires_at: result.session.expires_at.toISOString() };
     },
   );
 
@@ -117,7 +116,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
         },
       },
     },
-    async (request) => beginTotpEnrolment(ctx.db, await sessionUser(principalOf(request))),
+    async (request) => beginTotpEnrolment(ctx.db, ctx.secretsKey, await sessionUser(principalOf(request))),
   );
 
   app.post(
@@ -131,7 +130,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
     },
     async (request) => {
       const user = await sessionUser(principalOf(request));
-      return confirmTotpEnrolment(ctx.db, user, user.session_hash, request.body.code, ctx.now());
+      return confirmTotpEnrolment(ctx.db, { key: ctx.secretsKey, log: request.log }, user, user.session_hash, request.body.code, ctx.now());
     },
   );
 

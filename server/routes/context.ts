@@ -4,6 +4,7 @@ import type { AgentPolicyFile } from '../agent-policy.js';
 import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { ErrorBody } from '../errors.js';
+import type { SecretsKey } from '../secrets-key.js';
 
 export interface RouteContext {
   db: Database;
@@ -13,6 +14,8 @@ export interface RouteContext {
   overlays: ReadonlyMap<string, SiteOverlay>;
   /** `<dataDir>/agent-policy.yaml`: agents' schedule and egress probes. */
   agentPolicy: AgentPolicyFile;
+  /** Seals and opens the secrets stored in the database (TOTP secrets). */
+  secretsKey: SecretsKey;
   now: () => Date;
 }
 

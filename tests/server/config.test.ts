@@ -9,6 +9,11 @@ t.test('defaults, then environment, then explicit input', async (t) => {
   const env = { VIGIE_DATA_DIR: '/srv/vigie', VIGIE_PORT: '9000', DATABASE_URL: 'postgres://u@db/vigie', VIGIE_HOST: '' };
   t.match(resolveConfig({}, env), { dataDir: '/srv/vigie', port: 9000, databaseUrl: 'postgres://u@db/vigie', host: '127.0.0.1' });
   t.match(resolveConfig({ dataDir: '/tmp/x', port: 0, host: undefined }, env), { dataDir: '/tmp/x', port: 0, host: '127.0.0.1' });
+  t.equal(DEFAULT_CONFIG.secretsKeyFile, null, 'the key defaults to <dataDir>/secrets.key');
+  const keyEnv = { VIGIE_SECRETS_KEY_FILE: '/etc/vigie/secrets.key' };
+  t.equal(resolveConfig({}, keyEnv).secretsKeyFile, '/etc/vigie/secrets.key');
+  t.equal(resolveConfig({ secretsKeyFile: '/run/keys/k' }, keyEnv).secretsKeyFile, '/run/keys/k', 'explicit input wins');
+  t.throws(() => resolveConfig({ secretsKeyFile: '' }, {}), { name: 'ConfigError', message: /secretsKeyFile/ });
 });
 
 t.test('invalid values are refused with the field named', async (t) => {

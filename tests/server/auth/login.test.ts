@@ -134,8 +134,11 @@ for (const kind of DB_KINDS) {
       await app.inject({ method: 'GET', url: '/api/v1/auth/me', cookies: session.cookies, headers: { cookie: `__Host-vigie_session=${session.cookies['__Host-vigie_session']}` } });
       // A careless future debug line is redacted too.
       app.log.info({ body: { totp_code: '918273', new_password: 'pw-secret-xyz', recovery_code: 'ABCD-EFGH-IJKL-MNOP', csrf_token: 'csrf-secret-xyz' } }, 'debug');
+      app.log.info({ user: { totp_secret: 'TOTPSECRETONE', totp_pending_secret: 'TOTPSECRETTWO', totp_secret_sealed: 'v1.sealed-one', totp_pending_secret_sealed: 'v1.sealed-two' } }, 'debug');
       const text = lines.join('');
-      for (const leaked of ['918273', 'pw-secret-xyz', 'ABCD-EFGH-IJKL-MNOP', 'csrf-secret-xyz']) t.notOk(text.includes(leaked), `${leaked} redacted`);
+      for (const leaked of ['918273', 'pw-secret-xyz', 'ABCD-EFGH-IJKL-MNOP', 'csrf-secret-xyz', 'TOTPSECRETONE', 'TOTPSECRETTWO', 'v1.sealed-one', 'v1.sealed-two']) {
+        t.notOk(text.includes(leaked), `${leaked} redacted`);
+      }
       t.ok(text.length > 0, 'something was logged');
       for (const secret of [PASSWORD, 'a wrong password', session.cookies['__Host-vigie_session'] ?? 'x', session.csrf, session.totpSecret ?? 'x']) {
         t.notOk(text.includes(secret), 'a secret is absent from the logs');
