@@ -9,8 +9,6 @@ import { SqliteReportWriter } from './ingestion-sqlite-writer.js';
 import { fromWire, type FromWorker, type ToWorker, type WireError, type WorkerInit } from './ingestion-worker-protocol.js';
 import { MessageBatcher } from './message-batcher.js';
 
-const WAL_AUTOCHECKPOINT_PAGES = 10_000;
-
 function portToServer(): MessagePort {
   if (parentPort === null) throw new Error('server/ingestion-worker.ts runs as a worker thread');
   return parentPort;
@@ -19,11 +17,6 @@ function portToServer(): MessagePort {
 const port = portToServer();
 const init = workerData as WorkerInit;
 const sqlite = openSqliteConnection(init.file);
-// This connection writes nearly everything, so it runs the automatic checkpoints (copying the WAL
-// into the database file). Every index page a batch touches is appended to the WAL again by each
-// commit but copied once per checkpoint: checkpointing every 10,000 pages (40 MB of WAL) rather
-// than SQLite's 1,000 copies the busy pages ten times less often (bench/ingestion.bench.ts).
-sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
 const db = kyselyOverSqlite(sqlite);
 const outbox = new MessageBatcher<FromWorker>((messages) => port.postMessage(messages));
 const send = (message: FromWorker) => outbox.push(message);
