@@ -20,6 +20,8 @@ import {
 } from './ingestion.js';
 
 export class SqliteReportWriter implements ReportWriter {
+  /** SQLite has one writer at a time. */
+  readonly concurrentTransactions = 1;
   private readonly enrolledAgent: SqliteQuery<{ host_id: string }, EnrolledAgentRow>;
   private readonly insertReport: SqliteQuery<ReportRow, never>;
   private readonly reportOwner: SqliteQuery<{ report_id: string }, { host_id: string }>;

@@ -9,7 +9,8 @@
 // runs here with KyselyReportWriter.
 //
 // Group commit: concurrent reports are written together in small transactions (at most
-// `maxBatch` reports, gathered for at most `maxWaitMs`), one transaction at a time per database.
+// `maxBatch` reports, gathered for at most `maxWaitMs`): one transaction at a time on SQLite (one
+// writer), a few at once on PostgreSQL (each waits on network round trips, not on the others).
 // Each request's promise settles only after the transaction holding its report has committed.
 // Small batches keep each synchronous SQLite transaction short, so the event loop keeps serving
 // requests; batching amortises the commit (and, on PostgreSQL, round trips).
@@ -27,6 +28,7 @@ import { evaluate } from '../policies/evaluate.js';
 import { packLabel, type Pack } from '../policies/pack.js';
 import type { AgentIdentity } from './auth/agent-credentials.js';
 import { findEnrolledAgent, recordReportSeen, seenReport, type EnrolledAgent, type SeenReport } from './db/hosts.js';
+import { dialectOf } from './db/columns.js';
 import { sqliteFileOf } from './db/database.js';
 import { findReportRef, insertReportIfNew, reportRow, type ReportRow } from './db/reports.js';
 import type { Database } from './db/schema.js';
@@ -150,8 +152,9 @@ interface PendingReport {
 }
 
 /**
- * Check and write one report in transaction `db`. An ApiError means the report was refused and
- * nothing of it was written; any other error leaves the transaction to be rolled back.
+ * Check and write one report in transaction `db` (but for its host row: see KyselyReportWriter).
+ * An ApiError means the report was refused and nothing of it was written; any other error leaves
+ * the transaction to be rolled back.
  */
 async function writeReport(db: Database, item: PreparedReport): Promise<IngestionResult> {
   const { agent, row } = item;
@@ -161,8 +164,8 @@ async function writeReport(db: Database, item: PreparedReport): Promise<Ingestio
     if (existing === undefined) throw new Error(`report ${row.report_id} was neither inserted nor found`);
     return duplicateOrConflict(existing.host_id, row.report_id, agent.host_id);
   }
+  // The host row is updated by the caller, after every report of the batch (KyselyReportWriter).
   await insertVerdictSet(db, item.verdicts);
-  await recordReportSeen(db, item.seen);
   return { status: 'stored', report_id: row.report_id, verdicts: item.verdicts.summary };
 }
 
@@ -183,27 +186,48 @@ async function outcomeOf(db: Database, item: PreparedReport): Promise<Outcome> {
 export interface ReportWriter {
   /** The outcome of each report, in order, once the transaction committed. */
   writeBatch(items: readonly PreparedReport[]): Promise<Outcome[]>;
+  /** How many of its transactions may run at once. */
+  readonly concurrentTransactions: number;
 }
+
+/** PostgreSQL transactions at once per server: a few, within the pool (server/db/database.ts). */
+export const POSTGRES_CONCURRENT_TRANSACTIONS = 4;
 
 /** The writer of PostgreSQL (and of tests on SQLite in-process): Kysely, asynchronous. */
 export class KyselyReportWriter implements ReportWriter {
-  constructor(private readonly db: Database) {}
+  readonly concurrentTransactions: number;
+
+  constructor(private readonly db: Database) {
+    this.concurrentTransactions = dialectOf(db) === 'postgres' ? POSTGRES_CONCURRENT_TRANSACTIONS : 1;
+  }
 
   writeBatch(items: readonly PreparedReport[]): Promise<Outcome[]> {
     return this.db.transaction().execute(async (trx) => {
       const outcomes: Outcome[] = [];
-      for (const item of items) outcomes.push(await outcomeOf(trx, item));
+      const seen: SeenReport[] = [];
+      for (const item of items) {
+        const outcome = await outcomeOf(trx, item);
+        outcomes.push(outcome);
+        if ('result' in outcome && outcome.result.status === 'stored') seen.push(item.seen);
+      }
+      // Host rows last and in one order (a stable sort keeps a host's reports in turn): concurrent
+      // transactions then lock them in the same order and cannot deadlock on them.
+      seen.sort((a, b) => compareText(a.host_id, b.host_id));
+      for (const report of seen) await recordReportSeen(trx, report);
       return outcomes;
     });
   }
 }
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const seconds = (startNs: bigint) => Number(process.hrtime.bigint() - startNs) / 1e9;
 
 /** Writes queued reports of one database in small, sequential transactions. */
 export class GroupCommitter implements ReportSink {
   private readonly queue: PendingReport[] = [];
-  private flushing: Promise<void> | null = null;
+  /** Transactions being written (at most writer.concurrentTransactions). */
+  private readonly flushing = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private closed = false;
@@ -233,13 +257,14 @@ export class GroupCommitter implements ReportSink {
     this.closed = true;
     this.cancelScheduled();
     // Bounded: each pass empties up to maxBatch reports and nothing new can be queued.
-    while (this.flushing !== null || this.queue.length > 0) {
-      await (this.flushing ?? this.flush());
+    while (this.flushing.size > 0 || this.queue.length > 0) {
+      if (this.queue.length > 0 && this.flushing.size < this.writer.concurrentTransactions) void this.flush();
+      await Promise.race(this.flushing);
     }
   }
 
   private schedule(): void {
-    if (this.flushing !== null) return; // the running flush schedules the next one
+    if (this.flushing.size >= this.writer.concurrentTransactions) return; // a running flush schedules the next one
     if (this.queue.length >= this.options.maxBatch || this.options.maxWaitMs <= 0) this.flushAfter(0);
     else if (this.timer === null && this.immediate === null) this.flushAfter(this.options.maxWaitMs);
   }
@@ -258,19 +283,21 @@ export class GroupCommitter implements ReportSink {
     this.immediate = null;
   }
 
-  private flush(): Promise<void> {
-    if (this.flushing !== null) return this.flushing;
+  private flush(): void {
     this.cancelScheduled();
+    if (this.flushing.size >= this.writer.concurrentTransactions || this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.options.maxBatch);
-    this.flushing = this.writeBatch(batch).finally(() => {
-      this.flushing = null;
+    const flushing: Promise<void> = this.writeBatch(batch).finally(() => {
+      this.flushing.delete(flushing);
       // While draining, drain() itself starts the next flush.
       if (this.queue.length === 0 || this.closed) return;
       const waited = Date.now() - (this.queue[0]?.queuedAt ?? Date.now());
       const full = this.queue.length >= this.options.maxBatch;
       this.flushAfter(full ? 0 : Math.max(0, this.options.maxWaitMs - waited));
     });
-    return this.flushing;
+    this.flushing.add(flushing);
+    // Room for another transaction (PostgreSQL): what is left is scheduled as usual.
+    if (this.queue.length > 0) this.schedule();
   }
 
   private async writeBatch(batch: PendingReport[]): Promise<void> {

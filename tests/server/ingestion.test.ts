@@ -6,8 +6,9 @@ import t from 'tap';
 import { packForRole } from '../../policies/pack.js';
 import { findHost } from '../../server/db/hosts.js';
 import { kyselyOverSqlite, openSqliteConnection, SQLITE_FILE_NAME } from '../../server/db/database.js';
-import { configureIngestion, GroupCommitter, KyselyReportWriter, prepareReport, type IngestionObserver, type ReportWriter } from '../../server/ingestion.js';
+import { configureIngestion, GroupCommitter, KyselyReportWriter, POSTGRES_CONCURRENT_TRANSACTIONS, prepareReport, type IngestionObserver, type ReportWriter } from '../../server/ingestion.js';
 import { SqliteReportWriter } from '../../server/ingestion-sqlite-writer.js';
+import { BUILDER_COLLECTED_AT, collectedAt } from '../helpers/report-builder.js';
 import { agentOf, bearer, DB_KINDS, enrollHost, reportOf, snapshot, testApp, TEST_NOW, type TestApp } from './fixture.js';
 
 function recordingObserver() {
@@ -198,6 +199,39 @@ for (const kind of DB_KINDS) {
         await t.rejects(committer.submit(prepareReport(reports[0]!, agent, pack, TEST_NOW)), { statusCode: 503, code: 'shutting_down' });
       });
     }
+
+    t.test('transactions at once: one on SQLite, a few on PostgreSQL; every report answered once', async (t) => {
+      const { app, db } = await testApp(t, kind);
+      const hosts = await Promise.all(Array.from({ length: 6 }, (_, i) => enrollHost(app, db, { hostname: `h${i}` })));
+      const kysely = new KyselyReportWriter(db);
+      let running = 0;
+      let most = 0;
+      const counting: ReportWriter = {
+        concurrentTransactions: kysely.concurrentTransactions,
+        async writeBatch(items) {
+          most = Math.max(most, (running += 1));
+          try {
+            return await kysely.writeBatch(items);
+          } finally {
+            running -= 1;
+          }
+        },
+      };
+      const committer = new GroupCommitter(counting, { maxBatch: 2, maxWaitMs: 0 });
+      // Collected one second apart, so each host's current report is known whatever the commit order.
+      const at = (i: number) => new Date(Date.parse(BUILDER_COLLECTED_AT) + i * 1000).toISOString();
+      const reports = Array.from({ length: 24 }, (_, i) => [collectedAt(reportOf(hosts[i % 6]!), at(i)), agentOf(hosts[i % 6]!)] as const);
+      const pack = packForRole('server');
+      const results = await Promise.all(reports.map(([report, agent]) => committer.submit(prepareReport(report, agent, pack, TEST_NOW))));
+      t.same(results.map((r) => r.status), reports.map(() => 'stored'));
+      t.equal(await countReports(db), 24);
+      if (kind === 'sqlite') t.equal(most, 1, 'one writer');
+      else t.ok(most > 1 && most <= POSTGRES_CONCURRENT_TRANSACTIONS, `${most} at once, within the bound`);
+      // Every host's current report is its last collected one, whatever the order of the commits.
+      for (const [i, host] of hosts.entries()) {
+        t.equal((await findHost(db, host.host_id))?.current_report_id, reports[18 + i]![0].report_id);
+      }
+    });
 
     t.test('closing the app finishes in-flight commits before resolving', async (t) => {
       const { app, db } = await testApp(t, kind);
