@@ -2,7 +2,9 @@
 //   (a) a bare Fastify endpoint that parses + validates the same Report schema and answers 204,
 //   (b) Vigie's POST /api/v1/reports (auth, duplicate check, evaluation, group commit, 201),
 // in the same run, on SQLite and on PostgreSQL (a throwaway cluster, as the tests start one).
-// Each server runs in its own process (bench/ingestion-target.ts); autocannon runs here.
+// Each server runs in its own process (bench/ingestion-target.ts); autocannon runs here. Each is
+// loaded for 3 s before it is measured (both alike). The server CPU per request counts all its
+// threads (the SQLite ingestion thread included), read from /proc.
 // Every request carries a fresh report_id; reports are spread over BENCH_HOSTS enrolled hosts so
 // the per-agent rate limit (120/min by default) never bites: the limit stays on, as in production.
 // Targets on SQLite: throughput ratio vigie/bare >= 0.6; p99 <= 50 ms at a fixed 1,000 reports/s.
@@ -20,6 +22,8 @@ import { startPostgres, type PostgresCluster } from '../tests/helpers/postgres.j
 import { bodyFactory, templateReport, type BenchHost } from './ingestion-reports.js';
 
 const SECONDS = Math.min(Math.max(Number(process.env.VIGIE_BENCH_SECONDS ?? 10), 1), 60);
+/** Load before measuring, the same for every target: JIT compilation and caches settle first. */
+const WARMUP_SECONDS = 3;
 const CONNECTIONS = Math.min(Math.max(Number(process.env.VIGIE_BENCH_CONNECTIONS ?? 50), 1), 500);
 const FIXED_RATE = 1000;
 const BENCH_HOSTS = 1000;
@@ -81,13 +85,13 @@ interface RunResult {
   timeouts: number;
 }
 
-async function load(target: Target, template: Report, overallRate?: number): Promise<RunResult> {
+async function load(target: Target, template: Report, overallRate?: number, seconds = SECONDS): Promise<RunResult> {
   const make = bodyFactory(template, target.hosts);
   const cpuBefore = cpuSecondsOf(target.child.pid!);
   const result = await autocannon({
     url: target.url,
     connections: CONNECTIONS,
-    duration: SECONDS,
+    duration: seconds,
     timeout: 10,
     ...(overallRate === undefined ? {} : { overallRate }),
     requests: [
@@ -128,6 +132,7 @@ console.log(
 const bareTarget = await startTarget(['bare']);
 let bare: RunResult;
 try {
+  await load(bareTarget, template, undefined, WARMUP_SECONDS);
   bare = await load(bareTarget, template);
 } finally {
   await stopTarget(bareTarget);
@@ -145,6 +150,7 @@ try {
     }
     const target = await startTarget(['vigie', String(BENCH_HOSTS), ...(url === undefined ? [] : [url])]);
     try {
+      await load(target, template, undefined, WARMUP_SECONDS);
       const max = await load(target, template);
       const fixed = await load(target, template, FIXED_RATE);
       const ratio = max.rps / bare.rps;
