@@ -223,7 +223,10 @@ const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const seconds = (startNs: bigint) => Number(process.hrtime.bigint() - startNs) / 1e9;
 
-/** Writes queued reports of one database in small, sequential transactions. */
+/**
+ * Writes queued reports of one database in small transactions: one at a time, or as many at once
+ * as its writer allows (PostgreSQL).
+ */
 export class GroupCommitter implements ReportSink {
   private readonly queue: PendingReport[] = [];
   /** Transactions being written (at most writer.concurrentTransactions). */
