@@ -5,7 +5,7 @@ import { REPORT_MAX_BYTES, Report } from '../../policies/evidence.js';
 import { packFor } from '../../policies/pack.js';
 import { AgentCredentialCache, type AgentIdentity } from '../auth/agent-credentials.js';
 import { ApiError } from '../errors.js';
-import { AGENT_REFUSALS, committerFor, ingestReport } from '../ingestion.js';
+import { AGENT_REFUSALS, committerFor, ingestReport, type IngestionResult } from '../ingestion.js';
 import { errorResponses, type RouteContext } from './context.js';
 
 const Count = Type.Integer({ minimum: 0 });
@@ -61,7 +61,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       const agent = agents.get(request);
       if (agent === undefined) throw new Error('onRequest authentication did not run');
       const pack = packFor(agent.role, agent.site, ctx.packs, ctx.overlays);
-      let result;
+      let result: IngestionResult;
       try {
         result = await ingestReport(ctx.db, agent, request.body, pack, ctx.now(), texts.get(request));
       } catch (error) {
