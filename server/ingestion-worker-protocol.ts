@@ -69,19 +69,29 @@ export function toWire({ agent, row, verdicts, seen }: PreparedReport): WireRepo
 
 /** The PreparedReport sent (prepareReport gives its parts the same host, report id and collection time). */
 export function fromWire(wire: WireReport): PreparedReport {
-  const [host_id, role, site, credential_hash, report_id, collected_at, received_at, body] = wire;
-  const [evaluated_at, pack_label, pack_fingerprint, statuses, pass, warn, fail, not_applicable, unknown] = wire.slice(8, 17) as [
-    string,
-    string,
-    string,
-    string,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const [seen_at, hostname, os, agent_version] = wire.slice(17) as [string, string, string, string];
+  const [
+    host_id,
+    role,
+    site,
+    credential_hash,
+    report_id,
+    collected_at,
+    received_at,
+    body,
+    evaluated_at,
+    pack_label,
+    pack_fingerprint,
+    statuses,
+    pass,
+    warn,
+    fail,
+    not_applicable,
+    unknown,
+    seen_at,
+    hostname,
+    os,
+    agent_version,
+  ] = wire;
   return {
     agent: { host_id, role, site, credential_hash },
     row: { report_id, host_id, collected_at, received_at, body },

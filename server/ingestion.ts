@@ -30,7 +30,7 @@ import type { AgentIdentity } from './auth/agent-credentials.js';
 import { findEnrolledAgent, recordReportSeen, seenReport, type EnrolledAgent, type SeenReport } from './db/hosts.js';
 import { dialectOf } from './db/columns.js';
 import { sqliteFileOf } from './db/database.js';
-import { findReportRef, insertReportIfNew, reportRow, type ReportRow } from './db/reports.js';
+import { findReportOwner, insertReportIfNew, reportRow, type ReportRow } from './db/reports.js';
 import type { Database } from './db/schema.js';
 import { insertVerdictSet, verdictSetRecord, type VerdictSetRecord, type VerdictSummary } from './db/verdicts.js';
 import { ApiError, shuttingDown } from './errors.js';
@@ -68,7 +68,7 @@ export interface IngestionObserver {
 type HostClaim = Pick<AgentIdentity, 'host_id' | 'role' | 'site'>;
 
 /** The server is authoritative for identity: the report must match what was enrolled. */
-export function assertReportMatchesHost(claimed: HostClaim, enrolled: HostClaim): void {
+function assertReportMatchesHost(claimed: HostClaim, enrolled: HostClaim): void {
   if (claimed.host_id !== enrolled.host_id) {
     throw new ApiError(403, 'host_mismatch', 'The report names another host than the one whose credential was presented.');
   }
@@ -160,9 +160,9 @@ async function writeReport(db: Database, item: PreparedReport): Promise<Ingestio
   const { agent, row } = item;
   assertStillEnrolled(await findEnrolledAgent(db, agent.host_id), agent);
   if (!(await insertReportIfNew(db, row))) {
-    const existing = await findReportRef(db, row.report_id);
-    if (existing === undefined) throw new Error(`report ${row.report_id} was neither inserted nor found`);
-    return duplicateOrConflict(existing.host_id, row.report_id, agent.host_id);
+    const owner = await findReportOwner(db, row.report_id);
+    if (owner === undefined) throw new Error(`report ${row.report_id} was neither inserted nor found`);
+    return duplicateOrConflict(owner, row.report_id, agent.host_id);
   }
   // The host row is updated by the caller, after every report of the batch (KyselyReportWriter).
   await insertVerdictSet(db, item.verdicts);

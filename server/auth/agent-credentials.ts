@@ -24,7 +24,7 @@ export interface AgentIdentity {
 }
 
 /** Hosts remembered at most; beyond, the longest-remembered is dropped (it is read again when it reports). */
-export const AGENT_CACHE_CAPACITY = 100_000;
+const AGENT_CACHE_CAPACITY = 100_000;
 
 const unauthenticated = () => new ApiError(401, 'unauthenticated', 'A valid agent credential is required (Authorization: Bearer ...).');
 

@@ -1,30 +1,18 @@
 // Raw reports as received: one row per report_id (replays are recognised, never stored twice).
 import type { Report } from '../../policies/evidence.js';
-import { fromDbJson, fromDbTime, toDbJson, toDbTime } from './columns.js';
+import { fromDbJson, toDbJson, toDbTime } from './columns.js';
 import { PreparedQuery } from './prepared-query.js';
 import type { Database } from './schema.js';
-
-export interface StoredReportRef {
-  report_id: string;
-  host_id: string;
-  collected_at: string;
-  received_at: string;
-}
 
 /** Who stored a report_id (ingestion asks when an insert found it already there). */
 export const FIND_REPORT_OWNER = new PreparedQuery<{ report_id: string }, { host_id: string }>(['report_id'], (db, { report_id }) =>
   db.selectFrom('reports').select('host_id').where('report_id', '=', report_id),
 );
 
-export async function findReportRef(db: Database, reportId: string): Promise<StoredReportRef | undefined> {
-  const row = await db
-    .selectFrom('reports')
-    .select(['report_id', 'host_id', 'collected_at', 'received_at'])
-    .where('report_id', '=', reportId)
-    .executeTakeFirst();
-  return row === undefined
-    ? undefined
-    : { ...row, collected_at: fromDbTime(row.collected_at), received_at: fromDbTime(row.received_at) };
+/** The host that stored `reportId`, if it is stored. */
+export async function findReportOwner(db: Database, reportId: string): Promise<string | undefined> {
+  const { rows } = await FIND_REPORT_OWNER.run(db, { report_id: reportId });
+  return rows[0]?.host_id;
 }
 
 /** The stored report body; null when pruned by the evidence retention, undefined when unknown. */
@@ -54,7 +42,7 @@ export const INSERT_REPORT_IF_NEW = new PreparedQuery<ReportRow, never>(
 );
 
 /**
- * Store the report unless its report_id is already stored (by anyone: see findReportRef).
+ * Store the report unless its report_id is already stored (by anyone: see findReportOwner).
  * Returns whether it was stored. Inside a transaction, a report_id written earlier in the same
  * transaction counts as stored; on PostgreSQL, one being written by another transaction is
  * waited for.

@@ -13,21 +13,12 @@ import {
 } from '../../policies/allowlist.js';
 import { entry, NOW, QUERY } from './allowlist-fixtures.js';
 import { packDir } from './pack-fixtures.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
-/** Deterministic PRNG (mulberry32) so property tests are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const ROUNDS = 300;
 
 t.test('property: case, trailing dot and percent-encoding never change a host', async (t) => {
-  const random = rng(42);
+  const random = seededRandom(42);
   const pick = (s: string) => s[Math.floor(random() * s.length)]!;
   for (let i = 0; i < ROUNDS; i++) {
     const labels = Array.from({ length: 1 + Math.floor(random() * 4) }, () =>
@@ -46,7 +37,7 @@ t.test('property: case, trailing dot and percent-encoding never change a host', 
 });
 
 t.test('property: the fast path agrees with the WHATWG parser on random inputs', async (t) => {
-  const random = rng(7);
+  const random = seededRandom(7);
   const ALPHABET = 'abcxnz019-_.'.repeat(4) + 'AZ%@:/\\ \u0430\u00e9\uff0e\u3002';
   const TOKENS = ['xn--', 'xn--80ak6aa92e', '0x', '0x7f', '255', '256', '010', '0', '..', '.', '-', 'www', 'fr', '1e3', '٣'];
   let fastTaken = 0;
@@ -87,7 +78,7 @@ t.test('property: the fast path agrees with the WHATWG parser on random inputs',
 });
 
 t.test('property: every IPv4 spelling canonicalises to the dotted quad', async (t) => {
-  const random = rng(7);
+  const random = seededRandom(7);
   for (let i = 0; i < ROUNDS; i++) {
     const n = Math.floor(random() * 2 ** 32);
     const octets = [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
@@ -108,7 +99,7 @@ t.test('property: every IPv4 spelling canonicalises to the dotted quad', async (
 });
 
 t.test('property: the CIDR trie agrees with a linear containment check', async (t) => {
-  const random = rng(2025);
+  const random = seededRandom(2025);
   const entries = Array.from({ length: 200 }, (_, i) => {
     const prefix = 8 + Math.floor(random() * 25);
     const base = ipaddr.IPv4.parse([10, Math.floor(random() * 4), Math.floor(random() * 256), 0].join('.'));
@@ -126,7 +117,7 @@ t.test('property: the CIDR trie agrees with a linear containment check', async (
 });
 
 t.test('property: URL prefixes match on segment boundaries only', async (t) => {
-  const random = rng(99);
+  const random = seededRandom(99);
   const seg = () => ['api', 'apix', 'v1', 'a', 'ap'][Math.floor(random() * 5)]!;
   for (let i = 0; i < ROUNDS; i++) {
     const prefix = '/' + Array.from({ length: 1 + Math.floor(random() * 2) }, seg).join('/');

@@ -9,22 +9,11 @@ import { REPORT_MAX_BYTES, Report } from '../../policies/evidence.js';
 import { ErrorBody } from '../../server/errors.js';
 import type { Database } from '../../server/db/schema.js';
 import { bearer, DB_KINDS, enrollHost, reportOf, testApp, type EnrolledHost } from './fixture.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const CASES = 2000; // per dialect: 4,000 in a full run
 const SEED = 0x5eed_2025;
 const checkErrorBody = Compile(ErrorBody);
-
-/** mulberry32: small, deterministic. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -53,7 +42,7 @@ function objects(root: Json): Array<{ [k: string]: Json }> {
 }
 
 function makeCases(host: EnrolledHost, other: EnrolledHost, count: number, seed: number): Case[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const json = (value: unknown) => JSON.stringify(value);
   // One valid report as text; each case parses a copy with its own report_id (a UUID from the PRNG).

@@ -2,7 +2,7 @@
 // per-agent rate limit, on SQLite and PostgreSQL.
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { packForRole } from '../../policies/pack.js';
 import { findHost } from '../../server/db/hosts.js';
 import { kyselyOverSqlite, openSqliteConnection, SQLITE_FILE_NAME } from '../../server/db/database.js';
@@ -107,6 +107,16 @@ for (const kind of DB_KINDS) {
         },
       ]);
     }
+    /** A committer (batches of up to 10, gathered for 100 ms) over `writerFor`, and one enrolled host. */
+    async function batchOfOneHost(t: Test, writerFor: (testDb: TestApp) => ReportWriter) {
+      const testDb = await testApp(t, kind);
+      const host = await enrollHost(testDb.app, testDb.db);
+      const agent = agentOf(host);
+      const rec = recordingObserver();
+      const committer = new GroupCommitter(writerFor(testDb), { maxBatch: 10, maxWaitMs: 100 }, rec.observer);
+      return { db: testDb.db, host, agent, pack: packForRole(agent.role), rec, committer };
+    }
+
     for (const [writer, writerFor] of writers) {
       t.test(`${writer}: replays, a report_id reused by another host, in one batch and across batches`, async (t) => {
         const testDb = await testApp(t, kind);
@@ -132,13 +142,7 @@ for (const kind of DB_KINDS) {
       });
 
       t.test(`${writer}: a report refused in the storing transaction writes nothing; its batch companions are stored`, async (t) => {
-        const testDb = await testApp(t, kind);
-        const { app, db } = testDb;
-        const host = await enrollHost(app, db);
-        const agent = agentOf(host);
-        const pack = packForRole(agent.role);
-        const rec = recordingObserver();
-        const committer = new GroupCommitter(writerFor(testDb), { maxBatch: 10, maxWaitMs: 100 }, rec.observer);
+        const { db, host, agent, pack, rec, committer } = await batchOfOneHost(t, writerFor);
         const good = [reportOf(host), reportOf(host), reportOf(host)];
         // A host that is not enrolled (as if it had been deleted after it authenticated).
         const ghost = { ...agent, host_id: '00000000-0000-4000-8000-000000000000' };
@@ -159,13 +163,7 @@ for (const kind of DB_KINDS) {
       });
 
       t.test(`${writer}: a database error rolls its batch back; the others are retried alone and stored`, async (t) => {
-        const testDb = await testApp(t, kind);
-        const { app, db } = testDb;
-        const host = await enrollHost(app, db);
-        const agent = agentOf(host);
-        const pack = packForRole(agent.role);
-        const rec = recordingObserver();
-        const committer = new GroupCommitter(writerFor(testDb), { maxBatch: 10, maxWaitMs: 100 }, rec.observer);
+        const { db, host, agent, pack, rec, committer } = await batchOfOneHost(t, writerFor);
         const good = [reportOf(host), reportOf(host), reportOf(host)];
         const doomed = reportOf(host);
         // The verdict set of one report fails to insert, after its report row was written.

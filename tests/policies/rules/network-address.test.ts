@@ -11,6 +11,7 @@ import {
   isLoopbackIp,
   parseAddress,
 } from '../../../policies/rules/network.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 // ---- the reference: the code before the fast paths, verbatim.
 const DOTTED_QUAD = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -70,18 +71,7 @@ function randomAddress(random: () => number): string {
   }
 }
 
-/** A seeded generator (mulberry32): the same inputs on every run. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = seeded(20261122);
+const random = seededRandom(20261122);
 const inputs = [...TRICKY, ...Array.from({ length: 20_000 }, () => randomAddress(random))];
 
 t.test('dottedQuadOctets accepts exactly what the kernel-format regex accepts', async (t) => {

@@ -2,6 +2,7 @@
 // the same order and the same total, whatever the stream, ties included.
 import t from 'tap';
 import { TopList } from '../../../server/audit/run.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 interface Item {
   key: number;
@@ -9,18 +10,8 @@ interface Item {
 }
 const byKey = (a: Item, b: Item) => a.key - b.key;
 
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 t.test('same result as sorting everything and keeping the first `limit`', async (t) => {
-  const random = seeded(7);
+  const random = seededRandom(7);
   for (const limit of [1, 2, 3, 10, 50]) {
     for (const [length, keys] of [[0, 5], [limit, 5], [2 * limit, 5], [2 * limit + 1, 1000], [37 * limit + 5, 3], [2000, 1000], [3000, 2]]) {
       const stream: Item[] = Array.from({ length: length! }, (_, seq) => ({ key: Math.floor(random() * keys!), seq }));

@@ -6,6 +6,7 @@ import { waiverActive, type Waiver, type WaiverScope } from '../../../policies/w
 import { judgeHost, waiversByScope } from '../../../server/audit/run.js';
 import type { HostEvidence } from '../../../server/db/audits.js';
 import { simulatedFleet } from '../../../server/demo/fleet.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const now = new Date('2026-03-02T09:00:00Z');
 const packs = loadShippedPacks();
@@ -18,18 +19,8 @@ const hosts: HostEvidence[] = simulatedFleet().map((h, i) => ({
   body: h.report(`host-${i}`, now),
 }));
 
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 t.test('same results as applying every active waiver to every host', async (t) => {
-  const random = seeded(42);
+  const random = seededRandom(42);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   // Waivers on rules that do fail or warn somewhere, so that they apply (and often compete).
   const ruleIds = [...new Set(hosts.flatMap((h) => judgeHost(h, packs, [], now).results.filter((r) => r.status === 'fail' || r.status === 'warn').map((r) => r.rule_id)))];
