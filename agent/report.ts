@@ -1,12 +1,15 @@
 // Assembles a report: this host's identity (as enrolled) plus freshly collected evidence.
-import { randomUUID } from 'node:crypto';
+import { v7 as timeOrderedUuid } from 'uuid';
 import { SCHEMA_VERSION, type Evidence, type HostIdentity, type Report } from '../policies/evidence.js';
 import { AGENT_VERSION } from './version.js';
 
 export function assembleReport(host: HostIdentity, evidence: Evidence, collectedAt: Date): Report {
   return {
     schema_version: SCHEMA_VERSION,
-    report_id: randomUUID(),
+    // UUID v7: time-ordered, so the server's report indexes grow at their end instead of at random
+    // pages (measured in bench/report-writer.bench.ts). Its 74 random bits keep ids unique across
+    // hosts; the time it encodes is the report's own collected_at, already sent.
+    report_id: timeOrderedUuid({ msecs: collectedAt.getTime() }),
     agent_version: AGENT_VERSION,
     collected_at: collectedAt.toISOString(),
     host,

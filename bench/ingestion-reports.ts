@@ -1,6 +1,6 @@
 // The reports the ingestion benchmark sends (bench/ingestion.bench.ts): a realistic report padded
 // to about 8 KB of JSON, and per-request bodies with a fresh report_id, spread over enrolled hosts.
-import { randomUUID } from 'node:crypto';
+import { v7 as timeOrderedUuid } from 'uuid';
 import type { Listener, OutboundFlow, Report } from '../policies/evidence.js';
 import { assertValidReport, buildReport, hoursBefore, listener } from '../tests/helpers/report-builder.js';
 
@@ -60,14 +60,14 @@ export function templateReport(): Report {
   return assertValidReport(report);
 }
 
-/** Per-request bodies: fresh report_id, hosts in turn (their own id and site). */
+/** Per-request bodies: a fresh time-ordered report_id (UUID v7, as agent/report.ts makes them), hosts in turn. */
 export function bodyFactory(template: Report, hosts: readonly BenchHost[]): () => { body: string; authorization: string } {
   const json = JSON.stringify({ ...template, report_id: 'REPORTID' });
   const [beforeId, rest] = json.split('"REPORTID"') as [string, string];
   let next = 0;
   return () => {
     const host = hosts.length === 0 ? { host_id: 'HOSTID', site: 'SITEID', credential: 'none' } : hosts[next++ % hosts.length]!;
-    const body = `${beforeId}"${randomUUID()}"${rest}`.replace('"HOSTID"', `"${host.host_id}"`).replace('"SITEID"', `"${host.site}"`);
+    const body = `${beforeId}"${timeOrderedUuid()}"${rest}`.replace('"HOSTID"', `"${host.host_id}"`).replace('"SITEID"', `"${host.site}"`);
     return { body, authorization: `Bearer ${host.credential}` };
   };
 }
