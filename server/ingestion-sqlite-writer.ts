@@ -6,9 +6,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqliteQuery } from './db/prepared-query.js';
 import { FIND_ENROLLED_AGENT, RECORD_REPORT_SEEN, toEnrolledAgent, type EnrolledAgentRow, type SeenReport } from './db/hosts.js';
-import { FIND_REPORT_OWNER, INSERT_REPORT_IF_NEW, type ReportRow } from './db/reports.js';
+import { FIND_REPORT_OWNER, INSERT_REPORT_IF_NEW, type JudgedReportRow } from './db/reports.js';
 import type { Database } from './db/schema.js';
-import { INSERT_VERDICT_SET, verdictSetRow, type VerdictSetRow } from './db/verdicts.js';
+import { verdictSetRow } from './db/verdicts.js';
 import { ApiError } from './errors.js';
 import {
   assertStillEnrolled,
@@ -23,9 +23,8 @@ export class SqliteReportWriter implements ReportWriter {
   /** SQLite has one writer at a time. */
   readonly concurrentTransactions = 1;
   private readonly enrolledAgent: SqliteQuery<{ host_id: string }, EnrolledAgentRow>;
-  private readonly insertReport: SqliteQuery<ReportRow, never>;
+  private readonly insertReport: SqliteQuery<JudgedReportRow, never>;
   private readonly reportOwner: SqliteQuery<{ report_id: string }, { host_id: string }>;
-  private readonly insertVerdictSet: SqliteQuery<VerdictSetRow, never>;
   private readonly recordSeen: SqliteQuery<SeenReport, never>;
   private readonly transaction: BetterSqlite3.Transaction<(items: readonly PreparedReport[]) => Outcome[]>;
 
@@ -34,7 +33,6 @@ export class SqliteReportWriter implements ReportWriter {
     this.enrolledAgent = FIND_ENROLLED_AGENT.onSqlite(db, sqlite);
     this.insertReport = INSERT_REPORT_IF_NEW.onSqlite(db, sqlite);
     this.reportOwner = FIND_REPORT_OWNER.onSqlite(db, sqlite);
-    this.insertVerdictSet = INSERT_VERDICT_SET.onSqlite(db, sqlite);
     this.recordSeen = RECORD_REPORT_SEEN.onSqlite(db, sqlite);
     this.transaction = sqlite.transaction((items: readonly PreparedReport[]) => items.map((item) => this.outcomeOf(item)));
   }
@@ -56,12 +54,11 @@ export class SqliteReportWriter implements ReportWriter {
   /** As writeReport in server/ingestion.ts: an ApiError means nothing of the report was written. */
   private write({ agent, row, verdicts, seen }: PreparedReport): IngestionResult {
     assertStillEnrolled(toEnrolledAgent(agent.host_id, this.enrolledAgent.rows({ host_id: agent.host_id })[0]), agent);
-    if (this.insertReport.run(row) === 0) {
+    if (this.insertReport.run({ ...row, ...verdictSetRow(verdicts) }) === 0) {
       const owner = this.reportOwner.rows({ report_id: row.report_id })[0];
       if (owner === undefined) throw new Error(`report ${row.report_id} was neither inserted nor found`);
       return duplicateOrConflict(owner.host_id, row.report_id, agent.host_id);
     }
-    this.insertVerdictSet.run(verdictSetRow(verdicts));
     this.recordSeen.run(seen);
     return { status: 'stored', report_id: row.report_id, verdicts: verdicts.summary };
   }

@@ -32,7 +32,7 @@ import { dialectOf } from './db/columns.js';
 import { sqliteFileOf } from './db/database.js';
 import { findReportOwner, insertReportIfNew, reportRow, type ReportRow } from './db/reports.js';
 import type { Database } from './db/schema.js';
-import { insertVerdictSet, verdictSetRecord, type VerdictSetRecord, type VerdictSummary } from './db/verdicts.js';
+import { verdictSetRecord, verdictSetRow, type VerdictSetRecord, type VerdictSummary } from './db/verdicts.js';
 import { ApiError, shuttingDown } from './errors.js';
 import { SqliteIngestionThread } from './ingestion-thread.js';
 import { packFingerprint } from './pack-fingerprint.js';
@@ -159,13 +159,12 @@ interface PendingReport {
 async function writeReport(db: Database, item: PreparedReport): Promise<IngestionResult> {
   const { agent, row } = item;
   assertStillEnrolled(await findEnrolledAgent(db, agent.host_id), agent);
-  if (!(await insertReportIfNew(db, row))) {
+  if (!(await insertReportIfNew(db, { ...row, ...verdictSetRow(item.verdicts) }))) {
     const owner = await findReportOwner(db, row.report_id);
     if (owner === undefined) throw new Error(`report ${row.report_id} was neither inserted nor found`);
     return duplicateOrConflict(owner, row.report_id, agent.host_id);
   }
   // The host row is updated by the caller, after every report of the batch (KyselyReportWriter).
-  await insertVerdictSet(db, item.verdicts);
   return { status: 'stored', report_id: row.report_id, verdicts: item.verdicts.summary };
 }
 

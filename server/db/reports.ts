@@ -3,6 +3,7 @@ import type { Report } from '../../policies/evidence.js';
 import { fromDbJson, toDbJson, toDbTime } from './columns.js';
 import { PreparedQuery } from './prepared-query.js';
 import type { Database } from './schema.js';
+import type { VerdictSetRow } from './verdicts.js';
 
 /** Who stored a report_id (ingestion asks when an insert found it already there). */
 export const FIND_REPORT_OWNER = new PreparedQuery<{ report_id: string }, { host_id: string }>(['report_id'], (db, { report_id }) =>
@@ -31,23 +32,57 @@ export interface ReportRow {
   body: string;
 }
 
+/** A report row with its verdict set: one row holds both (migration 0007). */
+export type JudgedReportRow = ReportRow & VerdictSetRow;
+
 // Run for every report received (server/ingestion.ts), hence compiled once.
-export const INSERT_REPORT_IF_NEW = new PreparedQuery<ReportRow, never>(
-  ['report_id', 'host_id', 'collected_at', 'received_at', 'body'],
+export const INSERT_REPORT_IF_NEW = new PreparedQuery<JudgedReportRow, never>(
+  [
+    'report_id',
+    'host_id',
+    'collected_at',
+    'received_at',
+    'body',
+    'evaluated_at',
+    'pack_label',
+    'pack_fingerprint',
+    'statuses',
+    'pass',
+    'warn',
+    'fail',
+    'not_applicable',
+    'unknown',
+  ],
   (db, row) =>
     db
       .insertInto('reports')
-      .values({ report_id: row.report_id, host_id: row.host_id, collected_at: row.collected_at, received_at: row.received_at, body: row.body })
+      .values({
+        report_id: row.report_id,
+        host_id: row.host_id,
+        collected_at: row.collected_at,
+        received_at: row.received_at,
+        body: row.body,
+        evaluated_at: row.evaluated_at,
+        pack_label: row.pack_label,
+        pack_fingerprint: row.pack_fingerprint,
+        statuses: row.statuses,
+        pass: row.pass,
+        warn: row.warn,
+        fail: row.fail,
+        not_applicable: row.not_applicable,
+        unknown: row.unknown,
+        details: null,
+      })
       .onConflict((oc) => oc.column('report_id').doNothing()),
 );
 
 /**
- * Store the report unless its report_id is already stored (by anyone: see findReportOwner).
- * Returns whether it was stored. Inside a transaction, a report_id written earlier in the same
- * transaction counts as stored; on PostgreSQL, one being written by another transaction is
- * waited for.
+ * Store the report and its verdict set unless its report_id is already stored (by anyone: see
+ * findReportOwner). Returns whether it was stored. Inside a transaction, a report_id written
+ * earlier in the same transaction counts as stored; on PostgreSQL, one being written by another
+ * transaction is waited for.
  */
-export async function insertReportIfNew(db: Database, row: ReportRow): Promise<boolean> {
+export async function insertReportIfNew(db: Database, row: JudgedReportRow): Promise<boolean> {
   const result = await INSERT_REPORT_IF_NEW.run(db, row);
   return result.numAffectedRows === 1n;
 }

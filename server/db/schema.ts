@@ -59,9 +59,23 @@ export interface ReportsTable {
   received_at: TimestampColumn;
   /** The validated report; null once pruned by the evidence retention. */
   body: NullableJsonColumn;
+  // The report's verdict set (migration 0007), written with it; read through the verdict_sets view.
+  evaluated_at: NullableTimestampColumn;
+  pack_label: string | null;
+  pack_fingerprint: string | null;
+  statuses: NullableJsonColumn;
+  pass: number | null;
+  warn: number | null;
+  fail: number | null;
+  not_applicable: number | null;
+  unknown: number | null;
+  details: NullableJsonColumn;
 }
 
-/** One judged report (migration 0005; see server/db/verdicts.ts). */
+/**
+ * One judged report (see server/db/verdicts.ts): a table from migration 0005, since migration
+ * 0007 a view over the verdict columns of `reports` (read only).
+ */
 export interface VerdictSetsTable {
   report_id: string;
   host_id: string;

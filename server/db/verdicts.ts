@@ -1,10 +1,10 @@
-// Verdict sets: one row per judged report (history for trends); a host's current verdicts are
-// those of its current report (hosts.current_report_id). A row keeps each rule's status, the
+// Verdict sets: one per judged report (history for trends), stored in the report's own row and
+// read through the verdict_sets view (migration 0007); a host's current verdicts are those of its
+// current report (hosts.current_report_id). A set keeps each rule's status, the
 // counts, and which pack judged (label + fingerprint); the explanations are derived again from the
 // stored report when shown (server/verdict-details.ts), so they are not written per report.
 import type { Severity, Verdict, VerdictStatus } from '../../policies/verdict.js';
 import { fromDbJson, fromDbTime } from './columns.js';
-import { PreparedQuery } from './prepared-query.js';
 import type { Database } from './schema.js';
 
 export type VerdictSummary = Record<VerdictStatus, number>;
@@ -66,34 +66,10 @@ export function verdictSetRecord(
 
 export type VerdictSetRow = Omit<VerdictSetRecord, 'summary'> & VerdictSummary;
 
-// Run for every report received (server/ingestion.ts), hence compiled once.
-export const INSERT_VERDICT_SET = new PreparedQuery<VerdictSetRow, never>(
-  ['report_id', 'host_id', 'evaluated_at', 'pack_label', 'pack_fingerprint', 'statuses', 'pass', 'warn', 'fail', 'not_applicable', 'unknown'],
-  (db, row) =>
-    db.insertInto('verdict_sets').values({
-      report_id: row.report_id,
-      host_id: row.host_id,
-      evaluated_at: row.evaluated_at,
-      pack_label: row.pack_label,
-      pack_fingerprint: row.pack_fingerprint,
-      statuses: row.statuses,
-      pass: row.pass,
-      warn: row.warn,
-      fail: row.fail,
-      not_applicable: row.not_applicable,
-      unknown: row.unknown,
-      details: null,
-    }),
-);
-
-/** The row INSERT_VERDICT_SET writes for `record`. */
+/** The verdict columns of the report row written for `record` (see INSERT_REPORT_IF_NEW in reports.ts). */
 export function verdictSetRow(record: VerdictSetRecord): VerdictSetRow {
   const { summary, ...rest } = record;
   return { ...rest, ...summary };
-}
-
-export async function insertVerdictSet(db: Database, record: VerdictSetRecord): Promise<void> {
-  await INSERT_VERDICT_SET.run(db, verdictSetRow(record));
 }
 
 export interface StoredVerdictSet {

@@ -24,15 +24,15 @@ function recordingObserver() {
   return { observer, batches, outcomes, retried: () => retried };
 }
 
-/** A trigger that fails inserting the verdict set of `reportId` (a database error mid-transaction). */
-async function failVerdictSetInsert(db: Parameters<typeof snapshot>[0], kind: string, reportId: string): Promise<void> {
+/** A trigger that fails inserting the report `reportId` (a database error mid-transaction). */
+async function failReportInsert(db: Parameters<typeof snapshot>[0], kind: string, reportId: string): Promise<void> {
   const id = reportId.replace(/[^0-9a-f-]/g, '');
   if (kind === 'sqlite') {
-    await sql.raw(`CREATE TRIGGER fail_one BEFORE INSERT ON verdict_sets WHEN NEW.report_id = '${id}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`).execute(db);
+    await sql.raw(`CREATE TRIGGER fail_one BEFORE INSERT ON reports WHEN NEW.report_id = '${id}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`).execute(db);
     return;
   }
   await sql.raw(`CREATE FUNCTION fail_one() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql`).execute(db);
-  await sql.raw(`CREATE TRIGGER fail_one BEFORE INSERT ON verdict_sets FOR EACH ROW WHEN (NEW.report_id = '${id}') EXECUTE FUNCTION fail_one()`).execute(db);
+  await sql.raw(`CREATE TRIGGER fail_one BEFORE INSERT ON reports FOR EACH ROW WHEN (NEW.report_id = '${id}') EXECUTE FUNCTION fail_one()`).execute(db);
 }
 
 const countReports = async (db: Parameters<typeof snapshot>[0]) =>
@@ -166,8 +166,8 @@ for (const kind of DB_KINDS) {
         const { db, host, agent, pack, rec, committer } = await batchOfOneHost(t, writerFor);
         const good = [reportOf(host), reportOf(host), reportOf(host)];
         const doomed = reportOf(host);
-        // The verdict set of one report fails to insert, after its report row was written.
-        await failVerdictSetInsert(db, kind, doomed.report_id);
+        // The last report of the batch fails to insert, after the three others were written.
+        await failReportInsert(db, kind, doomed.report_id);
         const settled = await Promise.allSettled([
           ...good.map((r) => committer.submit(prepareReport(r, agent, pack, TEST_NOW))),
           committer.submit(prepareReport(doomed, agent, pack, TEST_NOW)),

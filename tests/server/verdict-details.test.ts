@@ -57,7 +57,7 @@ for (const kind of DB_KINDS) {
       const row = await db.selectFrom('verdict_sets').select('statuses').where('report_id', '=', report.report_id).executeTakeFirstOrThrow();
       const statuses = (typeof row.statuses === 'string' ? JSON.parse(row.statuses) : row.statuses) as Record<string, [string, string]>;
       statuses[failing.rule_id] = ['pass', failing.severity];
-      await db.updateTable('verdict_sets').set({ statuses: JSON.stringify(statuses) }).where('report_id', '=', report.report_id).execute();
+      await db.updateTable('reports').set({ statuses: JSON.stringify(statuses) }).where('report_id', '=', report.report_id).execute();
       const shown = await reportVerdicts(db, report.report_id, pack);
       t.equal(shown?.source, 'statuses_only');
       const tampered = shown?.verdicts.find((v) => v.rule_id === failing.rule_id);

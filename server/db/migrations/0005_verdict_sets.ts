@@ -29,30 +29,36 @@ interface OldVerdictRow {
 const parsed = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);
 const iso = (value: string | Date): string => (value instanceof Date ? value.toISOString() : value);
 
+/** The verdict_sets table and its index, as this migration makes it (migration 0007's down makes it again). */
+export async function createVerdictSetsTable(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+  const { json, timestamp } = columnTypes(dialect);
+  await db.schema
+    .createTable('verdict_sets')
+    .addColumn('report_id', 'text', (c) => c.primaryKey().references('reports.report_id'))
+    .addColumn('host_id', 'text', (c) => c.notNull().references('hosts.host_id'))
+    .addColumn('evaluated_at', timestamp, (c) => c.notNull())
+    /** "server v2 + site chi-vallee v3": which pack judged, for people. */
+    .addColumn('pack_label', 'text', (c) => c.notNull())
+    /** SHA-256 of the Vigie version and the resolved pack: which pack judged, for the machine. */
+    .addColumn('pack_fingerprint', 'text', (c) => c.notNull())
+    /** {"NET-01": ["pass", "high"], ...}: status and severity by rule, in rule order. */
+    .addColumn('statuses', json, (c) => c.notNull())
+    .addColumn('pass', 'integer', (c) => c.notNull())
+    .addColumn('warn', 'integer', (c) => c.notNull())
+    .addColumn('fail', 'integer', (c) => c.notNull())
+    .addColumn('not_applicable', 'integer', (c) => c.notNull())
+    .addColumn('unknown', 'integer', (c) => c.notNull())
+    /** Full verdicts frozen at write time; only rows carried over from the old table have them. */
+    .addColumn('details', json)
+    .execute();
+  await db.schema.createIndex('verdict_sets_host_idx').on('verdict_sets').columns(['host_id', 'evaluated_at']).execute();
+}
+
 export function verdictSetsMigration(dialect: DialectName): Migration {
   const { json, timestamp } = columnTypes(dialect);
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('verdict_sets')
-        .addColumn('report_id', 'text', (c) => c.primaryKey().references('reports.report_id'))
-        .addColumn('host_id', 'text', (c) => c.notNull().references('hosts.host_id'))
-        .addColumn('evaluated_at', timestamp, (c) => c.notNull())
-        /** "server v2 + site chi-vallee v3": which pack judged, for people. */
-        .addColumn('pack_label', 'text', (c) => c.notNull())
-        /** SHA-256 of the Vigie version and the resolved pack: which pack judged, for the machine. */
-        .addColumn('pack_fingerprint', 'text', (c) => c.notNull())
-        /** {"NET-01": ["pass", "high"], ...}: status and severity by rule, in rule order. */
-        .addColumn('statuses', json, (c) => c.notNull())
-        .addColumn('pass', 'integer', (c) => c.notNull())
-        .addColumn('warn', 'integer', (c) => c.notNull())
-        .addColumn('fail', 'integer', (c) => c.notNull())
-        .addColumn('not_applicable', 'integer', (c) => c.notNull())
-        .addColumn('unknown', 'integer', (c) => c.notNull())
-        /** Full verdicts frozen at write time; only rows carried over from the old table have them. */
-        .addColumn('details', json)
-        .execute();
-      await db.schema.createIndex('verdict_sets_host_idx').on('verdict_sets').columns(['host_id', 'evaluated_at']).execute();
+      await createVerdictSetsTable(db, dialect);
 
       // Carry the old per-rule rows over, one report at a time, in report order.
       const old = db as unknown as Kysely<{ verdicts: OldVerdictRow; verdict_sets: Record<string, unknown> }>;

@@ -6,6 +6,7 @@ import { peopleMigration } from './0002_people.js';
 import { auditMigration } from './0004_audit.js';
 import { verdictSetsMigration } from './0005_verdict_sets.js';
 import { auditLogAppendOnlyMigration } from './0006_audit_log_append_only.js';
+import { verdictsInReportsMigration } from './0007_verdicts_in_reports.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
@@ -14,6 +15,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0004_audit': auditMigration(dialect),
     '0005_verdict_sets': verdictSetsMigration(dialect),
     '0006_audit_log_append_only': auditLogAppendOnlyMigration(dialect),
+    '0007_verdicts_in_reports': verdictsInReportsMigration(dialect),
   };
 }
 
