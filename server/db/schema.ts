@@ -74,7 +74,7 @@ export interface ReportsTable {
 
 /**
  * One judged report (see server/db/verdicts.ts): a table from migration 0005, since migration
- * 0007 a view over the verdict columns of `reports` (read only).
+ * 0007 a view over the verdict columns of `reports` (Vigie only reads it).
  */
 export interface VerdictSetsTable {
   report_id: string;

@@ -2,8 +2,8 @@
 // over `reports` with the same columns, so every reader is unchanged. Why: ingestion wrote two
 // rows per report, and the second one (with its primary-key and host indexes) cost about 60 µs of
 // the ~160 µs of writing a report on SQLite (bench/report-writer.bench.ts). Now one INSERT
-// stores the report and its judgement together, which also makes "a report without verdicts"
-// impossible to write.
+// stores the report and its judgement together, so ingestion cannot store a report without its
+// verdicts.
 // The verdict columns are nullable: a report row exists only once judged, but SQLite cannot add
 // NOT NULL columns without a default. The view shows judged rows only (statuses not null).
 // Evidence retention (server/db/reports.ts) still only clears `body`: verdict history is kept.
