@@ -7,7 +7,7 @@ export function assembleReport(host: HostIdentity, evidence: Evidence, collected
   return {
     schema_version: SCHEMA_VERSION,
     // UUID v7: time-ordered, so the server's report indexes grow at their end instead of at random
-    // pages (measured in bench/report-writer.bench.ts). Its 74 random bits keep ids unique across
+    // pages (bench/report-writer.bench.ts compares it with v4). Its 74 random bits keep ids unique across
     // hosts; the time it encodes is the report's own collected_at, already sent.
     report_id: timeOrderedUuid({ msecs: collectedAt.getTime() }),
     agent_version: AGENT_VERSION,

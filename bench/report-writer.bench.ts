@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import type { Report } from '../policies/evidence.js';
 import { loadShippedPacks, packFor } from '../policies/pack.js';
@@ -49,6 +50,12 @@ function measure<T>(items: readonly T[], write: (batch: readonly T[]) => void): 
   return { cpuUs: (used.user + used.system) / count, wallUs: wallUs / count };
 }
 
+/** Every prepared report is in `table`, or the figures would time something else. */
+function assertAllStored(sqlite: BetterSqlite3.Database, table: 'bare' | 'reports', who: string): void {
+  const { n } = sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number };
+  if (n !== REPORTS) throw new Error(`${who} stored ${n} of ${REPORTS} reports`);
+}
+
 async function variant(label: string, newId: () => string): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigie-bench-writer-'));
   try {
@@ -83,6 +90,7 @@ async function variant(label: string, newId: () => string): Promise<void> {
       for (const item of batch) insert.run(item.row.report_id, item.row.body);
     });
     const bare = measure(prepared, (batch) => bareTransaction.immediate(batch));
+    assertAllStored(bareSqlite, 'bare', 'bare insert');
     bareSqlite.close();
 
     // (b) Vigie's writer, on its own connection as in the ingestion thread.
@@ -92,6 +100,9 @@ async function variant(label: string, newId: () => string): Promise<void> {
       // writeBatch runs synchronously inside its promise executor: the write is done on return.
       void writer.writeBatch(batch);
     });
+    // A refused report (say, a credential mismatch) is an outcome, not an error, and costs almost
+    // nothing: the figure counts only if every report was really stored.
+    assertAllStored(sqlite, 'reports', 'SqliteReportWriter');
     sqlite.close();
 
     const line = (name: string, m: Measure) => `${name} ${m.cpuUs.toFixed(0).padStart(4)} µs CPU, ${m.wallUs.toFixed(0).padStart(4)} µs wall per report`;
