@@ -10,7 +10,7 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import Fastify from 'fastify';
 import { REPORT_MAX_BYTES, Report } from '../policies/evidence.js';
 import { createEnrollmentToken } from '../server/db/tokens.js';
-import { committerFor, configureIngestion } from '../server/ingestion.js';
+import { committerFor, configureIngestion } from '../server/ingestion/ingestion.js';
 import { startServer } from '../server/start.js';
 
 const MAX_HOSTS = 5000;

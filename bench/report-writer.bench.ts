@@ -2,7 +2,7 @@
 // report costs on this machine (issue 6's ingestion ratio depends on it).
 //   (a) baseline: the same JSON text inserted into a table with only a text primary key, in
 //       transactions of the same size, same pragmas (WAL, synchronous FULL);
-//   (b) SqliteReportWriter (server/ingestion-sqlite-writer.ts): enrolment check, report row,
+//   (b) SqliteReportWriter (server/ingestion/ingestion-sqlite-writer.ts): enrolment check, report row,
 //       verdict set, host last-seen, as the ingestion thread runs it;
 // with random (v4) report ids and with time-ordered (v7) ids, as agent/report.ts makes them.
 // Prints CPU (user + system of this process) and wall time per report, and the ratio to (a).
@@ -20,9 +20,9 @@ import type { AgentIdentity } from '../server/auth/agent-credentials.js';
 import { kyselyOverSqlite, openDatabase, openSqliteConnection, SQLITE_FILE_NAME } from '../server/db/database.js';
 import { createEnrollmentToken } from '../server/db/tokens.js';
 import { enrollHost } from '../server/enrollment.js';
-import { prepareReport, type PreparedReport } from '../server/ingestion.js';
-import { SqliteReportWriter } from '../server/ingestion-sqlite-writer.js';
-import { hashSecret, parseCredential } from '../server/secrets.js';
+import { prepareReport, type PreparedReport } from '../server/ingestion/ingestion.js';
+import { SqliteReportWriter } from '../server/ingestion/ingestion-sqlite-writer.js';
+import { hashSecret, parseCredential } from '../server/secrets/secrets.js';
 import { templateReport } from './ingestion-reports.js';
 
 const REPORTS = Math.min(Math.max(Number(process.env.VIGIE_BENCH_REPORTS ?? 12_000), 1_000), 50_000);

@@ -11,7 +11,7 @@ import { loadAgentPolicy } from './agent-policy.js';
 import { errorBody } from './errors.js';
 import { handleError } from './error-handler.js';
 import { loggerOptions } from './logger.js';
-import { openSecretsKey, type SecretsKey } from './secrets-key.js';
+import { openSecretsKey, type SecretsKey } from './secrets/secrets-key.js';
 import type { RouteContext } from './routes/context.js';
 import { agentConfigRoutes } from './routes/agent-config.js';
 import { auditRoutes } from './routes/audits.js';
@@ -40,7 +40,7 @@ export interface AppDeps {
   now?: () => Date;
   /** Serve HTTPS with this PEM certificate and key (server/tls.ts finds them). */
   https?: { cert: Buffer; key: Buffer };
-  /** The server secrets key; by default the one of config (server/secrets-key.ts openSecretsKey). */
+  /** The server secrets key; by default the one of config (server/secrets/secrets-key.ts openSecretsKey). */
   secretsKey?: SecretsKey;
 }
 

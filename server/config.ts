@@ -32,7 +32,7 @@ export const ServerConfigSchema = Type.Object(
     /** Reports accepted per agent (authenticated host) per minute; 0 disables the limit. */
     reportRateLimitPerMinute: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
     /**
-     * The 32-byte key that seals secrets stored in the database (server/secrets-key.ts). null means
+     * The 32-byte key that seals secrets stored in the database (server/secrets/secrets-key.ts). null means
      * `<dataDir>/secrets.key`, created at first start. A file given here must exist already: replicas
      * sharing one PostgreSQL database share this key, and a fresh one made by mistake would split them.
      */

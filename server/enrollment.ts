@@ -5,7 +5,7 @@ import { ensureSite, insertHost } from './db/hosts.js';
 import type { Database } from './db/schema.js';
 import { checkEnrollmentToken, markEnrollmentTokenUsed } from './db/tokens.js';
 import { ApiError } from './errors.js';
-import { formatCredential, hashSecret, newHostId, newSecret } from './secrets.js';
+import { formatCredential, hashSecret, newHostId, newSecret } from './secrets/secrets.js';
 
 export interface EnrollmentRequest {
   token: string;

@@ -2,7 +2,7 @@
 // never mix their figures: HTTP latency by route, ingestion outcomes and group-commit batches,
 // database operation timings, and the process defaults (CPU, memory, event-loop lag).
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { IngestionObserver } from './ingestion.js';
+import type { IngestionObserver } from './ingestion/ingestion.js';
 
 /** Buckets in seconds, from a fast in-memory answer to a slow commit. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];

@@ -13,12 +13,12 @@ import { bearerToken } from './auth/bearer.js';
 import { FLEET_READERS } from './auth/roles.js';
 import { authenticateApiToken } from './db/tokens.js';
 import { ApiError } from './errors.js';
-import { configureIngestion, drainIngestion } from './ingestion.js';
+import { configureIngestion, drainIngestion } from './ingestion/ingestion.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { OPENAPI_PATH, registerOpenApi } from './openapi.js';
 import type { RouteContext } from './routes/context.js';
 import { readinessRoutes } from './routes/health.js';
-import { parseCredential } from './secrets.js';
+import { parseCredential } from './secrets/secrets.js';
 
 export const METRICS_PATH = '/metrics';
 export const REPORTS_PATH = '/api/v1/reports';

@@ -7,11 +7,11 @@ import { buildApp, loadSiteOverlays, type App } from './app.js';
 import { assertListenAllowed, resolveConfig, type ServerConfig, type ServerConfigInput } from './config.js';
 import { openDatabase } from './db/database.js';
 import type { Database } from './db/schema.js';
-import { drainIngestion } from './ingestion.js';
+import { drainIngestion } from './ingestion/ingestion.js';
 import { applyEvidenceRetention, scheduleEvidenceRetention } from './retention.js';
 import { startServerAudits } from './audit/scheduler.js';
 import { checkStoredTotpSecrets } from './auth/totp-secrets-at-start.js';
-import { openSecretsKey } from './secrets-key.js';
+import { openSecretsKey } from './secrets/secrets-key.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls.js';
 
 export interface StartOptions {

@@ -15,7 +15,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 
 // Node's WebCrypto implements the standard interface; only the DOM type names differ.
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[1]);
 
 /** Folder (inside the data dir) holding the local CA and the server certificate. */
 export const TLS_DIR_NAME = 'tls';

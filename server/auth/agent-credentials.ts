@@ -3,7 +3,7 @@
 // Reports are the server's busiest traffic, and a lookup per report on the request thread costs
 // more than judging it. So the identity and credential digest of each host that authenticated
 // are kept in memory (bounded). This is a first gate only, deciding whether the body is worth
-// reading: the transaction that stores a report checks the host again (server/ingestion.ts:
+// reading: the transaction that stores a report checks the host again (server/ingestion/ingestion.ts:
 // same credential digest, not revoked, same role and site). A host revoked or re-enrolled after it
 // was cached is therefore refused before anything of its report is stored; the route then forgets
 // it here, so its next request is refused at this gate, from the database.
@@ -12,7 +12,7 @@ import type { HostRole } from '../../policies/evidence.js';
 import { findHostWithCredential } from '../db/hosts.js';
 import type { Database } from '../db/schema.js';
 import { ApiError } from '../errors.js';
-import { digestsMatch, hashSecret, parseCredential } from '../secrets.js';
+import { digestsMatch, hashSecret, parseCredential } from '../secrets/secrets.js';
 import { bearerToken } from './bearer.js';
 
 /** An authenticated agent: its enrolled identity and the digest of the credential it presented. */

@@ -4,7 +4,7 @@ import { findHostWithCredential, type HostRecord } from '../db/hosts.js';
 import type { Database } from '../db/schema.js';
 import { authenticateApiToken, type ApiTokenRecord, type ApiTokenScope } from '../db/tokens.js';
 import { ApiError } from '../errors.js';
-import { MAX_PRESENTED_SECRET_LENGTH, parseCredential, secretMatches } from '../secrets.js';
+import { MAX_PRESENTED_SECRET_LENGTH, parseCredential, secretMatches } from '../secrets/secrets.js';
 
 /** The token of an `Authorization: Bearer <token>` header, or null. */
 export function bearerToken(request: FastifyRequest): string | null {

@@ -21,7 +21,7 @@ import {
 } from '../db/users.js';
 import type { Database } from '../db/schema.js';
 import { ApiError } from '../errors.js';
-import type { SecretsKey } from '../secrets-key.js';
+import type { SecretsKey } from '../secrets/secrets-key.js';
 import { dummyPasswordHash, verifyPassword } from './passwords.js';
 import { generateRecoveryCode, hashRecoveryCode, normaliseRecoveryCode, RECOVERY_CODE_COUNT } from './recovery.js';
 import { startSession, type StartedSession } from './session.js';

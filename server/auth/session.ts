@@ -14,7 +14,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { deleteSession, findSession, insertSession, touchSession, type SessionRecord, type SessionStage } from '../db/sessions.js';
 import { findUserById, type UserCredentials } from '../db/users.js';
 import type { Database } from '../db/schema.js';
-import { hashSecret, newSecret, secretMatches } from '../secrets.js';
+import { hashSecret, newSecret, secretMatches } from '../secrets/secrets.js';
 
 export const SESSION_COOKIE = '__Host-vigie_session';
 export const CSRF_COOKIE = '__Host-vigie_csrf';

@@ -1,5 +1,5 @@
 // TOTP secrets at rest: users.totp_secret and users.totp_pending_secret hold sealed values
-// (server/sealed-secret.ts), each bound to its user id and its column, so a value copied onto
+// (server/secrets/sealed-secret.ts), each bound to its user id and its column, so a value copied onto
 // another user or into the other column does not open.
 //
 // Opening accepts nothing else. In particular a base32 secret in clear is refused (those of
@@ -7,8 +7,8 @@
 // otherwise someone able to write the users table could plant a secret of their choice and log in.
 import type { FastifyBaseLogger } from 'fastify';
 import type { TotpSecretColumn, UserCredentials } from '../db/users.js';
-import { openSealedSecret, sealSecret, UnsealError, type SealedSecret } from '../sealed-secret.js';
-import type { SecretsKey } from '../secrets-key.js';
+import { openSealedSecret, sealSecret, UnsealError, type SealedSecret } from '../secrets/sealed-secret.js';
+import type { SecretsKey } from '../secrets/secrets-key.js';
 
 /** The associated data of a user's TOTP secret in one column. */
 export function totpSecretContext(userId: string, column: TotpSecretColumn): string {

@@ -14,8 +14,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { appendAuditEvent } from '../auditlog.js';
 import type { Database } from '../db/schema.js';
 import { listStoredTotpSecrets, replaceStoredTotpSecret, type TotpSecretColumn } from '../db/users.js';
-import { looksSealed, sealedKeyId } from '../sealed-secret.js';
-import { SecretsKeyError, type SecretsKey } from '../secrets-key.js';
+import { looksSealed, sealedKeyId } from '../secrets/sealed-secret.js';
+import { SecretsKeyError, type SecretsKey } from '../secrets/secrets-key.js';
 import { sealTotpSecret } from './totp-at-rest.js';
 
 /** What newTotpSecret wrote before sealing: base32 (RFC 4648 alphabet, upper case), 160 bits = 32 characters. */

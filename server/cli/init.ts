@@ -4,7 +4,7 @@
 import { hostname as osHostname } from 'node:os';
 import { Type } from 'typebox';
 import { resolveConfig } from '../config.js';
-import { initSecretsKey } from '../secrets-key.js';
+import { initSecretsKey } from '../secrets/secrets-key.js';
 import { fingerprintToBase64Url, initLocalPki, MAX_HOSTNAMES } from '../tls.js';
 import { DataDirOption, dataDirSpec, JsonOption, jsonSpec } from './common.js';
 import type { CliIo } from './io.js';

@@ -35,7 +35,7 @@ export interface ReportRow {
 /** A report row with its verdict set: one row holds both (migration 0007). */
 export type JudgedReportRow = ReportRow & VerdictSetRow;
 
-// Run for every report received (server/ingestion.ts), hence compiled once.
+// Run for every report received (server/ingestion/ingestion.ts), hence compiled once.
 export const INSERT_REPORT_IF_NEW = new PreparedQuery<JudgedReportRow, never>(
   [
     'report_id',

@@ -12,7 +12,7 @@ import {
   parseApiToken,
   parseEnrollmentToken,
   secretMatches,
-} from '../secrets.js';
+} from '../secrets/secrets.js';
 import { fromDbTime, fromDbTimeOrNull, toDbTime } from './columns.js';
 import { ensureSite } from './hosts.js';
 import type { Database } from './schema.js';

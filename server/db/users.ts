@@ -4,7 +4,7 @@
 // back what is stored, which the authentication code opens.
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../auth/roles.js';
-import type { SealedSecret } from '../sealed-secret.js';
+import type { SealedSecret } from '../secrets/sealed-secret.js';
 import { fromDbTime, fromDbTimeOrNull, toDbTime } from './columns.js';
 import type { Database } from './schema.js';
 

@@ -4,7 +4,7 @@ import type { AgentPolicyFile } from '../agent-policy.js';
 import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { ErrorBody } from '../errors.js';
-import type { SecretsKey } from '../secrets-key.js';
+import type { SecretsKey } from '../secrets/secrets-key.js';
 
 export interface RouteContext {
   db: Database;

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { HostIdentity, HostRoleSchema } from '../../policies/evidence.js';
 import { enrollHost } from '../enrollment.js';
-import { MAX_PRESENTED_SECRET_LENGTH } from '../secrets.js';
+import { MAX_PRESENTED_SECRET_LENGTH } from '../secrets/secrets.js';
 import { errorResponses, type RouteContext } from './context.js';
 
 /** An enrollment request is tiny; refuse anything larger before parsing it. */

@@ -5,7 +5,7 @@ import { REPORT_MAX_BYTES, Report } from '../../policies/evidence.js';
 import { packFor } from '../../policies/pack.js';
 import { AgentCredentialCache, type AgentIdentity } from '../auth/agent-credentials.js';
 import { ApiError } from '../errors.js';
-import { AGENT_REFUSALS, committerFor, ingestReport, type IngestionResult } from '../ingestion.js';
+import { AGENT_REFUSALS, committerFor, ingestReport, type IngestionResult } from '../ingestion/ingestion.js';
 import { errorResponses, type RouteContext } from './context.js';
 
 const Count = Type.Integer({ minimum: 0 });

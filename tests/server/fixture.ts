@@ -15,7 +15,7 @@ import { resolveConfig, type ServerConfig, type ServerConfigInput } from '../../
 import { openDatabase } from '../../server/db/database.js';
 import type { Database } from '../../server/db/schema.js';
 import { createApiToken, createEnrollmentToken } from '../../server/db/tokens.js';
-import { hashSecret, parseCredential } from '../../server/secrets.js';
+import { hashSecret, parseCredential } from '../../server/secrets/secrets.js';
 import { BUILDER_COLLECTED_AT, buildReport, type ReportOverrides } from '../helpers/report-builder.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 

@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import t from 'tap';
 import { AgentCredentialCache } from '../../../server/auth/agent-credentials.js';
 import { revokeHost } from '../../../server/db/hosts.js';
-import { formatCredential, newSecret } from '../../../server/secrets.js';
+import { formatCredential, newSecret } from '../../../server/secrets/secrets.js';
 import { agentOf, enrollHost, TEST_NOW, testApp } from '../fixture.js';
 
 const requestWith = (authorization?: string) => ({ headers: authorization === undefined ? {} : { authorization } }) as FastifyRequest;

@@ -9,8 +9,8 @@ import { openTotpSecret, sealTotpSecret, totpSecretContext } from '../../../serv
 import { totpCode } from '../../../server/auth/totp.js';
 import type { Database } from '../../../server/db/schema.js';
 import { createLogger } from '../../../server/logger.js';
-import { UnsealError } from '../../../server/sealed-secret.js';
-import { openSecretsKey, readSecretsKeyFile, type SecretsKey } from '../../../server/secrets-key.js';
+import { UnsealError } from '../../../server/secrets/sealed-secret.js';
+import { openSecretsKey, readSecretsKeyFile, type SecretsKey } from '../../../server/secrets/secrets-key.js';
 import { DB_KINDS, openTestDatabase, TEST_NOW, testConfig, type TestDatabase } from '../fixture.js';
 import { fullSession, PASSWORD, setupSession } from './helpers.js';
 

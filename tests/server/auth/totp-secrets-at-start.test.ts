@@ -11,7 +11,7 @@ import { newTotpSecret, totpCode } from '../../../server/auth/totp.js';
 import { runCli } from '../../../server/cli/run.js';
 import type { Database } from '../../../server/db/schema.js';
 import { createLogger } from '../../../server/logger.js';
-import { initSecretsKey, readSecretsKeyFile, SECRETS_KEY_FILE_NAME } from '../../../server/secrets-key.js';
+import { initSecretsKey, readSecretsKeyFile, SECRETS_KEY_FILE_NAME } from '../../../server/secrets/secrets-key.js';
 import { startServer, type RunningServer } from '../../../server/start.js';
 import { DB_KINDS, openTestDatabase, TEST_NOW, type TestDatabase } from '../fixture.js';
 import { fullSession, PASSWORD } from './helpers.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { runCli } from '../../../server/cli/run.js';
-import { readSecretsKeyFile } from '../../../server/secrets-key.js';
+import { readSecretsKeyFile } from '../../../server/secrets/secrets-key.js';
 import { startServer } from '../../../server/start.js';
 
 function tempDir(t: Test): string {

@@ -3,7 +3,7 @@ import t from 'tap';
 import { REPORT_MAX_BYTES } from '../../../policies/evidence.js';
 import { revokeHost } from '../../../server/db/hosts.js';
 import { findReportBody } from '../../../server/db/reports.js';
-import { formatCredential, hashSecret, newSecret } from '../../../server/secrets.js';
+import { formatCredential, hashSecret, newSecret } from '../../../server/secrets/secrets.js';
 import { withListeners, listener } from '../../helpers/report-builder.js';
 import { bearer, DB_KINDS, enrollHost, listen, readToken, reportOf, snapshot, TEST_NOW, testApp } from '../fixture.js';
 

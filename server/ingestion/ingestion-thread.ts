@@ -1,11 +1,11 @@
 // The server side of the SQLite ingestion thread: a ReportSink that forwards prepared reports to
-// a worker thread running a GroupCommitter over its own connection (server/ingestion-worker.ts).
+// a worker thread running a GroupCommitter over its own connection (server/ingestion/ingestion-worker.ts).
 // better-sqlite3 is synchronous, so a commit there (fsync of the WAL) no longer stalls requests.
 // The worker starts on the first report and does not keep the process alive while idle. If it
 // dies, the reports it held are refused with a 503 (agents keep them and retry) and the next
 // report starts a new one.
 import { Worker } from 'node:worker_threads';
-import { ApiError, shuttingDown } from './errors.js';
+import { ApiError, shuttingDown } from '../errors.js';
 import {
   type GroupCommitOptions,
   type IngestionObserver,

@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { packForRole } from '../../policies/pack.js';
-import { committerFor, GroupCommitter, prepareReport } from '../../server/ingestion.js';
-import { SqliteIngestionThread } from '../../server/ingestion-thread.js';
-import { fromWire, toWire } from '../../server/ingestion-worker-protocol.js';
-import { agentOf, bearer, DB_KINDS, enrollHost, reportOf, snapshot, testApp, TEST_NOW } from './fixture.js';
+import { packForRole } from '../../../policies/pack.js';
+import { committerFor, GroupCommitter, prepareReport } from '../../../server/ingestion/ingestion.js';
+import { SqliteIngestionThread } from '../../../server/ingestion/ingestion-thread.js';
+import { fromWire, toWire } from '../../../server/ingestion/ingestion-worker-protocol.js';
+import { agentOf, bearer, DB_KINDS, enrollHost, reportOf, snapshot, testApp, TEST_NOW } from '../fixture.js';
 
 t.test('each dialect gets its sink: a worker thread for SQLite, in-process batches for PostgreSQL', async (t) => {
   for (const kind of DB_KINDS) {

@@ -1,5 +1,5 @@
 // Sealing a secret the database must keep but must not reveal: AES-256-GCM (node:crypto) under the
-// server secrets key (server/secrets-key.ts).
+// server secrets key (server/secrets/secrets-key.ts).
 //
 // Stored text:  v1.<key id>.<nonce>.<ciphertext and tag>      (each part base64url, which has no '.')
 //   - the nonce is 12 random bytes, new for every seal: GCM must never see a nonce twice under one

@@ -15,7 +15,7 @@
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { ConfigError, type ServerConfig } from './config.js';
+import { ConfigError, type ServerConfig } from '../config.js';
 
 export const SECRETS_KEY_BYTES = 32;
 export const SECRETS_KEY_FILE_NAME = 'secrets.key';

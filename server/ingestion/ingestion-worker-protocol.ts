@@ -1,7 +1,7 @@
-// Messages between the server and its SQLite ingestion thread (server/ingestion-thread.ts and
-// server/ingestion-worker.ts). Everything in them survives structured cloning. Each postMessage
-// carries an array of them, those of one event-loop turn (server/message-batcher.ts).
-import type { HostRole } from '../policies/evidence.js';
+// Messages between the server and its SQLite ingestion thread (server/ingestion/ingestion-thread.ts and
+// server/ingestion/ingestion-worker.ts). Everything in them survives structured cloning. Each postMessage
+// carries an array of them, those of one event-loop turn (server/ingestion/message-batcher.ts).
+import type { HostRole } from '../../policies/evidence.js';
 import type { GroupCommitOptions, IngestionResult, PreparedReport } from './ingestion.js';
 
 export interface WorkerInit {

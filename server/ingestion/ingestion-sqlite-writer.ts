@@ -1,15 +1,15 @@
-// The report writer of the SQLite ingestion thread (server/ingestion-worker.ts): the same checks
-// and rows as KyselyReportWriter (server/ingestion.ts), run synchronously on the thread's own
+// The report writer of the SQLite ingestion thread (server/ingestion/ingestion-worker.ts): the same checks
+// and rows as KyselyReportWriter (server/ingestion/ingestion.ts), run synchronously on the thread's own
 // better-sqlite3 connection. Nothing else runs on that thread, so awaiting each statement (as
 // Kysely's asynchronous API must) would only add overhead to every report. The SQL is the
 // repositories' own (PreparedQuery), compiled by Kysely for SQLite.
 import type BetterSqlite3 from 'better-sqlite3';
-import type { SqliteQuery } from './db/prepared-query.js';
-import { FIND_ENROLLED_AGENT, RECORD_REPORT_SEEN, toEnrolledAgent, type EnrolledAgentRow, type SeenReport } from './db/hosts.js';
-import { FIND_REPORT_OWNER, INSERT_REPORT_IF_NEW, type JudgedReportRow } from './db/reports.js';
-import type { Database } from './db/schema.js';
-import { verdictSetRow } from './db/verdicts.js';
-import { ApiError } from './errors.js';
+import type { SqliteQuery } from '../db/prepared-query.js';
+import { FIND_ENROLLED_AGENT, RECORD_REPORT_SEEN, toEnrolledAgent, type EnrolledAgentRow, type SeenReport } from '../db/hosts.js';
+import { FIND_REPORT_OWNER, INSERT_REPORT_IF_NEW, type JudgedReportRow } from '../db/reports.js';
+import type { Database } from '../db/schema.js';
+import { verdictSetRow } from '../db/verdicts.js';
+import { ApiError } from '../errors.js';
 import {
   assertStillEnrolled,
   duplicateOrConflict,
@@ -51,7 +51,7 @@ export class SqliteReportWriter implements ReportWriter {
     }
   }
 
-  /** As writeReport in server/ingestion.ts: an ApiError means nothing of the report was written. */
+  /** As writeReport in server/ingestion/ingestion.ts: an ApiError means nothing of the report was written. */
   private write({ agent, row, verdicts, seen }: PreparedReport): IngestionResult {
     assertStillEnrolled(toEnrolledAgent(agent.host_id, this.enrolledAgent.rows({ host_id: agent.host_id })[0]), agent);
     if (this.insertReport.run({ ...row, ...verdictSetRow(verdicts) }) === 0) {

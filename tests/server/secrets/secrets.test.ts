@@ -11,7 +11,7 @@ import {
   parseCredential,
   parseEnrollmentToken,
   secretMatches,
-} from '../../server/secrets.js';
+} from '../../../server/secrets/secrets.js';
 
 t.test('secrets are 256-bit base64url and stored as SHA-256 digests', async (t) => {
   const secret = newSecret();

@@ -1,7 +1,7 @@
 import { createSecretKey } from 'node:crypto';
 import t from 'tap';
-import { looksSealed, MAX_SEALED_LENGTH, openSealedSecret, sealedKeyId, sealSecret, UnsealError, type UnsealProblem } from '../../server/sealed-secret.js';
-import type { SecretsKey } from '../../server/secrets-key.js';
+import { looksSealed, MAX_SEALED_LENGTH, openSealedSecret, sealedKeyId, sealSecret, UnsealError, type UnsealProblem } from '../../../server/secrets/sealed-secret.js';
+import type { SecretsKey } from '../../../server/secrets/secrets-key.js';
 
 function testKey(fill: number, id: string): SecretsKey {
   return { id, key: createSecretKey(Buffer.alloc(32, fill)), file: `/keys/${id}` };

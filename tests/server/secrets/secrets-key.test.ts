@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import t, { type Test } from 'tap';
-import { resolveConfig } from '../../server/config.js';
+import { resolveConfig } from '../../../server/config.js';
 import {
   createSecretsKeyFile,
   initSecretsKey,
@@ -11,7 +11,7 @@ import {
   readSecretsKeyFile,
   SECRETS_KEY_BYTES,
   secretsKeyLocation,
-} from '../../server/secrets-key.js';
+} from '../../../server/secrets/secrets-key.js';
 
 function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-secrets-key-'));

@@ -3,13 +3,13 @@
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import t, { type Test } from 'tap';
-import { packForRole } from '../../policies/pack.js';
-import { findHost } from '../../server/db/hosts.js';
-import { kyselyOverSqlite, openSqliteConnection, SQLITE_FILE_NAME } from '../../server/db/database.js';
-import { configureIngestion, GroupCommitter, KyselyReportWriter, POSTGRES_CONCURRENT_TRANSACTIONS, prepareReport, type IngestionObserver, type ReportWriter } from '../../server/ingestion.js';
-import { SqliteReportWriter } from '../../server/ingestion-sqlite-writer.js';
-import { BUILDER_COLLECTED_AT, collectedAt } from '../helpers/report-builder.js';
-import { agentOf, bearer, DB_KINDS, enrollHost, reportOf, snapshot, testApp, TEST_NOW, type TestApp } from './fixture.js';
+import { packForRole } from '../../../policies/pack.js';
+import { findHost } from '../../../server/db/hosts.js';
+import { kyselyOverSqlite, openSqliteConnection, SQLITE_FILE_NAME } from '../../../server/db/database.js';
+import { configureIngestion, GroupCommitter, KyselyReportWriter, POSTGRES_CONCURRENT_TRANSACTIONS, prepareReport, type IngestionObserver, type ReportWriter } from '../../../server/ingestion/ingestion.js';
+import { SqliteReportWriter } from '../../../server/ingestion/ingestion-sqlite-writer.js';
+import { BUILDER_COLLECTED_AT, collectedAt } from '../../helpers/report-builder.js';
+import { agentOf, bearer, DB_KINDS, enrollHost, reportOf, snapshot, testApp, TEST_NOW, type TestApp } from '../fixture.js';
 
 function recordingObserver() {
   const batches: number[] = [];

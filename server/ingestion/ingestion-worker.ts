@@ -1,16 +1,16 @@
 // The SQLite ingestion thread: a GroupCommitter over its own connection to the server's file.
-// Started by server/ingestion-thread.ts (through ingestion-worker-boot.mjs); see the protocol in
-// server/ingestion-worker-protocol.ts. Migrations were applied by the server before it starts.
+// Started by server/ingestion/ingestion-thread.ts (through ingestion-worker-boot.mjs); see the protocol in
+// server/ingestion/ingestion-worker-protocol.ts. Migrations were applied by the server before it starts.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { kyselyOverSqlite, openSqliteConnection } from './db/database.js';
-import { ApiError } from './errors.js';
+import { kyselyOverSqlite, openSqliteConnection } from '../db/database.js';
+import { ApiError } from '../errors.js';
 import { GroupCommitter } from './ingestion.js';
 import { SqliteReportWriter } from './ingestion-sqlite-writer.js';
 import { fromWire, type FromWorker, type ToWorker, type WireError, type WorkerInit } from './ingestion-worker-protocol.js';
 import { MessageBatcher } from './message-batcher.js';
 
 function portToServer(): MessagePort {
-  if (parentPort === null) throw new Error('server/ingestion-worker.ts runs as a worker thread');
+  if (parentPort === null) throw new Error('server/ingestion/ingestion-worker.ts runs as a worker thread');
   return parentPort;
 }
 

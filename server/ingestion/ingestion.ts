@@ -2,10 +2,10 @@
 // host's enrolled role (and site overlay), then store report + verdict set + last-seen durably.
 // The caller acknowledges only after this resolves, i.e. after the commit.
 //
-// On SQLite the writes run in a worker thread of their own (server/ingestion-thread.ts), because
+// On SQLite the writes run in a worker thread of their own (server/ingestion/ingestion-thread.ts), because
 // better-sqlite3 is synchronous: a commit waiting for fsync would otherwise stall every request.
 // The worker runs this same GroupCommitter over its own connection, with a synchronous writer
-// (server/ingestion-sqlite-writer.ts). On PostgreSQL the driver is asynchronous and the committer
+// (server/ingestion/ingestion-sqlite-writer.ts). On PostgreSQL the driver is asynchronous and the committer
 // runs here with KyselyReportWriter.
 //
 // Group commit: concurrent reports are written together in small transactions (at most
@@ -23,20 +23,20 @@
 // across server replicas, end in one stored row. Such refusals write nothing and leave the rest of
 // the batch alone. If a transaction fails for another reason, it is rolled back whole and its
 // reports are retried one by one, so one bad report never affects another.
-import type { Report } from '../policies/evidence.js';
-import { evaluate } from '../policies/evaluate.js';
-import { packLabel, type Pack } from '../policies/pack.js';
-import type { AgentIdentity } from './auth/agent-credentials.js';
-import { findEnrolledAgent, recordReportSeen, seenReport, type EnrolledAgent, type SeenReport } from './db/hosts.js';
-import { dialectOf } from './db/columns.js';
-import { sqliteFileOf } from './db/database.js';
-import { findReportOwner, insertReportIfNew, reportRow, type ReportRow } from './db/reports.js';
-import type { Database } from './db/schema.js';
-import { verdictSetRecord, verdictSetRow, type VerdictSetRecord, type VerdictSummary } from './db/verdicts.js';
-import { ApiError, shuttingDown } from './errors.js';
+import type { Report } from '../../policies/evidence.js';
+import { evaluate } from '../../policies/evaluate.js';
+import { packLabel, type Pack } from '../../policies/pack.js';
+import type { AgentIdentity } from '../auth/agent-credentials.js';
+import { findEnrolledAgent, recordReportSeen, seenReport, type EnrolledAgent, type SeenReport } from '../db/hosts.js';
+import { dialectOf } from '../db/columns.js';
+import { sqliteFileOf } from '../db/database.js';
+import { findReportOwner, insertReportIfNew, reportRow, type ReportRow } from '../db/reports.js';
+import type { Database } from '../db/schema.js';
+import { verdictSetRecord, verdictSetRow, type VerdictSetRecord, type VerdictSummary } from '../db/verdicts.js';
+import { ApiError, shuttingDown } from '../errors.js';
 import { SqliteIngestionThread } from './ingestion-thread.js';
-import { packFingerprint } from './pack-fingerprint.js';
-import { digestsMatch } from './secrets.js';
+import { packFingerprint } from '../pack-fingerprint.js';
+import { digestsMatch } from '../secrets/secrets.js';
 
 export type IngestionResult =
   | { status: 'stored'; report_id: string; verdicts: VerdictSummary }

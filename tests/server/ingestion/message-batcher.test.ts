@@ -1,6 +1,6 @@
 // MessageBatcher: what is pushed in one event-loop turn leaves in one message, in order.
 import t from 'tap';
-import { MessageBatcher } from '../../server/message-batcher.js';
+import { MessageBatcher } from '../../../server/ingestion/message-batcher.js';
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
