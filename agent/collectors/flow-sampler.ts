@@ -3,7 +3,7 @@
 // (a few hundred microseconds: four small /proc files; the /proc/<pid>/fd scan runs only for
 // sockets not seen before) and merges the samples into flows with first/last seen.
 import type { OutboundFlow, OutboundObservation, Unavailable } from '../../policies/evidence.js';
-import { flowKey, isOutboundFlow } from './network.js';
+import { flowKey, isOutboundFlow } from './flow-key.js';
 import { bounded } from './redact.js';
 import { findSocketOwners, readKernelSockets, type SocketOwner } from './socket-table.js';
 

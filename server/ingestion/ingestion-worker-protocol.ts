@@ -2,7 +2,7 @@
 // server/ingestion/ingestion-worker.ts). Everything in them survives structured cloning. Each postMessage
 // carries an array of them, those of one event-loop turn (server/ingestion/message-batcher.ts).
 import type { HostRole } from '../../policies/evidence.js';
-import type { GroupCommitOptions, IngestionResult, PreparedReport } from './ingestion.js';
+import type { GroupCommitOptions, IngestionResult, PreparedReport } from './report-sink.js';
 
 export interface WorkerInit {
   /** URL of server/ingestion-worker.(ts|js), which ingestion-worker-boot.mjs loads. */
