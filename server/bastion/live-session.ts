@@ -2,6 +2,7 @@
 // device: its channels (default deny), their recordings, the audit events of what asciicast cannot
 // show, and its end (one reason, the first), sealed and recorded.
 import { mkdirSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Connection, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
@@ -97,6 +98,7 @@ export class LiveSession {
   readonly startedAt: Date;
   /** The window's end as last read (a reviewer may shorten it while the session runs). */
   notAfter: Date;
+  /** Monotonic (performance.now()) time of the last byte either way: the idle timeout is a duration. */
   lastActivityMs: number;
   readonly warned = new Set<number>();
   private readonly channels = new Set<ProxiedChannel>();
@@ -118,7 +120,7 @@ export class LiveSession {
     this.target = init.target;
     this.startedAt = deps.now();
     this.notAfter = new Date(init.grant.notAfter);
-    this.lastActivityMs = this.startedAt.getTime();
+    this.lastActivityMs = performance.now();
     mkdirSync(init.recordingDir, { recursive: true, mode: 0o700 });
     const { downstream, upstream } = init;
     downstream.on('session', (accept) => this.onSession(accept()));
@@ -155,7 +157,7 @@ export class LiveSession {
   }
 
   private touch(): void {
-    this.lastActivityMs = this.deps.now().getTime();
+    this.lastActivityMs = performance.now();
   }
 
   private newRecorder(kind: 'shell' | 'exec', pty: PseudoTtyInfo | null): AsciicastWriter {
@@ -309,6 +311,10 @@ export class LiveSession {
       this.touch();
       observer.serverData(data);
     }, () => null);
+    up.on('exit', (code: number | null, signal?: string, coreDumped?: boolean, description?: string) => {
+      if (typeof code === 'number') down.exit(code);
+      else if (typeof signal === 'string') down.exit(signal, coreDumped === true, description ?? '');
+    });
     down.on('end', () => up.end());
     up.on('close', () => down.end());
     const finish = () => {

@@ -4,6 +4,9 @@
 // the cut at not_after, the cut on revoke or request, the idle timeout. The window's end and the
 // idle timeout need no database. When the database cannot be read for FAIL_CLOSED_MS in a row,
 // every session is cut (fail closed): a bastion that cannot see a revoke must not keep a door open.
+// Window times are read on the (wall) clock; the idle timeout and the fail-closed delay are
+// durations, measured on the monotonic clock so that a clock step neither triggers nor delays them.
+import { performance } from 'node:perf_hooks';
 import { cutRequests } from '../db/bastion-sessions.js';
 import type { Database } from '../db/schema.js';
 import type { BastionAuthority } from './authority.js';
@@ -21,7 +24,7 @@ export class Watchdog {
   private readonly sessions = new Set<LiveSession>();
   private readonly timer: NodeJS.Timeout;
   private polling = false;
-  /** When the database was last read successfully (ms, on the bastion's clock). */
+  /** When the database was last read successfully (monotonic ms). */
   private lastReadMs: number;
   private failingSince: number | null = null;
 
@@ -32,13 +35,13 @@ export class Watchdog {
     private readonly settings: WatchdogSettings,
     private readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void },
   ) {
-    this.lastReadMs = now().getTime();
+    this.lastReadMs = performance.now();
     this.timer = setInterval(() => this.tick(), settings.tickMs);
     this.timer.unref();
   }
 
   add(session: LiveSession): void {
-    if (this.sessions.size === 0) this.lastReadMs = this.now().getTime();
+    if (this.sessions.size === 0) this.lastReadMs = performance.now();
     this.sessions.add(session);
   }
 
@@ -57,16 +60,18 @@ export class Watchdog {
   /** One tick (also called by tests). */
   tick(): void {
     const nowMs = this.now().getTime();
-    for (const session of this.sessions) this.checkLocal(session, nowMs);
-    if (this.sessions.size === 0) this.lastReadMs = nowMs; // nothing to protect meanwhile
+    const monotonicMs = performance.now();
+    for (const session of this.sessions) this.checkLocal(session, nowMs, monotonicMs);
+    if (this.sessions.size === 0) this.lastReadMs = monotonicMs; // nothing to protect meanwhile
     // Failing reads and a read that hangs both count: what matters is the age of the last good read.
-    if (nowMs - this.lastReadMs >= this.settings.failClosedMs) {
-      for (const session of this.sessions) void session.end('database_unreachable', { last_read_at: new Date(this.lastReadMs).toISOString() });
+    const unreadMs = monotonicMs - this.lastReadMs;
+    if (unreadMs >= this.settings.failClosedMs) {
+      for (const session of this.sessions) void session.end('database_unreachable', { unreadable_for_ms: Math.round(unreadMs) });
     }
     if (!this.polling && this.sessions.size > 0) void this.poll();
   }
 
-  private checkLocal(session: LiveSession, nowMs: number): void {
+  private checkLocal(session: LiveSession, nowMs: number, monotonicMs: number): void {
     if (session.ended) return;
     const leftMs = session.notAfter.getTime() - nowMs;
     if (leftMs <= 0) {
@@ -80,7 +85,8 @@ export class Watchdog {
       for (const minutes of due) session.warned.add(minutes);
       session.warn(smallest);
     }
-    if (nowMs - session.lastActivityMs >= this.settings.idleTimeoutMs) void session.end('idle', { idle_ms: nowMs - session.lastActivityMs });
+    const idleMs = monotonicMs - session.lastActivityMs;
+    if (idleMs >= this.settings.idleTimeoutMs) void session.end('idle', { idle_ms: Math.round(idleMs) });
   }
 
   private async poll(): Promise<void> {
@@ -92,7 +98,7 @@ export class Watchdog {
         this.authority.grantStatuses([...new Set(live.map((session) => session.grant.grantId))], now),
         cutRequests(this.db, live.map((session) => session.id)),
       ]);
-      this.lastReadMs = this.now().getTime();
+      this.lastReadMs = performance.now();
       if (this.failingSince !== null) this.log.warn({ failing_since: new Date(this.failingSince).toISOString() }, 'bastion watchdog reads the database again');
       this.failingSince = null;
       for (const session of live) {

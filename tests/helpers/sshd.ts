@@ -100,6 +100,8 @@ export async function startSshd(): Promise<TestSshd> {
       'AllowTcpForwarding yes',
       'X11Forwarding no',
       'PrintMotd no',
+      // Like Debian's default (LANG, LC_*), plus FOO: proves the bastion, not the device, filters it.
+      'AcceptEnv LANG LC_* FOO',
       'Subsystem sftp internal-sftp',
       'LogLevel ERROR',
       'MaxSessions 100',

@@ -62,7 +62,7 @@ export interface Bastion {
 
 export async function startTestBastion(
   t: Test,
-  options: { db: Database; dataDir: string; authority: BastionAuthority; settings?: Partial<BastionSettings>; clock?: TestClock },
+  options: { db: Database; dataDir: string; authority: BastionAuthority; settings?: Partial<BastionSettings>; clock?: TestClock; logSink?: (line: string) => void },
 ): Promise<Bastion> {
   const clock = options.clock ?? new TestClock();
   const secretsKey = openSecretsKey({ dataDir: options.dataDir, secretsKeyFile: null });
@@ -76,7 +76,10 @@ export async function startTestBastion(
       secretsKey,
       hostKey: loadHostKey(options.dataDir),
       recordingKey: loadRecordingKey(options.dataDir),
-      log: pino({ level: process.env.VIGIE_TEST_LOG ?? 'silent' }),
+      log:
+        options.logSink === undefined
+          ? pino({ level: process.env.VIGIE_TEST_LOG ?? 'silent' })
+          : pino({ level: 'debug' }, { write: (line: string) => options.logSink?.(line) }),
       now: clock.now,
     },
     settings,
@@ -98,6 +101,8 @@ export interface SshRun {
 }
 
 export interface SshOptions {
+  /** Extra environment for the client (e.g. SSH_AUTH_SOCK). */
+  env?: NodeJS.ProcessEnv;
   /** Answer given to the TOTP prompt (default: the right code at the bastion's clock). */
   totp?: string;
   /** Extra ssh options before the destination (-L ..., -A, -o ...). */
@@ -126,6 +131,7 @@ function askpassFor(bastion: Bastion, vendor: Vendor, options: SshOptions): { en
       SSH_ASKPASS_REQUIRE: 'force',
       DISPLAY: ':0',
       LANG: 'C.UTF-8',
+      ...options.env,
     },
   };
 }
@@ -173,7 +179,8 @@ export function ssh(bastion: Bastion, vendor: Vendor, login: string, command: st
 
 export function spawnSsh(bastion: Bastion, vendor: Vendor, login: string, command: string[] = [], options: SshOptions = {}): ChildProcess {
   const { env } = askpassFor(bastion, vendor, options);
-  const args = [...clientOptions(bastion, options.keyFile ?? vendor.key.privateKeyFile), '-p', String(bastion.running.port), ...(options.extra ?? []), `${login}@127.0.0.1`, ...command];
+  // Extra options first: for -o, ssh keeps the first value given.
+  const args = [...(options.extra ?? []), ...clientOptions(bastion, options.keyFile ?? vendor.key.privateKeyFile), '-p', String(bastion.running.port), `${login}@127.0.0.1`, ...command];
   return spawn('ssh', args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
