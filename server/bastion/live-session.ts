@@ -52,6 +52,8 @@ const ENV_NAME = /^(LANG|LC_[A-Z]{1,20})$/;
 const ENV_VALUE = /^[A-Za-z0-9_.@:-]{0,100}$/;
 const LOOPBACK_DESTINATIONS = new Set(['localhost', '127.0.0.1', '::1']);
 export const WARNING_MINUTES = [15, 5, 1] as const;
+/** After a cut, the vendor's connection stays this long at most so the cut line reaches the terminal (the device is already cut). */
+export const CUT_GRACE_MS = 250;
 
 interface ProxiedChannel {
   kind: 'shell' | 'exec' | 'sftp' | 'forward';
@@ -397,17 +399,23 @@ export class LiveSession {
     this.endReason = reason;
     const cut = reason !== 'client_closed';
     this.ending = (async () => {
+      // The device first: nothing more reaches it, nothing more comes from it.
+      this.init.upstream.end();
       const closing: Promise<Error | null>[] = [];
       for (const channel of this.channels) {
         if (cut && (channel.kind === 'shell' || channel.kind === 'exec')) {
-          (channel.down as ServerChannel).stderr.write(`\r\n${cutLine(reason)}\r\n`);
+          const down = channel.down as ServerChannel;
+          down.stderr.write(`\r\n${cutLine(reason)}\r\n`);
+          down.exit(255);
+          down.end();
         }
         if (channel.recorder !== null) closing.push(channel.recorder.close(`cut: ${reason}`));
       }
       this.channels.clear();
-      // The vendor's connection first: nothing more reaches the device after the cut.
-      this.init.downstream.end();
-      this.init.upstream.end();
+      // The vendor's connection: a moment for the cut line to reach the terminal, never more than CUT_GRACE_MS.
+      const downstream = this.init.downstream;
+      if (cut) setTimeout(() => downstream.end(), CUT_GRACE_MS).unref();
+      else downstream.end();
       const failures = (await Promise.all(closing)).filter((error) => error !== null);
       await this.seal(reason, details, failures.length > 0);
       this.onEnded(this);
