@@ -65,6 +65,14 @@ export interface BastionDeps {
   log: FastifyBaseLogger;
   now: () => Date;
   throttle?: ThrottlePolicy;
+  /** Shared with the API's live stream (made here when absent). */
+  events?: SessionEventBus;
+  replica?: string;
+}
+
+/** Names this process in bastion_sessions.replica: host, pid and a random part (pids are reused). */
+export function newReplicaId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
 export interface RunningBastion {
@@ -84,8 +92,8 @@ type Outcome =
 const TOTP_PROMPT = 'Code TOTP Vigie / Vigie TOTP code: ';
 
 export async function startBastion(deps: BastionDeps, settings: BastionSettings): Promise<RunningBastion> {
-  const replica = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  const events = new SessionEventBus();
+  const replica = deps.replica ?? newReplicaId();
+  const events = deps.events ?? new SessionEventBus();
   const live = new Set<LiveSession>();
   const log = deps.log.child({ component: 'bastion' });
   const watchdog = new Watchdog(deps.db, deps.authority, deps.now, settings.watchdog, log);

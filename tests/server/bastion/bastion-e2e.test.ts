@@ -5,7 +5,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncat
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { verifyRecording } from '../../../server/bastion/manifest.js';
 import { findBastionSession, listBastionSessions, requestBastionCut } from '../../../server/db/bastion-sessions.js';
 import type { Database } from '../../../server/db/schema.js';
@@ -49,7 +49,7 @@ function grant(world: World, vendor: Vendor, target: string, fromMs: number, toM
   return entry;
 }
 
-async function setUp(tt: typeof t): Promise<World> {
+async function setUp(tt: Test): Promise<World> {
   const { db, dataDir } = await openTestDatabase(tt, 'sqlite');
   const sshd = await startSshd();
   tt.teardown(() => sshd.stop());

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { listBastionSessions } from '../../../server/db/bastion-sessions.js';
 import { DEFAULT_WATCHDOG } from '../../../server/bastion/watchdog.js';
 import { openTestDatabase } from '../fixture.js';
@@ -16,7 +16,7 @@ import type { BastionSettings } from '../../../server/bastion/bastion-server.js'
 
 if (!sshdAvailable()) throw new Error('these tests need /usr/sbin/sshd and root');
 
-async function world(tt: typeof t, settings: Partial<BastionSettings>) {
+async function world(tt: Test, settings: Partial<BastionSettings>) {
   const { db, dataDir } = await openTestDatabase(tt, 'sqlite');
   const sshd = await startSshd();
   tt.teardown(() => sshd.stop());
