@@ -42,7 +42,8 @@ export class MemoryAuthority implements BastionAuthority {
       .sort((a, b) => a.notBefore.localeCompare(b.notBefore))[0] ?? null;
     const refuse = (reason: string, message: string): ConnectDecision => ({ allowed: false, reason, message, nextWindow: next });
     if (entry === undefined || mine.length === 0) return refuse('no_grant', 'aucune autorisation pour cet équipement / no grant for this device');
-    const current = mine.find((grant) => Date.parse(grant.notBefore) <= now.getTime() && now.getTime() < Date.parse(grant.notAfter));
+    const inWindow = mine.filter((grant) => Date.parse(grant.notBefore) <= now.getTime() && now.getTime() < Date.parse(grant.notAfter));
+    const current = inWindow.find((grant) => !grant.revoked) ?? inWindow[0];
     if (current === undefined) {
       if (next !== null) return refuse('window_not_started', 'la fenêtre approuvée n’a pas commencé / the approved window has not started');
       return refuse('window_over', 'la fenêtre approuvée est passée / the approved window is over');
