@@ -31,7 +31,9 @@ import {
   offeredFingerprint,
   parseLoginName,
   recordBastionLoginFailure,
-  recordBastionLoginSuccess,
+  releaseBastionAttempt,
+  reserveBastionAttempt,
+  settleBastionFailure,
   verifyKeySignature,
   type LoginGuardDeps,
   type LoginName,
@@ -176,14 +178,16 @@ export async function startBastion(deps: BastionDeps, settings: BastionSettings)
         });
         if (answers instanceof Error) return;
         const code = answers[0] ?? '';
+        const reservation = await reserveBastionAttempt(guard, parsed.username, sourceIp, deps.now());
+        if (!reservation.admitted) return ctx.reject([]);
         const checked = await checkTotp(guard, authUser, code, deps.now());
         if (checked !== 'ok') {
-          await recordBastionLoginFailure(guard, parsed.username, sourceIp, checked === 'wrong' ? 'wrong_totp' : `totp_${checked}`, deps.now(), {
+          await settleBastionFailure(guard, parsed.username, sourceIp, checked === 'wrong' ? 'wrong_totp' : `totp_${checked}`, deps.now(), {
             key_fingerprint: keyFingerprint,
           });
           return ctx.reject(['keyboard-interactive']);
         }
-        await recordBastionLoginSuccess(guard, parsed.username);
+        await releaseBastionAttempt(guard, parsed.username, sourceIp, deps.now());
         outcome = await decide(authUser, parsed, sourceIp, keyFingerprint);
         authenticated = true;
         return ctx.accept();

@@ -5,7 +5,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import ssh2 from 'ssh2';
 import { appendAuditEvent } from '../auditlog.js';
-import { accountSubject, addressSubject, lockState, recordLoginFailure, recordLoginSuccess, type LockState, type ThrottlePolicy } from '../auth/throttle.js';
+import { accountSubject, addressSubject, lockState, releaseLoginAttempt, reserveLoginAttempt, settleLoginFailure, type LockState, type Reservation, type ThrottlePolicy } from '../auth/throttle.js';
 import { acceptTotp } from '../auth/totp.js';
 import { openTotpSecretOrLog } from '../auth/totp-at-rest.js';
 import { findUserByUsername, recordTotpStep, type UserCredentials } from '../db/users.js';
@@ -77,17 +77,40 @@ export async function loginLockState(deps: LoginGuardDeps, username: string, sou
   return lockState(deps.db, loginSubjects(username, sourceIp), now);
 }
 
-/** Count a failed bastion login in the shared throttle and the audit log. */
-export async function recordBastionLoginFailure(deps: LoginGuardDeps, username: string, sourceIp: string, reason: string, now: Date, details: Record<string, unknown> = {}): Promise<LockState> {
-  const state = await recordLoginFailure(deps.db, loginSubjects(username, sourceIp), now, deps.throttle);
+/**
+ * Reserve one attempt in the shared throttle before evaluating a key signature or a TOTP code (as
+ * web logins do: concurrent guesses cannot exceed what the lockout allows). A refusal is audited.
+ */
+export async function reserveBastionAttempt(deps: LoginGuardDeps, username: string, sourceIp: string, now: Date): Promise<Reservation> {
+  const reservation = await reserveLoginAttempt(deps.db, loginSubjects(username, sourceIp), now, deps.throttle);
+  if (!reservation.admitted) {
+    await appendAuditEvent(deps.db, {
+      actor: { type: 'user', id: username.slice(0, 200) || '-' },
+      action: 'bastion.login_failed',
+      target: `user:${username.slice(0, 200)}`,
+      details: { reason: reservation.reason === 'locked' ? 'locked' : 'attempt_in_flight', source_ip: sourceIp, until: reservation.until },
+      at: now,
+    });
+  }
+  return reservation;
+}
+
+/** The reserved attempt failed: count it (shared throttle) and audit it. */
+export async function settleBastionFailure(deps: LoginGuardDeps, username: string, sourceIp: string, reason: string, now: Date, details: Record<string, unknown> = {}): Promise<void> {
+  const locks = await settleLoginFailure(deps.db, loginSubjects(username, sourceIp), now, deps.throttle);
   await appendAuditEvent(deps.db, {
     actor: { type: 'user', id: username.slice(0, 200) || '-' },
     action: 'bastion.login_failed',
     target: `user:${username.slice(0, 200)}`,
-    details: { reason, source_ip: sourceIp, locked: state.locked, ...details },
+    details: { reason, source_ip: sourceIp, locked: locks.length > 0, ...details },
     at: now,
   });
-  return state;
+}
+
+/** A failure found without a reservation in flight (an unregistered key, seen when the client gives up). */
+export async function recordBastionLoginFailure(deps: LoginGuardDeps, username: string, sourceIp: string, reason: string, now: Date, details: Record<string, unknown> = {}): Promise<void> {
+  const reservation = await reserveBastionAttempt(deps, username, sourceIp, now);
+  if (reservation.admitted) await settleBastionFailure(deps, username, sourceIp, reason, now, details);
 }
 
 export async function findBastionUser(db: Database, username: string): Promise<UserCredentials | undefined> {
@@ -105,6 +128,7 @@ export async function checkTotp(deps: LoginGuardDeps, user: UserCredentials, cod
   return (await recordTotpStep(deps.db, user.user_id, step)) ? 'ok' : 'wrong';
 }
 
-export async function recordBastionLoginSuccess(deps: LoginGuardDeps, username: string): Promise<void> {
-  await recordLoginSuccess(deps.db, username);
+/** The reserved attempt succeeded: give the reservation back and forgive the account's failures. */
+export async function releaseBastionAttempt(deps: LoginGuardDeps, username: string, sourceIp: string, now: Date): Promise<void> {
+  await releaseLoginAttempt(deps.db, loginSubjects(username, sourceIp), [accountSubject(username)], now, deps.throttle);
 }
