@@ -149,8 +149,18 @@ t.test('the bastion end to end (real ssh, scp, sftp and sshd)', async (t) => {
   });
 
   await t.test('Ctrl-C in a pty interrupts on the device; env passes LANG/LC_* only', async (t) => {
-    const interrupted = await ssh(bastion, alice, 'alice+irm-01', [], { extra: ['-tt'], stdin: 'sleep 30\n\x03echo after-$((1+1))\nexit\n' });
+    const child = spawnSsh(bastion, alice, 'alice+irm-01', [], { extra: ['-tt'] });
+    const done = collectRun(child, 30_000);
+    let shown = '';
+    child.stdout?.on('data', (d: Buffer) => (shown += d.toString()));
+    child.stdin?.write('echo started-$((3+3)); sleep 30; echo not-$((2+2))\n');
+    await waitFor(() => shown.includes('started-6'), 10_000, 'the sleep to start');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.stdin?.write('\x03');
+    child.stdin?.write('echo after-$((1+1)); exit\n');
+    const interrupted = await done;
     t.match(interrupted.stdout, /after-2/);
+    t.notMatch(interrupted.stdout, /not-4/, 'the sleep was interrupted');
     const run = await ssh(bastion, alice, 'alice+irm-01', ['echo "lang=$LANG lcx=$LC_TIME foo=$FOO"'], {
       extra: ['-o', 'SetEnv=LANG=fr_FR.UTF-8 LC_TIME=C FOO=bar'],
     });
