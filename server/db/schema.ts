@@ -2,6 +2,7 @@
 // (SQLite: ISO text / JSON text; PostgreSQL: timestamptz -> Date / jsonb -> object), so they are
 // read through the codecs in columns.ts and written as ISO / JSON strings, which both accept.
 import type { ColumnType, Kysely } from 'kysely';
+import type { BastionSessionsTable } from './bastion-sessions-table.js';
 
 /** Read as string (SQLite) or Date (PostgreSQL); written as an ISO-8601 string. */
 export type TimestampColumn = ColumnType<string | Date, string, string>;
@@ -40,6 +41,7 @@ export interface EnrollmentTokensTable {
   expires_at: TimestampColumn;
   used_at: NullableTimestampColumn;
   used_by_host: string | null;
+  revoked_at: ColumnType<string | Date | null, string | null | undefined, string | null>;
 }
 
 export interface ApiTokensTable {
@@ -134,6 +136,10 @@ export interface LoginAttemptsTable {
   failures: number;
   last_failure_at: TimestampColumn;
   locked_until: NullableTimestampColumn;
+  reserved: ColumnType<number, number | undefined, number>;
+  reserved_until: NullableTimestampColumn;
+  refused: ColumnType<number, number | undefined, number>;
+  refused_since: NullableTimestampColumn;
 }
 
 export interface AuditLogTable {
@@ -217,6 +223,7 @@ export interface Tables {
   audits: AuditsTable;
   audit_hosts: AuditHostsTable;
   job_locks: JobLocksTable;
+  bastion_sessions: BastionSessionsTable;
 }
 
 /** The server's database handle; a transaction (`Transaction<Tables>`) is one too. */
