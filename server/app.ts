@@ -26,6 +26,7 @@ import { auditLogRoutes } from './routes/auditlog.js';
 import { installAccessGuard } from './auth/guard.js';
 import cookie from '@fastify/cookie';
 import { registerServiceHygiene } from './service-hygiene.js';
+import { dashboardPlugin } from './dashboard/dashboard.js';
 
 export interface AppDeps {
   db: Database;
@@ -119,5 +120,6 @@ export function buildApp(deps: AppDeps): App {
   void app.register(userRoutes, ctx);
   void app.register(waiverRoutes, ctx);
   void app.register(auditLogRoutes, ctx);
+  void app.register(dashboardPlugin, ctx);
   return app;
 }
