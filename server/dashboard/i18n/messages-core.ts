@@ -42,6 +42,7 @@ export const coreMessages = {
     en: 'After several failures, sign-in is blocked for a few minutes for this account and address.',
   },
   'login.locked': { fr: 'Trop d’échecs de connexion : réessayez dans {minutes} min.', en: 'Too many failed sign-ins: try again in {minutes} min.' },
+  'login.busy': { fr: 'Le serveur est très sollicité : réessayez dans un instant.', en: 'The server is busy: try again in a moment.' },
   'login.expiredForm': { fr: 'Le formulaire a expiré ; saisissez à nouveau vos identifiants.', en: 'The form expired; enter your credentials again.' },
   'login.signedOut': { fr: 'Vous êtes déconnecté.', en: 'You are signed out.' },
   'login.sessionEnded': { fr: 'Votre session a pris fin ; reconnectez-vous.', en: 'Your session ended; sign in again.' },
@@ -89,6 +90,10 @@ export const coreMessages = {
   'password.mismatch': { fr: 'Les deux saisies du nouveau mot de passe diffèrent.', en: 'The two entries of the new password differ.' },
   'password.wrong': { fr: 'Le mot de passe actuel est incorrect.', en: 'The current password is wrong.' },
   'password.weak': { fr: 'Nouveau mot de passe refusé : {reason}', en: 'New password refused: {reason}' },
+  'password.locked': {
+    fr: 'Trop de mots de passe actuels erronés : le compte est verrouillé un moment.',
+    en: 'Too many wrong current passwords: the account is locked for a while.',
+  },
   'password.done': { fr: 'Mot de passe changé.', en: 'Password changed.' },
 
   'error.forbiddenTitle': { fr: 'Accès refusé', en: 'Access denied' },

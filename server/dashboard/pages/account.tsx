@@ -2,11 +2,12 @@
 // key, confirmation, recovery codes shown once) and password change. Same functions as the API.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { changeOwnPassword } from '../../auth/accounts.js';
+import { changeOwnPassword } from '../../auth/password-change.js';
+import { dashboardHashGate } from '../hash-gate.js';
 import { principalOf } from '../../auth/guard.js';
 import { beginTotpEnrolment, confirmTotpEnrolment, stageOf } from '../../auth/login.js';
 import { ALL_ROLES } from '../../auth/roles.js';
-import { CSRF_FIELD } from '../../auth/session.js';
+import { clearSessionCookies, CSRF_FIELD } from '../../auth/session.js';
 import { setSessionStage } from '../../db/sessions.js';
 import { findUserById, type UserCredentials } from '../../db/users.js';
 import { ApiError } from '../../errors.js';
@@ -195,10 +196,21 @@ export const accountPages: FastifyPluginAsync<RouteContext> = async (app, ctx) =
       const { current_password, new_password, repeat_password } = request.body;
       if (new_password !== repeat_password) return sendPage(reply, <PasswordPage view={view} error={view.t('password.mismatch')} />, 400);
       try {
-        const updated = await changeOwnPassword(ctx.db, user.username, current_password, new_password, ctx.now());
+        const updated = await changeOwnPassword(
+          ctx.db,
+          { username: user.username, sessionHash: user.session_hash, sourceIp: request.ip, current: current_password, next: new_password },
+          ctx.now(),
+          { gate: dashboardHashGate },
+        );
         await setSessionStage(ctx.db, user.session_hash, stageOf(updated));
         return sendPage(reply, <AccountPage view={view} user={updated} notice={view.t('password.done')} />);
       } catch (error) {
+        if (error instanceof ApiError && error.code === 'session_ended') {
+          clearSessionCookies(reply);
+          return redirectTo(reply, '/login?done=expired');
+        }
+        if (error instanceof ApiError && error.code === 'login_locked') return sendPage(reply, <PasswordPage view={view} error={view.t('password.locked')} />, 429);
+        if (error instanceof ApiError && error.code === 'login_busy') return sendPage(reply, <PasswordPage view={view} error={view.t('login.busy')} />, 503);
         if (error instanceof ApiError && error.code === 'wrong_password') return sendPage(reply, <PasswordPage view={view} error={view.t('password.wrong')} />, 400);
         if (error instanceof ApiError && error.code === 'weak_password') return sendPage(reply, <PasswordPage view={view} error={view.t('password.weak', { reason: error.message })} />, 400);
         throw error;
