@@ -113,7 +113,7 @@ export function breaches(root) {
   const files = ROOTS.flatMap((dir) => sourceFiles(join(root, dir)));
   const { graph, external } = importGraph(files);
   const out = [];
-  for (const component of circles(graph)) out.push(`import circle: ${component.map((f) => relative(root, f)).join(' <-> ')}`);
+  for (const component of circles(graph)) out.push(`import circle: ${component.map((f) => relative(root, f)).join(' <-> ')} (move what they share into a module of its own that both import)`);
   for (const [file, edges] of graph) {
     const from = relative(root, file).split(sep)[0];
     for (const target of edges) {
