@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { appendAuditEvent } from '../../auditlog.js';
 import { actorOf, principalOf } from '../../auth/guard.js';
 import { MANIFEST_FILE, RECORDING_FILE_PATTERN, type SessionManifest } from '../../bastion/manifest.js';
@@ -26,6 +26,8 @@ import { asset } from '../static-assets.js';
 import { viewOf, type View } from '../view.js';
 
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false });
+const ListQuery = Type.Object({ notice: Type.Optional(Type.Union([Type.Literal('cut'), Type.Literal('gone')])) }, { additionalProperties: false });
+const SessionQuery = Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
 const MAX_SHOWN_LINES = 2000;
 
 /** The global CSP plus 'wasm-unsafe-eval' in script-src: for the playback page only. */
@@ -117,11 +119,11 @@ export const sessionsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) 
     const check = (session: BastionSessionRecord, deps = depsNow()): RecordingCheck =>
       deps.recordingPublicKey === null ? { state: session.ended_at === null ? 'live' : 'unsealed', verify: null } : checkRecording(deps.recordingsDir, session, deps.recordingPublicKey);
 
-    app.get(
+    app.get<{ Querystring: Static<typeof ListQuery> }>(
       '/sessions',
       {
         config: { access: { roles: PAGE_ROLES.sessions, tokens: false } },
-        schema: { hide: true, querystring: Type.Object({ notice: Type.Optional(Type.Union([Type.Literal('cut'), Type.Literal('gone')])) }, { additionalProperties: false }) },
+        schema: { hide: true, querystring: ListQuery },
       },
       async (request, reply) => {
         const view = viewOf(request, ctx.now());
@@ -146,7 +148,7 @@ export const sessionsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) 
       },
     );
 
-    app.post(
+    app.post<{ Params: Static<typeof IdParams> }>(
       '/sessions/:id/cut',
       { config: { access: { roles: PAGE_ROLES.sessionCut, tokens: false } }, schema: { hide: true, params: IdParams } },
       async (request, reply) => {
@@ -159,11 +161,11 @@ export const sessionsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) 
       },
     );
 
-    app.get(
+    app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof SessionQuery> }>(
       '/sessions/:id',
       {
         config: { access: { roles: PAGE_ROLES.sessions, tokens: false } },
-        schema: { hide: true, params: IdParams, querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }) },
+        schema: { hide: true, params: IdParams, querystring: SessionQuery },
       },
       async (request, reply) => {
         const view = viewOf(request, ctx.now());
