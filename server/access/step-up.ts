@@ -4,7 +4,7 @@
 // account cannot review either).
 import type { FastifyBaseLogger } from 'fastify';
 import { appendAuditEvent } from '../auditlog.js';
-import { accountSubject, addressSubject, lockState, recordLoginFailure, type ThrottlePolicy } from '../auth/throttle.js';
+import { accountSubject, addressSubject, DEFAULT_THROTTLE, releaseLoginAttempt, reserveLoginAttempt, settleLoginFailure, type ThrottlePolicy } from '../auth/throttle.js';
 import { acceptTotp } from '../auth/totp.js';
 import { openTotpSecretOrLog } from '../auth/totp-at-rest.js';
 import { findUserById, recordTotpStep } from '../db/users.js';
@@ -27,34 +27,45 @@ export async function verifyStepUp(deps: StepUpDeps, userId: string, code: strin
   const user = await findUserById(deps.db, userId);
   if (user === undefined) throw new ApiError(401, 'invalid_totp', 'Wrong or already used TOTP code.');
   const subjects = [accountSubject(user.username), addressSubject(sourceIp)];
-  const locked = await lockState(deps.db, subjects, now);
-  if (locked.locked) {
+  const policy = deps.throttle ?? DEFAULT_THROTTLE;
+  // Reserved before checking, like a login attempt (server/auth/throttle.ts): concurrent guesses
+  // cannot all pass a lock none of them has set yet.
+  const reservation = await reserveLoginAttempt(deps.db, subjects, now, policy);
+  if (!reservation.admitted) {
     await appendAuditEvent(deps.db, {
       actor: { type: 'user', id: user.username },
       action: 'access.step_up_failed',
       target: `user:${user.username}`,
-      details: { reason: 'locked', purpose, source_ip: sourceIp, locked_until: locked.until },
+      details: { reason: reservation.reason, purpose, source_ip: sourceIp, locked_until: reservation.until },
       at: now,
     });
-    throw new ApiError(429, 'step_up_locked', `Too many failed codes; try again in ${locked.retryAfterSeconds} s.`);
+    throw new ApiError(429, 'step_up_locked', `Too many failed codes; try again in ${reservation.retryAfterSeconds} s.`);
   }
   let reason: string | null = null;
-  if (user.totp_secret_sealed === null) reason = 'mfa_not_enrolled';
-  else {
-    const secret = openTotpSecretOrLog(deps.secretsKey, deps.log, user, 'totp_secret', user.totp_secret_sealed);
-    const step = secret === null ? null : acceptTotp(secret, code, now, user.totp_last_step);
-    if (secret === null) reason = 'totp_secret_unreadable';
-    else if (step === null || !(await recordTotpStep(deps.db, user.user_id, step))) reason = 'wrong_or_replayed_totp';
+  try {
+    if (user.totp_secret_sealed === null) reason = 'mfa_not_enrolled';
+    else {
+      const secret = openTotpSecretOrLog(deps.secretsKey, deps.log, user, 'totp_secret', user.totp_secret_sealed);
+      const step = secret === null ? null : acceptTotp(secret, code, now, user.totp_last_step);
+      if (secret === null) reason = 'totp_secret_unreadable';
+      else if (step === null || !(await recordTotpStep(deps.db, user.user_id, step))) reason = 'wrong_or_replayed_totp';
+    }
+  } catch (error) {
+    await releaseLoginAttempt(deps.db, subjects, [], now, policy);
+    throw error;
   }
-  if (reason !== null) {
-    const state = await recordLoginFailure(deps.db, subjects, now, deps.throttle);
+  if (reason === null) {
+    // A good code gives the reservation back; it does not forgive earlier failed logins.
+    await releaseLoginAttempt(deps.db, subjects, [], now, policy);
+    return;
+  }
+  const locks = await settleLoginFailure(deps.db, subjects, now, policy);
     await appendAuditEvent(deps.db, {
       actor: { type: 'user', id: user.username },
       action: 'access.step_up_failed',
       target: `user:${user.username}`,
-      details: { reason, purpose, source_ip: sourceIp, locked: state.locked },
-      at: now,
-    });
-    throw new ApiError(401, 'invalid_totp', 'Wrong or already used TOTP code: enter the current code of your authenticator app.');
-  }
+    details: { reason, purpose, source_ip: sourceIp, locked: locks.length > 0 },
+    at: now,
+  });
+  throw new ApiError(401, 'invalid_totp', 'Wrong or already used TOTP code: enter the current code of your authenticator app.');
 }

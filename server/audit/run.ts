@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { HostRole, Report } from '../../policies/evidence.js';
 import { evaluate } from '../../policies/evaluate.js';
+import { evidenceFreshness } from '../../policies/freshness.js';
 import { type Pack, packFor, type SiteOverlay } from '../../policies/pack.js';
 import type { Verdict } from '../../policies/verdict.js';
 import { applyWaivers, waiverActive, type Waiver } from '../../policies/waiver.js';
@@ -40,7 +41,6 @@ import {
   type WaiverRef,
 } from './model.js';
 
-const HOUR_MS = 3_600_000;
 
 export interface RunAuditOptions {
   packs: Map<string, Pack>;
@@ -165,9 +165,10 @@ export function judgeHost(
   const judged = evaluate(report, pack, now);
   // Most hosts have no waiver: skip the per-verdict copy applyWaivers makes.
   const verdicts = waivers.length === 0 ? judged : applyWaivers(judged, host, waivers, now);
-  const age = now.getTime() - Date.parse(report.collected_at);
-  const stale = age > pack.parameters.evidence_max_age_hours * HOUR_MS;
-  return { state: stale ? 'stale' : 'assessed', collected_at: report.collected_at, results: toResults(verdicts) };
+  // Evidence dated in the future (a wrong clock, or stored before such reports were refused) is
+  // not current evidence: the host is listed with the stale ones, its date showing why.
+  const fresh = evidenceFreshness(report.collected_at, pack.parameters.evidence_max_age_hours, now) === 'fresh';
+  return { state: fresh ? 'assessed' : 'stale', collected_at: report.collected_at, results: toResults(verdicts) };
 }
 
 /**

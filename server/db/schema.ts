@@ -40,6 +40,7 @@ export interface EnrollmentTokensTable {
   expires_at: TimestampColumn;
   used_at: NullableTimestampColumn;
   used_by_host: string | null;
+  revoked_at: ColumnType<string | Date | null, string | null | undefined, string | null>;
 }
 
 export interface ApiTokensTable {
@@ -134,6 +135,10 @@ export interface LoginAttemptsTable {
   failures: number;
   last_failure_at: TimestampColumn;
   locked_until: NullableTimestampColumn;
+  reserved: ColumnType<number, number | undefined, number>;
+  reserved_until: NullableTimestampColumn;
+  refused: ColumnType<number, number | undefined, number>;
+  refused_since: NullableTimestampColumn;
 }
 
 export interface AuditLogTable {

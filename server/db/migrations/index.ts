@@ -7,6 +7,7 @@ import { auditMigration } from './0004_audit.js';
 import { verdictSetsMigration } from './0005_verdict_sets.js';
 import { auditLogAppendOnlyMigration } from './0006_audit_log_append_only.js';
 import { verdictsInReportsMigration } from './0007_verdicts_in_reports.js';
+import { loginReservationsMigration } from './0008_login_reservations.js';
 import { accessMigration } from './0011_access.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -17,6 +18,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0005_verdict_sets': verdictSetsMigration(dialect),
     '0006_audit_log_append_only': auditLogAppendOnlyMigration(dialect),
     '0007_verdicts_in_reports': verdictsInReportsMigration(dialect),
+    '0008_login_reservations': loginReservationsMigration(dialect),
     '0011_access': accessMigration(dialect),
   };
 }
