@@ -2,6 +2,7 @@
 // (SQLite: ISO text / JSON text; PostgreSQL: timestamptz -> Date / jsonb -> object), so they are
 // read through the codecs in columns.ts and written as ISO / JSON strings, which both accept.
 import type { ColumnType, Kysely } from 'kysely';
+import type { BastionSessionsTable } from './bastion-sessions-table.js';
 
 /** Read as string (SQLite) or Date (PostgreSQL); written as an ISO-8601 string. */
 export type TimestampColumn = ColumnType<string | Date, string, string>;
@@ -324,6 +325,7 @@ export interface Tables {
   access_target_vendors: AccessTargetVendorsTable;
   access_requests: AccessRequestsTable;
   access_reviews: AccessReviewsTable;
+  bastion_sessions: BastionSessionsTable;
 }
 
 /** The server's database handle; a transaction (`Transaction<Tables>`) is one too. */

@@ -31,6 +31,9 @@ const AUDITLOG_READERS = table(['token:auditor', 'admin', 'rssi', 'auditor'], un
 const SETUP_SESSION = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], unauthenticated);
 const ANYONE_SIGNED_IN = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], unauthenticated);
 // /metrics and the OpenAPI document: the guard admits fleet readers, then the hygiene hook wants an API token.
+const BASTION_READERS = table(['token:auditor', 'admin', 'rssi', 'auditor'], unauthenticated);
+const BASTION_RECORDING_READERS = table(['admin', 'rssi', 'auditor'], unauthenticated);
+const BASTION_CUTTERS = table(['admin', 'rssi'], unauthenticated);
 const TOKEN_READERS = table(['token:auditor', 'token:technician'], (c) => (c === 'vendor' || c === 'biomedical' || c === 'setup' ? 403 : 401));
 
 const EXPECTED: Record<string, Record<Caller, Outcome>> = {
@@ -58,6 +61,11 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'POST /api/v1/users': ADMIN_SESSION,
   'POST /api/v1/users/:username/disable': ADMIN_SESSION,
   'POST /api/v1/users/:username/reset-mfa': ADMIN_SESSION,
+  'GET /api/v1/bastion/sessions': BASTION_READERS,
+  'GET /api/v1/bastion/sessions/:id': BASTION_READERS,
+  'POST /api/v1/bastion/sessions/:id/cut': BASTION_CUTTERS,
+  'GET /api/v1/bastion/sessions/:id/recording/:file': BASTION_RECORDING_READERS,
+  'GET /api/v1/bastion/sessions/:id/events': BASTION_CUTTERS,
   // Last: it ends the calling session.
   'POST /api/v1/auth/logout': SETUP_SESSION,
 };
