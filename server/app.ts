@@ -28,6 +28,7 @@ import cookie from '@fastify/cookie';
 import { registerServiceHygiene } from './service-hygiene.js';
 import { bastionRoutes, type BastionRouteDeps } from './routes/bastion.js';
 import { defaultBastionRouteDeps } from './bastion/route-deps.js';
+import { dashboardPlugin } from './dashboard/dashboard.js';
 
 export interface AppDeps {
   db: Database;
@@ -124,5 +125,6 @@ export function buildApp(deps: AppDeps): App {
   void app.register(waiverRoutes, ctx);
   void app.register(auditLogRoutes, ctx);
   void app.register(bastionRoutes(deps.bastion ?? defaultBastionRouteDeps(config.dataDir)), ctx);
+  void app.register(dashboardPlugin, ctx);
   return app;
 }

@@ -301,6 +301,25 @@ export interface AccessReviewsTable {
   created_at: TimestampColumn;
 }
 
+// ---- dashboard trends (migration 0010; see server/db/trends.ts)
+
+export interface TrendRuleCountsTable {
+  day: string;
+  site: string;
+  role: string;
+  rule_id: string;
+  status: string;
+  hosts: number;
+}
+
+export interface TrendHostCountsTable {
+  day: string;
+  site: string;
+  role: string;
+  state: string;
+  hosts: number;
+}
+
 export interface Tables {
   sites: SitesTable;
   hosts: HostsTable;
@@ -326,6 +345,8 @@ export interface Tables {
   access_requests: AccessRequestsTable;
   access_reviews: AccessReviewsTable;
   bastion_sessions: BastionSessionsTable;
+  trend_rule_counts: TrendRuleCountsTable;
+  trend_host_counts: TrendHostCountsTable;
 }
 
 /** The server's database handle; a transaction (`Transaction<Tables>`) is one too. */
