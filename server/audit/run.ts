@@ -24,6 +24,7 @@ import {
   type EncodedAuditHost,
   type HostEvidence,
 } from '../db/audits.js';
+import { TrendTally, trendDay, writeTrendDay } from '../db/trends.js';
 import { appendAuditEvent, type AuditActor } from '../auditlog.js';
 import type { Database } from '../db/schema.js';
 import { formatScope, listWaivers } from '../db/waivers.js';
@@ -258,6 +259,8 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
   const vanished = new TopList<HostRef>(MAX_LISTED, compareHosts);
   const hostCounts = { total: 0, assessed: 0, stale: 0, never_reported: 0 };
   let critical = 0;
+  // Daily counts for the dashboard's trends (server/db/trends.ts), written with the audit.
+  const trends = new TrendTally();
 
   // Hosts are read in host_id order, batch by batch; the previous audit is read over the same
   // host_id ranges, (after, last of the batch], so one pass gives each host's prior failures and
@@ -295,6 +298,7 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
         ...judgeHost(host, packs, waiversOf(host), now, options.overlays),
       };
       rows.push(encodeAuditHost(row));
+      trends.add(row);
       hostCounts.total += 1;
       hostCounts[row.state] += 1;
       if (row.state === 'stale') stale.push(hostRef(row));
@@ -388,6 +392,7 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
   // The audit and its journal entry (with the report's hash) commit together.
   await db.transaction().execute(async (trx) => {
     await finishAudit(trx, auditId, { finished_at: finishedAt, host_count: hostCounts.total, summary, report: reportJson, report_sha256: reportSha256 });
+    await writeTrendDay(trx, trendDay(options.scheduledFor ?? now), trends);
     await appendAuditEvent(trx, {
       actor: options.actor,
       action: 'audit.run',
