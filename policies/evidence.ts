@@ -83,6 +83,24 @@ export const Listener = Type.Object(
 );
 export type Listener = Static<typeof Listener>;
 
+// Names of destinations (added by destinations, issue 18; name_resolution.version says which
+// revision of this part an agent speaks). A name comes from a DNS answer the host saw, never
+// from reverse DNS.
+/** Where a flow's name came from. */
+export const NAME_SOURCES = ['dnsmasq-log', 'resolved-monitor', 'dns-client-event', 'sysmon-dns', 'dns-client-cache'] as const;
+export type NameSource = (typeof NAME_SOURCES)[number];
+/**
+ * How sure the join is: `exact` = an answer containing the flow's address, given before the flow
+ * was first seen, to the same process (or, when the source records no process, the only name
+ * answered with that address); `inferred` = several names shared the address (CDN) or the
+ * process differs, the latest answer before the flow was taken; `cache` = from a cache snapshot
+ * (no time of resolution, no process).
+ */
+export const NAME_CONFIDENCES = ['exact', 'inferred', 'cache'] as const;
+export type NameConfidence = (typeof NAME_CONFIDENCES)[number];
+/** The revision of the name_resolution part an agent speaks (the server reads it). */
+export const NAME_RESOLUTION_VERSION = 1 as const;
+
 export const OutboundFlow = Type.Object(
   {
     protocol: Protocol,
@@ -93,6 +111,9 @@ export const OutboundFlow = Type.Object(
     pid: Pid,
     first_seen: Timestamp,
     last_seen: Timestamp,
+    /** Added by destinations: where remote_fqdn came from and how sure the join is (absent when remote_fqdn is null). */
+    remote_fqdn_source: Type.Optional(Type.Enum(NAME_SOURCES)),
+    remote_fqdn_confidence: Type.Optional(Type.Enum(NAME_CONFIDENCES)),
   },
   strict,
 );
@@ -229,6 +250,32 @@ export const Smb1State = Type.Object(
 );
 export type Smb1State = Static<typeof Smb1State>;
 
+/** One name source on the host: read, or unavailable with the reason (and how to enable it). */
+export const NameSourceState = Type.Union([
+  Type.Object({ source: Type.Enum(NAME_SOURCES), state: Type.Literal('read'), answers: Type.Integer({ minimum: 0, maximum: 100_000_000 }) }, strict),
+  Type.Object({ source: Type.Enum(NAME_SOURCES), state: Type.Literal('unavailable'), reason: Text(500) }, strict),
+]);
+export type NameSourceState = Static<typeof NameSourceState>;
+
+export const NameResolution = Type.Object(
+  {
+    version: Type.Literal(NAME_RESOLUTION_VERSION),
+    sources: List(NameSourceState, 8),
+    /** Flows of the outbound observation that carry a name, by confidence. */
+    flows_named: Type.Object(
+      {
+        exact: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+        inferred: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+        cache: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+        unnamed: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+      },
+      strict,
+    ),
+  },
+  strict,
+);
+export type NameResolution = Static<typeof NameResolution>;
+
 export const NetworkEvidence = Type.Object(
   {
     listeners: Observed(List(Listener, 2000)),
@@ -240,6 +287,8 @@ export const NetworkEvidence = Type.Object(
     browser_doh: Type.Optional(Observed(List(BrowserDohPolicy, 16))),
     firewall: Type.Optional(Observed(HostFirewall)),
     smb1: Type.Optional(Observed(Smb1State)),
+    /** Added by destinations (issue 18): the name sources the agent read; unavailable says why none. */
+    name_resolution: Type.Optional(Observed(NameResolution)),
   },
   strict,
 );

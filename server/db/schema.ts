@@ -2,6 +2,7 @@
 // (SQLite: ISO text / JSON text; PostgreSQL: timestamptz -> Date / jsonb -> object), so they are
 // read through the codecs in columns.ts and written as ISO / JSON strings, which both accept.
 import type { ColumnType, Kysely } from 'kysely';
+import type { BastionSessionsTable } from './bastion-sessions-table.js';
 
 /** Read as string (SQLite) or Date (PostgreSQL); written as an ISO-8601 string. */
 export type TimestampColumn = ColumnType<string | Date, string, string>;
@@ -205,6 +206,25 @@ export interface JobLocksTable {
   lease_until: TimestampColumn;
 }
 
+// ---- dashboard trends (migration 0010; see server/db/trends.ts)
+
+export interface TrendRuleCountsTable {
+  day: string;
+  site: string;
+  role: string;
+  rule_id: string;
+  status: string;
+  hosts: number;
+}
+
+export interface TrendHostCountsTable {
+  day: string;
+  site: string;
+  role: string;
+  state: string;
+  hosts: number;
+}
+
 export interface Tables {
   sites: SitesTable;
   hosts: HostsTable;
@@ -222,6 +242,9 @@ export interface Tables {
   audits: AuditsTable;
   audit_hosts: AuditHostsTable;
   job_locks: JobLocksTable;
+  bastion_sessions: BastionSessionsTable;
+  trend_rule_counts: TrendRuleCountsTable;
+  trend_host_counts: TrendHostCountsTable;
 }
 
 /** The server's database handle; a transaction (`Transaction<Tables>`) is one too. */

@@ -26,6 +26,8 @@
 import type { Report } from '../../policies/evidence.js';
 import { evaluate } from '../../policies/evaluate.js';
 import { packLabel, type Pack } from '../../policies/pack.js';
+import { collectedInFuture } from '../../policies/freshness.js';
+import { CLOCK_SKEW_TOLERANCE_MS } from '../../policies/rules/backup.js';
 import type { AgentIdentity } from '../auth/agent-credentials.js';
 import { findEnrolledAgent, recordReportSeen, seenReport, type EnrolledAgent, type SeenReport } from '../db/hosts.js';
 import { dialectOf } from '../db/columns.js';
@@ -86,6 +88,21 @@ function assertReportMatchesHost(claimed: HostClaim, enrolled: HostClaim): void 
       `The report says site "${claimed.site}" but this host is enrolled at "${enrolled.site}"; the server's enrollment is authoritative.`,
     );
   }
+}
+
+/**
+ * A report collected beyond the clock tolerance after the server's clock is refused: stored, it
+ * would stay the host's most recent report until that date, hiding every later genuine one.
+ */
+export function assertNotFromTheFuture(report: Pick<Report, 'collected_at'>, now: Date): void {
+  if (!collectedInFuture(report.collected_at, now)) return;
+  const minutes = CLOCK_SKEW_TOLERANCE_MS / 60_000;
+  throw new ApiError(
+    422,
+    'collected_at_in_future',
+    `collected_at (${report.collected_at}) is more than ${minutes} minutes after the server's clock (${now.toISOString()}): check the host's clock.`,
+    [{ field: '/collected_at', reason: `more than ${minutes} minutes in the future` }],
+  );
 }
 
 /** Error codes saying that what the request thread knew of the agent is out of date. */
@@ -393,6 +410,7 @@ export function ingestReport(
   text?: string,
 ): Promise<IngestionResult> {
   assertReportMatchesHost(report.host, agent);
+  assertNotFromTheFuture(report, now);
   // Evaluation is pure CPU work: done before queueing so transactions stay short.
   return committerFor(db).submit(prepareReport(report, agent, pack, now, text));
 }
