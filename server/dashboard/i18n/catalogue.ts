@@ -3,11 +3,9 @@
 import { coreMessages } from './messages-core.js';
 import { fleetMessages } from './messages-fleet.js';
 
-export interface Message {
-  fr: string;
-  en: string;
-}
-export type MessageSection = Record<string, Message>;
+import type { MessageSection } from './message.js';
+
+export type { Message, MessageSection } from './message.js';
 
 export const CATALOGUE = {
   ...coreMessages,

@@ -1,5 +1,5 @@
 // Texts of the frame, sign-in, account pages and errors. French first; English kept in step.
-import type { MessageSection } from './catalogue.js';
+import type { MessageSection } from './message.js';
 
 export const coreMessages = {
   'layout.skip': { fr: 'Aller au contenu', en: 'Skip to content' },
