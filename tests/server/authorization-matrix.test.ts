@@ -85,6 +85,9 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'GET /account/password': PAGE_SETUP,
   'POST /account/password': PAGE_SETUP,
   'GET /overview': PAGE_FLEET,
+  'GET /sessions': pageTable(['admin', 'rssi', 'auditor']),
+  'GET /sessions/:id': pageTable(['admin', 'rssi', 'auditor']),
+  'POST /sessions/:id/cut': pageTable(['admin', 'rssi']),
   // Last: they end the calling session.
   'POST /logout': PAGE_SETUP,
   'POST /api/v1/auth/logout': SETUP_SESSION,
