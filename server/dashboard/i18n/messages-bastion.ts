@@ -1,5 +1,5 @@
 // Texts of the bastion pages: live and past sessions, a session's playback, transcript and files.
-import type { MessageSection } from './catalogue.js';
+import type { MessageSection } from './message.js';
 
 export const bastionMessages = {
   'nav.sessions': { fr: 'Séances', en: 'Sessions' },
