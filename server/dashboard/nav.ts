@@ -19,6 +19,8 @@ export const PAGE_ROLES = {
   users: ['admin'],
   care: ['rssi', 'auditor'],
   signedIn: ['admin', 'rssi', 'auditor', 'technician', 'vendor'],
+  sessions: ['admin', 'rssi', 'biomedical', 'auditor'],
+  sessionCut: ['admin', 'rssi', 'biomedical'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export const NAV: NavEntry[] = [
@@ -32,6 +34,7 @@ export const NAV: NavEntry[] = [
   { path: '/care', label: 'nav.care', roles: PAGE_ROLES.care },
   { path: '/audit-log', label: 'nav.auditLog', roles: PAGE_ROLES.auditLog },
   { path: '/users', label: 'nav.users', roles: PAGE_ROLES.users },
+  { path: '/sessions', label: 'nav.sessions', roles: PAGE_ROLES.sessions },
 ];
 
 export function navFor(role: Role): NavEntry[] {
