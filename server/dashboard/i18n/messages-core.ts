@@ -26,6 +26,7 @@ export const coreMessages = {
   'role.auditor': { fr: 'auditeur', en: 'auditor' },
   'role.technician': { fr: 'technicien', en: 'technician' },
   'role.vendor': { fr: 'prestataire', en: 'vendor' },
+  'role.biomedical': { fr: 'ingénieur biomédical', en: 'biomedical engineer' },
 
   'login.title': { fr: 'Connexion', en: 'Sign in' },
   'login.username': { fr: 'Identifiant', en: 'Username' },
