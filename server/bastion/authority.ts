@@ -77,5 +77,5 @@ export interface BastionAuthority {
   grantStatuses(grantIds: readonly string[], now: Date): Promise<Map<string, GrantStatus>>;
   deviceCredential(targetId: string): Promise<DeviceCredential>;
   /** A session started under this grant (approved -> active in the access domain). */
-  sessionStarted(grantId: string, now: Date): Promise<void>;
+  sessionStarted(grantId: string, sessionId: string, now: Date): Promise<void>;
 }

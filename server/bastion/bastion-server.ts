@@ -42,6 +42,7 @@ import { grantListing, refusalLine } from './messages.js';
 import { SessionEventBus } from './session-events.js';
 import { connectUpstream, UpstreamError, type UpstreamClient } from './upstream.js';
 import { DEFAULT_WATCHDOG, Watchdog, type WatchdogSettings } from './watchdog.js';
+import { applyRecordingRetention, RETENTION_SWEEP_MS } from './retention.js';
 
 const { Server } = ssh2;
 
@@ -310,7 +311,7 @@ export async function startBastion(deps: BastionDeps, settings: BastionSettings)
     );
     live.add(liveSession);
     watchdog.add(liveSession);
-    void deps.authority.sessionStarted(session.grant.grantId, now).catch((error: unknown) => log.error({ err: error }, 'grant not marked active'));
+    void deps.authority.sessionStarted(session.grant.grantId, sessionId, now).catch((error: unknown) => log.error({ err: error }, 'grant not marked active'));
     void appendAuditEvent(deps.db, {
       actor: { type: 'user', id: user.username },
       action: 'bastion.session_started',
@@ -341,6 +342,13 @@ export async function startBastion(deps: BastionDeps, settings: BastionSettings)
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : settings.port;
   log.info({ port, host_key: deps.hostKey.fingerprint }, 'bastion listening');
+  const sweep = () =>
+    void applyRecordingRetention(deps.db, settings.recordingsDir, deps.now())
+      .then((deleted) => deleted > 0 && log.info({ deleted }, 'bastion recordings past their retention deleted'))
+      .catch((error: unknown) => log.error({ err: error }, 'bastion recording retention failed'));
+  sweep();
+  const retention = setInterval(sweep, RETENTION_SWEEP_MS);
+  retention.unref();
 
   let closing: Promise<void> | null = null;
   return {
@@ -352,6 +360,7 @@ export async function startBastion(deps: BastionDeps, settings: BastionSettings)
     close() {
       closing ??= (async () => {
         watchdog.stop();
+        clearInterval(retention);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await Promise.all([...live].map((session) => session.end('server_stopped')));
       })();

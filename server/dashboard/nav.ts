@@ -19,6 +19,8 @@ export const PAGE_ROLES = {
   users: ['admin'],
   care: ['rssi', 'auditor'],
   signedIn: ['admin', 'rssi', 'auditor', 'technician', 'vendor'],
+  sessions: ['admin', 'rssi', 'biomedical', 'auditor'],
+  sessionCut: ['admin', 'rssi', 'biomedical'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export const NAV: NavEntry[] = [
@@ -28,6 +30,7 @@ export const NAV: NavEntry[] = [
   { path: '/rules', label: 'nav.rules', roles: PAGE_ROLES.fleet },
   { path: '/waivers', label: 'nav.waivers', roles: PAGE_ROLES.waivers },
   { path: '/audits', label: 'nav.audits', roles: PAGE_ROLES.audits },
+  { path: '/sessions', label: 'nav.sessions', roles: PAGE_ROLES.sessions },
 ];
 
 export function navFor(role: Role): NavEntry[] {

@@ -3,7 +3,7 @@
 // carries an array of them, those of one event-loop turn (server/ingestion/message-batcher.ts).
 import type { HostRole } from '../../policies/evidence.js';
 import { futureAfter } from '../db/hosts.js';
-import type { GroupCommitOptions, IngestionResult, PreparedReport } from './ingestion.js';
+import type { GroupCommitOptions, IngestionResult, PreparedReport } from './report-sink.js';
 
 export interface WorkerInit {
   /** URL of server/ingestion-worker.(ts|js), which ingestion-worker-boot.mjs loads. */

@@ -32,39 +32,23 @@ import type { AgentIdentity } from '../auth/agent-credentials.js';
 import { findEnrolledAgent, recordReportSeen, seenReport, type EnrolledAgent, type SeenReport } from '../db/hosts.js';
 import { dialectOf } from '../db/columns.js';
 import { sqliteFileOf } from '../db/database.js';
-import { findReportOwner, insertReportIfNew, reportRow, type ReportRow } from '../db/reports.js';
+import { findReportOwner, insertReportIfNew, reportRow } from '../db/reports.js';
 import type { Database } from '../db/schema.js';
-import { verdictSetRecord, verdictSetRow, type VerdictSetRecord, type VerdictSummary } from '../db/verdicts.js';
+import { verdictSetRecord, verdictSetRow } from '../db/verdicts.js';
 import { ApiError, shuttingDown } from '../errors.js';
 import { SqliteIngestionThread } from './ingestion-thread.js';
+import {
+  DEFAULT_GROUP_COMMIT,
+  type GroupCommitOptions,
+  type IngestionObserver,
+  type IngestionResult,
+  type PreparedReport,
+  type ReportSink,
+} from './report-sink.js';
 import { packFingerprint } from '../pack-fingerprint.js';
 import { digestsMatch } from '../secrets/secrets.js';
 
-export type IngestionResult =
-  | { status: 'stored'; report_id: string; verdicts: VerdictSummary }
-  | { status: 'duplicate'; report_id: string };
-
-/** Group-commit tuning (see bench/ingestion.bench.ts). */
-export interface GroupCommitOptions {
-  /** Most reports written by one transaction. */
-  maxBatch: number;
-  /** Longest a queued report waits for companions before its transaction starts. */
-  maxWaitMs: number;
-}
-
-export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { maxBatch: 32, maxWaitMs: 2 };
-
-/** What ingestion reports to the metrics (server/metrics.ts); every method optional in effect. */
-export interface IngestionObserver {
-  /** A transaction committed `size` reports in `seconds`. */
-  batchCommitted(size: number, seconds: number): void;
-  /** A transaction failed and its reports were retried one by one. */
-  batchRetried(size: number): void;
-  /** A report's outcome. */
-  reportIngested(status: IngestionResult['status']): void;
-  /** Time spent in one database operation outside batches (e.g. authenticating an agent). */
-  databaseOperation(operation: string, seconds: number): void;
-}
+export { DEFAULT_GROUP_COMMIT, type GroupCommitOptions, type IngestionObserver, type IngestionResult, type PreparedReport, type ReportSink } from './report-sink.js';
 
 /** Who a report says it comes from, or who is enrolled: the part of identity a report must match. */
 type HostClaim = Pick<AgentIdentity, 'host_id' | 'role' | 'site'>;
@@ -128,15 +112,6 @@ export function duplicateOrConflict(existingHostId: string, reportId: string, ho
   return { status: 'duplicate', report_id: reportId };
 }
 
-/** A judged report ready to be checked and written: plain data, so it can cross to a worker thread. */
-export interface PreparedReport {
-  /** The agent as authenticated, with the digest of the credential it presented. */
-  agent: AgentIdentity;
-  row: ReportRow;
-  verdicts: VerdictSetRecord;
-  seen: SeenReport;
-}
-
 /** Judge `report` of `agent` with `pack` at `now` and shape what is written; `text` is its JSON as received. */
 export function prepareReport(report: Report, agent: AgentIdentity, pack: Pack, now: Date, text?: string): PreparedReport {
   const verdicts = evaluate(report, pack, now);
@@ -147,18 +122,6 @@ export function prepareReport(report: Report, agent: AgentIdentity, pack: Pack, 
     verdicts: verdictSetRecord(row, verdicts, { label: packLabel(pack), fingerprint: packFingerprint(pack) }, now),
     seen: seenReport(report, row),
   };
-}
-
-/** Where ingestion sends prepared reports: a GroupCommitter here, or one in a worker thread. */
-export interface ReportSink {
-  /** Resolves once the report's transaction committed. */
-  submit(item: PreparedReport): Promise<IngestionResult>;
-  /** Reports submitted and not yet settled. */
-  readonly pending: number;
-  /** Refuse new reports and write every queued one (graceful shutdown). */
-  drain(): Promise<void>;
-  options: GroupCommitOptions;
-  observer: IngestionObserver | null;
 }
 
 interface PendingReport {

@@ -8,12 +8,12 @@ import { STATIC_PREFIX } from '../../server/dashboard/static-assets.js';
 import { fullSession, setupSession, type TestSession } from './auth/helpers.js';
 import { bearer, DB_KINDS, enrollHost, openTestDatabase, TEST_NOW, testConfig } from './fixture.js';
 
-const CALLERS = ['none', 'agent', 'token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'] as const;
+const CALLERS = ['none', 'agent', 'token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'] as const;
 type Caller = (typeof CALLERS)[number];
 /** 'ok' = the guard lets it through (the handler may still answer 2xx, 400, 404, 409...). */
 type Outcome = 'ok' | 401 | 403 | 303;
 
-const USERS: Role[] = ['admin', 'rssi', 'auditor', 'technician', 'vendor'];
+const USERS: Role[] = ['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical'];
 
 /** Outcome by caller for each kind of access. */
 function table(allowed: readonly Caller[], otherwise: (c: Caller) => Outcome): Record<Caller, Outcome> {
@@ -29,19 +29,19 @@ const AUDIT_READERS = table(['token:auditor', 'rssi', 'auditor'], unauthenticate
 const ADMIN_SESSION = table(['admin'], unauthenticated);
 const RSSI_SESSION = table(['rssi'], unauthenticated);
 const AUDITLOG_READERS = table(['token:auditor', 'admin', 'rssi', 'auditor'], unauthenticated);
-const SETUP_SESSION = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'], unauthenticated);
-const ANYONE_SIGNED_IN = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'], unauthenticated);
+const SETUP_SESSION = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], unauthenticated);
+const ANYONE_SIGNED_IN = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], unauthenticated);
 // /metrics and the OpenAPI document: the guard admits fleet readers, then the hygiene hook wants an API token.
-const BASTION_READERS = table(['token:auditor', 'admin', 'rssi', 'auditor'], unauthenticated);
-const BASTION_RECORDING_READERS = table(['admin', 'rssi', 'auditor'], unauthenticated);
-const BASTION_CUTTERS = table(['admin', 'rssi'], unauthenticated);
-const TOKEN_READERS = table(['token:auditor', 'token:technician'], (c) => (c === 'vendor' || c === 'setup' ? 403 : 401));
+const BASTION_READERS = table(['token:auditor', 'admin', 'rssi', 'biomedical', 'auditor'], unauthenticated);
+const BASTION_RECORDING_READERS = table(['admin', 'rssi', 'biomedical', 'auditor'], unauthenticated);
+const BASTION_CUTTERS = table(['admin', 'rssi', 'biomedical'], unauthenticated);
+const TOKEN_READERS = table(['token:auditor', 'token:technician'], (c) => (c === 'vendor' || c === 'biomedical' || c === 'setup' ? 403 : 401));
 
 // Dashboard pages answer as pages: signed-out callers and setup sessions are redirected (303, to
 // the sign-in page or their account page); API tokens and other roles get a 403 page.
 const pageTable = (allowed: readonly Caller[]) => table(allowed, (c) => (c === 'none' || c === 'agent' || c === 'setup' ? 303 : 403));
 const PAGE_FLEET = pageTable(['admin', 'rssi', 'auditor', 'technician']);
-const PAGE_SETUP = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'], (c) => (c === 'none' || c === 'agent' ? 303 : 403));
+const PAGE_SETUP = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], (c) => (c === 'none' || c === 'agent' ? 303 : 403));
 
 const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'GET /healthz': PUBLIC,
@@ -97,6 +97,9 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'POST /waivers/:id/revoke': pageTable(['rssi']),
   'GET /audits': pageTable(['rssi', 'auditor']),
   'GET /audits/:id': pageTable(['rssi', 'auditor']),
+  'GET /sessions': pageTable(['admin', 'rssi', 'biomedical', 'auditor']),
+  'GET /sessions/:id': pageTable(['admin', 'rssi', 'biomedical', 'auditor']),
+  'POST /sessions/:id/cut': pageTable(['admin', 'rssi', 'biomedical']),
   // Last: they end the calling session.
   'POST /logout': PAGE_SETUP,
   'POST /api/v1/auth/logout': SETUP_SESSION,

@@ -15,6 +15,8 @@ export interface LayoutProps {
   children: ComponentChildren;
   /** When the data shown was produced ("données du ... à ..."); omitted on pages without fleet data. */
   freshness?: Date | string | null;
+  /** Extra head elements of one page (a player's stylesheet and scripts: static files only). */
+  head?: ComponentChildren;
 }
 
 function LangSwitch({ view }: { view: View }) {
@@ -26,7 +28,7 @@ function LangSwitch({ view }: { view: View }) {
   );
 }
 
-export function Layout({ view, title, children, freshness }: LayoutProps) {
+export function Layout({ view, title, children, freshness, head }: LayoutProps) {
   const { t, user } = view;
   const nav = user === null || user.setup ? [] : navFor(user.role);
   return (
@@ -38,6 +40,7 @@ export function Layout({ view, title, children, freshness }: LayoutProps) {
         <title>{`${title} — Vigie`}</title>
         <link rel="stylesheet" href={asset('dashboard.css')} />
         <script src={asset('vendor/htmx-2.0.11.min.js')} defer />
+        {head}
       </head>
       <body>
         <a class="skip" href="#main">

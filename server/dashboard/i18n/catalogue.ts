@@ -2,16 +2,16 @@
 // in its section (./messages-<room>.ts); add a section with one import and one spread line below.
 import { coreMessages } from './messages-core.js';
 import { fleetMessages } from './messages-fleet.js';
+import { bastionMessages } from './messages-bastion.js';
 
-export interface Message {
-  fr: string;
-  en: string;
-}
-export type MessageSection = Record<string, Message>;
+import type { MessageSection } from './message.js';
+
+export type { Message, MessageSection } from './message.js';
 
 export const CATALOGUE = {
   ...coreMessages,
   ...fleetMessages,
+  ...bastionMessages,
 } as const satisfies MessageSection;
 
 export type MessageKey = keyof typeof CATALOGUE;

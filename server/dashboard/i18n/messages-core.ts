@@ -1,5 +1,5 @@
 // Texts of the frame, sign-in, account pages and errors. French first; English kept in step.
-import type { MessageSection } from './catalogue.js';
+import type { MessageSection } from './message.js';
 
 export const coreMessages = {
   'layout.skip': { fr: 'Aller au contenu', en: 'Skip to content' },
@@ -26,6 +26,7 @@ export const coreMessages = {
   'role.auditor': { fr: 'auditeur', en: 'auditor' },
   'role.technician': { fr: 'technicien', en: 'technician' },
   'role.vendor': { fr: 'prestataire', en: 'vendor' },
+  'role.biomedical': { fr: 'ingénieur biomédical', en: 'biomedical engineer' },
 
   'login.title': { fr: 'Connexion', en: 'Sign in' },
   'login.username': { fr: 'Identifiant', en: 'Username' },

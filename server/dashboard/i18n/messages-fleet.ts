@@ -1,5 +1,5 @@
 // Texts of the fleet pages: overview, sites, hosts, host detail, rules, waivers, audits, trends.
-import type { MessageSection } from './catalogue.js';
+import type { MessageSection } from './message.js';
 
 export const fleetMessages = {
   'status.pass': { fr: 'conforme', en: 'pass' },

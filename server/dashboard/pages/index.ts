@@ -10,6 +10,7 @@ import { hostsPages } from './hosts.js';
 import { rulesPages } from './rules.js';
 import { sitesPage } from './sites.js';
 import { waiversPage } from './waivers.js';
+import { sessionsPages } from './sessions.js';
 
 export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   signInPages,
@@ -21,4 +22,5 @@ export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   rulesPages,
   waiversPage,
   auditsPages,
+  sessionsPages,
 ];

@@ -2,13 +2,14 @@
 // listing, metadata with verification, cut of a live session, download (audited), refusal of
 // unknown files and of path tricks, tamper detection, export verifiable with openssl + sha256sum.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { AsciicastWriter } from '../../../server/bastion/asciicast-writer.js';
 import { initBastionKeys, loadRecordingKey } from '../../../server/bastion/keys.js';
 import { sealRecording } from '../../../server/bastion/manifest.js';
+import { applyRecordingRetention } from '../../../server/bastion/retention.js';
 import { defaultBastionRouteDeps } from '../../../server/bastion/route-deps.js';
 import { buildApp } from '../../../server/app.js';
 import { runCli } from '../../../server/cli/run.js';
@@ -124,5 +125,12 @@ for (const kind of DB_KINDS) {
     t.match(res.json().recording, { verified: false, problems: [{ file: 'ch1-shell.cast', problem: 'size_changed' }] });
     cli = io();
     t.equal(await runCli(['session', 'cut', '--id', ENDED], cli.io), 1, 'an ended session cannot be cut');
+
+    // Retention: not before retain_until; then the files go, the row and the audit trail stay.
+    t.equal(await applyRecordingRetention(db, join(dataDir, 'recordings'), TEST_NOW), 0);
+    t.equal(await applyRecordingRetention(db, join(dataDir, 'recordings'), new Date(TEST_NOW.getTime() + 2 * 86_400_000)), 1);
+    t.notOk(existsSync(join(dataDir, 'recordings', ENDED)));
+    res = await app.inject({ method: 'GET', url: `/api/v1/bastion/sessions/${ENDED}`, cookies: rssi.cookies });
+    t.match(res.json(), { session: { signed_sha256: signed }, recording: { state: 'deleted', files: [] } });
   });
 }
