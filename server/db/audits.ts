@@ -5,6 +5,7 @@ import type { AuditResult, AuditTrigger, HostState } from '../audit/model.js';
 import { CompiledQuery } from 'kysely';
 import { dialectOf, fromDbJson, fromDbTime, fromDbTimeOrNull, toDbJson, toDbTime, type DialectName } from './columns.js';
 import type { Database } from './schema.js';
+import { keysetPages } from './keyset.js';
 
 export interface AuditHostRow {
   host_id: string;
@@ -278,21 +279,13 @@ const hostRowColumns = ['host_id', 'hostname', 'site', 'role', 'state', 'collect
 
 /** The audit's host rows in host_id order, `batchSize` at a time (keyset pagination: bounded memory). */
 export async function* auditHostBatches(db: Database, auditId: string, batchSize = 1000): AsyncGenerator<AuditHostRow[]> {
-  let after = '';
-  for (;;) {
-    const rows = await db
-      .selectFrom('audit_hosts')
-      .select(hostRowColumns)
-      .where('audit_id', '=', auditId)
-      .where('host_id', '>', after)
-      .orderBy('host_id')
-      .limit(batchSize)
-      .execute();
-    if (rows.length === 0) return;
-    yield rows.map(toHostRow);
-    after = rows[rows.length - 1]!.host_id;
-    if (rows.length < batchSize) return;
-  }
+  const pages = keysetPages(
+    (after: string, limit) =>
+      db.selectFrom('audit_hosts').select(hostRowColumns).where('audit_id', '=', auditId).where('host_id', '>', after).orderBy('host_id').limit(limit).execute(),
+    (row) => row.host_id,
+    { start: '', pageSize: batchSize },
+  );
+  for await (const rows of pages) yield rows.map(toHostRow);
 }
 
 /** An audit's host row without its results, with the rule ids the host failed without a waiver. */
@@ -313,15 +306,20 @@ export async function* auditHostFailingBatches(
   through: string | null,
   batchSize = 5000,
 ): AsyncGenerator<AuditHostFailing[]> {
-  for (;;) {
-    let query = db
-      .selectFrom('audit_hosts')
-      .select(['host_id', 'hostname', 'site', 'role', 'state', 'collected_at', 'failing'])
-      .where('audit_id', '=', auditId)
-      .where('host_id', '>', after);
-    if (through !== null) query = query.where('host_id', '<=', through);
-    const rows = await query.orderBy('host_id').limit(batchSize).execute();
-    if (rows.length === 0) return;
+  const pages = keysetPages(
+    (from: string, limit) => {
+      let query = db
+        .selectFrom('audit_hosts')
+        .select(['host_id', 'hostname', 'site', 'role', 'state', 'collected_at', 'failing'])
+        .where('audit_id', '=', auditId)
+        .where('host_id', '>', from);
+      if (through !== null) query = query.where('host_id', '<=', through);
+      return query.orderBy('host_id').limit(limit).execute();
+    },
+    (row) => row.host_id,
+    { start: after, pageSize: batchSize },
+  );
+  for await (const rows of pages) {
     yield rows.map((r) => ({
       host_id: r.host_id,
       hostname: r.hostname,
@@ -332,8 +330,6 @@ export async function* auditHostFailingBatches(
       // Only insertAuditHosts writes this column, as a JSON array of rule ids.
       failing: new Set(JSON.parse(r.failing) as string[]),
     }));
-    after = rows[rows.length - 1]!.host_id;
-    if (rows.length < batchSize) return;
   }
 }
 
@@ -408,18 +404,21 @@ export async function* hostEvidenceBatches(db: Database, batchSize = 500): Async
  * its batch (young-generation garbage is nearly free to collect; a batch of parsed reports is not).
  */
 export async function* storedHostEvidenceBatches(db: Database, batchSize = 500): AsyncGenerator<StoredHostEvidence[]> {
-  let after = '';
-  for (;;) {
-    const rows = await db
-      .selectFrom('hosts')
-      .leftJoin('reports', 'reports.report_id', 'hosts.current_report_id')
-      .select(['hosts.host_id', 'hosts.hostname', 'hosts.site', 'hosts.role', 'hosts.current_report_id', 'reports.body'])
-      .where('hosts.revoked_at', 'is', null)
-      .where('hosts.host_id', '>', after)
-      .orderBy('hosts.host_id')
-      .limit(batchSize)
-      .execute();
-    if (rows.length === 0) return;
+  const pages = keysetPages(
+    (after: string, limit) =>
+      db
+        .selectFrom('hosts')
+        .leftJoin('reports', 'reports.report_id', 'hosts.current_report_id')
+        .select(['hosts.host_id', 'hosts.hostname', 'hosts.site', 'hosts.role', 'hosts.current_report_id', 'reports.body'])
+        .where('hosts.revoked_at', 'is', null)
+        .where('hosts.host_id', '>', after)
+        .orderBy('hosts.host_id')
+        .limit(limit)
+        .execute(),
+    (row) => row.host_id,
+    { start: '', pageSize: batchSize },
+  );
+  for await (const rows of pages) {
     yield rows.map((r) => ({
       host_id: r.host_id,
       hostname: r.hostname,
@@ -429,8 +428,6 @@ export async function* storedHostEvidenceBatches(db: Database, batchSize = 500):
       current_report_id: r.current_report_id,
       stored_body: r.body,
     }));
-    after = rows[rows.length - 1]!.host_id;
-    if (rows.length < batchSize) return;
   }
 }
 

@@ -5,6 +5,7 @@
 import type { VerdictStatus } from '../../policies/verdict.js';
 import { fromDbJson } from './columns.js';
 import type { Database } from './schema.js';
+import { keysetPages } from './keyset.js';
 
 /** The day of a trend row is the calendar day in this zone (the hospitals' zone). */
 export const TREND_TIME_ZONE = 'Europe/Paris';
@@ -103,16 +104,13 @@ export async function backfillTrendsFromAudits(db: Database): Promise<number> {
   for (const a of audits) lastOfDay.set(trendDay(new Date(a.scheduled_for ?? a.started_at)), a.audit_id);
   for (const [day, auditId] of lastOfDay) {
     const tally = new TrendTally();
-    let after = '';
-    for (;;) {
-      const rows = await db
-        .selectFrom('audit_hosts')
-        .select(['host_id', 'site', 'role', 'state', 'results'])
-        .where('audit_id', '=', auditId)
-        .where('host_id', '>', after)
-        .orderBy('host_id')
-        .limit(1000)
-        .execute();
+    const pages = keysetPages(
+      (after: string, limit) =>
+        db.selectFrom('audit_hosts').select(['host_id', 'site', 'role', 'state', 'results']).where('audit_id', '=', auditId).where('host_id', '>', after).orderBy('host_id').limit(limit).execute(),
+      (row) => row.host_id,
+      { start: '', pageSize: 1000 },
+    );
+    for await (const rows of pages) {
       for (const row of rows) {
         const results = (fromDbJson(row.results) as EncodedResult[]).map(([rule_id, status, , waiver_id]) => ({
           rule_id,
@@ -121,8 +119,6 @@ export async function backfillTrendsFromAudits(db: Database): Promise<number> {
         }));
         tally.add({ site: row.site, role: row.role, state: row.state, results });
       }
-      if (rows.length < 1000) break;
-      after = rows[rows.length - 1]!.host_id;
     }
     await db.transaction().execute((trx) => writeTrendDay(trx, day, tally));
   }
