@@ -23,6 +23,7 @@ import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
 import { waiverRoutes } from './routes/waivers.js';
 import { auditLogRoutes } from './routes/auditlog.js';
+import { inventoryRoutes } from './routes/inventory.js';
 import { installAccessGuard } from './auth/guard.js';
 import cookie from '@fastify/cookie';
 import { registerServiceHygiene } from './service-hygiene.js';
@@ -119,5 +120,6 @@ export function buildApp(deps: AppDeps): App {
   void app.register(userRoutes, ctx);
   void app.register(waiverRoutes, ctx);
   void app.register(auditLogRoutes, ctx);
+  void app.register(inventoryRoutes, ctx);
   return app;
 }

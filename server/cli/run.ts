@@ -12,6 +12,7 @@ import { waiverAdd, WAIVER_ADD_USAGE, waiverList, WAIVER_LIST_USAGE } from './wa
 import { serverInit, SERVER_INIT_USAGE } from './init.js';
 import { apiTokenCreate, APITOKEN_CREATE_USAGE, tokenCreate, TOKEN_CREATE_USAGE } from './tokens.js';
 import { policyEval, POLICY_EVAL_USAGE, policyLint, POLICY_LINT_USAGE, policyList, POLICY_LIST_USAGE } from './policy.js';
+import { inventoryExport, INVENTORY_EXPORT_USAGE, inventoryImportProxyLog, INVENTORY_IMPORT_USAGE, inventoryList, INVENTORY_LIST_USAGE, inventoryShow, INVENTORY_SHOW_USAGE } from './inventory.js';
 
 interface Command {
   usage: string;
@@ -39,6 +40,10 @@ const COMMANDS: Record<string, Command> = {
   'policy list': { usage: POLICY_LIST_USAGE, run: policyList },
   'policy lint': { usage: POLICY_LINT_USAGE, run: policyLint },
   'policy eval': { usage: POLICY_EVAL_USAGE, run: policyEval },
+  'inventory list': { usage: INVENTORY_LIST_USAGE, run: inventoryList },
+  'inventory show': { usage: INVENTORY_SHOW_USAGE, run: inventoryShow },
+  'inventory export': { usage: INVENTORY_EXPORT_USAGE, run: inventoryExport },
+  'inventory import-proxy-log': { usage: INVENTORY_IMPORT_USAGE, run: inventoryImportProxyLog },
 };
 
 export const USAGE = `Usage: vigie <command> [options]    (vigie <command> --help for details)
@@ -63,7 +68,11 @@ Commands:
   audit list        list stored audits
   audit show        print an audit as JSON, HTML or CSV
   waiver add        record a waiver (dérogation) with justification, approver and expiry
-  waiver list       list waivers and whether they are active`;
+  waiver list       list waivers and whether they are active
+  inventory list    list inventoried destinations and their allowlist verdict
+  inventory show    one destination: hosts, processes, sources, verdict reason
+  inventory export  the inventory as CSV or JSON lines
+  inventory import-proxy-log  import a Squid or Stormshield proxy log (resumable)`;
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

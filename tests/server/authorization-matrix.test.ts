@@ -7,12 +7,12 @@ import { createApiToken } from '../../server/db/tokens.js';
 import { fullSession, setupSession, type TestSession } from './auth/helpers.js';
 import { bearer, DB_KINDS, enrollHost, openTestDatabase, TEST_NOW, testConfig } from './fixture.js';
 
-const CALLERS = ['none', 'agent', 'token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'] as const;
+const CALLERS = ['none', 'agent', 'token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup', 'token:log-shipper'] as const;
 type Caller = (typeof CALLERS)[number];
 /** 'ok' = the guard lets it through (the handler may still answer 2xx, 400, 404, 409...). */
 type Outcome = 'ok' | 401 | 403;
 
-const USERS: Role[] = ['admin', 'rssi', 'auditor', 'technician', 'vendor'];
+const USERS: (Role & Caller)[] = ['admin', 'rssi', 'auditor', 'technician', 'vendor'];
 
 /** Outcome by caller for each kind of access. */
 function table(allowed: readonly Caller[], otherwise: (c: Caller) => Outcome): Record<Caller, Outcome> {
@@ -29,9 +29,11 @@ const ADMIN_SESSION = table(['admin'], unauthenticated);
 const RSSI_SESSION = table(['rssi'], unauthenticated);
 const AUDITLOG_READERS = table(['token:auditor', 'admin', 'rssi', 'auditor'], unauthenticated);
 const SETUP_SESSION = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'], unauthenticated);
-const ANYONE_SIGNED_IN = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'], unauthenticated);
+const ANYONE_SIGNED_IN = table(['token:auditor', 'token:technician', 'token:log-shipper', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'], unauthenticated);
 // /metrics and the OpenAPI document: the guard admits fleet readers, then the hygiene hook wants an API token.
-const TOKEN_READERS = table(['token:auditor', 'token:technician'], (c) => (c === 'vendor' || c === 'setup' ? 403 : 401));
+const TOKEN_READERS = table(['token:auditor', 'token:technician'], (c) => (c === 'vendor' || c === 'setup' || c === 'token:log-shipper' ? 403 : 401));
+// The proxy-log route: only an API token of the log-shipper role (issue 18).
+const LOG_SHIPPER = table(['token:log-shipper'], unauthenticated);
 
 const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'GET /healthz': PUBLIC,
@@ -58,6 +60,10 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'POST /api/v1/users': ADMIN_SESSION,
   'POST /api/v1/users/:username/disable': ADMIN_SESSION,
   'POST /api/v1/users/:username/reset-mfa': ADMIN_SESSION,
+  'GET /api/v1/inventory': FLEET,
+  'GET /api/v1/inventory/export': FLEET,
+  'GET /api/v1/inventory/coverage': FLEET,
+  'POST /api/v1/inventory/proxy-log': LOG_SHIPPER,
   // Last: it ends the calling session.
   'POST /api/v1/auth/logout': SETUP_SESSION,
 };
@@ -91,6 +97,7 @@ for (const kind of DB_KINDS) {
     const tokens = new Map<Caller, string>([
       ['token:auditor', (await createApiToken(db, { name: 'm-a', scope: 'auditor', now: TEST_NOW })).token],
       ['token:technician', (await createApiToken(db, { name: 'm-t', scope: 'technician', now: TEST_NOW })).token],
+      ['token:log-shipper', (await createApiToken(db, { name: 'm-l', scope: 'log-shipper', now: TEST_NOW })).token],
     ]);
 
     const order = Object.keys(EXPECTED).filter((r) => routes.has(r));

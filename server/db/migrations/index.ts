@@ -8,6 +8,7 @@ import { verdictSetsMigration } from './0005_verdict_sets.js';
 import { auditLogAppendOnlyMigration } from './0006_audit_log_append_only.js';
 import { verdictsInReportsMigration } from './0007_verdicts_in_reports.js';
 import { loginReservationsMigration } from './0008_login_reservations.js';
+import { inventoryMigration } from './0013_inventory.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
@@ -18,6 +19,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0006_audit_log_append_only': auditLogAppendOnlyMigration(dialect),
     '0007_verdicts_in_reports': verdictsInReportsMigration(dialect),
     '0008_login_reservations': loginReservationsMigration(dialect),
+    '0013_inventory': inventoryMigration(dialect),
   };
 }
 
