@@ -2,6 +2,7 @@
 // the server's request validation and the OpenAPI document. Every object refuses unknown
 // fields and every string and array is bounded, so a hostile report cannot bloat storage.
 import { Type, type Static, type TSchema } from 'typebox';
+import { STORABLE_TEXT_PATTERN } from './storable-text.js';
 
 export const SCHEMA_VERSION = 1 as const;
 
@@ -16,15 +17,20 @@ export type HostRole = (typeof HOST_ROLES)[number];
 
 const strict = { additionalProperties: false } as const;
 
-/** A bounded free-text string (names, reasons, paths). */
-export const Text = (maxLength = 256) => Type.String({ minLength: 1, maxLength });
+/** A bounded free-text string (names, reasons, paths); no NUL or lone surrogate (policies/storable-text.ts). */
+export const Text = (maxLength = 256) => Type.String({ minLength: 1, maxLength, pattern: STORABLE_TEXT_PATTERN });
 /** An optional text that may be null when the tool did not say. */
 const NullableText = (maxLength = 256) => Type.Union([Text(maxLength), Type.Null()]);
-const Timestamp = Type.String({ format: 'date-time', maxLength: 40 });
+/**
+ * RFC 3339, and a time JavaScript can read: no leap second (23:59:60) and no RFC 9557 suffix,
+ * which the date-time format accepts but Date.parse does not.
+ */
+export const TIMESTAMP_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:[0-5]\\d(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$';
+const Timestamp = Type.String({ format: 'date-time', maxLength: 40, pattern: TIMESTAMP_PATTERN });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const Pid = Type.Union([Type.Integer({ minimum: 0, maximum: 2 ** 31 }), Type.Null()]);
-const IpAddress = Type.String({ minLength: 1, maxLength: 64 });
+const IpAddress = Type.String({ minLength: 1, maxLength: 64, pattern: STORABLE_TEXT_PATTERN });
 const List = <T extends TSchema>(item: T, maxItems: number) => Type.Array(item, { maxItems });
 
 /** What a collector says when it could not observe something: never a guessed value. */
@@ -158,7 +164,7 @@ export type EgressProbe = Static<typeof EgressProbe>;
  */
 export const EgressProbeTarget = Type.Object(
   {
-    target: Type.String({ minLength: 1, maxLength: 512, pattern: '^(tcp|tls|https)://' }),
+    target: Type.String({ minLength: 1, maxLength: 512, pattern: '^(tcp|tls|https)://[^\\u0000\\uD800-\\uDFFF]*$' }),
     expectation: Type.Union([Type.Literal('blocked'), Type.Literal('reachable')]),
   },
   strict,
@@ -1003,7 +1009,7 @@ export const Report = Type.Object(
   {
     schema_version: Type.Literal(SCHEMA_VERSION),
     report_id: Type.String({ format: 'uuid', maxLength: 36 }),
-    agent_version: Type.String({ minLength: 1, maxLength: 32 }),
+    agent_version: Type.String({ minLength: 1, maxLength: 32, pattern: STORABLE_TEXT_PATTERN }),
     collected_at: Timestamp,
     host: HostIdentity,
     /** Reports this agent evicted unsent from its bounded outbox since enrollment (cumulative). */

@@ -5,7 +5,7 @@
 import { NAME_RESOLUTION_VERSION, type NameResolution, type OutboundFlow, type OutboundObservation, type Unavailable } from '../../policies/evidence.js';
 import { NameJoiner } from './names/name-joiner.js';
 import type { NameSources } from './names/name-sources.js';
-import { flowKey, isOutboundFlow } from './network.js';
+import { flowKey, isOutboundFlow } from './flow-key.js';
 import type { WindowsSockets } from './parse-windows-sockets.js';
 import { bounded } from './redact.js';
 import { findSocketOwners, readKernelSockets, type SocketOwner } from './socket-table.js';

@@ -13,7 +13,8 @@ import type {
   ProxyDns,
   Unavailable,
 } from '../../policies/evidence.js';
-import { isLocalOnlyAddress, STATE_CLOSE, STATE_ESTABLISHED, STATE_LISTEN, type KernelSocket } from './parse-proc-net.js';
+import { flowKey, isOutboundFlow } from './flow-key.js';
+import { STATE_CLOSE, STATE_LISTEN, type KernelSocket } from './parse-proc-net.js';
 import { parseResolvConf, parseResolvedDnsOverTls } from './parse-dns.js';
 import { bounded, stripProxyCredentials } from './redact.js';
 import { runEgressProbes, type ProbeOptions } from './egress-probes.js';
@@ -149,10 +150,6 @@ export function isListener(socket: KernelSocket): boolean {
   return socket.state === STATE_CLOSE && socket.local_port !== 0;
 }
 
-export function isOutboundFlow(socket: KernelSocket): boolean {
-  return socket.state === STATE_ESTABLISHED && socket.remote_port !== 0 && !isLocalOnlyAddress(socket.remote_address);
-}
-
 export function listenersFrom(table: SocketTable): Listener[] | Unavailable {
   const seen = new Map<string, Listener>();
   for (const socket of table.sockets.filter(isListener)) {
@@ -195,11 +192,6 @@ export function flowsFrom(table: SocketTable, at: string): OutboundFlow[] {
     flows.set(flowKey(flow), flow);
   }
   return [...flows.values()];
-}
-
-/** Identity of a flow across samples: the same process talking to the same remote endpoint. */
-export function flowKey(flow: Pick<OutboundFlow, 'protocol' | 'remote_address' | 'remote_port' | 'pid' | 'process'>): string {
-  return `${flow.protocol}|${flow.remote_address}|${flow.remote_port}|${flow.pid ?? '-'}|${flow.process ?? '-'}`;
 }
 
 function singleSnapshotObservation(flows: OutboundFlow[], at: string): OutboundObservation | Unavailable {

@@ -26,6 +26,7 @@ import { dummyPasswordHash, verifyPassword } from './passwords.js';
 import { generateRecoveryCode, hashRecoveryCode, normaliseRecoveryCode, RECOVERY_CODE_COUNT } from './recovery.js';
 import { startSession, type StartedSession } from './session.js';
 import { HashGate, hashBusy } from './hash-gate.js';
+import type { LoginLockCache } from './login-lock-cache.js';
 import { accountSubject, addressSubject, DEFAULT_THROTTLE, releaseLoginAttempt, reserveLoginAttempt, settleLoginFailure, type ThrottlePolicy } from './throttle.js';
 import { acceptTotp, newTotpSecret, totpEnrolment, type TotpEnrolment } from './totp.js';
 import { openTotpSecretOrLog, sealTotpSecret } from './totp-at-rest.js';
@@ -59,6 +60,8 @@ export interface LoginOptions {
   policy?: ThrottlePolicy;
   /** Bounds the password hashes in flight (one per server process; see ./hash-gate.ts). */
   gate?: HashGate;
+  /** Locks already known to this process: refused without a database round trip. */
+  locks?: LoginLockCache;
 }
 
 /** Gate used when the caller gives none (CLI-less callers, tests): still a bound. */
@@ -80,54 +83,89 @@ export async function login(
   const subjects = [account, addressSubject(sourceIp)];
   // Reserve before hashing: concurrent attempts cannot all pass a lock none of them has set yet.
   // Refusals are counted and journalled once per lock period (./throttle.ts), not one by one.
-  const reservation = await reserveLoginAttempt(db, subjects, now, policy);
-  if (!reservation.admitted) throw loginLocked(reservation.retryAfterSeconds);
-
-  let outcome: { user: UserCredentials; method: 'totp' | 'recovery_code' | 'password_only' } | { reason: string } | null = null;
+  const cached = options.locks?.refuse(subjects, now) ?? null;
+  if (cached !== null) throw loginLocked(cached);
+  // A hash slot first (memory only): a refusal for lack of one costs no database work.
+  const releaseSlot = await (options.gate ?? defaultGate).acquire(options.locks?.clean(subjects, now) ?? true);
+  if (releaseSlot === null) throw hashBusy();
   try {
-    const checked = await (options.gate ?? defaultGate).tryRun(() => checkCredentials(db, totpSecrets, input, now));
-    if (checked === null) throw hashBusy();
-    outcome = checked.value;
+    return await reservedLogin(db, totpSecrets, input, sourceIp, now, options, policy, subjects);
   } finally {
-    // Not evaluated (no free hash slot, or an unexpected error): give the reservation back.
+    releaseSlot();
+  }
+}
+
+async function reservedLogin(
+  db: Database,
+  totpSecrets: TotpSecretAccess,
+  input: LoginInput,
+  sourceIp: string,
+  now: Date,
+  options: LoginOptions,
+  policy: ThrottlePolicy,
+  subjects: string[],
+): Promise<LoginResult> {
+  const account = subjects[0] as string;
+  // Reserve before hashing: concurrent attempts cannot all pass a lock none of them has set yet.
+  // Refusals are counted and journalled once per lock period (./throttle.ts), not one by one.
+  const reservation = await reserveLoginAttempt(db, subjects, now, policy);
+  if (!reservation.admitted) {
+    for (const lock of reservation.locks) options.locks?.remember(lock.subject, lock.locked_until, now);
+    throw loginLocked(reservation.retryAfterSeconds);
+  }
+
+  let outcome: Awaited<ReturnType<typeof checkCredentials>> | null = null;
+  try {
+    outcome = await checkCredentials(db, totpSecrets, input, now);
+  } finally {
+    // Not evaluated (an unexpected error): give the reservation back.
     if (outcome === null) await releaseLoginAttempt(db, subjects, [], now, policy);
   }
 
   if ('reason' in outcome) {
-    const locks = await settleLoginFailure(db, subjects, now, policy);
-    await appendAuditEvent(db, {
-      actor: { type: 'user', id: input.username.slice(0, 200) || '-' },
-      action: 'auth.login_failed',
-      target: `user:${input.username.slice(0, 200)}`,
-      details: { reason: outcome.reason, source_ip: sourceIp, locked: locks.length > 0 },
-      at: now,
-    });
-    for (const lock of locks) {
-      await appendAuditEvent(db, {
-        actor: { type: 'system', id: 'vigie' },
-        action: 'auth.login_locked',
-        target: lock.subject,
-        details: { failures: lock.failures, locked_until: lock.locked_until, source_ip: sourceIp },
+    const reason = outcome.reason;
+    options.locks?.failed(subjects, now);
+    // The count, the lock and their journal entries commit together (one disk sync).
+    const locks = await settleLoginFailure(db, subjects, now, policy, async (trx, newLocks) => {
+      await appendAuditEvent(trx, {
+        actor: { type: 'user', id: input.username.slice(0, 200) || '-' },
+        action: 'auth.login_failed',
+        target: `user:${input.username.slice(0, 200)}`,
+        details: { reason, source_ip: sourceIp, locked: newLocks.length > 0 },
         at: now,
       });
-    }
+      for (const lock of newLocks) {
+        await appendAuditEvent(trx, {
+          actor: { type: 'system', id: 'vigie' },
+          action: 'auth.login_locked',
+          target: lock.subject,
+          details: { failures: lock.failures, locked_until: lock.locked_until, source_ip: sourceIp },
+          at: now,
+        });
+      }
+    });
+    for (const lock of locks) options.locks?.remember(lock.subject, lock.locked_until, now);
     throw INVALID();
   }
 
   const { user, method } = outcome;
-  await releaseLoginAttempt(db, subjects, [account], now, policy);
+  options.locks?.succeeded(account);
   const stage = stageOf(user);
-  const session = await startSession(db, user, stage, sourceIp, now);
-  await appendAuditEvent(db, {
-    actor: { type: 'user', id: user.username },
-    action: 'auth.login',
-    target: `user:${user.username}`,
-    details: { method, stage, source_ip: sourceIp },
-    at: now,
+  const session = await releaseLoginAttempt(db, subjects, [account], now, policy, async (trx) => {
+    const started = await startSession(trx, user, stage, sourceIp, now);
+    await appendAuditEvent(trx, {
+      actor: { type: 'user', id: user.username },
+      action: 'auth.login',
+      target: `user:${user.username}`,
+      details: { method, stage, source_ip: sourceIp },
+      at: now,
+    });
+    if (method === 'recovery_code') {
+      await appendAuditEvent(trx, { actor: { type: 'user', id: user.username }, action: 'auth.recovery_code_used', target: `user:${user.username}`, at: now });
+    }
+    return started;
   });
-  if (method === 'recovery_code') {
-    await appendAuditEvent(db, { actor: { type: 'user', id: user.username }, action: 'auth.recovery_code_used', target: `user:${user.username}`, at: now });
-  }
+  if (session === undefined) throw new Error('login: no session was started');
   return { session, user, stage };
 }
 

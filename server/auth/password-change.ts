@@ -10,6 +10,7 @@ import type { Database } from '../db/schema.js';
 import { ApiError } from '../errors.js';
 import { HashGate, hashBusy } from './hash-gate.js';
 import { loginLocked } from './login.js';
+import type { LoginLockCache } from './login-lock-cache.js';
 import { assertPasswordAcceptable, hashPassword, PasswordPolicyError, verifyPassword } from './passwords.js';
 import { accountSubject, DEFAULT_THROTTLE, releaseLoginAttempt, reserveLoginAttempt, settleLoginFailure, type ThrottlePolicy } from './throttle.js';
 
@@ -25,6 +26,7 @@ export interface PasswordChangeRequest {
 export interface PasswordChangeOptions {
   policy?: ThrottlePolicy;
   gate?: HashGate;
+  locks?: LoginLockCache;
 }
 
 const fallbackGate = new HashGate();
@@ -34,22 +36,31 @@ export async function changeOwnPassword(db: Database, change: PasswordChangeRequ
   const user = await findUserByUsername(db, change.username);
   if (user === undefined) throw new ApiError(404, 'user_not_found', `No user named ${change.username}.`);
   const subjects = [accountSubject(user.username)];
-  const reservation = await reserveLoginAttempt(db, subjects, now, policy);
-  if (!reservation.admitted) throw loginLocked(reservation.retryAfterSeconds);
-
+  const cached = options.locks?.refuse(subjects, now) ?? null;
+  if (cached !== null) throw loginLocked(cached);
+  const releaseSlot = await (options.gate ?? fallbackGate).acquire(options.locks?.clean(subjects, now) ?? true);
+  if (releaseSlot === null) throw hashBusy();
   let currentOk: boolean | null = null;
   try {
-    const checked = await (options.gate ?? fallbackGate).tryRun(() => verifyPassword(user.password_hash, change.current));
-    if (checked === null) throw hashBusy();
-    currentOk = checked.value;
+    const reservation = await reserveLoginAttempt(db, subjects, now, policy);
+    if (!reservation.admitted) {
+      for (const lock of reservation.locks) options.locks?.remember(lock.subject, lock.locked_until, now);
+      throw loginLocked(reservation.retryAfterSeconds);
+    }
+    try {
+      currentOk = await verifyPassword(user.password_hash, change.current);
+    } finally {
+      if (currentOk === null) await releaseLoginAttempt(db, subjects, [], now, policy);
+    }
   } finally {
-    if (currentOk === null) await releaseLoginAttempt(db, subjects, [], now, policy);
+    releaseSlot();
   }
 
   if (!currentOk) {
-    const locks = await settleLoginFailure(db, subjects, now, policy);
-    const endSession = locks.length > 0;
-    await db.transaction().execute(async (trx) => {
+    options.locks?.failed(subjects, now);
+    let endSession = false;
+    const locks = await settleLoginFailure(db, subjects, now, policy, async (trx, locks) => {
+      endSession = locks.length > 0;
       await appendAuditEvent(trx, {
         actor: { type: 'user', id: user.username },
         action: 'user.password_change_failed',
@@ -68,11 +79,13 @@ export async function changeOwnPassword(db: Database, change: PasswordChangeRequ
       }
       if (endSession) await deleteSession(trx, change.sessionHash);
     });
+    for (const lock of locks) options.locks?.remember(lock.subject, lock.locked_until, now);
     if (endSession) throw new ApiError(401, 'session_ended', 'Too many wrong current passwords: this session has ended and the account is locked for a while.');
     throw new ApiError(400, 'wrong_password', 'The current password is wrong.');
   }
 
   // The right current password forgives the account's earlier failures, as a login does.
+  options.locks?.succeeded(subjects[0] as string);
   await releaseLoginAttempt(db, subjects, subjects, now, policy);
   if (change.current === change.next) throw new ApiError(400, 'weak_password', 'The new password must differ from the current one.');
   try {

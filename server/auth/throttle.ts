@@ -45,7 +45,12 @@ export type LockState = { locked: false } | { locked: true; until: string; retry
 
 export type Reservation =
   | { admitted: true }
-  | { admitted: false; reason: 'locked' | 'in_flight'; until: string; retryAfterSeconds: number };
+  | { admitted: false; reason: 'locked' | 'in_flight'; until: string; retryAfterSeconds: number; locks: SubjectLock[] };
+
+export interface SubjectLock {
+  subject: string;
+  locked_until: string;
+}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -103,12 +108,13 @@ export async function reserveLoginAttempt(db: Database, subjects: readonly strin
       if (isLocked(row, now)) {
         const until = row.locked_until as string;
         if (refusal === null || refusal.reason !== 'locked' || until > refusal.until) {
-          refusal = { admitted: false, reason: 'locked', until, retryAfterSeconds: Math.max(1, Math.ceil((Date.parse(until) - now.getTime()) / 1000)) };
+          refusal = { admitted: false, reason: 'locked', until, retryAfterSeconds: Math.max(1, Math.ceil((Date.parse(until) - now.getTime()) / 1000)), locks: [] };
         }
       } else if (row.reserved >= allowance(row, policy) && refusal === null) {
-        refusal = { admitted: false, reason: 'in_flight', until: iso(now.getTime() + BUSY_RETRY_SECONDS * 1000), retryAfterSeconds: BUSY_RETRY_SECONDS };
+        refusal = { admitted: false, reason: 'in_flight', until: iso(now.getTime() + BUSY_RETRY_SECONDS * 1000), retryAfterSeconds: BUSY_RETRY_SECONDS, locks: [] };
       }
     }
+    if (refusal !== null) refusal.locks = rows.filter((row) => isLocked(row, now)).map((row) => ({ subject: row.subject, locked_until: row.locked_until as string }));
     for (const row of rows) {
       if (refusal !== null) {
         // Only the subjects that refused count it: a locked address must not inflate the count of
@@ -134,7 +140,14 @@ export interface NewLock {
 }
 
 /** The reserved attempt failed: count it against every subject and lock those at the threshold. */
-export async function settleLoginFailure(db: Database, subjects: readonly string[], now: Date, policy: ThrottlePolicy = DEFAULT_THROTTLE): Promise<NewLock[]> {
+export async function settleLoginFailure(
+  db: Database,
+  subjects: readonly string[],
+  now: Date,
+  policy: ThrottlePolicy = DEFAULT_THROTTLE,
+  /** Work committed with the count (the journal entries): one transaction, one disk sync. */
+  within?: (trx: Database, locks: NewLock[]) => Promise<void>,
+): Promise<NewLock[]> {
   return db.transaction().execute(async (trx) => {
     const locks: NewLock[] = [];
     for (const stored of (await lockLoginAttempts(trx, subjects, now)).values()) {
@@ -153,6 +166,7 @@ export async function settleLoginFailure(db: Database, subjects: readonly string
         reserved: Math.max(0, row.reserved - 1),
       });
     }
+    await within?.(trx, locks);
     return locks;
   });
 }
@@ -161,8 +175,16 @@ export async function settleLoginFailure(db: Database, subjects: readonly string
  * The reserved attempt succeeded (`clear`: the subjects whose failures it forgives, the account) or
  * was never evaluated (`clear` empty): give the reservation back.
  */
-export async function releaseLoginAttempt(db: Database, subjects: readonly string[], clear: readonly string[], now: Date, policy: ThrottlePolicy = DEFAULT_THROTTLE): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function releaseLoginAttempt<T = void>(
+  db: Database,
+  subjects: readonly string[],
+  clear: readonly string[],
+  now: Date,
+  policy: ThrottlePolicy = DEFAULT_THROTTLE,
+  /** Work committed with the release (the session, the journal entry). */
+  within?: (trx: Database) => Promise<T>,
+): Promise<T | undefined> {
+  return db.transaction().execute(async (trx) => {
     for (const stored of (await lockLoginAttempts(trx, subjects, now)).values()) {
       const row = current(stored, now, policy);
       const forgiven = clear.includes(row.subject);
@@ -173,6 +195,7 @@ export async function releaseLoginAttempt(db: Database, subjects: readonly strin
         reserved: Math.max(0, row.reserved - 1),
       });
     }
+    return within?.(trx);
   });
 }
 
@@ -184,6 +207,18 @@ export async function lockState(db: Database, subjects: readonly string[], now: 
   }
   if (until === null) return { locked: false };
   return { locked: true, until, retryAfterSeconds: Math.max(1, Math.ceil((Date.parse(until) - now.getTime()) / 1000)) };
+}
+
+/** Add refusals counted elsewhere (a process's lock cache, ./login-lock-cache.ts) to the subjects' counters. */
+export async function addLoginRefusals(db: Database, refusals: readonly { subject: string; refused: number; first_refused_at: string }[], now: Date): Promise<void> {
+  for (const refusal of refusals) {
+    await db.transaction().execute(async (trx) => {
+      const row = (await lockLoginAttempts(trx, [refusal.subject], now)).get(refusal.subject);
+      if (row === undefined) return;
+      const since = row.refused_since === null || refusal.first_refused_at < row.refused_since ? refusal.first_refused_at : row.refused_since;
+      await writeLoginAttempt(trx, { ...row, refused: row.refused + refusal.refused, refused_since: since });
+    });
+  }
 }
 
 /** Journal the refusals counted by subjects whose lock has ended (run periodically by the server). */

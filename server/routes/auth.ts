@@ -8,7 +8,8 @@ import { changeOwnPassword } from '../auth/password-change.js';
 import { actorOf, principalOf, type Principal } from '../auth/guard.js';
 import { beginTotpEnrolment, confirmTotpEnrolment, login, stageOf } from '../auth/login.js';
 import { HashGate } from '../auth/hash-gate.js';
-import { journalPendingRefusals } from '../auth/throttle.js';
+import { LoginLockCache } from '../auth/login-lock-cache.js';
+import { addLoginRefusals, DEFAULT_THROTTLE, journalPendingRefusals } from '../auth/throttle.js';
 import { MAX_PASSWORD_LENGTH } from '../auth/passwords.js';
 import { ALL_ROLES, RoleSchema } from '../auth/roles.js';
 import { clearSessionCookies, setSessionCookies } from '../auth/session.js';
@@ -59,15 +60,25 @@ const setupAccess = { roles: ALL_ROLES, tokens: false, setup: true } as const;
 export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   // One bound on password hashes in flight for this server (login and password change).
   const hashGate = new HashGate();
-  // Refusals counted during lockouts are journalled once the lock is over, even if no one tries again.
+  const lockCache = new LoginLockCache(DEFAULT_THROTTLE.resetAfterMs);
+  // Refusals counted during lockouts (in memory or in the database) are journalled once the lock
+  // is over, even if no one tries again; and at shutdown the in-memory counts are kept.
+  const sweepRefusals = async () => {
+    const now = ctx.now();
+    await addLoginRefusals(ctx.db, lockCache.takeRefusals(now), now);
+    await journalPendingRefusals(ctx.db, now);
+  };
   let sweep: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     sweep = setInterval(() => {
-      journalPendingRefusals(ctx.db, ctx.now()).catch((error: unknown) => app.log.error({ err: error }, 'journalling login refusals failed'));
+      sweepRefusals().catch((error: unknown) => app.log.error({ err: error }, 'journalling login refusals failed'));
     }, REFUSAL_SWEEP_MS);
     sweep.unref();
   });
-  app.addHook('onClose', async () => clearInterval(sweep));
+  app.addHook('onClose', async () => {
+    clearInterval(sweep);
+    await sweepRefusals().catch((error: unknown) => app.log.error({ err: error }, 'journalling login refusals failed'));
+  });
 
   async function sessionUser(principal: Principal): Promise<UserCredentials & { session_hash: string }> {
     if (principal.kind !== 'user') throw new ApiError(403, 'forbidden', 'Only a user session can do this.');
@@ -82,7 +93,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
     async (request, reply) => {
       let result;
       try {
-        result = await login(ctx.db, { key: ctx.secretsKey, log: request.log }, request.body, request.ip, ctx.now(), { gate: hashGate });
+        result = await login(ctx.db, { key: ctx.secretsKey, log: request.log }, request.body, request.ip, ctx.now(), { gate: hashGate, locks: lockCache });
       } catch (error) {
         if (error instanceof ApiError && (error.code === 'login_locked' || error.code === 'login_busy')) {
           const seconds = /in (\d+) s/.exec(error.message)?.[1];
@@ -168,7 +179,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
           ctx.db,
           { username: user.username, sessionHash: user.session_hash, sourceIp: request.ip, current: request.body.current_password, next: request.body.new_password },
           ctx.now(),
-          { gate: hashGate },
+          { gate: hashGate, locks: lockCache },
         );
       } catch (error) {
         if (error instanceof ApiError && error.code === 'session_ended') clearSessionCookies(reply);

@@ -1,7 +1,7 @@
 // A small HTTP client for tests and benches that must send real concurrent requests to a
 // listening server, from a chosen source address (127.0.0.0/8 is all loopback on Linux, so
 // 127.0.0.2, 127.0.0.3 ... act as distinct clients).
-import { request } from 'node:http';
+import { request, type Agent } from 'node:http';
 
 export interface HttpAnswer {
   status: number;
@@ -15,7 +15,7 @@ export function httpRequest(
   baseUrl: string,
   method: string,
   path: string,
-  options: { body?: unknown; localAddress?: string; headers?: Record<string, string> } = {},
+  options: { body?: unknown; localAddress?: string; headers?: Record<string, string>; agent?: Agent } = {},
 ): Promise<HttpAnswer> {
   const url = new URL(path, baseUrl);
   const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
@@ -27,8 +27,9 @@ export function httpRequest(
         port: url.port,
         path: url.pathname + url.search,
         method,
-        agent: false,
-        ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+        // A keep-alive agent when given (bound to its own source address); else one connection per request.
+        agent: options.agent ?? false,
+        ...(options.localAddress === undefined || options.agent !== undefined ? {} : { localAddress: options.localAddress }),
         headers: {
           ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(payload.length) }),
           ...options.headers,
@@ -46,5 +47,5 @@ export function httpRequest(
   });
 }
 
-export const postJson = (baseUrl: string, path: string, body: unknown, options: { localAddress?: string; headers?: Record<string, string> } = {}) =>
+export const postJson = (baseUrl: string, path: string, body: unknown, options: { localAddress?: string; headers?: Record<string, string>; agent?: Agent } = {}) =>
   httpRequest(baseUrl, 'POST', path, { ...options, body });

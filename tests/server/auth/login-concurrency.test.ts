@@ -49,15 +49,18 @@ for (const kind of DB_KINDS) {
       const locked = await postJson(base, LOGIN, { username: 'alice', password: PASSWORD, totp_code: right }, { localAddress: '127.0.0.3' });
       t.equal(locked.status, 429);
 
-      // Once the lock is over, the refusals are journalled once, with their count.
+      // Once the lock is over the genuine user logs in, and the refusals are journalled once
+      // each subject's lock has ended, with their count (those answered from the process's
+      // memory too: the server hands them over at its periodic sweep and at shutdown).
       clock = new Date(clock.getTime() + DEFAULT_THROTTLE.maxLockoutMs + 1000);
-      t.ok((await journalPendingRefusals(db, clock)) >= 1);
-      const summaries = (await listAuditEntries(db, { limit: 50, action: 'auth.login_refused' })).map((e) => e.details);
-      const refusedAccount = summaries.filter((d) => d.refused !== undefined).map((d) => Number(d.refused));
-      t.ok(refusedAccount.reduce((a, b) => a + b, 0) >= (counts[429] ?? 0), 'every refusal is counted in the summaries');
-      t.equal(await journalPendingRefusals(db, clock), 0, 'journalled once');
       const ok = await postJson(base, LOGIN, { username: 'alice', password: PASSWORD, totp_code: totpCode(alice.totpSecret ?? '', clock) }, { localAddress: '127.0.0.3' });
       t.equal(ok.status, 200, 'the genuine user logs in once the lock is over');
+      await app.close();
+      t.equal(await journalPendingRefusals(db, clock), 0, 'nothing left to journal after the shutdown sweep');
+      const summaries = await listAuditEntries(db, { limit: 50, action: 'auth.login_refused' });
+      t.ok(summaries.length >= 1 && summaries.length <= 4, `a few summaries (${summaries.length}), not one entry per refusal`);
+      const refused = summaries.map((e) => Number(e.details.refused)).reduce((a, b) => a + b, 0);
+      t.ok(refused >= (counts[429] ?? 0), `every refusal is counted in the summaries (${refused} >= ${counts[429]})`);
       t.match(await verifyAuditLog(db), { ok: true });
     });
 
