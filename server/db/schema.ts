@@ -318,6 +318,8 @@ export interface TrendHostCountsTable {
   role: string;
   state: string;
   hosts: number;
+}
+
 // ---- destination inventory (migration 0013; see server/inventory/)
 
 export interface InventorySightingsTable {
