@@ -24,6 +24,7 @@ import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
 import { waiverRoutes } from './routes/waivers.js';
 import { auditLogRoutes } from './routes/auditlog.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { installAccessGuard } from './auth/guard.js';
 import cookie from '@fastify/cookie';
@@ -128,6 +129,7 @@ export function buildApp(deps: AppDeps): App {
   void app.register(userRoutes, ctx);
   void app.register(waiverRoutes, ctx);
   void app.register(auditLogRoutes, ctx);
+  void app.register(tokenRoutes, ctx);
   void app.register(bastionRoutes(deps.bastion ?? defaultBastionRouteDeps(config.dataDir)), ctx);
   void app.register(dashboardPlugin, ctx);
   void app.register(inventoryRoutes, ctx);
