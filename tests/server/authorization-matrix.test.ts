@@ -35,6 +35,10 @@ const ANYONE_SIGNED_IN = table(['token:auditor', 'token:technician', 'token:log-
 const BASTION_READERS = table(['token:auditor', 'admin', 'rssi', 'biomedical', 'auditor'], unauthenticated);
 const BASTION_RECORDING_READERS = table(['admin', 'rssi', 'biomedical', 'auditor'], unauthenticated);
 const BASTION_CUTTERS = table(['admin', 'rssi', 'biomedical'], unauthenticated);
+const ACCESS_READERS = table(['admin', 'rssi', 'biomedical', 'auditor', 'technician', 'vendor'], unauthenticated);
+const ACCESS_REQUESTERS = table(['admin', 'rssi', 'biomedical', 'technician', 'vendor'], unauthenticated);
+const ACCESS_REVIEWERS = table(['admin', 'rssi', 'biomedical'], unauthenticated);
+const ACCESS_DIRECTORY = table(['admin', 'rssi', 'biomedical', 'auditor'], unauthenticated);
 const TOKEN_READERS = table(['token:auditor', 'token:technician'], (c) => (c === 'vendor' || c === 'biomedical' || c === 'setup' || c === 'token:log-shipper' ? 403 : 401));
 // The proxy-log route: only an API token of the log-shipper role (issue 18).
 const LOG_SHIPPER = table(['token:log-shipper'], unauthenticated);
@@ -46,6 +50,21 @@ const PAGE_FLEET = pageTable(['admin', 'rssi', 'auditor', 'technician']);
 const PAGE_SETUP = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], (c) => (c === 'none' || c === 'agent' ? 303 : 403));
 
 const EXPECTED: Record<string, Record<Caller, Outcome>> = {
+  'GET /api/v1/access/targets': ACCESS_READERS,
+  'GET /api/v1/access/targets/:id': ACCESS_READERS,
+  'POST /api/v1/access/targets': ADMIN_SESSION,
+  'GET /api/v1/access/vendors': ACCESS_DIRECTORY,
+  'POST /api/v1/access/vendors': ADMIN_SESSION,
+  'POST /api/v1/access/vendors/:id/members': ADMIN_SESSION,
+  'GET /api/v1/access/keys': ACCESS_REQUESTERS,
+  'POST /api/v1/access/keys': ACCESS_REQUESTERS,
+  'POST /api/v1/access/keys/:id/remove': ACCESS_REQUESTERS,
+  'GET /api/v1/access/requests': ACCESS_READERS,
+  'POST /api/v1/access/requests': ACCESS_REQUESTERS,
+  'GET /api/v1/access/requests/:id': ACCESS_READERS,
+  'POST /api/v1/access/requests/:id/reviews': ACCESS_REVIEWERS,
+  'POST /api/v1/access/requests/:id/cancel': ACCESS_REQUESTERS,
+  'POST /api/v1/access/requests/:id/revoke': ACCESS_REVIEWERS,
   'GET /healthz': PUBLIC,
   'GET /readyz': PUBLIC,
   'GET /metrics': TOKEN_READERS,
