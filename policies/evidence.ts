@@ -293,6 +293,8 @@ export const NetworkEvidence = Type.Object(
     browser_doh: Type.Optional(Observed(List(BrowserDohPolicy, 16))),
     firewall: Type.Optional(Observed(HostFirewall)),
     smb1: Type.Optional(Observed(Smb1State)),
+    /** Added by destinations (issue 18): this host's own interface addresses (maps proxy-log clients to hosts). */
+    local_addresses: Type.Optional(Observed(List(IpAddress, 64))),
     /** Added by destinations (issue 18): the name sources the agent read; unavailable says why none. */
     name_resolution: Type.Optional(Observed(NameResolution)),
   },
