@@ -1,5 +1,6 @@
 // One agent cycle: collect this host's evidence, spool the report durably, then (when allowed)
 // drain the outbox oldest first. Every outcome is written to the status file.
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentServerConfig } from '../policies/agent-config.js';
 import type { HostIdentity, HostRole, Report } from '../policies/evidence.js';
@@ -92,7 +93,7 @@ export async function collectReportInto(
   flowSampler?: FlowSampler,
 ): Promise<Spooled> {
   const now = new Date();
-  const [host, evidence] = await Promise.all([identifyHost(identity, config.tags), collectEvidence(collectOptions(config, serverConfig, flowSampler, identity.role))]);
+  const [host, evidence] = await Promise.all([identifyHost(identity, config.tags), collectEvidence(collectOptions(config, serverConfig, flowSampler, identity.role, dirname(outbox.dir)))]);
   const report = assembleReport(host, evidence, now);
   return { report, spoolError: spool(outbox, report, logger) };
 }

@@ -8,7 +8,8 @@ type Target = Pick<LogForwardTarget, 'daemon' | 'target' | 'protocol'>;
 export function parseRsyslogConf(text: string): Target[] {
   const targets: Target[] = [];
   const body = text.split('\n').filter((l) => !l.trim().startsWith('#')).join('\n');
-  for (const m of body.matchAll(/^\s*[^\s#]+\s+(@@?|:omrelp:)\(?[^\s@:]*\)?([A-Za-z0-9.[\]:_-]+?)(?::(\d+))?\s*(;\S+)?\s*$/gm)) {
+  // selector  @host[:port] (UDP), @@host[:port] (TCP), :omrelp:host:port; @@(o)host = octet framing.
+  for (const m of body.matchAll(/^\s*[^\s#]+\s+(@@?|:omrelp:)(?:\([^)]*\))?(\[[^\]]+\]|[A-Za-z0-9._-]+)(?::(\d+))?\s*(;\S+)?\s*$/gm)) {
     const kind = m[1];
     const host = m[2];
     if (!host) continue;
