@@ -384,6 +384,24 @@ export const WiredInterface = Type.Object(
 );
 export type WiredInterface = Static<typeof WiredInterface>;
 
+/** An access point as a WLC/AP collector reports it (added for WIFI-07, revision 2). */
+export const AccessPoint = Type.Object(
+  {
+    name: Text(128),
+    wps_enabled: Type.Union([Type.Boolean(), Type.Null()]),
+    /** The admin interface answers from a WLAN (any SSID VLAN). */
+    admin_reachable_from_wlan: Type.Union([Type.Boolean(), Type.Null()]),
+    /** Attested by the collector's operator: the default admin password was changed. */
+    admin_password_changed: Type.Union([Type.Boolean(), Type.Null()]),
+    admin_password_length: Type.Union([Type.Integer({ minimum: 0, maximum: 1024 }), Type.Null()]),
+    /** Guest VLAN cannot route to internal ranges. */
+    guest_isolated: Type.Union([Type.Boolean(), Type.Null()]),
+    guest_session_ttl_minutes: Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()]),
+  },
+  strict,
+);
+export type AccessPoint = Static<typeof AccessPoint>;
+
 export const WifiEvidence = Type.Object(
   {
     /** What was asked to see the radios (e.g. "systeminformation wifiInterfaces + /sys/class/ieee80211"). */
@@ -402,6 +420,8 @@ export const WifiEvidence = Type.Object(
     hotspot: Type.Optional(Observed(WifiHotspot)),
     wired_interfaces: Type.Optional(Observed(List(WiredInterface, 64))),
     connection_sharing: Type.Optional(Observed(Type.Object({ enabled: Type.Boolean() }, strict))),
+    /** Added by evidence (revision 2): access points reported by an AP/WLC collector (WIFI-07); absent without one. */
+    access_points: Type.Optional(Observed(List(AccessPoint, 512))),
   },
   strict,
 );
@@ -527,9 +547,58 @@ export const BackupConsoleAccess = Type.Object(
 );
 export type BackupConsoleAccess = Static<typeof BackupConsoleAccess>;
 
+/** Backup supervision (added for BKP-06, revision 2): declared by the backup tool's status file. */
+export const BackupMonitoring = Type.Object(
+  {
+    /** Where failure alerts go (mail address or supervision URL), null = no alerting. */
+    alert_target: NullableText(256),
+    failed_jobs: List(Type.Object({ failed_at: Timestamp, job: Text(256), acknowledged: Type.Boolean() }, strict), 200),
+    /** Backup data crosses the network encrypted (TLS, SSH, or client-side encryption). null = not known. */
+    transport_encrypted: NullableBoolean,
+  },
+  strict,
+);
+export type BackupMonitoring = Static<typeof BackupMonitoring>;
+
+/** A third-party backup destination (added for BKP-07, revision 2). */
+export const BackupDestination = Type.Object(
+  {
+    name: Text(256),
+    provider: Text(128),
+    third_party: Type.Boolean(),
+    health_data: Type.Boolean(),
+    /** Storage region as ISO 3166-1 alpha-2 country code. */
+    region_country: Type.Union([Type.String({ pattern: '^[A-Z]{2}$' }), Type.Null()]),
+    hds_certificate: NullableText(128),
+    hds_expires_at: NullableTimestamp,
+    secnumcloud: NullableBoolean,
+  },
+  strict,
+);
+export type BackupDestination = Static<typeof BackupDestination>;
+
+/** A removable volume used as a backup target (added for BKP-08, revision 2). */
+export const RemovableBackupTarget = Type.Object(
+  {
+    label: Text(128),
+    inventory_id: NullableText(64),
+    encrypted: NullableBoolean,
+    /** Plugged in now, and since when (null when not connected or not known). */
+    connected: Type.Boolean(),
+    connected_since: NullableTimestamp,
+    last_job_ended_at: NullableTimestamp,
+  },
+  strict,
+);
+export type RemovableBackupTarget = Static<typeof RemovableBackupTarget>;
+
 export const BackupEvidence = Type.Object(
   {
     sources: List(BackupSource, 64),
+    /** Added by evidence (revision 2): BKP-06..08 declarations. */
+    monitoring: Type.Optional(Observed(BackupMonitoring)),
+    destinations: Type.Optional(Observed(List(BackupDestination, 32))),
+    removable_targets: Type.Optional(Observed(List(RemovableBackupTarget, 32))),
     /** Added for BKP-02..05 by rules-bkp (optional; absent = not reported by this agent). */
     offline_copies: Type.Optional(Observed(List(OfflineCopy, 64))),
     repositories: Type.Optional(Observed(List(BackupRepository, 32))),
