@@ -23,7 +23,8 @@ export type SendOutcome =
   | { kind: 'stored' }
   | { kind: 'duplicate' }
   | { kind: 'rejected'; status: number; reason: string }
-  | { kind: 'retry'; reason: string; retryAfterMs: number | null };
+  /** `status`: the server's answer, null when it could not be reached. */
+  | { kind: 'retry'; reason: string; retryAfterMs: number | null; status: number | null };
 
 export class ServerError extends Error {
   constructor(
@@ -96,17 +97,17 @@ export async function sendReport(server: ServerEndpoint, credential: string, bod
   try {
     answer = await call(server, 'api/v1/reports', { method: 'POST', body, credential });
   } catch (error) {
-    return { kind: 'retry', reason: `cannot reach ${server.url}: ${(error as Error).message}`, retryAfterMs: null };
+    return { kind: 'retry', reason: `cannot reach ${server.url}: ${(error as Error).message}`, retryAfterMs: null, status: null };
   }
   if (answer.status === 201) return { kind: 'stored' };
   if (answer.status === 200) return { kind: 'duplicate' };
   const reason = `${answer.status} ${errorText(answer)}`;
   if (answer.status === 429 || answer.status >= 500) {
-    return { kind: 'retry', reason, retryAfterMs: retryAfterMs(answer.headers['retry-after']) };
+    return { kind: 'retry', reason, retryAfterMs: retryAfterMs(answer.headers['retry-after']), status: answer.status };
   }
   if (answer.status === 401 || answer.status === 403) {
     // Credential problems are not the report's fault: keep it, the operator must act.
-    return { kind: 'retry', reason, retryAfterMs: null };
+    return { kind: 'retry', reason, retryAfterMs: null, status: answer.status };
   }
   return { kind: 'rejected', status: answer.status, reason };
 }

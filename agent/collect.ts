@@ -44,7 +44,7 @@ export interface CollectOptions {
 
 export async function collectEvidence(options: CollectOptions): Promise<Evidence> {
   const [network, wifi, backups, mfa] = await Promise.all([
-    guarded(() => collectNetwork({ platform: options.platform, ...options.network, probeTargets: options.probeTargets, flowSampler: options.flowSampler })),
+    guarded(() => collectNetwork({ platform: options.platform, ...(options.env ? { env: options.env } : {}), ...options.network, probeTargets: options.probeTargets, flowSampler: options.flowSampler })),
     guarded(() => collectWifi({ platform: options.platform, env: options.env, ...options.wifi })),
     guarded(() => collectBackups(options.backupSources, options.backup)),
     guarded(() => collectMfa(options)),

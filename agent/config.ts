@@ -38,6 +38,10 @@ export const AgentConfig = Type.Object(
     /** chronyd command socket and rsyslog impstats file, where they are not at their defaults. */
     chrony_socket: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
     rsyslog_stats_file: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    /** Where names come from (Linux): dnsmasq's query log when it is not found in dnsmasq's configuration. */
+    names: Type.Optional(
+      Type.Object({ dnsmasq_log: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })) }, { additionalProperties: false }),
+    ),
     /** A local schedule overrides the one the server hands out. */
     schedule: Type.Optional(AgentSchedule),
   },

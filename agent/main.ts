@@ -152,6 +152,7 @@ function commandStatus(stateDir: string): number {
   }
   const outbox = new Outbox(stateDir);
   const status = readStatus(stateDir);
+  const rejected = outbox.rejected();
   console.log(
     JSON.stringify(
       {
@@ -163,6 +164,11 @@ function commandStatus(stateDir: string): number {
         enrolled_at: identity.enrolled_at,
         outbox_depth: outbox.pending().length,
         dropped_reports: outbox.droppedTotal(),
+        // Refused for good, or set aside after repeated server failures: kept in rejected/ with the reason.
+        rejected_reports: rejected.length,
+        last_rejected: rejected.slice(-5),
+        // Pending reports the server failed on while it stored others (set aside at the third).
+        server_failures: outbox.serverFailures(),
         ...status,
       },
       null,

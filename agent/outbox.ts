@@ -37,6 +37,20 @@ export const DEFAULT_OUTBOX_LIMITS: OutboxLimits = {
 
 const ENTRY_PATTERN = /^(\d{15})-\d{6}-[0-9a-f-]{36}\.json$/;
 const DROPPED_FILE = 'dropped.json';
+const FAILURES_FILE = 'failures.json';
+const REASON_SUFFIX = '.reason.txt';
+
+/** A report the server failed on (5xx) while it stored others: how often, and the last answer. */
+export interface ServerFailure {
+  count: number;
+  reason: string;
+}
+
+/** A report set aside in rejected/ and why. */
+export interface RejectedReport {
+  name: string;
+  reason: string;
+}
 
 function fsyncPath(path: string): void {
   const fd = openSync(path, 'r');
@@ -143,13 +157,70 @@ export class Outbox {
   acknowledge(entry: OutboxEntry): void {
     unlinkSync(entry.path);
     fsyncPath(this.dir);
+    this.forgetFailures(entry);
   }
 
   /** The server refused the report for good (4xx): keep it aside for inspection, stop retrying it. */
   reject(entry: OutboxEntry, reason: string): void {
     renameSync(entry.path, join(this.rejectedDir, entry.name));
-    writeFileSync(join(this.rejectedDir, `${entry.name}.reason.txt`), reason + '\n', { mode: 0o600 });
+    writeFileSync(join(this.rejectedDir, `${entry.name}${REASON_SUFFIX}`), reason + '\n', { mode: 0o600 });
     fsyncPath(this.dir);
+    this.forgetFailures(entry);
+  }
+
+  /** Reports set aside in rejected/, oldest first, with their reasons. */
+  rejected(): RejectedReport[] {
+    return readdirSync(this.rejectedDir)
+      .filter((name) => ENTRY_PATTERN.test(name))
+      .sort()
+      .map((name) => {
+        let reason = '';
+        try {
+          reason = readFileSync(join(this.rejectedDir, `${name}${REASON_SUFFIX}`), 'utf8').trim();
+        } catch {
+          reason = '(reason file missing)';
+        }
+        return { name, reason };
+      });
+  }
+
+  /** Server failures recorded per pending report (see deliverOutbox). */
+  serverFailures(): Record<string, ServerFailure> {
+    try {
+      const value: unknown = JSON.parse(readFileSync(join(this.dir, FAILURES_FILE), 'utf8'));
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+      const failures: Record<string, ServerFailure> = {};
+      for (const [name, failure] of Object.entries(value as Record<string, unknown>)) {
+        const { count, reason } = (failure ?? {}) as Partial<ServerFailure>;
+        if (ENTRY_PATTERN.test(name) && typeof count === 'number' && Number.isSafeInteger(count) && typeof reason === 'string') {
+          failures[name] = { count, reason };
+        }
+      }
+      return failures;
+    } catch {
+      return {};
+    }
+  }
+
+  /** One more server failure on `entry`; returns how many it has had. */
+  recordServerFailure(entry: OutboxEntry, reason: string): number {
+    const failures = this.serverFailures();
+    const count = (failures[entry.name]?.count ?? 0) + 1;
+    failures[entry.name] = { count, reason };
+    this.writeFailures(failures);
+    return count;
+  }
+
+  private forgetFailures(entry: OutboxEntry): void {
+    const failures = this.serverFailures();
+    if (!(entry.name in failures)) return;
+    delete failures[entry.name];
+    this.writeFailures(failures);
+  }
+
+  private writeFailures(failures: Record<string, ServerFailure>): void {
+    if (Object.keys(failures).length === 0) rmSync(join(this.dir, FAILURES_FILE), { force: true });
+    else writeDurably(this.dir, FAILURES_FILE, JSON.stringify(failures) + '\n');
   }
 }
 

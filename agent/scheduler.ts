@@ -8,6 +8,7 @@ import type { AgentSchedule } from '../policies/agent-config.js';
 import type { AgentConfig } from './config.js';
 import { collectReportInto, deliverAndRecord, outboxLimits, refreshServerConfig } from './cycle.js';
 import { FlowSampler } from './collect.js';
+import { platformFlowSampler } from './collectors/platform-flow-sampler.js';
 import { readServerConfig, scheduleOf } from './server-config.js';
 import { Outbox } from './outbox.js';
 import type { AgentIdentity } from './state.js';
@@ -33,7 +34,7 @@ export class AgentLoop {
   private busy: Promise<void> = Promise.resolve();
   private task: ReturnType<typeof cron.schedule> | null = null;
   private readonly outbox: Outbox;
-  private readonly flowSampler = new FlowSampler();
+  private readonly flowSampler: FlowSampler;
 
   constructor(
     private readonly stateDir: string,
@@ -42,6 +43,7 @@ export class AgentLoop {
     private readonly logger: Logger,
   ) {
     this.outbox = new Outbox(stateDir, outboxLimits(config));
+    this.flowSampler = platformFlowSampler(stateDir, config);
     this.schedule = config.schedule ?? scheduleOf(readServerConfig(stateDir));
   }
 

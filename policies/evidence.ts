@@ -2,6 +2,7 @@
 // the server's request validation and the OpenAPI document. Every object refuses unknown
 // fields and every string and array is bounded, so a hostile report cannot bloat storage.
 import { Type, type Static, type TSchema } from 'typebox';
+import { STORABLE_TEXT_PATTERN } from './storable-text.js';
 
 export const SCHEMA_VERSION = 1 as const;
 /**
@@ -23,15 +24,20 @@ export type HostRole = (typeof HOST_ROLES)[number];
 
 const strict = { additionalProperties: false } as const;
 
-/** A bounded free-text string (names, reasons, paths). */
-export const Text = (maxLength = 256) => Type.String({ minLength: 1, maxLength });
+/** A bounded free-text string (names, reasons, paths); no NUL or lone surrogate (policies/storable-text.ts). */
+export const Text = (maxLength = 256) => Type.String({ minLength: 1, maxLength, pattern: STORABLE_TEXT_PATTERN });
 /** An optional text that may be null when the tool did not say. */
 const NullableText = (maxLength = 256) => Type.Union([Text(maxLength), Type.Null()]);
-const Timestamp = Type.String({ format: 'date-time', maxLength: 40 });
+/**
+ * RFC 3339, and a time JavaScript can read: no leap second (23:59:60) and no RFC 9557 suffix,
+ * which the date-time format accepts but Date.parse does not.
+ */
+export const TIMESTAMP_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:[0-5]\\d(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$';
+const Timestamp = Type.String({ format: 'date-time', maxLength: 40, pattern: TIMESTAMP_PATTERN });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const Pid = Type.Union([Type.Integer({ minimum: 0, maximum: 2 ** 31 }), Type.Null()]);
-const IpAddress = Type.String({ minLength: 1, maxLength: 64 });
+const IpAddress = Type.String({ minLength: 1, maxLength: 64, pattern: STORABLE_TEXT_PATTERN });
 const List = <T extends TSchema>(item: T, maxItems: number) => Type.Array(item, { maxItems });
 
 /** What a collector says when it could not observe something: never a guessed value. */
@@ -92,6 +98,24 @@ export const Listener = Type.Object(
 );
 export type Listener = Static<typeof Listener>;
 
+// Names of destinations (added by destinations, issue 18; name_resolution.version says which
+// revision of this part an agent speaks). A name comes from a DNS answer the host saw, never
+// from reverse DNS.
+/** Where a flow's name came from. */
+export const NAME_SOURCES = ['dnsmasq-log', 'resolved-monitor', 'dns-client-event', 'sysmon-dns', 'dns-client-cache'] as const;
+export type NameSource = (typeof NAME_SOURCES)[number];
+/**
+ * How sure the join is: `exact` = an answer containing the flow's address, given before the flow
+ * was first seen, to the same process (or, when the source records no process, the only name
+ * answered with that address); `inferred` = several names shared the address (CDN) or the
+ * process differs, the latest answer before the flow was taken; `cache` = from a cache snapshot
+ * (no time of resolution, no process).
+ */
+export const NAME_CONFIDENCES = ['exact', 'inferred', 'cache'] as const;
+export type NameConfidence = (typeof NAME_CONFIDENCES)[number];
+/** The revision of the name_resolution part an agent speaks (the server reads it). */
+export const NAME_RESOLUTION_VERSION = 1 as const;
+
 export const OutboundFlow = Type.Object(
   {
     protocol: Protocol,
@@ -102,6 +126,9 @@ export const OutboundFlow = Type.Object(
     pid: Pid,
     first_seen: Timestamp,
     last_seen: Timestamp,
+    /** Added by destinations: where remote_fqdn came from and how sure the join is (absent when remote_fqdn is null). */
+    remote_fqdn_source: Type.Optional(Type.Enum(NAME_SOURCES)),
+    remote_fqdn_confidence: Type.Optional(Type.Enum(NAME_CONFIDENCES)),
   },
   strict,
 );
@@ -146,7 +173,7 @@ export type EgressProbe = Static<typeof EgressProbe>;
  */
 export const EgressProbeTarget = Type.Object(
   {
-    target: Type.String({ minLength: 1, maxLength: 512, pattern: '^(tcp|tls|https)://' }),
+    target: Type.String({ minLength: 1, maxLength: 512, pattern: '^(tcp|tls|https)://[^\\u0000\\uD800-\\uDFFF]*$' }),
     expectation: Type.Union([Type.Literal('blocked'), Type.Literal('reachable')]),
   },
   strict,
@@ -254,6 +281,31 @@ export const RemoteControlTool = Type.Object(
   strict,
 );
 export type RemoteControlTool = Static<typeof RemoteControlTool>;
+/** One name source on the host: read, or unavailable with the reason (and how to enable it). */
+export const NameSourceState = Type.Union([
+  Type.Object({ source: Type.Enum(NAME_SOURCES), state: Type.Literal('read'), answers: Type.Integer({ minimum: 0, maximum: 100_000_000 }) }, strict),
+  Type.Object({ source: Type.Enum(NAME_SOURCES), state: Type.Literal('unavailable'), reason: Text(500) }, strict),
+]);
+export type NameSourceState = Static<typeof NameSourceState>;
+
+export const NameResolution = Type.Object(
+  {
+    version: Type.Literal(NAME_RESOLUTION_VERSION),
+    sources: List(NameSourceState, 8),
+    /** Flows of the outbound observation that carry a name, by confidence. */
+    flows_named: Type.Object(
+      {
+        exact: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+        inferred: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+        cache: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+        unnamed: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+      },
+      strict,
+    ),
+  },
+  strict,
+);
+export type NameResolution = Static<typeof NameResolution>;
 
 export const NetworkEvidence = Type.Object(
   {
@@ -268,6 +320,8 @@ export const NetworkEvidence = Type.Object(
     smb1: Type.Optional(Observed(Smb1State)),
     /** Added by evidence (issue 19, revision 2): remote-control products installed or running (NET-08). */
     remote_control: Type.Optional(Observed(List(RemoteControlTool, 64))),
+    /** Added by destinations (issue 18): the name sources the agent read; unavailable says why none. */
+    name_resolution: Type.Optional(Observed(NameResolution)),
   },
   strict,
 );
@@ -1229,7 +1283,7 @@ export const Report = Type.Object(
   {
     schema_version: Type.Literal(SCHEMA_VERSION),
     report_id: Type.String({ format: 'uuid', maxLength: 36 }),
-    agent_version: Type.String({ minLength: 1, maxLength: 32 }),
+    agent_version: Type.String({ minLength: 1, maxLength: 32, pattern: STORABLE_TEXT_PATTERN }),
     collected_at: Timestamp,
     host: HostIdentity,
     /** Reports this agent evicted unsent from its bounded outbox since enrollment (cumulative). */

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The project's one test command: type-check, then the tap suite, then a closing line
+// The project's one test command: type-check, the import check, then the tap suite, then a closing line
 // "N passed, N failed" (the form CI reads). Extra arguments are passed to tap.
 import { spawn, spawnSync } from 'node:child_process';
 
@@ -16,6 +16,13 @@ if (tsc.status !== 0) {
   process.exit(1);
 }
 console.log('typecheck: ok');
+
+// No import circle, a pure policies/, agent/ and server/ apart (scripts/check-imports.mjs).
+const imports = spawnSync(process.execPath, ['scripts/check-imports.mjs'], { stdio: 'inherit' });
+if (imports.status !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 
 const tap = spawn('npx', ['--no-install', 'tap', '--reporter=tap', ...process.argv.slice(2)], {
   stdio: ['ignore', 'pipe', 'inherit'],

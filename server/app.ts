@@ -26,6 +26,9 @@ import { auditLogRoutes } from './routes/auditlog.js';
 import { installAccessGuard } from './auth/guard.js';
 import cookie from '@fastify/cookie';
 import { registerServiceHygiene } from './service-hygiene.js';
+import { bastionRoutes, type BastionRouteDeps } from './routes/bastion.js';
+import { defaultBastionRouteDeps } from './bastion/route-deps.js';
+import { dashboardPlugin } from './dashboard/dashboard.js';
 
 export interface AppDeps {
   db: Database;
@@ -42,6 +45,8 @@ export interface AppDeps {
   https?: { cert: Buffer; key: Buffer };
   /** The server secrets key; by default the one of config (server/secrets/secrets-key.ts openSecretsKey). */
   secretsKey?: SecretsKey;
+  /** The SSH bastion's recordings and live events; by default the data dir's recordings, no live stream. */
+  bastion?: BastionRouteDeps;
 }
 
 export type App = FastifyInstance<
@@ -119,5 +124,7 @@ export function buildApp(deps: AppDeps): App {
   void app.register(userRoutes, ctx);
   void app.register(waiverRoutes, ctx);
   void app.register(auditLogRoutes, ctx);
+  void app.register(bastionRoutes(deps.bastion ?? defaultBastionRouteDeps(config.dataDir)), ctx);
+  void app.register(dashboardPlugin, ctx);
   return app;
 }

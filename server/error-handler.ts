@@ -1,9 +1,17 @@
 // Turns anything thrown while handling a request into the one error format, without leaking
 // internals: client errors say what was wrong; server errors say only that something failed.
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { TIMESTAMP_PATTERN } from '../policies/evidence.js';
+import { STORABLE_TEXT_PATTERN } from '../policies/storable-text.js';
 import { ApiError, errorBody, type ErrorBody, type ErrorDetail } from './errors.js';
 
 const MAX_DETAILS = 20;
+
+/** Patterns whose "must match pattern ..." would not tell a person what is wrong. */
+const PATTERN_REASONS: Record<string, string> = {
+  [STORABLE_TEXT_PATTERN]: 'contains a NUL character or an unpaired UTF-16 surrogate, which cannot be stored',
+  [TIMESTAMP_PATTERN]: 'must be an RFC 3339 time JavaScript can read (no leap second 23:59:60, no [zone] suffix)',
+};
 
 /** Fastify's own 4xx error codes, renamed to Vigie's codes. */
 const FASTIFY_CODES: Record<string, string> = {
@@ -40,6 +48,8 @@ export function validationDetails(errors: readonly FastifySchemaValidationError[
       for (const name of params.additionalProperties) add(`${e.instancePath}/${String(name)}`, 'unknown field (not allowed)');
     } else if (e.keyword === 'boolean' && e.schemaPath.endsWith('/additionalProperties')) {
       add(e.instancePath, 'unknown field (not allowed)');
+    } else if (e.keyword === 'pattern' && typeof params.pattern === 'string' && PATTERN_REASONS[params.pattern] !== undefined) {
+      add(e.instancePath, PATTERN_REASONS[params.pattern] ?? 'does not match its pattern');
     } else {
       add(e.instancePath, e.message ?? e.keyword);
     }

@@ -12,12 +12,14 @@ import type {
   ProxyDns,
   Unavailable,
 } from '../../policies/evidence.js';
-import { isLocalOnlyAddress, STATE_CLOSE, STATE_ESTABLISHED, STATE_LISTEN, type KernelSocket } from './parse-proc-net.js';
+import { flowKey, isOutboundFlow } from './flow-key.js';
+import { STATE_CLOSE, STATE_LISTEN, type KernelSocket } from './parse-proc-net.js';
 import { parseResolvConf, parseResolvedDnsOverTls } from './parse-dns.js';
 import { bounded, stripProxyCredentials } from './redact.js';
 import { runEgressProbes, type ProbeOptions } from './egress-probes.js';
 import type { FlowSampler } from './flow-sampler.js';
 import { readSocketTable, type SocketTable } from './socket-table.js';
+import { readWindowsSockets } from './windows-sockets.js';
 
 export interface NetworkCollectOptions {
   /** Root of procfs (tests may point elsewhere). */
@@ -41,6 +43,7 @@ const MAX_FLOWS = 5000;
 export async function collectNetwork(options: NetworkCollectOptions = {}): Promise<NetworkEvidence> {
   const platform = options.platform ?? process.platform;
   const now = options.now ?? (() => new Date());
+  if (platform === 'win32') return collectWindowsNetwork(options, now);
   const sockets = platform === 'linux' ? snapshotSockets(options.procRoot ?? '/proc') : notOnThisPlatform(platform);
   const [proxyDns, probes] = await Promise.all([
     collectProxyDns(options.env ?? process.env, options.fsRoot ?? '/', platform),
@@ -55,7 +58,51 @@ export async function collectNetwork(options: NetworkCollectOptions = {}): Promi
     outbound: options.flowSampler ? options.flowSampler.drain() : singleSnapshotObservation(flowsFrom(sockets, at), at),
     egress_probes: probes,
     proxy_dns: proxyDns,
+    // After drain(): the sampler names the flows of the window as it drains them.
+    name_resolution: options.flowSampler
+      ? options.flowSampler.nameResolution()
+      : { unavailable: 'names are joined by the running agent (vigie-agent run): a single snapshot has no DNS history' },
   };
+}
+
+/**
+ * Windows: sockets through PowerShell. With the running sampler, its window (and the listeners of
+ * its last sample); otherwise one snapshot.
+ */
+async function collectWindowsNetwork(options: NetworkCollectOptions, now: () => Date): Promise<NetworkEvidence> {
+  const [proxyDns, probes] = await Promise.all([
+    collectProxyDns(options.env ?? process.env, options.fsRoot ?? '/', 'win32'),
+    egressProbes(options.probeTargets, options.probeOptions),
+  ]);
+  const sampler = options.flowSampler;
+  if (sampler) {
+    const outbound = await sampler.drainAsync();
+    return {
+      listeners: sampler.lastListeners ?? { unavailable: 'no successful Get-NetTCPConnection sample yet' },
+      outbound,
+      egress_probes: probes,
+      proxy_dns: proxyDns,
+      name_resolution: sampler.nameResolution(),
+    };
+  }
+  const at = now().toISOString();
+  try {
+    const sockets = await readWindowsSockets(options.env);
+    const flows = sockets.flows.map((f) => ({ ...f, first_seen: at, last_seen: at }));
+    return {
+      listeners: sockets.listeners.length > MAX_LISTENERS ? { unavailable: `too many listening sockets to report (${sockets.listeners.length} > ${MAX_LISTENERS})` } : sockets.listeners,
+      outbound:
+        flows.length > MAX_FLOWS
+          ? { unavailable: `too many outbound flows to report (${flows.length} > ${MAX_FLOWS})` }
+          : { method: 'single snapshot of Get-NetTCPConnection (PowerShell JSON) at collection time', window_start: at, window_end: at, samples: 1, flows },
+      egress_probes: probes,
+      proxy_dns: proxyDns,
+      name_resolution: { unavailable: 'names are joined by the running agent (vigie-agent run): a single snapshot has no DNS history' },
+    };
+  } catch (error) {
+    const reason = { unavailable: bounded(`Windows socket table unreadable: ${(error as Error).message}`, 500) };
+    return { listeners: reason, outbound: reason, egress_probes: probes, proxy_dns: proxyDns };
+  }
 }
 
 /** One read of the socket table with owners resolved for listeners and flows. */
@@ -84,10 +131,6 @@ export function isListener(socket: KernelSocket): boolean {
   if (socket.protocol === 'tcp') return socket.state === STATE_LISTEN;
   // An unconnected UDP socket bound to a port receives from anyone: it is a listener.
   return socket.state === STATE_CLOSE && socket.local_port !== 0;
-}
-
-export function isOutboundFlow(socket: KernelSocket): boolean {
-  return socket.state === STATE_ESTABLISHED && socket.remote_port !== 0 && !isLocalOnlyAddress(socket.remote_address);
 }
 
 export function listenersFrom(table: SocketTable): Listener[] | Unavailable {
@@ -132,11 +175,6 @@ export function flowsFrom(table: SocketTable, at: string): OutboundFlow[] {
     flows.set(flowKey(flow), flow);
   }
   return [...flows.values()];
-}
-
-/** Identity of a flow across samples: the same process talking to the same remote endpoint. */
-export function flowKey(flow: Pick<OutboundFlow, 'protocol' | 'remote_address' | 'remote_port' | 'pid' | 'process'>): string {
-  return `${flow.protocol}|${flow.remote_address}|${flow.remote_port}|${flow.pid ?? '-'}|${flow.process ?? '-'}`;
 }
 
 function singleSnapshotObservation(flows: OutboundFlow[], at: string): OutboundObservation | Unavailable {

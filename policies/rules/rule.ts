@@ -6,7 +6,7 @@ import { Compile } from 'typebox/compile';
 import type { HostAllowlist, NetworkSet } from '../allowlist.js';
 import type { HostRole, Report } from '../evidence.js';
 import type { Bilingual, Severity, VerdictStatus } from '../verdict.js';
-import type { AppliedOverlay, PackParameters, RuleConfig } from '../pack.js';
+import type { AppliedOverlay, PackParameters, RuleConfig } from '../pack-schema.js';
 
 /** Everything a rule may know besides the report: no clock, no I/O of its own. */
 export interface RuleContext {

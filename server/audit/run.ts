@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { HostRole, Report } from '../../policies/evidence.js';
 import { evaluate } from '../../policies/evaluate.js';
+import { evidenceFreshness } from '../../policies/freshness.js';
 import { type Pack, packFor, type SiteOverlay } from '../../policies/pack.js';
 import type { Verdict } from '../../policies/verdict.js';
 import { applyWaivers, waiverActive, type Waiver } from '../../policies/waiver.js';
@@ -23,6 +24,7 @@ import {
   type EncodedAuditHost,
   type HostEvidence,
 } from '../db/audits.js';
+import { TrendTally, trendDay, writeTrendDay } from '../db/trends.js';
 import { appendAuditEvent, type AuditActor } from '../auditlog.js';
 import type { Database } from '../db/schema.js';
 import { formatScope, listWaivers } from '../db/waivers.js';
@@ -40,7 +42,6 @@ import {
   type WaiverRef,
 } from './model.js';
 
-const HOUR_MS = 3_600_000;
 
 export interface RunAuditOptions {
   packs: Map<string, Pack>;
@@ -165,9 +166,10 @@ export function judgeHost(
   const judged = evaluate(report, pack, now);
   // Most hosts have no waiver: skip the per-verdict copy applyWaivers makes.
   const verdicts = waivers.length === 0 ? judged : applyWaivers(judged, host, waivers, now);
-  const age = now.getTime() - Date.parse(report.collected_at);
-  const stale = age > pack.parameters.evidence_max_age_hours * HOUR_MS;
-  return { state: stale ? 'stale' : 'assessed', collected_at: report.collected_at, results: toResults(verdicts) };
+  // Evidence dated in the future (a wrong clock, or stored before such reports were refused) is
+  // not current evidence: the host is listed with the stale ones, its date showing why.
+  const fresh = evidenceFreshness(report.collected_at, pack.parameters.evidence_max_age_hours, now) === 'fresh';
+  return { state: fresh ? 'assessed' : 'stale', collected_at: report.collected_at, results: toResults(verdicts) };
 }
 
 /**
@@ -257,6 +259,8 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
   const vanished = new TopList<HostRef>(MAX_LISTED, compareHosts);
   const hostCounts = { total: 0, assessed: 0, stale: 0, never_reported: 0 };
   let critical = 0;
+  // Daily counts for the dashboard's trends (server/db/trends.ts), written with the audit.
+  const trends = new TrendTally();
 
   // Hosts are read in host_id order, batch by batch; the previous audit is read over the same
   // host_id ranges, (after, last of the batch], so one pass gives each host's prior failures and
@@ -294,6 +298,7 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
         ...judgeHost(host, packs, waiversOf(host), now, options.overlays),
       };
       rows.push(encodeAuditHost(row));
+      trends.add(row);
       hostCounts.total += 1;
       hostCounts[row.state] += 1;
       if (row.state === 'stale') stale.push(hostRef(row));
@@ -387,6 +392,7 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
   // The audit and its journal entry (with the report's hash) commit together.
   await db.transaction().execute(async (trx) => {
     await finishAudit(trx, auditId, { finished_at: finishedAt, host_count: hostCounts.total, summary, report: reportJson, report_sha256: reportSha256 });
+    await writeTrendDay(trx, trendDay(options.scheduledFor ?? now), trends);
     await appendAuditEvent(trx, {
       actor: options.actor,
       action: 'audit.run',

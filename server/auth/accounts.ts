@@ -1,5 +1,5 @@
-// Managing user accounts (CLI and admin routes share these): create, disable, reset MFA, change
-// password. Each change and its audit entry commit together.
+// Managing user accounts (CLI and admin routes share these): create, disable, reset MFA. Each
+// change and its audit entry commit together.
 import { appendAuditEvent, type AuditActor } from '../auditlog.js';
 import { isUniqueViolation } from '../db/columns.js';
 import { deleteUserSessions } from '../db/sessions.js';
@@ -9,14 +9,13 @@ import {
   insertUser,
   publicUser,
   resetMfa,
-  setPassword,
   type UserCredentials,
   type UserRecord,
 } from '../db/users.js';
 import type { Database } from '../db/schema.js';
 import { ApiError } from '../errors.js';
 import { Type } from 'typebox';
-import { assertPasswordAcceptable, generateInitialPassword, hashPassword, PasswordPolicyError, verifyPassword } from './passwords.js';
+import { assertPasswordAcceptable, generateInitialPassword, hashPassword, PasswordPolicyError } from './passwords.js';
 import type { Role } from './roles.js';
 
 /** Lower-case letters, digits, '.', '_', '-'; 2 to 64 characters, starting with a letter or digit. */
@@ -94,21 +93,4 @@ export async function resetAccountMfa(db: Database, username: string, actor: Aud
   return publicUser((await findUserByUsername(db, username)) ?? user);
 }
 
-/** A user changes their own password (the current one is required). */
-export async function changeOwnPassword(db: Database, username: string, current: string, next: string, now: Date): Promise<UserCredentials> {
-  const user = await existingUser(db, username);
-  if (!(await verifyPassword(user.password_hash, current))) throw new ApiError(400, 'wrong_password', 'The current password is wrong.');
-  if (current === next) throw new ApiError(400, 'weak_password', 'The new password must differ from the current one.');
-  try {
-    assertPasswordAcceptable(next);
-  } catch (error) {
-    if (error instanceof PasswordPolicyError) throw new ApiError(400, 'weak_password', error.message);
-    throw error;
-  }
-  const passwordHash = await hashPassword(next);
-  await db.transaction().execute(async (trx) => {
-    await setPassword(trx, user.user_id, passwordHash, false);
-    await appendAuditEvent(trx, { actor: { type: 'user', id: username }, action: 'user.password_changed', target: `user:${username}`, at: now });
-  });
-  return existingUser(db, username);
-}
+// A user changing their own password: ./password-change.ts.

@@ -16,7 +16,7 @@ import { ApiError } from '../errors.js';
 import type { AuditActor } from '../auditlog.js';
 import { bearerToken } from './bearer.js';
 import type { Role } from './roles.js';
-import { csrfTokenMatches, presentedSessionId, resolveSession } from './session.js';
+import { CSRF_HEADER, csrfFormTokenMatches, csrfTokenMatches, isFormPost, presentedSessionId, resolveSession } from './session.js';
 
 export type RouteAccess =
   | { public: true }
@@ -34,6 +34,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who is calling, set by the access guard on routes with `roles` access; null otherwise. */
     principal: Principal | null;
+    /** A browser form post whose CSRF token is in its body: checked once the body is parsed. */
+    csrfFromForm: boolean;
   }
 }
 
@@ -85,7 +87,10 @@ export function installAccessGuard(app: FastifyInstance, deps: { db: Database; n
         throw new ApiError(403, 'setup_required', 'Finish your account setup first (enrol MFA, change the initial password).');
       }
       if (!SAFE_METHODS.has(request.method)) {
-        if (!csrfTokenMatches(request, principal.csrf_hash)) {
+        // An HTML form cannot set a header: its token travels in the body (field _csrf), which is
+        // not parsed yet; the preValidation hook below checks it before anything else runs.
+        if (request.headers[CSRF_HEADER] === undefined && isFormPost(request)) request.csrfFromForm = true;
+        else if (!csrfTokenMatches(request, principal.csrf_hash)) {
           throw new ApiError(403, 'csrf_invalid', 'Missing or wrong X-CSRF-Token header for this session.');
         }
       }
@@ -94,5 +99,13 @@ export function installAccessGuard(app: FastifyInstance, deps: { db: Database; n
       throw new ApiError(403, 'forbidden', `The ${principal.role} role may not call this route.`);
     }
     request.principal = principal;
+  });
+  app.decorateRequest('csrfFromForm', false);
+  app.addHook('preValidation', async (request) => {
+    if (!request.csrfFromForm) return;
+    const principal = request.principal;
+    if (principal === null || principal.kind !== 'user' || !csrfFormTokenMatches(request.body, principal.csrf_hash)) {
+      throw new ApiError(403, 'csrf_invalid', 'Missing or wrong CSRF token (form field _csrf) for this session.');
+    }
   });
 }

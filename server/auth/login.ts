@@ -25,7 +25,9 @@ import type { SecretsKey } from '../secrets/secrets-key.js';
 import { dummyPasswordHash, verifyPassword } from './passwords.js';
 import { generateRecoveryCode, hashRecoveryCode, normaliseRecoveryCode, RECOVERY_CODE_COUNT } from './recovery.js';
 import { startSession, type StartedSession } from './session.js';
-import { accountSubject, addressSubject, lockState, recordLoginFailure, recordLoginSuccess, type ThrottlePolicy } from './throttle.js';
+import { HashGate, hashBusy } from './hash-gate.js';
+import type { LoginLockCache } from './login-lock-cache.js';
+import { accountSubject, addressSubject, DEFAULT_THROTTLE, releaseLoginAttempt, reserveLoginAttempt, settleLoginFailure, type ThrottlePolicy } from './throttle.js';
 import { acceptTotp, newTotpSecret, totpEnrolment, type TotpEnrolment } from './totp.js';
 import { openTotpSecretOrLog, sealTotpSecret } from './totp-at-rest.js';
 
@@ -54,83 +56,152 @@ export function stageOf(user: Pick<UserCredentials, 'totp_secret_sealed' | 'pass
 
 const INVALID = () => new ApiError(401, 'invalid_credentials', 'Wrong username, password or code.');
 
+export interface LoginOptions {
+  policy?: ThrottlePolicy;
+  /** Bounds the password hashes in flight (one per server process; see ./hash-gate.ts). */
+  gate?: HashGate;
+  /** Locks already known to this process: refused without a database round trip. */
+  locks?: LoginLockCache;
+}
+
+/** Gate used when the caller gives none (CLI-less callers, tests): still a bound. */
+const defaultGate = new HashGate();
+
+export const loginLocked = (retryAfterSeconds: number) =>
+  new ApiError(429, 'login_locked', `Too many failed logins; try again in ${retryAfterSeconds} s.`);
+
 export async function login(
   db: Database,
   totpSecrets: TotpSecretAccess,
   input: LoginInput,
   sourceIp: string,
   now: Date,
-  policy?: ThrottlePolicy,
+  options: LoginOptions = {},
 ): Promise<LoginResult> {
-  const subjects = [accountSubject(input.username), addressSubject(sourceIp)];
-  const locked = await lockState(db, subjects, now);
-  if (locked.locked) {
-    await appendAuditEvent(db, {
-      actor: { type: 'user', id: input.username.slice(0, 200) || '-' },
-      action: 'auth.login_failed',
-      target: `user:${input.username.slice(0, 200)}`,
-      details: { reason: 'locked', source_ip: sourceIp, locked_until: locked.until },
-      at: now,
-    });
-    throw new ApiError(429, 'login_locked', `Too many failed logins; try again in ${locked.retryAfterSeconds} s.`);
+  const policy = options.policy ?? DEFAULT_THROTTLE;
+  const account = accountSubject(input.username);
+  const subjects = [account, addressSubject(sourceIp)];
+  // Reserve before hashing: concurrent attempts cannot all pass a lock none of them has set yet.
+  // Refusals are counted and journalled once per lock period (./throttle.ts), not one by one.
+  const cached = options.locks?.refuse(subjects, now) ?? null;
+  if (cached !== null) throw loginLocked(cached);
+  // A hash slot first (memory only): a refusal for lack of one costs no database work.
+  const releaseSlot = await (options.gate ?? defaultGate).acquire(options.locks?.clean(subjects, now) ?? true);
+  if (releaseSlot === null) throw hashBusy();
+  try {
+    return await reservedLogin(db, totpSecrets, input, sourceIp, now, options, policy, subjects);
+  } finally {
+    releaseSlot();
+  }
+}
+
+async function reservedLogin(
+  db: Database,
+  totpSecrets: TotpSecretAccess,
+  input: LoginInput,
+  sourceIp: string,
+  now: Date,
+  options: LoginOptions,
+  policy: ThrottlePolicy,
+  subjects: string[],
+): Promise<LoginResult> {
+  const account = subjects[0] as string;
+  // Reserve before hashing: concurrent attempts cannot all pass a lock none of them has set yet.
+  // Refusals are counted and journalled once per lock period (./throttle.ts), not one by one.
+  const reservation = await reserveLoginAttempt(db, subjects, now, policy);
+  if (!reservation.admitted) {
+    for (const lock of reservation.locks) options.locks?.remember(lock.subject, lock.locked_until, now);
+    throw loginLocked(reservation.retryAfterSeconds);
   }
 
-  const user = await findUserByUsername(db, input.username);
-  const passwordOk = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), input.password);
-  let reason: string | null = null;
-  let method: 'totp' | 'recovery_code' | 'password_only' = 'password_only';
-  if (user === undefined) reason = 'unknown_user';
-  else if (!passwordOk) reason = 'wrong_password';
-  else if (user.disabled_at !== null) reason = 'disabled';
-  else if (user.totp_secret_sealed !== null) {
-    if (input.totp_code !== undefined) {
-      // A stored secret that does not open (wrong secrets key, altered or moved value) fails this
-      // login like a wrong code: the client gets the same 401 invalid_credentials and the failure
-      // counts towards the lockout. The password was right at this point, so a distinct answer
-      // (a 500) would confirm it to whoever is guessing. The operator learns it from the error log
-      // (user, column, reason; never the value) and the audit entry's reason. Recovery codes are
-      // hashed apart and still work, which gives the user a way in until an admin resets MFA.
-      const secret = openTotpSecretOrLog(totpSecrets.key, totpSecrets.log, user, 'totp_secret', user.totp_secret_sealed);
-      const step = secret === null ? null : acceptTotp(secret, input.totp_code, now, user.totp_last_step);
-      if (secret === null) reason = 'totp_secret_unreadable';
-      // The conditional write makes a code usable once even by two concurrent logins.
-      else if (step === null || !(await recordTotpStep(db, user.user_id, step))) reason = 'wrong_totp';
-      else method = 'totp';
-    } else if (input.recovery_code !== undefined) {
-      const code = normaliseRecoveryCode(input.recovery_code);
-      if (code === null || !(await consumeRecoveryCode(db, user.user_id, hashRecoveryCode(code), now))) reason = 'wrong_recovery_code';
-      else method = 'recovery_code';
-    } else {
-      reason = 'missing_mfa_code';
-    }
+  let outcome: Awaited<ReturnType<typeof checkCredentials>> | null = null;
+  try {
+    outcome = await checkCredentials(db, totpSecrets, input, now);
+  } finally {
+    // Not evaluated (an unexpected error): give the reservation back.
+    if (outcome === null) await releaseLoginAttempt(db, subjects, [], now, policy);
   }
 
-  if (reason !== null || user === undefined) {
-    const state = await recordLoginFailure(db, subjects, now, policy);
-    await appendAuditEvent(db, {
-      actor: { type: 'user', id: input.username.slice(0, 200) || '-' },
-      action: 'auth.login_failed',
-      target: `user:${input.username.slice(0, 200)}`,
-      details: { reason: reason ?? 'unknown_user', source_ip: sourceIp, locked: state.locked },
-      at: now,
+  if ('reason' in outcome) {
+    const reason = outcome.reason;
+    options.locks?.failed(subjects, now);
+    // The count, the lock and their journal entries commit together (one disk sync).
+    const locks = await settleLoginFailure(db, subjects, now, policy, async (trx, newLocks) => {
+      await appendAuditEvent(trx, {
+        actor: { type: 'user', id: input.username.slice(0, 200) || '-' },
+        action: 'auth.login_failed',
+        target: `user:${input.username.slice(0, 200)}`,
+        details: { reason, source_ip: sourceIp, locked: newLocks.length > 0 },
+        at: now,
+      });
+      for (const lock of newLocks) {
+        await appendAuditEvent(trx, {
+          actor: { type: 'system', id: 'vigie' },
+          action: 'auth.login_locked',
+          target: lock.subject,
+          details: { failures: lock.failures, locked_until: lock.locked_until, source_ip: sourceIp },
+          at: now,
+        });
+      }
     });
+    for (const lock of locks) options.locks?.remember(lock.subject, lock.locked_until, now);
     throw INVALID();
   }
 
-  await recordLoginSuccess(db, user.username);
+  const { user, method } = outcome;
+  options.locks?.succeeded(account);
   const stage = stageOf(user);
-  const session = await startSession(db, user, stage, sourceIp, now);
-  await appendAuditEvent(db, {
-    actor: { type: 'user', id: user.username },
-    action: 'auth.login',
-    target: `user:${user.username}`,
-    details: { method, stage, source_ip: sourceIp },
-    at: now,
+  const session = await releaseLoginAttempt(db, subjects, [account], now, policy, async (trx) => {
+    const started = await startSession(trx, user, stage, sourceIp, now);
+    await appendAuditEvent(trx, {
+      actor: { type: 'user', id: user.username },
+      action: 'auth.login',
+      target: `user:${user.username}`,
+      details: { method, stage, source_ip: sourceIp },
+      at: now,
+    });
+    if (method === 'recovery_code') {
+      await appendAuditEvent(trx, { actor: { type: 'user', id: user.username }, action: 'auth.recovery_code_used', target: `user:${user.username}`, at: now });
+    }
+    return started;
   });
-  if (method === 'recovery_code') {
-    await appendAuditEvent(db, { actor: { type: 'user', id: user.username }, action: 'auth.recovery_code_used', target: `user:${user.username}`, at: now });
-  }
+  if (session === undefined) throw new Error('login: no session was started');
   return { session, user, stage };
+}
+
+/** The password and second factor of one reserved attempt: the user and method, or why it failed. */
+async function checkCredentials(
+  db: Database,
+  totpSecrets: TotpSecretAccess,
+  input: LoginInput,
+  now: Date,
+): Promise<{ user: UserCredentials; method: 'totp' | 'recovery_code' | 'password_only' } | { reason: string }> {
+  const user = await findUserByUsername(db, input.username);
+  const passwordOk = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), input.password);
+  if (user === undefined) return { reason: 'unknown_user' };
+  if (!passwordOk) return { reason: 'wrong_password' };
+  if (user.disabled_at !== null) return { reason: 'disabled' };
+  if (user.totp_secret_sealed === null) return { user, method: 'password_only' };
+  if (input.totp_code !== undefined) {
+    // A stored secret that does not open (wrong secrets key, altered or moved value) fails this
+    // login like a wrong code: the client gets the same 401 invalid_credentials and the failure
+    // counts towards the lockout. The password was right at this point, so a distinct answer
+    // (a 500) would confirm it to whoever is guessing. The operator learns it from the error log
+    // (user, column, reason; never the value) and the audit entry's reason. Recovery codes are
+    // hashed apart and still work, which gives the user a way in until an admin resets MFA.
+    const secret = openTotpSecretOrLog(totpSecrets.key, totpSecrets.log, user, 'totp_secret', user.totp_secret_sealed);
+    if (secret === null) return { reason: 'totp_secret_unreadable' };
+    const step = acceptTotp(secret, input.totp_code, now, user.totp_last_step);
+    // The conditional write makes a code usable once even by two concurrent logins.
+    if (step === null || !(await recordTotpStep(db, user.user_id, step))) return { reason: 'wrong_totp' };
+    return { user, method: 'totp' };
+  }
+  if (input.recovery_code !== undefined) {
+    const code = normaliseRecoveryCode(input.recovery_code);
+    if (code === null || !(await consumeRecoveryCode(db, user.user_id, hashRecoveryCode(code), now))) return { reason: 'wrong_recovery_code' };
+    return { user, method: 'recovery_code' };
+  }
+  return { reason: 'missing_mfa_code' };
 }
 
 /** Offer a new TOTP secret (kept pending, sealed, until confirmed). Refused once MFA is enrolled. */

@@ -2,7 +2,7 @@
 // enforced by one hook (./guard.ts).
 import { Type, type Static } from 'typebox';
 
-export const ROLES = ['admin', 'rssi', 'auditor', 'technician', 'vendor'] as const;
+export const ROLES = ['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical'] as const;
 export type Role = (typeof ROLES)[number];
 export const RoleSchema = Type.Enum(ROLES);
 

@@ -84,3 +84,28 @@ export function csrfTokenMatches(request: FastifyRequest, csrfHash: string): boo
   const presented = request.headers[CSRF_HEADER];
   return typeof presented === 'string' && presented.length <= 64 && secretMatches(presented, csrfHash);
 }
+
+/** The form field that carries the CSRF token in the dashboard's HTML forms. */
+export const CSRF_FIELD = '_csrf';
+
+/** A urlencoded HTML form post (the only body type the dashboard's forms send). */
+export function isFormPost(request: FastifyRequest): boolean {
+  const type = request.headers['content-type'];
+  return typeof type === 'string' && type.split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}
+
+/** Whether a parsed form body carries this session's CSRF token in its _csrf field. */
+export function csrfFormTokenMatches(body: unknown, csrfHash: string): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  const presented = (body as Record<string, unknown>)[CSRF_FIELD];
+  return typeof presented === 'string' && presented.length <= 64 && secretMatches(presented, csrfHash);
+}
+
+/**
+ * The session's CSRF token as the browser holds it (its readable cookie), for embedding in a
+ * form; null unless it is this session's. The server keeps only its hash.
+ */
+export function presentedCsrfToken(request: FastifyRequest, csrfHash: string): string | null {
+  const value = request.cookies[CSRF_COOKIE];
+  return typeof value === 'string' && value.length <= 64 && secretMatches(value, csrfHash) ? value : null;
+}

@@ -5,6 +5,7 @@ import { hostname as osHostname } from 'node:os';
 import { Type } from 'typebox';
 import { resolveConfig } from '../config.js';
 import { initSecretsKey } from '../secrets/secrets-key.js';
+import { initBastionKeys } from '../bastion/keys.js';
 import { fingerprintToBase64Url, initLocalPki, MAX_HOSTNAMES } from '../tls.js';
 import { DataDirOption, dataDirSpec, JsonOption, jsonSpec } from './common.js';
 import type { CliIo } from './io.js';
@@ -22,7 +23,11 @@ keys mode 0600) for sites without their own PKI, and print the server certificat
 fingerprint, which agents pin. The certificate names every --hostname (DNS name or IP address;
 default: this machine's hostname) plus localhost, 127.0.0.1 and ::1. \`vigie server start\` then
 serves HTTPS. Existing material is kept unless --force is given (agents must then pin the new
-fingerprint). --secrets-key-only skips the certificates (a site PKI, or a key shared by replicas).`;
+fingerprint). --secrets-key-only skips the certificates (a site PKI, or a key shared by replicas).
+
+Also create, if absent (never replaced), the SSH bastion's Ed25519 host key and its Ed25519 recording
+key in <data dir>/bastion/ (mode 0600, outside the database like the secrets key), and print the host
+key's fingerprint, which vendors pin, and the recording key's (recordings are signed with it).`;
 
 const ServerInitOptions = Type.Object(
   {
@@ -58,8 +63,26 @@ export async function serverInit(args: string[], io: CliIo): Promise<number> {
     'Back it up apart from the database: without it, every user must enrol MFA again.';
   // In text, said at once: it stays true even if the certificates below are refused.
   if (options.json !== true) io.stdout(secretsLine);
+  const bastion = initBastionKeys(config.dataDir);
+  const bastionKeys = {
+    ssh_host_key_fingerprint: bastion.hostKeyFingerprint,
+    ssh_host_key_created: bastion.hostKeyCreated,
+    recording_key_sha256: bastion.recordingKeyFingerprint,
+    recording_key_created: bastion.recordingKeyCreated,
+    recording_public_key: bastion.paths.recordingPublicKey,
+  };
+  if (options.json !== true) {
+    io.stdout(
+      [
+        `SSH bastion host key ${bastion.hostKeyCreated ? 'created' : 'already present, kept'}: ${bastion.paths.hostKey}`,
+        `  fingerprint (vendors pin it): ${bastion.hostKeyFingerprint}`,
+        `Recording signing key ${bastion.recordingKeyCreated ? 'created' : 'already present, kept'}: ${bastion.paths.recordingKey}`,
+        `  public key (to verify recordings offline): ${bastion.paths.recordingPublicKey} (SHA-256 ${bastion.recordingKeyFingerprint})`,
+      ].join('\n'),
+    );
+  }
   if (options['secrets-key-only'] === true) {
-    if (options.json === true) io.stdout(JSON.stringify({ secrets_key: secretsKey }));
+    if (options.json === true) io.stdout(JSON.stringify({ secrets_key: secretsKey, bastion: bastionKeys }));
     return 0;
   }
   const hostnames = options.hostname ?? [osHostname()];
@@ -68,6 +91,7 @@ export async function serverInit(args: string[], io: CliIo): Promise<number> {
     io.stdout(
       JSON.stringify({
         secrets_key: secretsKey,
+        bastion: bastionKeys,
         fingerprint_sha256: pki.serverFingerprint,
         fingerprint_sha256_base64url: fingerprintToBase64Url(pki.serverFingerprint),
         ca_fingerprint_sha256: pki.caFingerprint,

@@ -12,6 +12,7 @@ import { waiverAdd, WAIVER_ADD_USAGE, waiverList, WAIVER_LIST_USAGE } from './wa
 import { serverInit, SERVER_INIT_USAGE } from './init.js';
 import { apiTokenCreate, APITOKEN_CREATE_USAGE, tokenCreate, TOKEN_CREATE_USAGE } from './tokens.js';
 import { policyEval, POLICY_EVAL_USAGE, policyLint, POLICY_LINT_USAGE, policyList, POLICY_LIST_USAGE } from './policy.js';
+import { recordingExport, RECORDING_EXPORT_USAGE, recordingList, RECORDING_LIST_USAGE, recordingShow, RECORDING_SHOW_USAGE, recordingVerify, RECORDING_VERIFY_USAGE, sessionCut, SESSION_CUT_USAGE } from './recordings.js';
 
 interface Command {
   usage: string;
@@ -39,6 +40,11 @@ const COMMANDS: Record<string, Command> = {
   'policy list': { usage: POLICY_LIST_USAGE, run: policyList },
   'policy lint': { usage: POLICY_LINT_USAGE, run: policyLint },
   'policy eval': { usage: POLICY_EVAL_USAGE, run: policyEval },
+  'recording list': { usage: RECORDING_LIST_USAGE, run: recordingList },
+  'recording show': { usage: RECORDING_SHOW_USAGE, run: recordingShow },
+  'recording verify': { usage: RECORDING_VERIFY_USAGE, run: recordingVerify },
+  'recording export': { usage: RECORDING_EXPORT_USAGE, run: recordingExport },
+  'session cut': { usage: SESSION_CUT_USAGE, run: sessionCut },
 };
 
 export const USAGE = `Usage: vigie <command> [options]    (vigie <command> --help for details)
@@ -63,7 +69,12 @@ Commands:
   audit list        list stored audits
   audit show        print an audit as JSON, HTML or CSV
   waiver add        record a waiver (dérogation) with justification, approver and expiry
-  waiver list       list waivers and whether they are active`;
+  waiver list       list waivers and whether they are active
+  recording list    list bastion sessions and how each ended
+  recording show    show a bastion session and its recording files
+  recording verify  check a session's signed recording (exit 1 if altered)
+  recording export  copy a recording with what is needed to verify it offline
+  session cut       cut a live bastion session`;
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

@@ -1,5 +1,6 @@
 // Sites and hosts: who is enrolled, where, in which role, and whether it may still report.
 import type { HostIdentity, HostRole } from '../../policies/evidence.js';
+import { CLOCK_SKEW_TOLERANCE_MS } from '../../policies/rules/backup.js';
 import { fromDbJson, fromDbTime, fromDbTimeOrNull, toDbJson, toDbTime } from './columns.js';
 import { PreparedQuery } from './prepared-query.js';
 import type { Database } from './schema.js';
@@ -156,6 +157,11 @@ export interface SeenReport {
   hostname: string;
   os: string;
   agent_version: string;
+  /**
+   * A current report collected after this time (the clock tolerance past seen_at) is from the
+   * future: any report received replaces it (stored before such reports were refused).
+   */
+  future_after: string;
 }
 
 /** The database form of what `report`, stored as `row`, says of its host. */
@@ -171,18 +177,28 @@ export function seenReport(
     hostname: report.host.hostname,
     os: toDbJson(report.host.os),
     agent_version: report.agent_version,
+    future_after: futureAfter(row.received_at),
   };
+}
+
+/** The latest collection time a report received at `seenAt` (database form) may have. */
+export function futureAfter(seenAt: string): string {
+  return toDbTime(new Date(Date.parse(seenAt) + CLOCK_SKEW_TOLERANCE_MS));
 }
 
 // One statement, compiled once: it runs for every report. The current_* columns change only
 // when the report is newer than the current one.
 export const RECORD_REPORT_SEEN = new PreparedQuery<SeenReport, never>(
-  ['host_id', 'report_id', 'collected_at', 'seen_at', 'hostname', 'os', 'agent_version'],
+  ['host_id', 'report_id', 'collected_at', 'seen_at', 'hostname', 'os', 'agent_version', 'future_after'],
   (db, seen) =>
     db
       .updateTable('hosts')
       .set((eb) => {
-        const newer = eb.or([eb('current_collected_at', 'is', null), eb('current_collected_at', '<=', seen.collected_at)]);
+        const newer = eb.or([
+          eb('current_collected_at', 'is', null),
+          eb('current_collected_at', '<=', seen.collected_at),
+          eb('current_collected_at', '>', seen.future_after),
+        ]);
         return {
           last_seen_at: seen.seen_at,
           hostname: seen.hostname,
@@ -198,7 +214,7 @@ export const RECORD_REPORT_SEEN = new PreparedQuery<SeenReport, never>(
 /**
  * Record that a report was stored: last_seen_at moves forward, the hostname/OS/agent version follow
  * what the agent observed, and the report becomes current unless a later-collected one already is
- * (an outbox may deliver an old report after a newer one).
+ * (an outbox may deliver an old report after a newer one) and is not dated in the future.
  */
 export async function recordReportSeen(db: Database, seen: SeenReport): Promise<void> {
   await RECORD_REPORT_SEEN.run(db, seen);

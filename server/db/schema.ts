@@ -2,6 +2,7 @@
 // (SQLite: ISO text / JSON text; PostgreSQL: timestamptz -> Date / jsonb -> object), so they are
 // read through the codecs in columns.ts and written as ISO / JSON strings, which both accept.
 import type { ColumnType, Kysely } from 'kysely';
+import type { BastionSessionsTable } from './bastion-sessions-table.js';
 
 /** Read as string (SQLite) or Date (PostgreSQL); written as an ISO-8601 string. */
 export type TimestampColumn = ColumnType<string | Date, string, string>;
@@ -40,6 +41,7 @@ export interface EnrollmentTokensTable {
   expires_at: TimestampColumn;
   used_at: NullableTimestampColumn;
   used_by_host: string | null;
+  revoked_at: ColumnType<string | Date | null, string | null | undefined, string | null>;
 }
 
 export interface ApiTokensTable {
@@ -134,6 +136,10 @@ export interface LoginAttemptsTable {
   failures: number;
   last_failure_at: TimestampColumn;
   locked_until: NullableTimestampColumn;
+  reserved: ColumnType<number, number | undefined, number>;
+  reserved_until: NullableTimestampColumn;
+  refused: ColumnType<number, number | undefined, number>;
+  refused_since: NullableTimestampColumn;
 }
 
 export interface AuditLogTable {
@@ -200,6 +206,120 @@ export interface JobLocksTable {
   lease_until: TimestampColumn;
 }
 
+// ---- telemaintenance access (migration 0011; see server/access/)
+
+export interface VendorsTable {
+  vendor_id: string;
+  slug: string;
+  name: string;
+  created_at: TimestampColumn;
+  disabled_at: NullableTimestampColumn;
+}
+
+export interface VendorMembersTable {
+  user_id: string;
+  vendor_id: string;
+  created_at: TimestampColumn;
+}
+
+export interface SshKeysTable {
+  key_id: string;
+  user_id: string;
+  algorithm: string;
+  public_key: string;
+  fingerprint: string;
+  comment: string;
+  created_at: TimestampColumn;
+  created_by: string;
+}
+
+export interface AccessTargetsTable {
+  target_id: string;
+  name: string;
+  site: string;
+  device_class: string;
+  gateway_host_id: string;
+  ssh_host: string;
+  ssh_port: number;
+  host_key_fingerprint: string;
+  device_user: string;
+  credential_kind: string;
+  /** Sealed (server/access/device-credential.ts); never returned. */
+  device_credential: string;
+  quorum: JsonColumn;
+  max_window_minutes: number;
+  channels: JsonColumn;
+  record_input: number;
+  first_connect_timeout_minutes: number | null;
+  created_at: TimestampColumn;
+  updated_at: TimestampColumn;
+  disabled_at: NullableTimestampColumn;
+}
+
+export interface AccessTargetVendorsTable {
+  target_id: string;
+  vendor_id: string;
+}
+
+export interface AccessRequestsTable {
+  request_id: string;
+  requester_id: string;
+  vendor_id: string | null;
+  target_id: string;
+  state: string;
+  requested_not_before: TimestampColumn;
+  requested_not_after: TimestampColumn;
+  not_before: TimestampColumn;
+  not_after: TimestampColumn;
+  review_deadline: TimestampColumn;
+  first_connect_deadline: NullableTimestampColumn;
+  reason: string;
+  ticket: string;
+  emergency: number;
+  quorum: JsonColumn;
+  posture_override: NullableJsonColumn;
+  created_at: TimestampColumn;
+  decided_at: NullableTimestampColumn;
+  first_session_at: NullableTimestampColumn;
+  ended_at: NullableTimestampColumn;
+  end_reason: string | null;
+  countersigned_by: string | null;
+  countersigned_at: NullableTimestampColumn;
+  version: number;
+}
+
+export interface AccessReviewsTable {
+  review_id: string;
+  request_id: string;
+  reviewer_id: string;
+  reviewer_role: string;
+  decision: string;
+  comment: string;
+  not_before: NullableTimestampColumn;
+  not_after: NullableTimestampColumn;
+  posture: NullableJsonColumn;
+  created_at: TimestampColumn;
+}
+
+// ---- dashboard trends (migration 0010; see server/db/trends.ts)
+
+export interface TrendRuleCountsTable {
+  day: string;
+  site: string;
+  role: string;
+  rule_id: string;
+  status: string;
+  hosts: number;
+}
+
+export interface TrendHostCountsTable {
+  day: string;
+  site: string;
+  role: string;
+  state: string;
+  hosts: number;
+}
+
 export interface Tables {
   sites: SitesTable;
   hosts: HostsTable;
@@ -217,6 +337,16 @@ export interface Tables {
   audits: AuditsTable;
   audit_hosts: AuditHostsTable;
   job_locks: JobLocksTable;
+  vendors: VendorsTable;
+  vendor_members: VendorMembersTable;
+  ssh_keys: SshKeysTable;
+  access_targets: AccessTargetsTable;
+  access_target_vendors: AccessTargetVendorsTable;
+  access_requests: AccessRequestsTable;
+  access_reviews: AccessReviewsTable;
+  bastion_sessions: BastionSessionsTable;
+  trend_rule_counts: TrendRuleCountsTable;
+  trend_host_counts: TrendHostCountsTable;
 }
 
 /** The server's database handle; a transaction (`Transaction<Tables>`) is one too. */

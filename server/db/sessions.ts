@@ -1,7 +1,5 @@
-// Sessions (server side: only the SHA-256 of the session id is stored) and login attempts
-// (failure counters and lockouts per account and per source address).
-import { sql } from 'kysely';
-import { fromDbTime, fromDbTimeOrNull, toDbTime } from './columns.js';
+// Sessions (server side: only the SHA-256 of the session id is stored).
+import { fromDbTime, toDbTime } from './columns.js';
 import type { Database } from './schema.js';
 
 export type SessionStage = 'setup' | 'full';
@@ -69,57 +67,16 @@ export async function deleteUserSessions(db: Database, userId: string): Promise<
   return Number(result.numDeletedRows);
 }
 
+/** End every session of a user but one (the one that changed the password). */
+export async function deleteUserSessionsExcept(db: Database, userId: string, keepSessionHash: string): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('user_id', '=', userId).where('session_hash', '!=', keepSessionHash).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** Drop sessions whose absolute expiry has passed (idle ones are refused when presented). */
 export async function deleteExpiredSessions(db: Database, now: Date): Promise<number> {
   const result = await db.deleteFrom('sessions').where('expires_at', '<', toDbTime(now)).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
-// ---------------------------------------------------------------- login attempts
-
-export interface LoginAttempts {
-  subject: string;
-  failures: number;
-  last_failure_at: string;
-  locked_until: string | null;
-}
-
-export async function findLoginAttempts(db: Database, subjects: readonly string[]): Promise<LoginAttempts[]> {
-  if (subjects.length === 0) return [];
-  const rows = await db.selectFrom('login_attempts').selectAll().where('subject', 'in', subjects).execute();
-  return rows.map((r) => ({
-    subject: r.subject,
-    failures: Number(r.failures),
-    last_failure_at: fromDbTime(r.last_failure_at),
-    locked_until: fromDbTimeOrNull(r.locked_until),
-  }));
-}
-
-/**
- * Count one more failure for `subject` atomically (concurrent failures are all counted); a count
- * whose last failure is older than `resetBefore` starts again at 1. Returns the new count.
- */
-export async function incrementLoginFailures(db: Database, subject: string, now: Date, resetBefore: Date): Promise<number> {
-  const at = toDbTime(now);
-  const row = await db
-    .insertInto('login_attempts')
-    .values({ subject, failures: 1, last_failure_at: at, locked_until: null })
-    .onConflict((oc) =>
-      oc.column('subject').doUpdateSet({
-        failures: sql<number>`case when login_attempts.last_failure_at < ${toDbTime(resetBefore)} then 1 else login_attempts.failures + 1 end`,
-        last_failure_at: at,
-      }),
-    )
-    .returning('failures')
-    .executeTakeFirstOrThrow();
-  return Number(row.failures);
-}
-
-export async function lockSubject(db: Database, subject: string, until: Date): Promise<void> {
-  await db.updateTable('login_attempts').set({ locked_until: toDbTime(until) }).where('subject', '=', subject).execute();
-}
-
-export async function clearLoginAttempts(db: Database, subjects: readonly string[]): Promise<void> {
-  if (subjects.length === 0) return;
-  await db.deleteFrom('login_attempts').where('subject', 'in', subjects).execute();
-}
+// Login attempts (failure counters, lockouts, reservations): ./login-attempts.ts.

@@ -12,7 +12,7 @@ import {
   type IngestionResult,
   type PreparedReport,
   type ReportSink,
-} from './ingestion.js';
+} from './report-sink.js';
 import { toWire, type FromWorker, type ToWorker, type WireError, type WorkerInit } from './ingestion-worker-protocol.js';
 import { MessageBatcher } from './message-batcher.js';
 

@@ -2,7 +2,8 @@
 // server/ingestion/ingestion-worker.ts). Everything in them survives structured cloning. Each postMessage
 // carries an array of them, those of one event-loop turn (server/ingestion/message-batcher.ts).
 import type { HostRole } from '../../policies/evidence.js';
-import type { GroupCommitOptions, IngestionResult, PreparedReport } from './ingestion.js';
+import { futureAfter } from '../db/hosts.js';
+import type { GroupCommitOptions, IngestionResult, PreparedReport } from './report-sink.js';
 
 export interface WorkerInit {
   /** URL of server/ingestion-worker.(ts|js), which ingestion-worker-boot.mjs loads. */
@@ -104,7 +105,7 @@ export function fromWire(wire: WireReport): PreparedReport {
       statuses,
       summary: { pass, warn, fail, not_applicable, unknown },
     },
-    seen: { host_id, report_id, collected_at, seen_at, hostname, os, agent_version },
+    seen: { host_id, report_id, collected_at, seen_at, hostname, os, agent_version, future_after: futureAfter(seen_at) },
   };
 }
 

@@ -26,43 +26,29 @@
 import type { Report } from '../../policies/evidence.js';
 import { evaluate } from '../../policies/evaluate.js';
 import { packLabel, type Pack } from '../../policies/pack.js';
+import { collectedInFuture } from '../../policies/freshness.js';
+import { CLOCK_SKEW_TOLERANCE_MS } from '../../policies/rules/backup.js';
 import type { AgentIdentity } from '../auth/agent-credentials.js';
 import { findEnrolledAgent, recordReportSeen, seenReport, type EnrolledAgent, type SeenReport } from '../db/hosts.js';
 import { dialectOf } from '../db/columns.js';
 import { sqliteFileOf } from '../db/database.js';
-import { findReportOwner, insertReportIfNew, reportRow, type ReportRow } from '../db/reports.js';
+import { findReportOwner, insertReportIfNew, reportRow } from '../db/reports.js';
 import type { Database } from '../db/schema.js';
-import { verdictSetRecord, verdictSetRow, type VerdictSetRecord, type VerdictSummary } from '../db/verdicts.js';
+import { verdictSetRecord, verdictSetRow } from '../db/verdicts.js';
 import { ApiError, shuttingDown } from '../errors.js';
 import { SqliteIngestionThread } from './ingestion-thread.js';
+import {
+  DEFAULT_GROUP_COMMIT,
+  type GroupCommitOptions,
+  type IngestionObserver,
+  type IngestionResult,
+  type PreparedReport,
+  type ReportSink,
+} from './report-sink.js';
 import { packFingerprint } from '../pack-fingerprint.js';
 import { digestsMatch } from '../secrets/secrets.js';
 
-export type IngestionResult =
-  | { status: 'stored'; report_id: string; verdicts: VerdictSummary }
-  | { status: 'duplicate'; report_id: string };
-
-/** Group-commit tuning (see bench/ingestion.bench.ts). */
-export interface GroupCommitOptions {
-  /** Most reports written by one transaction. */
-  maxBatch: number;
-  /** Longest a queued report waits for companions before its transaction starts. */
-  maxWaitMs: number;
-}
-
-export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { maxBatch: 32, maxWaitMs: 2 };
-
-/** What ingestion reports to the metrics (server/metrics.ts); every method optional in effect. */
-export interface IngestionObserver {
-  /** A transaction committed `size` reports in `seconds`. */
-  batchCommitted(size: number, seconds: number): void;
-  /** A transaction failed and its reports were retried one by one. */
-  batchRetried(size: number): void;
-  /** A report's outcome. */
-  reportIngested(status: IngestionResult['status']): void;
-  /** Time spent in one database operation outside batches (e.g. authenticating an agent). */
-  databaseOperation(operation: string, seconds: number): void;
-}
+export { DEFAULT_GROUP_COMMIT, type GroupCommitOptions, type IngestionObserver, type IngestionResult, type PreparedReport, type ReportSink } from './report-sink.js';
 
 /** Who a report says it comes from, or who is enrolled: the part of identity a report must match. */
 type HostClaim = Pick<AgentIdentity, 'host_id' | 'role' | 'site'>;
@@ -88,6 +74,21 @@ function assertReportMatchesHost(claimed: HostClaim, enrolled: HostClaim): void 
   }
 }
 
+/**
+ * A report collected beyond the clock tolerance after the server's clock is refused: stored, it
+ * would stay the host's most recent report until that date, hiding every later genuine one.
+ */
+export function assertNotFromTheFuture(report: Pick<Report, 'collected_at'>, now: Date): void {
+  if (!collectedInFuture(report.collected_at, now)) return;
+  const minutes = CLOCK_SKEW_TOLERANCE_MS / 60_000;
+  throw new ApiError(
+    422,
+    'collected_at_in_future',
+    `collected_at (${report.collected_at}) is more than ${minutes} minutes after the server's clock (${now.toISOString()}): check the host's clock.`,
+    [{ field: '/collected_at', reason: `more than ${minutes} minutes in the future` }],
+  );
+}
+
 /** Error codes saying that what the request thread knew of the agent is out of date. */
 export const AGENT_REFUSALS: ReadonlySet<string> = new Set(['unauthenticated', 'host_revoked', 'role_mismatch', 'site_mismatch']);
 
@@ -111,15 +112,6 @@ export function duplicateOrConflict(existingHostId: string, reportId: string, ho
   return { status: 'duplicate', report_id: reportId };
 }
 
-/** A judged report ready to be checked and written: plain data, so it can cross to a worker thread. */
-export interface PreparedReport {
-  /** The agent as authenticated, with the digest of the credential it presented. */
-  agent: AgentIdentity;
-  row: ReportRow;
-  verdicts: VerdictSetRecord;
-  seen: SeenReport;
-}
-
 /** Judge `report` of `agent` with `pack` at `now` and shape what is written; `text` is its JSON as received. */
 export function prepareReport(report: Report, agent: AgentIdentity, pack: Pack, now: Date, text?: string): PreparedReport {
   const verdicts = evaluate(report, pack, now);
@@ -130,18 +122,6 @@ export function prepareReport(report: Report, agent: AgentIdentity, pack: Pack, 
     verdicts: verdictSetRecord(row, verdicts, { label: packLabel(pack), fingerprint: packFingerprint(pack) }, now),
     seen: seenReport(report, row),
   };
-}
-
-/** Where ingestion sends prepared reports: a GroupCommitter here, or one in a worker thread. */
-export interface ReportSink {
-  /** Resolves once the report's transaction committed. */
-  submit(item: PreparedReport): Promise<IngestionResult>;
-  /** Reports submitted and not yet settled. */
-  readonly pending: number;
-  /** Refuse new reports and write every queued one (graceful shutdown). */
-  drain(): Promise<void>;
-  options: GroupCommitOptions;
-  observer: IngestionObserver | null;
 }
 
 interface PendingReport {
@@ -393,6 +373,7 @@ export function ingestReport(
   text?: string,
 ): Promise<IngestionResult> {
   assertReportMatchesHost(report.host, agent);
+  assertNotFromTheFuture(report, now);
   // Evaluation is pure CPU work: done before queueing so transactions stay short.
   return committerFor(db).submit(prepareReport(report, agent, pack, now, text));
 }

@@ -3,9 +3,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { appendAuditEvent } from '../auditlog.js';
-import { changeOwnPassword, UsernameSchema } from '../auth/accounts.js';
+import { UsernameSchema } from '../auth/accounts.js';
+import { changeOwnPassword } from '../auth/password-change.js';
 import { actorOf, principalOf, type Principal } from '../auth/guard.js';
 import { beginTotpEnrolment, confirmTotpEnrolment, login, stageOf } from '../auth/login.js';
+import { HashGate } from '../auth/hash-gate.js';
+import { LoginLockCache } from '../auth/login-lock-cache.js';
+import { addLoginRefusals, DEFAULT_THROTTLE, journalPendingRefusals } from '../auth/throttle.js';
 import { MAX_PASSWORD_LENGTH } from '../auth/passwords.js';
 import { ALL_ROLES, RoleSchema } from '../auth/roles.js';
 import { clearSessionCookies, setSessionCookies } from '../auth/session.js';
@@ -15,6 +19,7 @@ import { ApiError } from '../errors.js';
 import { errorResponses, type RouteContext } from './context.js';
 
 const strict = { additionalProperties: false } as const;
+const REFUSAL_SWEEP_MS = 60_000;
 const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH * 4 });
 
 export const LoginBody = Type.Object(
@@ -53,6 +58,28 @@ export const MeResponse = Type.Union([
 const setupAccess = { roles: ALL_ROLES, tokens: false, setup: true } as const;
 
 export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+  // One bound on password hashes in flight for this server (login and password change).
+  const hashGate = new HashGate();
+  const lockCache = new LoginLockCache(DEFAULT_THROTTLE.resetAfterMs);
+  // Refusals counted during lockouts (in memory or in the database) are journalled once the lock
+  // is over, even if no one tries again; and at shutdown the in-memory counts are kept.
+  const sweepRefusals = async () => {
+    const now = ctx.now();
+    await addLoginRefusals(ctx.db, lockCache.takeRefusals(now), now);
+    await journalPendingRefusals(ctx.db, now);
+  };
+  let sweep: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    sweep = setInterval(() => {
+      sweepRefusals().catch((error: unknown) => app.log.error({ err: error }, 'journalling login refusals failed'));
+    }, REFUSAL_SWEEP_MS);
+    sweep.unref();
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(sweep);
+    await sweepRefusals().catch((error: unknown) => app.log.error({ err: error }, 'journalling login refusals failed'));
+  });
+
   async function sessionUser(principal: Principal): Promise<UserCredentials & { session_hash: string }> {
     if (principal.kind !== 'user') throw new ApiError(403, 'forbidden', 'Only a user session can do this.');
     const user = await findUserById(ctx.db, principal.user.user_id);
@@ -66,9 +93,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
     async (request, reply) => {
       let result;
       try {
-        result = await login(ctx.db, { key: ctx.secretsKey, log: request.log }, request.body, request.ip, ctx.now());
+        result = await login(ctx.db, { key: ctx.secretsKey, log: request.log }, request.body, request.ip, ctx.now(), { gate: hashGate, locks: lockCache });
       } catch (error) {
-        if (error instanceof ApiError && error.code === 'login_locked') {
+        if (error instanceof ApiError && (error.code === 'login_locked' || error.code === 'login_busy')) {
           const seconds = /in (\d+) s/.exec(error.message)?.[1];
           if (seconds !== undefined) void reply.header('retry-after', seconds);
         }
@@ -144,9 +171,24 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
         response: { 200: Type.Object({ stage: Stage }, strict), ...errorResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const user = await sessionUser(principalOf(request));
-      const updated = await changeOwnPassword(ctx.db, user.username, request.body.current_password, request.body.new_password, ctx.now());
+      let updated;
+      try {
+        updated = await changeOwnPassword(
+          ctx.db,
+          { username: user.username, sessionHash: user.session_hash, sourceIp: request.ip, current: request.body.current_password, next: request.body.new_password },
+          ctx.now(),
+          { gate: hashGate, locks: lockCache },
+        );
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'session_ended') clearSessionCookies(reply);
+        if (error instanceof ApiError && (error.code === 'login_locked' || error.code === 'login_busy')) {
+          const seconds = /in (\d+) s/.exec(error.message)?.[1];
+          if (seconds !== undefined) void reply.header('retry-after', seconds);
+        }
+        throw error;
+      }
       const stage = stageOf(updated);
       await setSessionStage(ctx.db, user.session_hash, stage);
       return { stage };

@@ -1,8 +1,9 @@
 // GET /api/v1/hosts and GET /api/v1/hosts/:id/verdicts: the fleet as automation sees it (API token).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { HostIdentity, HostRoleSchema } from '../../policies/evidence.js';
-import { packFor } from '../../policies/pack.js';
+import { evidenceFreshness } from '../../policies/freshness.js';
+import { packFor, type Pack } from '../../policies/pack.js';
 import { VerdictSchema } from '../../policies/verdict.js';
 import { FLEET_READERS } from '../auth/roles.js';
 import { findHost, listHosts } from '../db/hosts.js';
@@ -23,6 +24,20 @@ export const VerdictSummarySchema = Type.Object(
   strict,
 );
 
+/**
+ * none: never reported; fresh: within the pack's maximum age; stale: older; clock_skewed: dated
+ * beyond the clock tolerance after the server's clock (the host's clock is wrong).
+ */
+export const EvidenceStateSchema = Type.Union([Type.Literal('none'), Type.Literal('fresh'), Type.Literal('stale'), Type.Literal('clock_skewed')]);
+export type EvidenceState = Static<typeof EvidenceStateSchema>;
+
+/** The evidence state of a host whose current report was collected at `collectedAt`. */
+export function evidenceStateOf(collectedAt: string | null, pack: Pack, now: Date): EvidenceState {
+  if (collectedAt === null) return 'none';
+  const freshness = evidenceFreshness(collectedAt, pack.parameters.evidence_max_age_hours, now);
+  return freshness === 'future' ? 'clock_skewed' : freshness === 'fresh' ? 'fresh' : 'stale';
+}
+
 export const HostListItem = Type.Object(
   {
     host_id: Type.String(),
@@ -37,6 +52,8 @@ export const HostListItem = Type.Object(
     revoked_at: NullableString,
     /** Status counts of the verdicts of the host's current report. */
     verdicts: VerdictSummarySchema,
+    /** How current the host's evidence is now (see EvidenceStateSchema). */
+    evidence_state: EvidenceStateSchema,
   },
   strict,
 );
@@ -60,6 +77,7 @@ export const HostVerdictsResponse = Type.Object(
     /** The current report (most recently collected); null before the first report. */
     report_id: NullableString,
     collected_at: NullableString,
+    evidence_state: EvidenceStateSchema,
     /** Which pack judged the current report ("server v2 + site ch-demo v1"); null before the first report. */
     pack: NullableString,
     /**
@@ -78,6 +96,7 @@ export const hostRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
     '/api/v1/hosts',
     { config: { access: { roles: FLEET_READERS } }, schema: { querystring: HostListQuery, response: { 200: HostListResponse, ...errorResponses } } },
     async (request) => {
+      const now = ctx.now();
       const hosts = await listHosts(ctx.db, {
         limit: request.query.limit ?? DEFAULT_HOSTS_PAGE,
         offset: request.query.offset ?? 0,
@@ -100,6 +119,7 @@ export const hostRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
           revoked: h.revoked_at !== null,
           revoked_at: h.revoked_at,
           verdicts: summaries.get(h.host_id) ?? { pass: 0, warn: 0, fail: 0, not_applicable: 0, unknown: 0 },
+          evidence_state: evidenceStateOf(h.current_collected_at, packFor(h.role, h.site, ctx.packs, ctx.overlays), now),
         })),
       };
     },
@@ -123,6 +143,7 @@ export const hostRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
         host_id: host.host_id,
         report_id: host.current_report_id,
         collected_at: host.current_collected_at,
+        evidence_state: evidenceStateOf(host.current_collected_at, pack, ctx.now()),
         pack: judged?.pack_label ?? null,
         verdicts_source: judged?.source ?? null,
         verdicts: judged === undefined ? [] : judged.verdicts.map((v) => ({ ...v, evaluated_at: judged.evaluated_at })),

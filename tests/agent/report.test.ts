@@ -27,3 +27,15 @@ tap.test('report ids are UUID v7 ordered by collection time, and unique within o
   const sameInstant = new Set(Array.from({ length: 1000 }, () => at('2026-11-22T03:00:00.000Z')));
   t.equal(sameInstant.size, 1000, 'a thousand reports of one instant get a thousand ids');
 });
+
+tap.test('a NUL or lone surrogate read on the host is replaced, so the report stays deliverable', async (t) => {
+  // What a poisoned backup status file or process name gives a collector.
+  const poisoned = structuredClone(evidence);
+  const backups = poisoned.backups as { sources: { target: string }[] };
+  backups.sources[0]!.target = '/srv/\u0000backup\ud800';
+  const host = { ...sample.host, hostname: 'poste\udc00-😀' };
+  const report = assertValidReport(assembleReport(host, poisoned, new Date('2026-11-22T03:00:00.000Z')));
+  t.equal((report.backups as { sources: { target: string }[] }).sources[0]!.target, '/srv/\uFFFDbackup\uFFFD');
+  t.equal(report.host.hostname, 'poste\uFFFD-😀', 'a well-formed surrogate pair is kept');
+  t.equal(evidence.backups, sample.backups, 'the collected evidence itself is not modified');
+});

@@ -4,15 +4,16 @@ import t from 'tap';
 import { buildApp } from '../../server/app.js';
 import type { Role } from '../../server/auth/roles.js';
 import { createApiToken } from '../../server/db/tokens.js';
+import { STATIC_PREFIX } from '../../server/dashboard/static-assets.js';
 import { fullSession, setupSession, type TestSession } from './auth/helpers.js';
 import { bearer, DB_KINDS, enrollHost, openTestDatabase, TEST_NOW, testConfig } from './fixture.js';
 
-const CALLERS = ['none', 'agent', 'token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'] as const;
+const CALLERS = ['none', 'agent', 'token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'] as const;
 type Caller = (typeof CALLERS)[number];
 /** 'ok' = the guard lets it through (the handler may still answer 2xx, 400, 404, 409...). */
-type Outcome = 'ok' | 401 | 403;
+type Outcome = 'ok' | 401 | 403 | 303;
 
-const USERS: Role[] = ['admin', 'rssi', 'auditor', 'technician', 'vendor'];
+const USERS: Role[] = ['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical'];
 
 /** Outcome by caller for each kind of access. */
 function table(allowed: readonly Caller[], otherwise: (c: Caller) => Outcome): Record<Caller, Outcome> {
@@ -28,10 +29,19 @@ const AUDIT_READERS = table(['token:auditor', 'rssi', 'auditor'], unauthenticate
 const ADMIN_SESSION = table(['admin'], unauthenticated);
 const RSSI_SESSION = table(['rssi'], unauthenticated);
 const AUDITLOG_READERS = table(['token:auditor', 'admin', 'rssi', 'auditor'], unauthenticated);
-const SETUP_SESSION = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'], unauthenticated);
-const ANYONE_SIGNED_IN = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'setup'], unauthenticated);
+const SETUP_SESSION = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], unauthenticated);
+const ANYONE_SIGNED_IN = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], unauthenticated);
 // /metrics and the OpenAPI document: the guard admits fleet readers, then the hygiene hook wants an API token.
-const TOKEN_READERS = table(['token:auditor', 'token:technician'], (c) => (c === 'vendor' || c === 'setup' ? 403 : 401));
+const BASTION_READERS = table(['token:auditor', 'admin', 'rssi', 'auditor'], unauthenticated);
+const BASTION_RECORDING_READERS = table(['admin', 'rssi', 'auditor'], unauthenticated);
+const BASTION_CUTTERS = table(['admin', 'rssi'], unauthenticated);
+const TOKEN_READERS = table(['token:auditor', 'token:technician'], (c) => (c === 'vendor' || c === 'biomedical' || c === 'setup' ? 403 : 401));
+
+// Dashboard pages answer as pages: signed-out callers and setup sessions are redirected (303, to
+// the sign-in page or their account page); API tokens and other roles get a 403 page.
+const pageTable = (allowed: readonly Caller[]) => table(allowed, (c) => (c === 'none' || c === 'agent' || c === 'setup' ? 303 : 403));
+const PAGE_FLEET = pageTable(['admin', 'rssi', 'auditor', 'technician']);
+const PAGE_SETUP = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], (c) => (c === 'none' || c === 'agent' ? 303 : 403));
 
 const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'GET /healthz': PUBLIC,
@@ -58,9 +68,33 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'POST /api/v1/users': ADMIN_SESSION,
   'POST /api/v1/users/:username/disable': ADMIN_SESSION,
   'POST /api/v1/users/:username/reset-mfa': ADMIN_SESSION,
-  // Last: it ends the calling session.
+  'GET /api/v1/bastion/sessions': BASTION_READERS,
+  'GET /api/v1/bastion/sessions/:id': BASTION_READERS,
+  'POST /api/v1/bastion/sessions/:id/cut': BASTION_CUTTERS,
+  'GET /api/v1/bastion/sessions/:id/recording/:file': BASTION_RECORDING_READERS,
+  'GET /api/v1/bastion/sessions/:id/events': BASTION_CUTTERS,
+  // Dashboard (server/dashboard/): static files, sign-in, account pages, then one line per page.
+  [`GET ${STATIC_PREFIX}*`]: PUBLIC,
+  'GET /': PUBLIC,
+  'GET /lang/:lang': PUBLIC,
+  'GET /login': PUBLIC,
+  'POST /login': PUBLIC,
+  'GET /account': PAGE_SETUP,
+  'POST /account/mfa': PAGE_SETUP,
+  'POST /account/mfa/confirm': PAGE_SETUP,
+  'GET /account/password': PAGE_SETUP,
+  'POST /account/password': PAGE_SETUP,
+  'GET /overview': PAGE_FLEET,
+  'GET /sessions': pageTable(['admin', 'rssi', 'auditor']),
+  'GET /sessions/:id': pageTable(['admin', 'rssi', 'auditor']),
+  'POST /sessions/:id/cut': pageTable(['admin', 'rssi']),
+  // Last: they end the calling session.
+  'POST /logout': PAGE_SETUP,
   'POST /api/v1/auth/logout': SETUP_SESSION,
 };
+
+/** Routes that end the calling session. */
+const ENDS_SESSION = new Set(['POST /logout', 'POST /api/v1/auth/logout']);
 
 /** A concrete URL for a route pattern (params that name nothing: handlers answer 404, never change data). */
 function concrete(url: string): string {
@@ -86,8 +120,14 @@ for (const kind of DB_KINDS) {
     const db = database.db;
     const host = await enrollHost(app, db);
     const sessions = new Map<Caller, TestSession>();
-    for (const role of USERS) sessions.set(role, await fullSession(app, db, `m-${role}`, role, TEST_NOW));
-    sessions.set('setup', await setupSession(app, db, 'm-setup', 'technician', TEST_NOW));
+    // Routes that end the calling session get fresh sessions (new users) before they run.
+    let generation = 0;
+    async function openSessions(): Promise<void> {
+      generation += 1;
+      for (const role of USERS) sessions.set(role, await fullSession(app, db, `m${generation}-${role}`, role, TEST_NOW));
+      sessions.set('setup', await setupSession(app, db, `m${generation}-setup`, 'technician', TEST_NOW));
+    }
+    await openSessions();
     const tokens = new Map<Caller, string>([
       ['token:auditor', (await createApiToken(db, { name: 'm-a', scope: 'auditor', now: TEST_NOW })).token],
       ['token:technician', (await createApiToken(db, { name: 'm-t', scope: 'technician', now: TEST_NOW })).token],
@@ -96,6 +136,7 @@ for (const kind of DB_KINDS) {
     const order = Object.keys(EXPECTED).filter((r) => routes.has(r));
     for (const route of order) {
       const [method, url] = route.split(' ') as [string, string];
+      if (ENDS_SESSION.has(route) && route !== order.find((r) => ENDS_SESSION.has(r))) await openSessions();
       for (const caller of CALLERS) {
         const session = sessions.get(caller);
         const token = tokens.get(caller);
@@ -108,7 +149,8 @@ for (const kind of DB_KINDS) {
           ...(method === 'POST' ? { payload: {} } : {}),
         });
         const expected = EXPECTED[route]?.[caller];
-        const label = `${route} as ${caller} -> ${response.statusCode} ${response.statusCode >= 400 ? (response.json() as { error: { code: string } }).error.code : ''}`;
+        const isJson = String(response.headers['content-type'] ?? '').startsWith('application/json');
+        const label = `${route} as ${caller} -> ${response.statusCode} ${response.statusCode >= 400 && isJson ? (response.json() as { error: { code: string } }).error.code : ''}`;
         if (expected === 'ok') t.ok(response.statusCode !== 401 && response.statusCode !== 403 && response.statusCode < 500, label);
         else t.equal(response.statusCode, expected, label);
       }

@@ -7,6 +7,10 @@ import { auditMigration } from './0004_audit.js';
 import { verdictSetsMigration } from './0005_verdict_sets.js';
 import { auditLogAppendOnlyMigration } from './0006_audit_log_append_only.js';
 import { verdictsInReportsMigration } from './0007_verdicts_in_reports.js';
+import { loginReservationsMigration } from './0008_login_reservations.js';
+import { dashboardTrendsMigration } from './0010_dashboard_trends.js';
+import { accessMigration } from './0011_access.js';
+import { bastionSessionsMigration } from './0012_bastion_sessions.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
@@ -16,6 +20,10 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0005_verdict_sets': verdictSetsMigration(dialect),
     '0006_audit_log_append_only': auditLogAppendOnlyMigration(dialect),
     '0007_verdicts_in_reports': verdictsInReportsMigration(dialect),
+    '0008_login_reservations': loginReservationsMigration(dialect),
+    '0010_dashboard_trends': dashboardTrendsMigration(dialect),
+    '0011_access': accessMigration(dialect),
+    '0012_bastion_sessions': bastionSessionsMigration(dialect),
   };
 }
 

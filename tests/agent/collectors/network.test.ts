@@ -134,10 +134,12 @@ t.test('a corrupted socket table gives unavailable', async (t) => {
   t.match(evidence.listeners, { unavailable: /not a \/proc\/net socket table/ });
 });
 
-t.test('other platforms say they are not supported yet', async (t) => {
+t.test('other platforms say they are not supported yet; Windows without PowerShell says so', async (t) => {
   const evidence = await collectNetwork({ platform: 'win32', env: {} });
-  t.match(evidence.listeners, { unavailable: /Linux only \(this host: win32\)/ });
+  t.match(evidence.listeners, { unavailable: /Windows socket table unreadable: powershell: not installed/ });
   t.match(evidence.proxy_dns, { unavailable: /this host: win32/ });
+  const mac = await collectNetwork({ platform: 'darwin', env: {} });
+  t.match(mac.listeners, { unavailable: /Linux only \(this host: darwin\)/ });
 });
 
 t.test('proxy variables: lower case first, credentials stripped, no_proxy kept', async (t) => {

@@ -73,7 +73,8 @@ t.test('a Windows cycle replayed: Wi-Fi from netsh, logon from dsregcmd, lockout
   t.same(evidence.backups, {
     sources: [{ tool: 'wbadmin', target: 'Network Share labeled \\\\nas01\\wsb', last_success_at: '2026-11-21T20:00:00.000Z', snapshot_count: 2 }],
   });
-  t.match(evidence.network, { listeners: { unavailable: /Linux only \(this host: win32\)/ } });
+  // No fake powershell here: the socket table says why it is missing (tests/agent/collectors/windows-sockets.test.ts replays it).
+  t.match(evidence.network, { listeners: { unavailable: /powershell: not installed/ } });
 });
 
 t.test('Windows tools failing or cut short give unavailable, never a pass-looking value', async (t) => {

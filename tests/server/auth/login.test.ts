@@ -68,7 +68,7 @@ for (const kind of DB_KINDS) {
       t.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', cookies: session.cookies })).statusCode, 401);
 
       const actions = (await listAuditEntries(db, { limit: 50 })).map((e) => e.action).reverse();
-      t.same(actions, ['user.created', 'auth.login', 'auth.mfa_enrolled', 'auth.login_failed', 'auth.login', 'auth.login_failed', 'auth.login', 'auth.recovery_code_used', 'auth.login_failed', 'auth.logout']);
+      t.same(actions, ['user.created', 'auth.login', 'auth.mfa_enrolled', 'auth.login_failed', 'auth.login', 'auth.login_failed', 'auth.login', 'auth.recovery_code_used', 'auth.login_failed', 'auth.login_locked', 'auth.logout']);
       t.match(await verifyAuditLog(db), { ok: true });
     });
 

@@ -79,7 +79,7 @@ for (const kind of DB_KINDS) {
       t.equal(missing.statusCode, 404);
       t.equal(missing.json().error.code, 'host_not_found');
       const empty = await app.inject({ method: 'GET', url: `/api/v1/hosts/${host.host_id}/verdicts`, headers: bearer(token) });
-      t.same(empty.json(), { host_id: host.host_id, report_id: null, collected_at: null, pack: null, verdicts_source: null, verdicts: [] });
+      t.same(empty.json(), { host_id: host.host_id, report_id: null, collected_at: null, evidence_state: 'none', pack: null, verdicts_source: null, verdicts: [] });
     });
   });
 }

@@ -1,0 +1,167 @@
+// The signed manifest of a session's recording.
+//
+// At the end of a session its folder gets:
+//   manifest.json     the session (id, request, grant, user, target, start, end, end reason) and each
+//                     recording file's name, SHA-256 and size;
+//   SHA256SUMS        `<sha256>  <name>` for manifest.json and every recording file (sha256sum format);
+//   SHA256SUMS.sig    the raw Ed25519 signature of SHA256SUMS with the recording key.
+// One signature covers everything (SHA256SUMS names manifest.json), and both halves can be checked
+// with stock tools, offline:
+//   openssl pkeyutl -verify -pubin -inkey recording_ed25519_key.pub.pem -rawin -in SHA256SUMS -sigfile SHA256SUMS.sig
+//   sha256sum --strict -c SHA256SUMS
+// The SHA-256 of SHA256SUMS goes into the audit log (the hash chain then vouches for it too).
+import { createHash, sign, verify, type KeyObject } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const SUMS_FILE = 'SHA256SUMS';
+export const SIGNATURE_FILE = 'SHA256SUMS.sig';
+/** Recording files are named by the bastion; anything else in the folder is reported. */
+export const RECORDING_FILE_PATTERN = /^ch\d{1,4}-(shell|exec)\.cast$/;
+
+export interface ManifestFile {
+  name: string;
+  sha256: string;
+  size: number;
+}
+
+export interface SessionManifest {
+  version: 1;
+  session_id: string;
+  request_id: string;
+  grant_id: string;
+  user: string;
+  target: string;
+  source_ip: string;
+  started_at: string;
+  ended_at: string;
+  end_reason: string;
+  input_recorded: boolean;
+  /** SHA-256 (hex) of the recording key's public DER: which key signed. */
+  recording_key_sha256: string;
+  files: ManifestFile[];
+}
+
+export interface SealResult {
+  manifest: SessionManifest;
+  /** SHA-256 of manifest.json. */
+  manifestSha256: string;
+  /** SHA-256 of SHA256SUMS: the signed document, logged in the audit log. */
+  signedSha256: string;
+}
+
+function sha256File(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+function writeDurably(file: string, content: string | Buffer, mode = 0o600): void {
+  const fd = openSync(file, 'w', mode);
+  try {
+    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function sumsText(entries: readonly { name: string; sha256: string }[]): string {
+  return entries.map((entry) => `${entry.sha256}  ${entry.name}\n`).join('');
+}
+
+export function sealRecording(dir: string, meta: Omit<SessionManifest, 'version' | 'files' | 'recording_key_sha256'>, key: { privateKey: KeyObject; fingerprint: string }): SealResult {
+  const names = readdirSync(dir).filter((name) => RECORDING_FILE_PATTERN.test(name)).sort();
+  const files = names.map((name) => ({ name, sha256: sha256File(join(dir, name)), size: statSync(join(dir, name)).size }));
+  const manifest: SessionManifest = { version: 1, ...meta, recording_key_sha256: key.fingerprint, files };
+  const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
+  writeDurably(join(dir, MANIFEST_FILE), manifestText);
+  const manifestSha256 = createHash('sha256').update(manifestText).digest('hex');
+  const sums = sumsText([{ name: MANIFEST_FILE, sha256: manifestSha256 }, ...files]);
+  writeDurably(join(dir, SUMS_FILE), sums);
+  writeDurably(join(dir, SIGNATURE_FILE), sign(null, Buffer.from(sums), key.privateKey));
+  const dirFd = openSync(dir, 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+  return { manifest, manifestSha256, signedSha256: createHash('sha256').update(sums).digest('hex') };
+}
+
+export type FileProblem = 'missing' | 'modified' | 'size_changed' | 'unexpected';
+
+export interface VerifyResult {
+  ok: boolean;
+  signature: 'valid' | 'invalid' | 'missing';
+  /** The signed document's hash matches the one in the audit log / session record (null: not compared). */
+  signedHashMatches: boolean | null;
+  problems: { file: string; problem: FileProblem }[];
+  manifest: SessionManifest | null;
+}
+
+/**
+ * Check a sealed recording folder: the signature of SHA256SUMS, that SHA256SUMS and manifest.json
+ * agree, and every file's hash and size. Names every altered, missing or unexpected file.
+ */
+export function verifyRecording(dir: string, publicKey: KeyObject, expectedSignedSha256: string | null = null): VerifyResult {
+  const problems: VerifyResult['problems'] = [];
+  const sumsPath = join(dir, SUMS_FILE);
+  const sigPath = join(dir, SIGNATURE_FILE);
+  if (!existsSync(sumsPath)) problems.push({ file: SUMS_FILE, problem: 'missing' });
+  let signature: VerifyResult['signature'] = 'missing';
+  let signedHashMatches: boolean | null = null;
+  let listed = new Map<string, string>();
+  if (existsSync(sumsPath)) {
+    const sums = readFileSync(sumsPath);
+    if (expectedSignedSha256 !== null) signedHashMatches = createHash('sha256').update(sums).digest('hex') === expectedSignedSha256;
+    if (existsSync(sigPath)) signature = verify(null, sums, publicKey, readFileSync(sigPath)) ? 'valid' : 'invalid';
+    listed = new Map(
+      sums
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => {
+          const match = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
+          return match === null ? ['', ''] : [match[2] ?? '', match[1] ?? ''];
+        }),
+    );
+  } else if (!existsSync(sigPath)) {
+    problems.push({ file: SIGNATURE_FILE, problem: 'missing' });
+  }
+  if (existsSync(sumsPath) && !existsSync(sigPath)) problems.push({ file: SIGNATURE_FILE, problem: 'missing' });
+
+  let manifest: SessionManifest | null = null;
+  const manifestPath = join(dir, MANIFEST_FILE);
+  if (!existsSync(manifestPath)) problems.push({ file: MANIFEST_FILE, problem: 'missing' });
+  else {
+    const text = readFileSync(manifestPath);
+    if (createHash('sha256').update(text).digest('hex') !== listed.get(MANIFEST_FILE)) problems.push({ file: MANIFEST_FILE, problem: 'modified' });
+    try {
+      manifest = JSON.parse(text.toString('utf8')) as SessionManifest;
+    } catch {
+      manifest = null;
+    }
+  }
+  const expected = new Map<string, { sha256: string; size: number | null }>();
+  for (const [name, sha256] of listed) if (name !== MANIFEST_FILE && name !== '') expected.set(name, { sha256, size: null });
+  for (const file of manifest?.files ?? []) {
+    const known = expected.get(file.name);
+    // A manifest that disagrees with the signed list is itself altered (already reported above).
+    if (known !== undefined && known.sha256 === file.sha256) known.size = file.size;
+  }
+  for (const [name, want] of expected) {
+    const path = join(dir, name);
+    if (!existsSync(path)) {
+      problems.push({ file: name, problem: 'missing' });
+      continue;
+    }
+    const size = statSync(path).size;
+    if (want.size !== null && size !== want.size) problems.push({ file: name, problem: 'size_changed' });
+    else if (sha256File(path) !== want.sha256) problems.push({ file: name, problem: 'modified' });
+  }
+  for (const name of readdirSync(dir)) {
+    if (RECORDING_FILE_PATTERN.test(name) && !expected.has(name)) problems.push({ file: name, problem: 'unexpected' });
+  }
+  const ok = signature === 'valid' && problems.length === 0 && signedHashMatches !== false;
+  return { ok, signature, signedHashMatches, problems, manifest };
+}

@@ -1,0 +1,17 @@
+// The dashboard's one message catalogue, assembled from one section per room. A page's texts live
+// in its section (./messages-<room>.ts); add a section with one import and one spread line below.
+import { coreMessages } from './messages-core.js';
+import { fleetMessages } from './messages-fleet.js';
+import { bastionMessages } from './messages-bastion.js';
+
+import type { MessageSection } from './message.js';
+
+export type { Message, MessageSection } from './message.js';
+
+export const CATALOGUE = {
+  ...coreMessages,
+  ...fleetMessages,
+  ...bastionMessages,
+} as const satisfies MessageSection;
+
+export type MessageKey = keyof typeof CATALOGUE;

@@ -1,0 +1,285 @@
+// Page 10, Séances: live bastion sessions with "cut now", past sessions with how each ended, and a
+// session's page: its signed recording's verification, files with size and SHA-256 (download),
+// playback with asciinema-player (markers: approval, warnings, cut) and the text transcript with
+// search. Only the session page widens the CSP, by 'wasm-unsafe-eval' (the player's terminal is
+// WebAssembly); the player is started by a static script, never inline.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyPluginAsync } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { appendAuditEvent } from '../../auditlog.js';
+import { actorOf, principalOf } from '../../auth/guard.js';
+import { MANIFEST_FILE, RECORDING_FILE_PATTERN, type SessionManifest } from '../../bastion/manifest.js';
+import { checkRecording, recordingDir, recordingFiles, type RecordingCheck } from '../../bastion/recordings.js';
+import { transcriptOf, type TranscriptLine } from '../../bastion/transcript.js';
+import { findBastionSession, listBastionSessions, requestBastionCut, type BastionSessionRecord } from '../../db/bastion-sessions.js';
+import { ApiError } from '../../errors.js';
+import { defaultBastionRouteDeps } from '../../bastion/route-deps.js';
+import type { RouteContext } from '../../routes/context.js';
+import { CONTENT_SECURITY_POLICY } from '../../service-hygiene.js';
+import { CsrfField, Notice } from '../components/forms.js';
+import { Layout } from '../components/layout.js';
+import type { MessageKey } from '../i18n/catalogue.js';
+import { PAGE_ROLES } from '../nav.js';
+import { redirectTo, sendPage } from '../render.js';
+import { asset } from '../static-assets.js';
+import { viewOf, type View } from '../view.js';
+
+const IdParams = Type.Object({ id: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false });
+const ListQuery = Type.Object({ notice: Type.Optional(Type.Union([Type.Literal('cut'), Type.Literal('gone')])) }, { additionalProperties: false });
+const SessionQuery = Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
+const MAX_SHOWN_LINES = 2000;
+
+/** The global CSP plus 'wasm-unsafe-eval' in script-src: for the playback page only. */
+function playbackCsp(): string {
+  const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return Object.entries(CONTENT_SECURITY_POLICY)
+    .map(([name, values]) => `${kebab(name)} ${(name === 'scriptSrc' ? [...values, "'wasm-unsafe-eval'"] : values).join(' ')}`)
+    .join('; ');
+}
+
+function reasonText(view: View, reason: string | null): string {
+  if (reason === null) return '–';
+  const key = `reason.${reason}` as MessageKey;
+  return key in reasonKeys ? view.t(key) : reason;
+}
+const reasonKeys = Object.fromEntries(
+  ['client_closed', 'window_end', 'revoked', 'cut', 'idle', 'recording_failed', 'database_unreachable', 'upstream_closed', 'server_stopped', 'server_restarted'].map((r) => [`reason.${r}`, true]),
+);
+
+function RecordingBadge({ view, check }: { view: View; check: RecordingCheck }) {
+  if (check.state !== 'sealed') return <span class={`status status-${check.state === 'live' ? 'unknown' : 'not_applicable'}`}>{view.t(`rec.${check.state}`)}</span>;
+  const ok = check.verify?.ok === true;
+  return (
+    <span class={`status status-${ok ? 'pass' : 'fail'}`}>
+      <span aria-hidden="true">{ok ? '✔' : '✖'}</span> {view.t(ok ? 'rec.sealed_ok' : 'rec.sealed_bad')}
+    </span>
+  );
+}
+
+function SessionRows({ view, sessions, live, checks, canCut }: { view: View; sessions: BastionSessionRecord[]; live: boolean; checks: Map<string, RecordingCheck>; canCut: boolean }) {
+  const { t, f } = view;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">{t('sessions.user')}</th>
+          <th scope="col">{t('sessions.target')}</th>
+          <th scope="col">{t('sessions.from')}</th>
+          <th scope="col">{t('sessions.started')}</th>
+          <th scope="col">{live ? t('sessions.windowEnd') : t('sessions.ended')}</th>
+          {!live && <th scope="col">{t('sessions.endReason')}</th>}
+          <th scope="col">{t('sessions.recording')}</th>
+          <th scope="col">
+            <span class="visually-hidden">{t('sessions.open')}</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {sessions.map((s) => (
+          <tr>
+            <td>{s.username}</td>
+            <td>{s.target_name}</td>
+            <td>{s.source_ip}</td>
+            <td>{f.dateTime(s.started_at)}</td>
+            <td>{live ? f.dateTime(s.not_after) : f.dateTime(s.ended_at ?? s.started_at)}</td>
+            {!live && <td>{reasonText(view, s.end_reason)}</td>}
+            <td>
+              <RecordingBadge view={view} check={checks.get(s.session_id) ?? { state: 'live', verify: null }} />
+            </td>
+            <td>
+              <a href={`/sessions/${s.session_id}`}>{t('sessions.open')}</a>
+              {live && canCut && s.cut_requested_at === null && (
+                <form method="post" action={`/sessions/${s.session_id}/cut`} class="inline">
+                  <CsrfField view={view} />
+                  <button type="submit">{t('sessions.cut')}</button>
+                </form>
+              )}
+              {live && s.cut_requested_at !== null && <span> {t('sessions.cutRequested')}</span>}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function manifestOf(dir: string): SessionManifest | null {
+  try {
+    return JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as SessionManifest;
+  } catch {
+    return null;
+  }
+}
+
+export const sessionsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
+    // The same recordings folder and public key as the API and the CLI (data dir, VIGIE_RECORDINGS_DIR),
+    // read at each request: `vigie server init` may make the key after the server started.
+    const depsNow = () => defaultBastionRouteDeps(ctx.config.dataDir);
+    const check = (session: BastionSessionRecord, deps = depsNow()): RecordingCheck =>
+      deps.recordingPublicKey === null ? { state: session.ended_at === null ? 'live' : 'unsealed', verify: null } : checkRecording(deps.recordingsDir, session, deps.recordingPublicKey);
+
+    app.get<{ Querystring: Static<typeof ListQuery> }>(
+      '/sessions',
+      {
+        config: { access: { roles: PAGE_ROLES.sessions, tokens: false } },
+        schema: { hide: true, querystring: ListQuery },
+      },
+      async (request, reply) => {
+        const view = viewOf(request, ctx.now());
+        const live = await listBastionSessions(ctx.db, { state: 'live', limit: 200 });
+        const past = await listBastionSessions(ctx.db, { state: 'ended', limit: 100 });
+        const deps = depsNow();
+        const checks = new Map(past.map((s) => [s.session_id, check(s, deps)]));
+        const canCut = view.user !== null && (PAGE_ROLES.sessionCut as readonly string[]).includes(view.user.role);
+        const notice = request.query.notice;
+        return sendPage(
+          reply,
+          <Layout view={view} title={view.t('sessions.title')} freshness={ctx.now()}>
+            <h1>{view.t('sessions.title')}</h1>
+            {notice === 'cut' && <Notice kind="success">{view.t('sessions.cutDone')}</Notice>}
+            {notice === 'gone' && <Notice kind="info">{view.t('sessions.cutGone')}</Notice>}
+            <h2>{view.t('sessions.live', { n: String(live.length) })}</h2>
+            {live.length === 0 ? <p>{view.t('sessions.none')}</p> : <SessionRows view={view} sessions={live} live checks={checks} canCut={canCut} />}
+            <h2>{view.t('sessions.past')}</h2>
+            {past.length === 0 ? <p>{view.t('sessions.none')}</p> : <SessionRows view={view} sessions={past} live={false} checks={checks} canCut={false} />}
+          </Layout>,
+        );
+      },
+    );
+
+    app.post<{ Params: Static<typeof IdParams> }>(
+      '/sessions/:id/cut',
+      { config: { access: { roles: PAGE_ROLES.sessionCut, tokens: false } }, schema: { hide: true, params: IdParams } },
+      async (request, reply) => {
+        const session = await findBastionSession(ctx.db, request.params.id);
+        if (session === undefined) throw new ApiError(404, 'not_found', 'No such bastion session.');
+        const actor = actorOf(principalOf(request));
+        if (!(await requestBastionCut(ctx.db, session.session_id, `${actor.type}:${actor.id}`, ctx.now()))) return redirectTo(reply, '/sessions?notice=gone');
+        await appendAuditEvent(ctx.db, { actor, action: 'bastion.cut_requested', target: `bastion_session:${session.session_id}`, details: { user: session.username, target: session.target_name, via: 'dashboard' }, at: ctx.now() });
+        return redirectTo(reply, '/sessions?notice=cut');
+      },
+    );
+
+    app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof SessionQuery> }>(
+      '/sessions/:id',
+      {
+        config: { access: { roles: PAGE_ROLES.sessions, tokens: false } },
+        schema: { hide: true, params: IdParams, querystring: SessionQuery },
+      },
+      async (request, reply) => {
+        const view = viewOf(request, ctx.now());
+        const { t, f } = view;
+        const session = await findBastionSession(ctx.db, request.params.id);
+        if (session === undefined) throw new ApiError(404, 'not_found', 'No such bastion session.');
+        const deps = depsNow();
+        const recording = check(session, deps);
+        const files = recordingFiles(deps.recordingsDir, session);
+        const dir = recordingDir(deps.recordingsDir, session);
+        const manifest = manifestOf(dir);
+        const hashes = new Map((manifest?.files ?? []).map((file) => [file.name, file.sha256]));
+        const casts = files.filter((file) => RECORDING_FILE_PATTERN.test(file.name));
+        const query = (request.query.q ?? '').trim().toLowerCase();
+        const transcripts = casts.map((file) => {
+          let lines: TranscriptLine[] = [];
+          try {
+            lines = transcriptOf(readFileSync(join(dir, file.name), 'utf8'));
+          } catch {
+            lines = [];
+          }
+          const markers = lines.filter((line) => line.kind === 'marker').map((line) => [line.at, line.text.slice(0, 120)]);
+          const shown = (query === '' ? lines : lines.filter((line) => line.text.toLowerCase().includes(query))).slice(0, MAX_SHOWN_LINES);
+          return { file, markers, shown, matches: query === '' ? null : lines.filter((line) => line.text.toLowerCase().includes(query)).length };
+        });
+        const download = (name: string) => `/api/v1/bastion/sessions/${session.session_id}/recording/${encodeURIComponent(name)}`;
+        reply.header('content-security-policy', playbackCsp());
+        return sendPage(
+          reply,
+          <Layout
+            view={view}
+            title={t('session.title', { id: session.session_id.slice(0, 8) })}
+            freshness={ctx.now()}
+            head={[<link rel="stylesheet" href={asset('vendor/asciinema-player-3.css')} />, <script src={asset('vendor/asciinema-player-3.min.js')} defer />, <script src={asset('session-player.js')} defer />]}
+          >
+            <h1>{t('session.title', { id: session.session_id })}</h1>
+            <dl class="facts">
+              <dt>{t('sessions.user')}</dt>
+              <dd>{session.username}</dd>
+              <dt>{t('sessions.target')}</dt>
+              <dd>{session.target_name}</dd>
+              <dt>{t('sessions.from')}</dt>
+              <dd>{session.source_ip}</dd>
+              <dt>{t('session.grant')}</dt>
+              <dd>{session.grant_id}</dd>
+              <dt>{t('sessions.started')}</dt>
+              <dd>{f.dateTime(session.started_at)}</dd>
+              <dt>{t('sessions.ended')}</dt>
+              <dd>{session.ended_at === null ? t('rec.live') : `${f.dateTime(session.ended_at)} — ${reasonText(view, session.end_reason)}`}</dd>
+              <dt>{t('session.bytes')}</dt>
+              <dd>{`${f.integer(session.bytes_from_client)} / ${f.integer(session.bytes_to_client)}`}</dd>
+              <dt>{t('session.input')}</dt>
+              <dd>{t(session.input_recorded ? 'yes' : 'no')}</dd>
+              <dt>{t('session.signed')}</dt>
+              <dd>
+                <code>{session.signed_sha256 ?? '–'}</code>
+              </dd>
+              <dt>{t('session.verification')}</dt>
+              <dd>
+                <RecordingBadge view={view} check={recording} />
+                {(recording.verify?.problems ?? []).map((p) => (
+                  <div>{t('session.problem', { file: p.file, problem: p.problem })}</div>
+                ))}
+              </dd>
+            </dl>
+            <p>{t('session.verifyOffline', { id: session.session_id })}</p>
+            <h2>{t('session.files')}</h2>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('session.file')}</th>
+                  <th scope="col">{t('session.size')}</th>
+                  <th scope="col">SHA-256</th>
+                  <th scope="col">
+                    <span class="visually-hidden">{t('session.download')}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {files.map((file) => (
+                  <tr>
+                    <td>{file.name}</td>
+                    <td>{f.integer(file.size)}</td>
+                    <td>
+                      <code>{hashes.get(file.name) ?? '–'}</code>
+                    </td>
+                    <td>
+                      <a href={download(file.name)} download>
+                        {t('session.download')}
+                      </a>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <form method="get" action={`/sessions/${session.session_id}`} role="search">
+              <label for="q">{t('session.search')}</label> <input id="q" name="q" type="search" value={request.query.q ?? ''} maxLength={200} />{' '}
+              <button type="submit">{t('session.searchButton')}</button>
+            </form>
+            {transcripts.map(({ file, markers, shown, matches }) => (
+              <section aria-label={file.name}>
+                <h2>{`${t('session.playback')} — ${file.name}`}</h2>
+                {session.ended_at !== null && <div class="player" data-cast-src={download(file.name)} data-markers={JSON.stringify(markers)} />}
+                <h3>{`${t('session.transcript')} — ${file.name}`}</h3>
+                {matches !== null && <p role="status">{t('session.matches', { n: String(matches) })}</p>}
+                <pre class="transcript">
+                  {shown.map((line) => (
+                    <span class={line.kind === 'marker' ? 'marker' : undefined}>{`[${line.at.toFixed(1).padStart(7)} s] ${line.kind === 'marker' ? '▶ ' : ''}${line.text}\n`}</span>
+                  ))}
+                </pre>
+              </section>
+            ))}
+          </Layout>,
+        );
+      },
+    );
+  };

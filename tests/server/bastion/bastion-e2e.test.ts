@@ -1,0 +1,389 @@
+// The bastion end to end: the real OpenSSH client (ssh, scp, sftp) through the bastion to a real
+// sshd started here, on loopback. Every case of issue 17's "done when" that concerns a session.
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { verifyRecording } from '../../../server/bastion/manifest.js';
+import { findBastionSession, listBastionSessions, requestBastionCut } from '../../../server/db/bastion-sessions.js';
+import type { Database } from '../../../server/db/schema.js';
+import { openTestDatabase } from '../fixture.js';
+import { sshdAvailable, startSshd, type TestSshd } from '../../helpers/sshd.js';
+import { MemoryAuthority, type MemoryGrant } from './memory-authority.js';
+import { addVendor, collectRun, fileTool, spawnSsh, ssh, startTestBastion, waitFor, type Bastion, type Vendor } from './harness.js';
+
+if (!sshdAvailable()) throw new Error('these tests need /usr/sbin/sshd and root (scripts/ensure-system-tools.sh installs openssh-server)');
+
+async function auditRows(db: Database, action?: string): Promise<{ action: string; details: Record<string, unknown>; target: string | null }[]> {
+  let query = db.selectFrom('audit_log').select(['action', 'details', 'target']).orderBy('seq');
+  if (action !== undefined) query = query.where('action', '=', action);
+  return (await query.execute()).map((row) => ({ action: row.action, target: row.target, details: JSON.parse(row.details) as Record<string, unknown> }));
+}
+
+interface World {
+  db: Database;
+  sshd: TestSshd;
+  authority: MemoryAuthority;
+  bastion: Bastion;
+  alice: Vendor;
+  bob: Vendor;
+  echo: { port: number; server: Server };
+  unlistedPort: number;
+  logLines: string[];
+}
+
+function grant(world: World, vendor: Vendor, target: string, fromMs: number, toMs: number): MemoryGrant {
+  const now = world.bastion.clock.now().getTime();
+  const entry: MemoryGrant = {
+    grantId: `g-${world.authority.grants.length + 1}`,
+    requestId: `r-${world.authority.grants.length + 1}`,
+    userId: vendor.userId,
+    targetName: target,
+    notBefore: new Date(now + fromMs).toISOString(),
+    notAfter: new Date(now + toMs).toISOString(),
+    revoked: false,
+  };
+  world.authority.grants.push(entry);
+  return entry;
+}
+
+async function setUp(tt: Test): Promise<World> {
+  const { db, dataDir } = await openTestDatabase(tt, 'sqlite');
+  const sshd = await startSshd();
+  tt.teardown(() => sshd.stop());
+  const echoServer = createServer((socket) => socket.pipe(socket));
+  await new Promise<void>((resolve) => echoServer.listen(0, '127.0.0.1', resolve));
+  tt.teardown(() => new Promise<void>((resolve) => echoServer.close(() => resolve())));
+  const echoPort = (echoServer.address() as { port: number }).port;
+  const authority = new MemoryAuthority();
+  const logLines: string[] = [];
+  const bastion = await startTestBastion(tt, { db, dataDir, authority, logSink: (line) => logLines.push(line) });
+  const alice = await addVendor(db, bastion.secretsKey, bastion.clientDir, 'alice', bastion.clock.now());
+  const bob = await addVendor(db, bastion.secretsKey, bastion.clientDir, 'bob', bastion.clock.now());
+  for (const vendor of [alice, bob]) authority.keys.set(vendor.userId, [{ fingerprint: vendor.key.fingerprint, publicKey: vendor.key.publicKey }]);
+  const target = (name: string, id: string, forwardPorts: number[]) => ({
+    target: {
+      targetId: id,
+      name,
+      host: '127.0.0.1',
+      port: sshd.port,
+      hostKeyFingerprint: sshd.hostKey.fingerprint,
+      channels: { shell: true, exec: true, sftp: true, forwardPorts },
+      recordInput: true,
+    },
+    credential: { username: 'root', kind: 'key' as const, privateKey: sshd.deviceKey.privateKey },
+    failingRules: [] as string[],
+  });
+  authority.targets.set('irm-01', target('irm-01', 't-irm', [echoPort]));
+  authority.targets.set('labo-02', target('labo-02', 't-labo', []));
+  authority.targets.set('scanner-03', { ...target('scanner-03', 't-scan', []), failingRules: ['TMA-01', 'NET-04'] });
+  const unlisted = createServer();
+  await new Promise<void>((resolve) => unlisted.listen(0, '127.0.0.1', resolve));
+  const unlistedPort = (unlisted.address() as { port: number }).port;
+  tt.teardown(() => new Promise<void>((resolve) => unlisted.close(() => resolve())));
+  return { db, sshd, authority, bastion, alice, bob, echo: { port: echoPort, server: echoServer }, unlistedPort, logLines };
+}
+
+function castEvents(dir: string): { file: string; header: Record<string, unknown>; events: [number, string, string][] }[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.cast'))
+    .sort()
+    .map((file) => {
+      const [header, ...events] = readFileSync(join(dir, file), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as unknown);
+      return { file, header: header as Record<string, unknown>, events: events as [number, string, string][] };
+    });
+}
+
+async function endedSession(world: World, sessionId?: string) {
+  let found: Awaited<ReturnType<typeof findBastionSession>>;
+  await waitFor(async () => {
+    const rows = await listBastionSessions(world.db, { state: 'all' });
+    const row = sessionId === undefined ? rows[0] : rows.find((r) => r.session_id === sessionId);
+    if (row === undefined || row.ended_at === null || row.signed_sha256 === null) return false;
+    found = row;
+    return true;
+  }, 15_000, 'the session to end and be sealed');
+  return found!;
+}
+
+t.test('the bastion end to end (real ssh, scp, sftp and sshd)', async (t) => {
+  const world = await setUp(t);
+  const { alice, bob, bastion, authority, db } = world;
+  const aliceGrant = grant(world, alice, 'irm-01', -60_000, 3 * 3600_000);
+  grant(world, alice, 'scanner-03', -60_000, 3600_000);
+
+  await t.test('inside the window the shell works and the recording holds what was typed and shown', async (t) => {
+    const run = await ssh(bastion, alice, 'alice+irm-01', [], { extra: ['-tt'], stdin: 'echo typed-$((6*7))\nexit 0\n' });
+    t.equal(run.code, 0, run.stderr);
+    t.match(run.stdout, /typed-42/);
+    const row = await endedSession(world);
+    t.equal(row.username, 'alice');
+    t.equal(row.end_reason, 'client_closed');
+    const casts = castEvents(join(bastion.recordingsDir, row.recording_dir));
+    t.equal(casts.length, 1);
+    const shell = casts[0]!;
+    t.equal(shell.file, 'ch1-shell.cast');
+    t.equal(shell.header.version, 2);
+    const typed = shell.events.filter((e) => e[1] === 'i').map((e) => e[2]).join('');
+    const shown = shell.events.filter((e) => e[1] === 'o').map((e) => e[2]).join('');
+    t.match(typed, /echo typed-\$\(\(6\*7\)\)/);
+    t.match(shown, /typed-42/);
+    t.ok(shell.events.some((e) => e[1] === 'm' && /grant g-1/.test(e[2])), 'approval marker');
+    const verified = verifyRecording(join(bastion.recordingsDir, row.recording_dir), bastion.recordingKey.publicKey, row.signed_sha256);
+    t.ok(verified.ok, JSON.stringify(verified.problems));
+    const ended = (await auditRows(db, 'bastion.session_ended')).at(-1)!;
+    t.equal(ended.details.signed_manifest_sha256, row.signed_sha256, 'the signed manifest hash is in the audit log');
+    t.same(authority.started, ['g-1']);
+  });
+
+  await t.test('exec passes the exit status and stderr back and is an audit event', async (t) => {
+    const run = await ssh(bastion, alice, 'alice+irm-01', ['echo out-line; echo err-line >&2; exit 7']);
+    t.equal(run.code, 7);
+    t.equal(run.stdout, 'out-line\n');
+    t.equal(run.stderr.includes('err-line'), true);
+    const exec = (await auditRows(db, 'bastion.exec')).at(-1)!;
+    t.equal(exec.details.command, 'echo out-line; echo err-line >&2; exit 7');
+    t.equal(exec.target, 'target:irm-01');
+  });
+
+  await t.test('Ctrl-C in a pty interrupts on the device; env passes LANG/LC_* only', async (t) => {
+    const child = spawnSsh(bastion, alice, 'alice+irm-01', [], { extra: ['-tt'] });
+    const done = collectRun(child, 30_000);
+    let shown = '';
+    child.stdout?.on('data', (d: Buffer) => (shown += d.toString()));
+    child.stdin?.write('echo started-$((3+3)); sleep 30; echo not-$((2+2))\n');
+    await waitFor(() => shown.includes('started-6'), 10_000, 'the sleep to start');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.stdin?.write('\x03');
+    child.stdin?.write('echo after-$((1+1)); exit\n');
+    const interrupted = await done;
+    t.match(interrupted.stdout, /after-2/);
+    t.notMatch(interrupted.stdout, /not-4/, 'the sleep was interrupted');
+    const run = await ssh(bastion, alice, 'alice+irm-01', ['echo "lang=$LANG lcx=$LC_TIME foo=$FOO"'], {
+      extra: ['-o', 'SetEnv=LANG=fr_FR.UTF-8 LC_TIME=C FOO=bar'],
+    });
+    t.equal(run.code, 0, run.stderr);
+    t.equal(run.stdout.trim(), 'lang=fr_FR.UTF-8 lcx=C foo=');
+  });
+
+  await t.test('a bare <user> login lists the current grants and leaves', async (t) => {
+    const run = await ssh(bastion, alice, 'alice', []);
+    t.equal(run.code, 0);
+    t.match(run.stdout, /irm-01 .*en cours \/ open now/);
+    t.match(run.stdout, /scanner-03/);
+  });
+
+  await t.test('refusals say why, and are audit events', async (t) => {
+    const before = grant(world, bob, 'labo-02', 2 * 3600_000, 3 * 3600_000);
+    let run = await ssh(bastion, bob, 'bob+labo-02', ['true']);
+    t.equal(run.code, 1);
+    t.match(run.stderr, /accès refusé à labo-02 .*window_not_started.*prochaine fenêtre \/ next window: /);
+    t.match(run.stderr, before.notBefore.slice(11, 16));
+
+    grant(world, bob, 'irm-01', -3 * 3600_000, -2 * 3600_000);
+    run = await ssh(bastion, bob, 'bob+irm-01', ['true']);
+    t.equal(run.code, 1);
+    t.match(run.stderr, /\(window_over\)/);
+
+    run = await ssh(bastion, alice, 'alice+labo-02', ['true']);
+    t.equal(run.code, 1, "another vendor's target");
+    t.match(run.stderr, /\(no_grant\)/);
+
+    run = await ssh(bastion, alice, 'alice+scanner-03', ['true']);
+    t.equal(run.code, 1);
+    t.match(run.stderr, /\(posture_gate\).*TMA-01, NET-04/);
+
+    const revoked = grant(world, bob, 'labo-02', -60_000, 3600_000);
+    revoked.revoked = true;
+    run = await ssh(bastion, bob, 'bob+labo-02', ['true']);
+    t.equal(run.code, 1);
+    t.match(run.stderr, /\((revoked|window_not_started)\)/);
+
+    const refused = await auditRows(db, 'bastion.session_refused');
+    t.same(
+      refused.map((row) => row.details.reason),
+      ['window_not_started', 'window_over', 'no_grant', 'posture_gate', refused.at(-1)!.details.reason],
+    );
+  });
+
+  await t.test('a wrong TOTP code or an unregistered key is refused and counts in the login throttle', async (t) => {
+    let run = await ssh(bastion, bob, 'bob+labo-02', ['true'], { totp: '000000' });
+    t.equal(run.code, 255);
+    t.match(run.stderr, /Permission denied/);
+    let failures = await auditRows(db, 'bastion.login_failed');
+    t.equal(failures.at(-1)!.details.reason, 'wrong_totp');
+
+    run = await ssh(bastion, bob, 'bob+labo-02', ['true'], { keyFile: alice.key.privateKeyFile, noStep: true });
+    t.equal(run.code, 255, "alice's key is not bob's");
+    t.match(run.stderr, /Permission denied \(publickey\)/);
+    await waitFor(async () => (await auditRows(db, 'bastion.login_failed')).length === failures.length + 1, 5000, 'the unregistered key failure');
+    failures = await auditRows(db, 'bastion.login_failed');
+    t.equal(failures.at(-1)!.details.reason, 'unregistered_key');
+
+    // Third failure: the account is locked (the web login throttle's counters), even with the right code.
+    await ssh(bastion, bob, 'bob+labo-02', ['true'], { totp: '111111' });
+    run = await ssh(bastion, bob, 'bob+labo-02', ['true']);
+    t.equal(run.code, 255);
+    failures = await auditRows(db, 'bastion.login_failed');
+    t.equal(failures.at(-1)!.details.reason, 'locked');
+    const attempts = await db.selectFrom('login_attempts').selectAll().where('subject', '=', 'user:bob').executeTakeFirst();
+    t.ok(attempts?.locked_until, 'the shared throttle locked user:bob');
+    await db.deleteFrom('login_attempts').execute();
+  });
+
+  await t.test('forwarding: agent, remote, X11 and unlisted local forwards refused; a listed port works', async (t) => {
+    let run = await ssh(bastion, alice, 'alice+irm-01', [], { extra: ['-W', `127.0.0.1:${world.unlistedPort}`] });
+    t.not(run.code, 0);
+    t.match(run.stderr, /administratively prohibited|open failed/);
+    run = await ssh(bastion, alice, 'alice+irm-01', [], { extra: ['-W', `127.0.0.1:${world.echo.port}`], stdin: 'ping-through-forward\n' });
+    t.equal(run.stdout, 'ping-through-forward\n', run.stderr);
+    run = await ssh(bastion, alice, 'alice+irm-01', ['true'], { extra: ['-R', '0:127.0.0.1:22', '-o', 'ExitOnForwardFailure=yes'] });
+    t.equal(run.code, 255);
+    t.match(run.stderr, /remote port forwarding failed/);
+    const agentDir = mkdtempSync(join(tmpdir(), 'vigie-agent-'));
+    t.teardown(() => rmSync(agentDir, { recursive: true, force: true }));
+    const agent = spawnSync('ssh-agent', ['-a', join(agentDir, 'sock'), '-s'], { encoding: 'utf8' });
+    const agentPid = /SSH_AGENT_PID=(\d+)/.exec(agent.stdout)?.[1];
+    t.teardown(() => {
+      if (agentPid !== undefined) process.kill(Number(agentPid));
+    });
+    run = await ssh(bastion, alice, 'alice+irm-01', ['echo agent=${SSH_AUTH_SOCK:-none}'], {
+      extra: ['-A', '-o', `IdentityAgent=${join(agentDir, 'sock')}`],
+    });
+    t.equal(run.stdout.trim(), 'agent=none', 'no agent socket on the device');
+    run = await ssh(bastion, alice, 'alice+irm-01', ['echo display=${DISPLAY:-none}'], { extra: ['-o', 'ForwardX11=yes', '-o', 'ForwardX11Trusted=yes'] });
+    t.equal(run.stdout.trim(), 'display=none', 'no X11 display on the device');
+    await waitFor(async () => (await auditRows(db, 'bastion.channel_refused')).some((r) => r.details.channel === 'x11'), 5000, 'x11 refusal');
+    const refused = [...(await auditRows(db, 'bastion.channel_refused')), ...(await auditRows(db, 'bastion.forward_refused'))];
+    const kinds = refused.map((row) => String(row.details.channel ?? row.details.kind));
+    t.ok(kinds.includes('tcpip-forward'), 'remote forward audited');
+    t.ok(kinds.includes('auth-agent'), 'agent forwarding audited');
+    t.ok(kinds.includes('x11'), 'X11 audited');
+    t.ok(kinds.includes('direct-tcpip'), 'unlisted local forward audited');
+    const opened = await auditRows(db, 'bastion.forward_opened');
+    t.equal(opened.at(-1)!.details.dest_port, world.echo.port);
+  });
+
+  await t.test('sftp and scp uploads are logged with path and size', async (t) => {
+    const localDir = mkdtempSync(join(tmpdir(), 'vigie-sftp-'));
+    t.teardown(() => rmSync(localDir, { recursive: true, force: true }));
+    const remoteDir = mkdtempSync(join(tmpdir(), 'vigie-device-'));
+    t.teardown(() => rmSync(remoteDir, { recursive: true, force: true }));
+    writeFileSync(join(localDir, 'firmware.bin'), Buffer.alloc(70_000, 7));
+    writeFileSync(join(localDir, 'batch'), `put ${join(localDir, 'firmware.bin')} ${remoteDir}/firmware.bin\nmkdir ${remoteDir}/logs\n`);
+    // Commands on stdin, not -b: sftp -b forces BatchMode, which forbids the keyboard-interactive TOTP prompt.
+    let run = await fileTool(bastion, alice, 'sftp', ['alice+irm-01@127.0.0.1'], { stdin: readFileSync(join(localDir, 'batch')) });
+    t.equal(run.code, 0, run.stderr);
+    t.equal(readFileSync(join(remoteDir, 'firmware.bin')).length, 70_000);
+    writeFileSync(join(localDir, 'config.ini'), 'a=1\n');
+    run = await fileTool(bastion, alice, 'scp', [join(localDir, 'config.ini'), `alice+irm-01@127.0.0.1:${remoteDir}/config.ini`]);
+    t.equal(run.code, 0, `scp: ${run.stderr}`);
+    await waitFor(async () => (await auditRows(db, 'bastion.sftp')).filter((r) => r.details.op === 'upload').length >= 2, 10_000, 'sftp audit events');
+    const ops = await auditRows(db, 'bastion.sftp');
+    t.ok(ops.some((r) => r.details.op === 'upload' && r.details.path === `${remoteDir}/firmware.bin` && r.details.bytes === 70_000), JSON.stringify(ops));
+    t.ok(ops.some((r) => r.details.op === 'mkdir' && r.details.path === `${remoteDir}/logs`));
+    t.ok(ops.some((r) => r.details.op === 'upload' && r.details.path === `${remoteDir}/config.ini` && r.details.bytes === 4));
+  });
+
+  await t.test("the upstream host key changed: refused and audited", async (t) => {
+    await world.sshd.rotateHostKey();
+    const run = await ssh(bastion, alice, 'alice+irm-01', ['true']);
+    t.equal(run.code, 1);
+    t.match(run.stderr, /upstream_host_key_mismatch/);
+    const mismatch = (await auditRows(db, 'bastion.host_key_mismatch')).at(-1)!;
+    t.equal(mismatch.details.presented, world.sshd.hostKey.fingerprint);
+    // Re-pin for the tests that follow (an admin would, after checking the device).
+    for (const entry of authority.targets.values()) entry.target.hostKeyFingerprint = world.sshd.hostKey.fingerprint;
+  });
+
+  await t.test("the window's end cuts a running cat after the warnings", async (t) => {
+    const short = grant(world, bob, 'irm-01', -60_000, 20 * 60_000);
+    const child = spawnSsh(bastion, bob, 'bob+irm-01', ['cat']);
+    const done = collectRun(child, 60_000);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    let stdout = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdin?.write('still-here\n');
+    await waitFor(() => stdout.includes('still-here'), 10_000, 'cat to echo');
+    const end = Date.parse(short.notAfter);
+    for (const minutes of [15, 5, 1]) {
+      bastion.clock.offsetMs += end - minutes * 60_000 + 1000 - bastion.clock.now().getTime();
+      await waitFor(() => stderr.includes(`dans ${minutes} min`), 5000, `the T-${minutes} warning (stderr so far: ${JSON.stringify(stderr)})`).catch(async (e) => {
+        throw new Error(`${(e as Error).message} ${JSON.stringify(await auditRows(db, 'bastion.session_ended'))}`);
+      });
+    }
+    bastion.clock.offsetMs += end - bastion.clock.now().getTime() + 10;
+    const run = await done;
+    t.not(run.code, 0, 'cat was cut');
+    t.match(stderr, /fin de la fenêtre approuvée/);
+    const row = (await listBastionSessions(db, { state: 'all' })).find((r) => r.grant_id === short.grantId)!;
+    const sealed = await endedSession(world, row.session_id);
+    t.equal(sealed.end_reason, 'window_end');
+    const cast = castEvents(join(bastion.recordingsDir, sealed.recording_dir))[0]!;
+    const markers = cast.events.filter((e) => e[1] === 'm').map((e) => e[2]);
+    t.equal(markers.filter((m) => /se ferme dans/.test(m)).length, 3, 'three warning markers');
+    t.match(markers.at(-1)!, /cut: window_end/);
+  });
+
+  await t.test('revoke cuts the running session (and a cut from the API/CLI too)', async (t) => {
+    for (const how of ['revoke', 'cut'] as const) {
+      const child = spawnSsh(bastion, alice, 'alice+irm-01', ['cat']);
+      const done = collectRun(child, 30_000);
+      let stdout = '';
+      child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stdin?.write('x\n');
+      await waitFor(() => stdout.includes('x'), 10_000, 'cat to echo');
+      const live = await listBastionSessions(db, { state: 'live' });
+      t.equal(live.length, 1);
+      const started = Date.now();
+      if (how === 'revoke') aliceGrant.revoked = true;
+      else t.ok(await requestBastionCut(db, live[0]!.session_id, 'user:rssi1', bastion.clock.now()));
+      await done;
+      t.comment(`${how}: the vendor's ssh ended ${Date.now() - started} ms after the ${how}`);
+      const sealed = await endedSession(world, live[0]!.session_id);
+      t.equal(sealed.end_reason, how === 'revoke' ? 'revoked' : 'cut');
+      aliceGrant.revoked = false;
+    }
+  });
+
+  await t.test('tampered recordings fail verify, naming the file', async (t) => {
+    const rows = (await listBastionSessions(db, { state: 'ended' })).filter((r) => r.signed_sha256 !== null);
+    const pick = rows.find((r) => readdirSync(join(bastion.recordingsDir, r.recording_dir)).some((f) => f.endsWith('.cast')))!;
+    const dir = join(bastion.recordingsDir, pick.recording_dir);
+    const cast = readdirSync(dir).find((f) => f.endsWith('.cast'))!;
+    const original = readFileSync(join(dir, cast));
+    t.ok(verifyRecording(dir, bastion.recordingKey.publicKey, pick.signed_sha256).ok);
+    appendFileSync(join(dir, cast), '[9.9,"o","forged"]\n');
+    t.same(verifyRecording(dir, bastion.recordingKey.publicKey, pick.signed_sha256).problems, [{ file: cast, problem: 'size_changed' }]);
+    writeFileSync(join(dir, cast), Buffer.from(original.toString('utf8').replace('"o"', '"i"')));
+    t.same(verifyRecording(dir, bastion.recordingKey.publicKey, pick.signed_sha256).problems, [{ file: cast, problem: 'modified' }]);
+    truncateSync(join(dir, cast), 10);
+    t.same(verifyRecording(dir, bastion.recordingKey.publicKey, pick.signed_sha256).problems, [{ file: cast, problem: 'size_changed' }]);
+    rmSync(join(dir, cast));
+    const removed = verifyRecording(dir, bastion.recordingKey.publicKey, pick.signed_sha256);
+    t.same(removed.problems, [{ file: cast, problem: 'missing' }]);
+    t.equal(removed.ok, false);
+    writeFileSync(join(dir, cast), original);
+    t.ok(verifyRecording(dir, bastion.recordingKey.publicKey, pick.signed_sha256).ok, 'restored: valid again');
+  });
+
+  await t.test('the device credential appears in no log, audit entry, recording or output', async (t) => {
+    const secretLines = world.sshd.deviceKey.privateKey.split('\n').filter((line) => line.length > 20 && !line.startsWith('-----'));
+    t.ok(secretLines.length > 0);
+    const haystacks: [string, string][] = [['server log', world.logLines.join('\n')]];
+    for (const row of await db.selectFrom('audit_log').selectAll().execute()) haystacks.push([`audit ${row.seq}`, JSON.stringify(row)]);
+    for (const row of await db.selectFrom('bastion_sessions').selectAll().execute()) haystacks.push([`session ${row.session_id}`, JSON.stringify(row)]);
+    for (const dir of readdirSync(bastion.recordingsDir)) {
+      for (const file of readdirSync(join(bastion.recordingsDir, dir))) haystacks.push([`${dir}/${file}`, readFileSync(join(bastion.recordingsDir, dir, file)).toString('latin1')]);
+    }
+    const run = await ssh(bastion, alice, 'alice+irm-01', ['env; ls -la ~ /tmp 2>/dev/null | head -50']);
+    haystacks.push(['vendor output', run.stdout + run.stderr]);
+    for (const [where, text] of haystacks) {
+      for (const line of secretLines) if (text.includes(line)) t.fail(`device key material found in ${where}`);
+    }
+    t.ok(haystacks.length > 10, `searched ${haystacks.length} places`);
+  });
+});
