@@ -6,11 +6,11 @@ import { buildReport, listener, withListeners, withWifi } from '../../helpers/re
 import { withMfa } from '../../helpers/report-builder-bkp.js';
 import { withNetwork } from '../../helpers/report-builder-net.js';
 import { AT } from '../../helpers/report-builder-system.js';
-import { shippedWith, verdictOf } from '../pack-fixtures.js';
+import { completedWith, verdictOf } from '../pack-fixtures.js';
 
 const server = buildReport();
 const judge = (id: string, report: Report, parameters: Record<string, unknown> = {}) =>
-  verdictOf(evaluate(report, shippedWith(report.host.role, id, parameters), AT), id);
+  verdictOf(evaluate(report, completedWith(report.host.role, id, parameters), AT), id);
 
 t.test('NET-08: approved or absent passes; installed fails (high); running fails critical; not reported is unknown', async (t) => {
   const tool = (running: boolean, connected: boolean | null = false) =>

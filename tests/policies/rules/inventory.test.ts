@@ -4,12 +4,12 @@ import { evaluate } from '../../../policies/evaluate.js';
 import type { Report } from '../../../policies/evidence.js';
 import { buildReport, collectedAt, hoursBefore } from '../../helpers/report-builder.js';
 import { AT, daysAgo, pendingUpdate, withSystem } from '../../helpers/report-builder-system.js';
-import { shippedWith, shippedWithPackParameters, verdictOf } from '../pack-fixtures.js';
+import { completedWith, verdictOf } from '../pack-fixtures.js';
 
 const server = withSystem(buildReport(), {});
 /** The rule's verdict at `now`, the report collected at that same instant (fresh). */
 const judge = (id: string, report: Report, parameters: Record<string, unknown> = {}, now = AT) =>
-  verdictOf(evaluate(now === AT ? report : collectedAt(report, now.toISOString()), shippedWith('server', id, parameters), now), id);
+  verdictOf(evaluate(now === AT ? report : collectedAt(report, now.toISOString()), completedWith('server', id, parameters), now), id);
 
 t.test('the system section missing or unavailable gives unknown, never pass', async (t) => {
   for (const id of ['INV-01', 'INV-02', 'INV-03', 'LOG-01']) {
@@ -21,7 +21,8 @@ t.test('the system section missing or unavailable gives unknown, never pass', as
 
 t.test('INV-01: inventory age <= 7 d passes; 7 d + 1 s fails (with a pack accepting old evidence)', async (t) => {
   t.equal(judge('INV-01', server).status, 'pass');
-  const pack = shippedWithPackParameters('server', { evidence_max_age_hours: 24 * 30 });
+  const pack = completedWith('server', 'INV-01', {});
+  pack.parameters = { ...pack.parameters, evidence_max_age_hours: 24 * 30 };
   const v = (at: string) => verdictOf(evaluate(collectedAt(server, at), pack, AT), 'INV-01').status;
   t.equal(v(daysAgo(7)), 'pass', 'exactly 7 days');
   t.equal(v(daysAgo(7, 1)), 'fail', '7 days + 1 s');

@@ -5,12 +5,12 @@ import type { EncryptedVolume, Report } from '../../../policies/evidence.js';
 import { buildReport, hoursBefore } from '../../helpers/report-builder.js';
 import { withBackups } from '../../helpers/report-builder-bkp.js';
 import { AT, daysAgo, withSystem } from '../../helpers/report-builder-system.js';
-import { shippedWith, verdictOf } from '../pack-fixtures.js';
+import { completedWith, verdictOf } from '../pack-fixtures.js';
 
 const laptop = withSystem(buildReport({ host: { role: 'workstation', host_id: 'pc-01', hostname: 'pc-01', tags: ['mobile'] } }), {});
 const desktop = withSystem(buildReport({ host: { role: 'workstation', host_id: 'pc-02', hostname: 'pc-02' } }), {});
 const judge = (id: string, report: Report, parameters: Record<string, unknown> = {}) =>
-  verdictOf(evaluate(report, shippedWith(report.host.role, id, parameters), AT), id);
+  verdictOf(evaluate(report, completedWith(report.host.role, id, parameters), AT), id);
 const volume = (o: Partial<EncryptedVolume>): EncryptedVolume => ({ mount: '/', scheme: 'luks', protection_on: true, cipher: 'aes-xts-plain64', key_bits: 512, recovery_escrowed: true, suspended_since: null, ...o });
 
 t.test('ENC-01: not applicable without the mobile tag; LUKS XTS with escrow passes; weaker or clear fails', async (t) => {
