@@ -10,6 +10,7 @@ import type { Database } from './db/schema.js';
 import { loadAgentPolicy } from './agent-policy.js';
 import { errorBody } from './errors.js';
 import { handleError } from './error-handler.js';
+import { clientErrorHandler, routerRefusals } from './client-errors.js';
 import { loggerOptions } from './logger.js';
 import { openSecretsKey, type SecretsKey } from './secrets/secrets-key.js';
 import type { RouteContext } from './routes/context.js';
@@ -75,7 +76,9 @@ export function buildApp(deps: AppDeps): App {
   const base = {
     bodyLimit: config.bodyLimit,
     // Requests carry no secrets in URLs, but bound them anyway.
-    routerOptions: { maxParamLength: 128 },
+    routerOptions: { maxParamLength: 128, ...routerRefusals },
+    // Unparseable HTTP, oversized headers, timeouts: Vigie's error shape, no raw bytes logged.
+    clientErrorHandler,
     // JSON bodies with __proto__ / constructor.prototype are refused (the default is the same; explicit).
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

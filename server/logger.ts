@@ -39,6 +39,16 @@ export const REDACTED_PATHS = [
   '*.password_hash',
 ];
 
+/**
+ * Errors as pino serialises them, less `rawPacket`: Node's HTTP parser attaches the raw request
+ * bytes (headers with the credential, a login body) to its errors, and Fastify logs them at trace.
+ */
+function errWithoutRawPacket(error: Error): ReturnType<typeof pino.stdSerializers.err> {
+  const serialized = pino.stdSerializers.err(error);
+  if (serialized !== null && typeof serialized === 'object' && 'rawPacket' in serialized) delete (serialized as { rawPacket?: unknown }).rawPacket;
+  return serialized;
+}
+
 export function loggerOptions(level: ServerConfig['logLevel']): LoggerOptions {
   return {
     level,
@@ -46,7 +56,7 @@ export function loggerOptions(level: ServerConfig['logLevel']): LoggerOptions {
     serializers: {
       req: (req: FastifyRequest) => ({ method: req.method, url: req.url, remoteAddress: req.ip, reqId: req.id }),
       res: (res: FastifyReply) => ({ statusCode: res.statusCode }),
-      err: pino.stdSerializers.err,
+      err: errWithoutRawPacket,
     },
   };
 }

@@ -13,6 +13,9 @@ import { startServerAudits } from './audit/scheduler.js';
 import { checkStoredTotpSecrets } from './auth/totp-secrets-at-start.js';
 import { openSecretsKey } from './secrets/secrets-key.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls.js';
+import { launchBastion, prepareBastion, type ServerBastionOptions } from './bastion/server-bastion.js';
+import type { RunningBastion } from './bastion/bastion-server.js';
+import type { BastionAuthority } from './bastion/authority.js';
 
 export interface StartOptions {
   logger?: FastifyBaseLogger;
@@ -20,6 +23,8 @@ export interface StartOptions {
   now?: () => Date;
   /** Environment used to resolve the configuration (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** The SSH bastion (server/bastion/); absent or disabled: no SSH listener (the CLI turns it on). */
+  ssh?: ServerBastionOptions & { authority?: BastionAuthority };
 }
 
 export interface RunningServer {
@@ -30,6 +35,8 @@ export interface RunningServer {
   app: App;
   db: Database;
   config: ServerConfig;
+  /** The SSH bastion when started (null with --no-ssh). */
+  bastion: RunningBastion | null;
   close(): Promise<void>;
 }
 
@@ -40,9 +47,12 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
   assertListenAllowed(config, tls !== null);
   // Before the database: a missing or unsafe key file stops the server with nothing opened.
   const secretsKey = openSecretsKey(config);
+  // Likewise the bastion's keys: a missing or unsafe one stops the start before anything listens.
+  const bastionPrep = options.ssh === undefined ? null : prepareBastion(config, options.ssh, options.env ?? process.env);
   const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const now = options.now ?? (() => new Date());
   let app: App | undefined;
+  let bastion: RunningBastion | null = null;
   // Packs and site overlays are read once and shared by ingestion and the nightly audit.
   let packs: Map<string, Pack>;
   let overlays: ReadonlyMap<string, SiteOverlay>;
@@ -56,13 +66,20 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
       packs,
       overlays,
       secretsKey,
+      ...(bastionPrep === null ? {} : { bastion: bastionPrep.routeDeps }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(tls === null ? {} : { https: { cert: tls.cert, key: tls.key } }),
     });
     // Before listening, so no login ever reads a secret in clear.
     await checkStoredTotpSecrets(db, secretsKey, app.log, now());
     await app.listen({ host: config.host, port: config.port });
+    if (bastionPrep !== null) {
+      bastion = await launchBastion(bastionPrep, {
+        db, secretsKey, log: app.log, now, packs, overlays, ...(options.ssh?.authority === undefined ? {} : { authority: options.ssh.authority }),
+      });
+    }
   } catch (error) {
+    await bastion?.close();
     await app?.close();
     await db.destroy();
     throw error;
@@ -82,6 +99,8 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
     closing ??= (async () => {
       await audits.stop();
       await retention.destroy();
+      // Live sessions end with reason server_stopped, sealed, before the database closes.
+      await bastion?.close();
       // Stops accepting, lets in-flight requests finish (their commits included: onClose drains too).
       await listening.close();
       await drainIngestion(db);
@@ -90,5 +109,5 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
     return closing;
   };
   const scheme = tls === null ? 'http' : 'https';
-  return { url: `${scheme}://${host}:${port}`, tlsFingerprint: tls?.fingerprint ?? null, app, db, config, close };
+  return { url: `${scheme}://${host}:${port}`, tlsFingerprint: tls?.fingerprint ?? null, app, db, config, bastion, close };
 }

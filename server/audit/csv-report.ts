@@ -26,13 +26,17 @@ export const CSV_COLUMNS = [
 
 /**
  * Spreadsheet formula injection: a cell an agent controls (hostname, explanation) starting with
- * = + - @ or a control character would run as a formula in Excel; such cells get a leading quote.
+ * = + - @ (or their full-width forms ＝ ＋ － ＠, which Excel and LibreOffice read as the ASCII
+ * ones) or a tab or line break would run as a formula; such cells get a leading quote.
  */
 export function neutraliseFormula(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /^[=+\-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20]/.test(value) ? `'${value}` : value;
 }
 
-const options = { record_delimiter: 'windows' } as const;
+// Records end with CRLF, so csv-stringify quotes only fields containing CRLF: a lone LF or CR in
+// a hostname would start a new row in Excel, whose first cell could be a live formula. Quote any
+// field containing either.
+const options = { record_delimiter: 'windows', quoted_match: /[\r\n]/ } as const;
 
 export async function* auditCsvChunks(db: Database, report: AuditReport, lang: ReportLang = 'fr'): AsyncGenerator<string> {
   // A UTF-8 byte order mark first: without it Excel (as set up in French hospitals) reads the

@@ -27,7 +27,8 @@ fingerprint). --secrets-key-only skips the certificates (a site PKI, or a key sh
 
 Also create, if absent (never replaced), the SSH bastion's Ed25519 host key and its Ed25519 recording
 key in <data dir>/bastion/ (mode 0600, outside the database like the secrets key), and print the host
-key's fingerprint, which vendors pin, and the recording key's (recordings are signed with it).`;
+key's fingerprint, which vendors pin, and the recording key's (recordings are signed with it); not
+with --secrets-key-only. \`vigie server start\` runs the bastion when its host key exists.`;
 
 const ServerInitOptions = Type.Object(
   {
@@ -63,6 +64,10 @@ export async function serverInit(args: string[], io: CliIo): Promise<number> {
     'Back it up apart from the database: without it, every user must enrol MFA again.';
   // In text, said at once: it stays true even if the certificates below are refused.
   if (options.json !== true) io.stdout(secretsLine);
+  if (options['secrets-key-only'] === true) {
+    if (options.json === true) io.stdout(JSON.stringify({ secrets_key: secretsKey }));
+    return 0;
+  }
   const bastion = initBastionKeys(config.dataDir);
   const bastionKeys = {
     ssh_host_key_fingerprint: bastion.hostKeyFingerprint,
@@ -80,10 +85,6 @@ export async function serverInit(args: string[], io: CliIo): Promise<number> {
         `  public key (to verify recordings offline): ${bastion.paths.recordingPublicKey} (SHA-256 ${bastion.recordingKeyFingerprint})`,
       ].join('\n'),
     );
-  }
-  if (options['secrets-key-only'] === true) {
-    if (options.json === true) io.stdout(JSON.stringify({ secrets_key: secretsKey, bastion: bastionKeys }));
-    return 0;
   }
   const hostnames = options.hostname ?? [osHostname()];
   const pki = await initLocalPki(config.dataDir, { hostnames, force: options.force === true });

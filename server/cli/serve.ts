@@ -9,6 +9,7 @@ import { parseCommand } from './options.js';
 export const SERVER_START_USAGE = `Usage: vigie server start [--host H] [--port P] [--data-dir D] [--log-level L]
                           [--tls-cert FILE --tls-key FILE] [--allow-insecure-http]
                           [--secrets-key-file FILE]
+                          [--ssh-port P] [--ssh-host H] [--no-ssh]
 
 Start the Vigie server. Defaults: host 127.0.0.1, port 8443, data dir ./vigie-data (or VIGIE_DATA_DIR);
 DATABASE_URL=postgres://... selects PostgreSQL. HTTPS is served with --tls-cert/--tls-key (or
@@ -16,6 +17,11 @@ VIGIE_TLS_CERT_FILE/VIGIE_TLS_KEY_FILE), else with the certificate \`vigie serve
 data dir. Without a certificate, a non-loopback --host is refused unless --allow-insecure-http is given.
 The secrets key sealing TOTP secrets is <data dir>/secrets.key (created at first start) unless
 --secrets-key-file (or VIGIE_SECRETS_KEY_FILE) names an existing one, e.g. shared by replicas.
+The SSH bastion for vendors (docs/bastion.md) listens on --ssh-port (default 2222, VIGIE_SSH_PORT)
+at --ssh-host (default: --host; VIGIE_SSH_HOST) with the keys \`vigie server init\` made (without them
+and without --ssh-port, no bastion runs and the server says so); recordings go
+to <data dir>/recordings (or VIGIE_RECORDINGS_DIR; the API, the pages and \`vigie recording\` read it too).
+--no-ssh turns it off.
 Log levels: ${LOG_LEVELS.join(', ')}.`;
 
 const ServerStartOptions = Type.Object(
@@ -28,6 +34,9 @@ const ServerStartOptions = Type.Object(
     'tls-cert': Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     'tls-key': Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     'secrets-key-file': Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+    'ssh-port': Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    'ssh-host': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    'no-ssh': Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -45,6 +54,9 @@ export async function serverStart(args: string[], io: CliIo): Promise<number> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'secrets-key-file': { type: 'string' },
+      'ssh-port': { type: 'string' },
+      'ssh-host': { type: 'string' },
+      'no-ssh': { type: 'boolean' },
     },
     ServerStartOptions,
   );
@@ -58,9 +70,15 @@ export async function serverStart(args: string[], io: CliIo): Promise<number> {
     tlsKeyFile: options['tls-key'],
     secretsKeyFile: options['secrets-key-file'],
   };
-  const server = await startServer(input, { env: io.env });
+  const server = await startServer(input, {
+    env: io.env,
+    // Without --ssh-port, a data dir that `vigie server init` did not prepare runs no bastion (said below).
+    ssh: { enabled: options['no-ssh'] === true ? false : options['ssh-port'] === undefined ? 'if-initialised' : true, port: options['ssh-port'], host: options['ssh-host'] },
+  });
   io.stdout(`Vigie server listening on ${server.url} (data: ${server.config.databaseUrl === null ? server.config.dataDir : 'PostgreSQL'})`);
   if (server.tlsFingerprint !== null) io.stdout(`Certificate SHA-256 fingerprint (agents pin it): ${server.tlsFingerprint}`);
+  if (server.bastion !== null) io.stdout(`SSH bastion listening on port ${server.bastion.port} (host key ${server.bastion.hostKeyFingerprint})`);
+  else if (options['no-ssh'] !== true) io.stdout('SSH bastion not started: no host key in the data dir (run `vigie server init`, or pass --no-ssh).');
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGINT', stop);

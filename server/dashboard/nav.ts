@@ -19,8 +19,8 @@ export const PAGE_ROLES = {
   users: ['admin'],
   care: ['rssi', 'auditor'],
   signedIn: ['admin', 'rssi', 'auditor', 'technician', 'vendor'],
-  sessions: ['admin', 'rssi', 'auditor'],
-  sessionCut: ['admin', 'rssi'],
+  sessions: ['admin', 'rssi', 'biomedical', 'auditor'],
+  sessionCut: ['admin', 'rssi', 'biomedical'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export const NAV: NavEntry[] = [

@@ -36,9 +36,15 @@ function paramName(name: string): string {
   return name.replace(/[^\x21-\x7e]|[= \]"]/g, '').slice(0, 32) || 'x';
 }
 
-/** PARAM-VALUE: UTF-8 with ", \ and ] escaped by a backslash. */
+/**
+ * Control characters (C0, DEL, C1) and the Unicode line separators: a line break in an agent's
+ * host name would otherwise forge a second syslog line in line-based collectors.
+ */
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
+
+/** PARAM-VALUE: UTF-8 with ", \ and ] escaped by a backslash, control characters made spaces. */
 function paramValue(value: string): string {
-  return value.replace(/[\\"\]]/g, (c) => `\\${c}`);
+  return value.replace(CONTROL, ' ').replace(/[\\"\]]/g, (c) => `\\${c}`);
 }
 
 export function formatSyslog(message: SyslogMessage, options: { facility: number; enterpriseId: number; hostname?: string; appName?: string; procId?: string }): string {
@@ -58,7 +64,7 @@ export function formatSyslog(message: SyslogMessage, options: { facility: number
     sd,
   ].join(' ');
   // Control characters (newlines) would split the message in line-based collectors.
-  const text = message.message.replace(/[\x00-\x1f\x7f]/g, ' ');
+  const text = message.message.replace(CONTROL, ' ');
   return truncateUtf8(`${head} ${BOM}${text}`, SYSLOG_MAX_BYTES);
 }
 

@@ -20,10 +20,10 @@ import { errorResponses, type RouteContext } from './context.js';
 
 const strict = { additionalProperties: false } as const;
 
-/** Who reads the bastion's sessions and recordings. */
-export const BASTION_READERS: readonly Role[] = ['admin', 'rssi', 'auditor'];
-/** Who may cut a live session. */
-export const BASTION_CUTTERS: readonly Role[] = ['admin', 'rssi'];
+/** Who reads the bastion's sessions and recordings (the biomedical engineer owns the devices and co-approves). */
+export const BASTION_READERS: readonly Role[] = ['admin', 'rssi', 'biomedical', 'auditor'];
+/** Who may cut a live session (those who may revoke its grant). */
+export const BASTION_CUTTERS: readonly Role[] = ['admin', 'rssi', 'biomedical'];
 
 export interface BastionRouteDeps {
   recordingsDir: string;

@@ -32,9 +32,9 @@ const AUDITLOG_READERS = table(['token:auditor', 'admin', 'rssi', 'auditor'], un
 const SETUP_SESSION = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], unauthenticated);
 const ANYONE_SIGNED_IN = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], unauthenticated);
 // /metrics and the OpenAPI document: the guard admits fleet readers, then the hygiene hook wants an API token.
-const BASTION_READERS = table(['token:auditor', 'admin', 'rssi', 'auditor'], unauthenticated);
-const BASTION_RECORDING_READERS = table(['admin', 'rssi', 'auditor'], unauthenticated);
-const BASTION_CUTTERS = table(['admin', 'rssi'], unauthenticated);
+const BASTION_READERS = table(['token:auditor', 'admin', 'rssi', 'biomedical', 'auditor'], unauthenticated);
+const BASTION_RECORDING_READERS = table(['admin', 'rssi', 'biomedical', 'auditor'], unauthenticated);
+const BASTION_CUTTERS = table(['admin', 'rssi', 'biomedical'], unauthenticated);
 const TOKEN_READERS = table(['token:auditor', 'token:technician'], (c) => (c === 'vendor' || c === 'biomedical' || c === 'setup' ? 403 : 401));
 
 // Dashboard pages answer as pages: signed-out callers and setup sessions are redirected (303, to
@@ -85,9 +85,9 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'GET /account/password': PAGE_SETUP,
   'POST /account/password': PAGE_SETUP,
   'GET /overview': PAGE_FLEET,
-  'GET /sessions': pageTable(['admin', 'rssi', 'auditor']),
-  'GET /sessions/:id': pageTable(['admin', 'rssi', 'auditor']),
-  'POST /sessions/:id/cut': pageTable(['admin', 'rssi']),
+  'GET /sessions': pageTable(['admin', 'rssi', 'biomedical', 'auditor']),
+  'GET /sessions/:id': pageTable(['admin', 'rssi', 'biomedical', 'auditor']),
+  'POST /sessions/:id/cut': pageTable(['admin', 'rssi', 'biomedical']),
   // Last: they end the calling session.
   'POST /logout': PAGE_SETUP,
   'POST /api/v1/auth/logout': SETUP_SESSION,

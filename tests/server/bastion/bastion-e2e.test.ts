@@ -1,5 +1,7 @@
 // The bastion end to end: the real OpenSSH client (ssh, scp, sftp) through the bastion to a real
-// sshd started here, on loopback. Every case of issue 17's "done when" that concerns a session.
+// sshd started here, on loopback, on the access domain's real authority (vendors, keys, targets with
+// the sealed device key, grants, revokes, the posture gate of reported gateways). Every case of
+// issue 17's "done when" that concerns a session.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -9,10 +11,11 @@ import t, { type Test } from 'tap';
 import { verifyRecording } from '../../../server/bastion/manifest.js';
 import { findBastionSession, listBastionSessions, requestBastionCut } from '../../../server/db/bastion-sessions.js';
 import type { Database } from '../../../server/db/schema.js';
-import { openTestDatabase } from '../fixture.js';
+import { openTestDatabase, TEST_NOW } from '../fixture.js';
 import { sshdAvailable, startSshd, type TestSshd } from '../../helpers/sshd.js';
-import { MemoryAuthority, type MemoryGrant } from './memory-authority.js';
-import { addVendor, collectRun, fileTool, spawnSsh, ssh, startTestBastion, waitFor, type Bastion, type Vendor } from './harness.js';
+import { approvedGrant, buildAccessWorld, enrolVendorUser, revoke, type AccessWorld, type TestGrant } from './access-world.js';
+import { openSecretsKey } from '../../../server/secrets/secrets-key.js';
+import { addVendor, collectRun, fileTool, spawnSsh, ssh, startTestBastion, TestClock, waitFor, type Bastion, type Vendor } from './harness.js';
 
 if (!sshdAvailable()) throw new Error('these tests need /usr/sbin/sshd and root (scripts/ensure-system-tools.sh installs openssh-server)');
 
@@ -25,7 +28,7 @@ async function auditRows(db: Database, action?: string): Promise<{ action: strin
 interface World {
   db: Database;
   sshd: TestSshd;
-  authority: MemoryAuthority;
+  access: AccessWorld;
   bastion: Bastion;
   alice: Vendor;
   bob: Vendor;
@@ -34,19 +37,10 @@ interface World {
   logLines: string[];
 }
 
-function grant(world: World, vendor: Vendor, target: string, fromMs: number, toMs: number): MemoryGrant {
-  const now = world.bastion.clock.now().getTime();
-  const entry: MemoryGrant = {
-    grantId: `g-${world.authority.grants.length + 1}`,
-    requestId: `r-${world.authority.grants.length + 1}`,
-    userId: vendor.userId,
-    targetName: target,
-    notBefore: new Date(now + fromMs).toISOString(),
-    notAfter: new Date(now + toMs).toISOString(),
-    revoked: false,
-  };
-  world.authority.grants.push(entry);
-  return entry;
+function grant(world: World, vendor: Vendor, target: string, fromMs: number, toMs: number): Promise<TestGrant> {
+  const found = world.access.targets[target];
+  if (found === undefined) throw new Error(`no target ${target}`);
+  return approvedGrant(world.db, vendor, found, world.bastion.clock.now(), fromMs, toMs);
 }
 
 async function setUp(tt: Test): Promise<World> {
@@ -57,33 +51,32 @@ async function setUp(tt: Test): Promise<World> {
   await new Promise<void>((resolve) => echoServer.listen(0, '127.0.0.1', resolve));
   tt.teardown(() => new Promise<void>((resolve) => echoServer.close(() => resolve())));
   const echoPort = (echoServer.address() as { port: number }).port;
-  const authority = new MemoryAuthority();
+  const clock = new TestClock(TEST_NOW);
+  const secretsKey = openSecretsKey({ dataDir, secretsKeyFile: null });
+  const access = await buildAccessWorld(tt, {
+    db,
+    dataDir,
+    secretsKey,
+    now: clock.now(),
+    sshd,
+    targets: [
+      { name: 'irm-01', vendors: ['acme-imaging'], forwardPorts: [echoPort] },
+      { name: 'labo-02', vendors: ['acme-imaging', 'globex-lab'] },
+      { name: 'pharma-04', vendors: ['globex-lab'] },
+      { name: 'scanner-03', vendors: ['acme-imaging'], failingGateway: true },
+    ],
+  });
   const logLines: string[] = [];
-  const bastion = await startTestBastion(tt, { db, dataDir, authority, logSink: (line) => logLines.push(line) });
+  const bastion = await startTestBastion(tt, { db, dataDir, authority: access.authority, clock, logSink: (line) => logLines.push(line) });
   const alice = await addVendor(db, bastion.secretsKey, bastion.clientDir, 'alice', bastion.clock.now());
   const bob = await addVendor(db, bastion.secretsKey, bastion.clientDir, 'bob', bastion.clock.now());
-  for (const vendor of [alice, bob]) authority.keys.set(vendor.userId, [{ fingerprint: vendor.key.fingerprint, publicKey: vendor.key.publicKey }]);
-  const target = (name: string, id: string, forwardPorts: number[]) => ({
-    target: {
-      targetId: id,
-      name,
-      host: '127.0.0.1',
-      port: sshd.port,
-      hostKeyFingerprint: sshd.hostKey.fingerprint,
-      channels: { shell: true, exec: true, sftp: true, forwardPorts },
-      recordInput: true,
-    },
-    credential: { username: 'root', kind: 'key' as const, privateKey: sshd.deviceKey.privateKey },
-    failingRules: [] as string[],
-  });
-  authority.targets.set('irm-01', target('irm-01', 't-irm', [echoPort]));
-  authority.targets.set('labo-02', target('labo-02', 't-labo', []));
-  authority.targets.set('scanner-03', { ...target('scanner-03', 't-scan', []), failingRules: ['TMA-01', 'NET-04'] });
+  await enrolVendorUser(db, 'acme-imaging', alice, clock.now());
+  await enrolVendorUser(db, 'acme-imaging', bob, clock.now());
   const unlisted = createServer();
   await new Promise<void>((resolve) => unlisted.listen(0, '127.0.0.1', resolve));
   const unlistedPort = (unlisted.address() as { port: number }).port;
   tt.teardown(() => new Promise<void>((resolve) => unlisted.close(() => resolve())));
-  return { db, sshd, authority, bastion, alice, bob, echo: { port: echoPort, server: echoServer }, unlistedPort, logLines };
+  return { db, sshd, access, bastion, alice, bob, echo: { port: echoPort, server: echoServer }, unlistedPort, logLines };
 }
 
 function castEvents(dir: string): { file: string; header: Record<string, unknown>; events: [number, string, string][] }[] {
@@ -110,9 +103,11 @@ async function endedSession(world: World, sessionId?: string) {
 
 t.test('the bastion end to end (real ssh, scp, sftp and sshd)', async (t) => {
   const world = await setUp(t);
-  const { alice, bob, bastion, authority, db } = world;
-  const aliceGrant = grant(world, alice, 'irm-01', -60_000, 3 * 3600_000);
-  grant(world, alice, 'scanner-03', -60_000, 3600_000);
+  const { alice, bob, bastion, db } = world;
+  let aliceGrant = await grant(world, alice, 'irm-01', -60_000, 3 * 3600_000);
+  await grant(world, alice, 'scanner-03', -60_000, 3600_000);
+  // A grant on another vendor's target (a row that should never exist): still refused, the vendor is not allowed there.
+  await grant(world, alice, 'pharma-04', -60_000, 3600_000);
 
   await t.test('inside the window the shell works and the recording holds what was typed and shown', async (t) => {
     const run = await ssh(bastion, alice, 'alice+irm-01', [], { extra: ['-tt'], stdin: 'echo typed-$((6*7))\nexit 0\n' });
@@ -130,12 +125,13 @@ t.test('the bastion end to end (real ssh, scp, sftp and sshd)', async (t) => {
     const shown = shell.events.filter((e) => e[1] === 'o').map((e) => e[2]).join('');
     t.match(typed, /echo typed-\$\(\(6\*7\)\)/);
     t.match(shown, /typed-42/);
-    t.ok(shell.events.some((e) => e[1] === 'm' && /grant g-1/.test(e[2])), 'approval marker');
+    t.ok(shell.events.some((e) => e[1] === 'm' && e[2].includes(`grant ${aliceGrant.requestId}`)), 'approval marker');
     const verified = verifyRecording(join(bastion.recordingsDir, row.recording_dir), bastion.recordingKey.publicKey, row.signed_sha256);
     t.ok(verified.ok, JSON.stringify(verified.problems));
     const ended = (await auditRows(db, 'bastion.session_ended')).at(-1)!;
     t.equal(ended.details.signed_manifest_sha256, row.signed_sha256, 'the signed manifest hash is in the audit log');
-    t.same(authority.started, ['g-1']);
+    const request = await db.selectFrom('access_requests').select(['state']).where('request_id', '=', aliceGrant.requestId).executeTakeFirstOrThrow();
+    t.equal(request.state, 'active', 'the first session made the grant active');
   });
 
   await t.test('exec passes the exit status and stderr back and is an audit event', async (t) => {
@@ -176,35 +172,38 @@ t.test('the bastion end to end (real ssh, scp, sftp and sshd)', async (t) => {
   });
 
   await t.test('refusals say why, and are audit events', async (t) => {
-    const before = grant(world, bob, 'labo-02', 2 * 3600_000, 3 * 3600_000);
+    const before = await grant(world, bob, 'labo-02', 2 * 3600_000, 3 * 3600_000);
     let run = await ssh(bastion, bob, 'bob+labo-02', ['true']);
     t.equal(run.code, 1);
     t.match(run.stderr, /accès refusé à labo-02 .*window_not_started.*prochaine fenêtre \/ next window: /);
     t.match(run.stderr, before.notBefore.slice(11, 16));
 
-    grant(world, bob, 'irm-01', -3 * 3600_000, -2 * 3600_000);
+    await grant(world, bob, 'irm-01', -3 * 3600_000, -2 * 3600_000);
     run = await ssh(bastion, bob, 'bob+irm-01', ['true']);
     t.equal(run.code, 1);
     t.match(run.stderr, /\(window_over\)/);
 
     run = await ssh(bastion, alice, 'alice+labo-02', ['true']);
-    t.equal(run.code, 1, "another vendor's target");
+    t.equal(run.code, 1, 'no grant of alice there');
+    t.match(run.stderr, /\(no_grant\)/);
+    run = await ssh(bastion, alice, 'alice+pharma-04', ['true']);
+    t.equal(run.code, 1, "another vendor's target, even with a grant row");
     t.match(run.stderr, /\(no_grant\)/);
 
     run = await ssh(bastion, alice, 'alice+scanner-03', ['true']);
     t.equal(run.code, 1);
-    t.match(run.stderr, /\(posture_gate\).*TMA-01, NET-04/);
+    t.match(run.stderr, /\(posture_gate\).*TMA-05/);
 
-    const revoked = grant(world, bob, 'labo-02', -60_000, 3600_000);
-    revoked.revoked = true;
+    const revoked = await grant(world, bob, 'labo-02', -60_000, 3600_000);
+    await revoke(world.access, revoked, bastion.clock.now());
     run = await ssh(bastion, bob, 'bob+labo-02', ['true']);
     t.equal(run.code, 1);
-    t.match(run.stderr, /\((revoked|window_not_started)\)/);
+    t.match(run.stderr, /\(revoked\).*prochaine fenêtre/);
 
     const refused = await auditRows(db, 'bastion.session_refused');
     t.same(
       refused.map((row) => row.details.reason),
-      ['window_not_started', 'window_over', 'no_grant', 'posture_gate', refused.at(-1)!.details.reason],
+      ['window_not_started', 'window_over', 'no_grant', 'no_grant', 'posture_gate', 'revoked'],
     );
   });
 
@@ -295,11 +294,11 @@ t.test('the bastion end to end (real ssh, scp, sftp and sshd)', async (t) => {
     const mismatch = (await auditRows(db, 'bastion.host_key_mismatch')).at(-1)!;
     t.equal(mismatch.details.presented, world.sshd.hostKey.fingerprint);
     // Re-pin for the tests that follow (an admin would, after checking the device).
-    for (const entry of authority.targets.values()) entry.target.hostKeyFingerprint = world.sshd.hostKey.fingerprint;
+    await db.updateTable('access_targets').set({ host_key_fingerprint: world.sshd.hostKey.fingerprint }).execute();
   });
 
   await t.test("the window's end cuts a running cat after the warnings", async (t) => {
-    const short = grant(world, bob, 'irm-01', -60_000, 20 * 60_000);
+    const short = await grant(world, bob, 'irm-01', -60_000, 20 * 60_000);
     const child = spawnSsh(bastion, bob, 'bob+irm-01', ['cat']);
     const done = collectRun(child, 60_000);
     let stderr = '';
@@ -319,7 +318,7 @@ t.test('the bastion end to end (real ssh, scp, sftp and sshd)', async (t) => {
     const run = await done;
     t.not(run.code, 0, 'cat was cut');
     t.match(stderr, /fin de la fenêtre approuvée/);
-    const row = (await listBastionSessions(db, { state: 'all' })).find((r) => r.grant_id === short.grantId)!;
+    const row = (await listBastionSessions(db, { state: 'all' })).find((r) => r.grant_id === short.requestId)!;
     const sealed = await endedSession(world, row.session_id);
     t.equal(sealed.end_reason, 'window_end');
     const cast = castEvents(join(bastion.recordingsDir, sealed.recording_dir))[0]!;
@@ -339,13 +338,13 @@ t.test('the bastion end to end (real ssh, scp, sftp and sshd)', async (t) => {
       const live = await listBastionSessions(db, { state: 'live' });
       t.equal(live.length, 1);
       const started = Date.now();
-      if (how === 'revoke') aliceGrant.revoked = true;
+      if (how === 'revoke') await revoke(world.access, aliceGrant, bastion.clock.now());
       else t.ok(await requestBastionCut(db, live[0]!.session_id, 'user:rssi1', bastion.clock.now()));
       await done;
       t.comment(`${how}: the vendor's ssh ended ${Date.now() - started} ms after the ${how}`);
       const sealed = await endedSession(world, live[0]!.session_id);
       t.equal(sealed.end_reason, how === 'revoke' ? 'revoked' : 'cut');
-      aliceGrant.revoked = false;
+      if (how === 'revoke') aliceGrant = await grant(world, alice, 'irm-01', -60_000, 3 * 3600_000);
     }
   });
 

@@ -25,7 +25,11 @@ import { sshKeygen, type KeyPair } from '../../helpers/sshd.js';
 export const SSH_STEP_MS = 30_000;
 
 export class TestClock {
-  offsetMs = 0;
+  offsetMs: number;
+  /** Starts at `startAt` (default: the real time), then runs at the real pace plus what tests add. */
+  constructor(startAt?: Date) {
+    this.offsetMs = startAt === undefined ? 0 : startAt.getTime() - Date.now();
+  }
   readonly now = () => new Date(Date.now() + this.offsetMs);
   advance(ms: number): void {
     this.offsetMs += ms;

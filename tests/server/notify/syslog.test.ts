@@ -156,3 +156,14 @@ for (const kind of DB_KINDS) {
     }
   });
 }
+
+t.test('control characters in structured-data values cannot forge a line (issue 13, item 11)', async (t) => {
+  const forged = 'gw\n<131>1 2025-06-02T00:00:05.123Z vigie vigie 1 AUDIT - fake\r\u0085\u2028\x1b[2J';
+  const line = formatSyslog(message('a\u0085b', { hostname: forged, site: 'ch\u0000a' }), { facility: 16, enterpriseId: 32473, hostname: 'h', procId: '1' });
+  t.notMatch(line, /[\x00-\x1f\x7f-\x9f\u2028\u2029]/, 'no control character anywhere in the line');
+  const m = RFC5424.exec(line);
+  t.ok(m, line);
+  t.match(m?.[7], /hostname="gw <131>1 2025-06-02T00:00:05.123Z vigie vigie 1 AUDIT - fake    \[2J"/);
+  t.match(m?.[7], /site="ch a"/);
+  t.equal(m?.[8], 'a b');
+});
