@@ -24,10 +24,13 @@ import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
 import { waiverRoutes } from './routes/waivers.js';
 import { auditLogRoutes } from './routes/auditlog.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { installAccessGuard } from './auth/guard.js';
 import cookie from '@fastify/cookie';
 import { registerServiceHygiene } from './service-hygiene.js';
 import { bastionRoutes, type BastionRouteDeps } from './routes/bastion.js';
+import { accessRoutes } from './access/routes.js';
+import type { AccessNotifier } from './access/notices.js';
 import { defaultBastionRouteDeps } from './bastion/route-deps.js';
 import { dashboardPlugin } from './dashboard/dashboard.js';
 
@@ -48,6 +51,8 @@ export interface AppDeps {
   secretsKey?: SecretsKey;
   /** The SSH bastion's recordings and live events; by default the data dir's recordings, no live stream. */
   bastion?: BastionRouteDeps;
+  /** Where access-request notices go (email, webhook, syslog: server/access/notify-access.ts); none by default. */
+  accessNotifier?: AccessNotifier;
 }
 
 export type App = FastifyInstance<
@@ -127,7 +132,9 @@ export function buildApp(deps: AppDeps): App {
   void app.register(userRoutes, ctx);
   void app.register(waiverRoutes, ctx);
   void app.register(auditLogRoutes, ctx);
+  void app.register(tokenRoutes, ctx);
   void app.register(bastionRoutes(deps.bastion ?? defaultBastionRouteDeps(config.dataDir)), ctx);
+  void app.register(accessRoutes, { ...ctx, notifier: deps.accessNotifier });
   void app.register(dashboardPlugin, ctx);
   return app;
 }

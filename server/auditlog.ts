@@ -53,6 +53,7 @@ export const KNOWN_AUDIT_ACTIONS = [
   'token.created',
   'token.revoked',
   'enrollment_token.created',
+  'enrollment_token.revoked',
   'host.enrolled',
   'host.revoked',
   'waiver.created',

@@ -26,6 +26,7 @@ const REFUSALS = {
   token_invalid: [401, 'The enrollment token is unknown or malformed.'],
   token_expired: [401, 'The enrollment token has expired; ask for a new one.'],
   token_already_used: [409, 'The enrollment token was already used; each token enrolls one host.'],
+  token_revoked: [401, 'The enrollment token was revoked; ask for a new one.'],
 } as const;
 
 /**

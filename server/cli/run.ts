@@ -11,6 +11,7 @@ import { auditList, AUDIT_LIST_USAGE, auditRun, AUDIT_RUN_USAGE, auditShow, AUDI
 import { waiverAdd, WAIVER_ADD_USAGE, waiverList, WAIVER_LIST_USAGE } from './waivers.js';
 import { serverInit, SERVER_INIT_USAGE } from './init.js';
 import { apiTokenCreate, APITOKEN_CREATE_USAGE, tokenCreate, TOKEN_CREATE_USAGE } from './tokens.js';
+import { apiTokenList, APITOKEN_LIST_USAGE, apiTokenRevoke, APITOKEN_REVOKE_USAGE, tokenList, TOKEN_LIST_USAGE, tokenRevoke, TOKEN_REVOKE_USAGE } from './token-admin.js';
 import { policyEval, POLICY_EVAL_USAGE, policyLint, POLICY_LINT_USAGE, policyList, POLICY_LIST_USAGE } from './policy.js';
 import { recordingExport, RECORDING_EXPORT_USAGE, recordingList, RECORDING_LIST_USAGE, recordingShow, RECORDING_SHOW_USAGE, recordingVerify, RECORDING_VERIFY_USAGE, sessionCut, SESSION_CUT_USAGE } from './recordings.js';
 
@@ -24,6 +25,10 @@ const COMMANDS: Record<string, Command> = {
   'server init': { usage: SERVER_INIT_USAGE, run: serverInit },
   'token create': { usage: TOKEN_CREATE_USAGE, run: tokenCreate },
   'apitoken create': { usage: APITOKEN_CREATE_USAGE, run: apiTokenCreate },
+  'token list': { usage: TOKEN_LIST_USAGE, run: tokenList },
+  'token revoke': { usage: TOKEN_REVOKE_USAGE, run: tokenRevoke },
+  'apitoken list': { usage: APITOKEN_LIST_USAGE, run: apiTokenList },
+  'apitoken revoke': { usage: APITOKEN_REVOKE_USAGE, run: apiTokenRevoke },
   'host list': { usage: HOST_LIST_USAGE, run: hostList },
   'host revoke': { usage: HOST_REVOKE_USAGE, run: hostRevoke },
   'auditlog verify': { usage: AUDITLOG_VERIFY_USAGE, run: auditlogVerify },
@@ -54,6 +59,10 @@ Commands:
   server init       make a local CA and HTTPS certificate; print the fingerprint agents pin
   token create      create a one-time enrollment token for an agent
   apitoken create   create an API token for automation
+  token list        list enrollment tokens (no secrets)
+  token revoke      revoke an unused enrollment token
+  apitoken list     list API tokens (no secrets)
+  apitoken revoke   revoke an API token
   host list         list enrolled hosts and their verdict counts
   host revoke       revoke a host's credential
   auditlog verify   check the audit log's hash chain (exit 1 if tampered)

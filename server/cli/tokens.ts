@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { HOST_ROLES, HostIdentity, HostRoleSchema } from '../../policies/evidence.js';
 import { API_TOKEN_ROLES, ApiTokenRoleSchema } from '../auth/roles.js';
-import { createApiToken, createEnrollmentToken, MAX_API_TOKEN_TTL_DAYS, MAX_ENROLLMENT_TTL_HOURS } from '../db/tokens.js';
+import { createApiToken, createEnrollmentToken, DEFAULT_API_TOKEN_TTL_DAYS, MAX_API_TOKEN_TTL_DAYS, MAX_ENROLLMENT_TTL_HOURS } from '../db/tokens.js';
 import { resolveConfig } from '../config.js';
 import { loadTlsMaterial } from '../tls.js';
 import { cliActor } from './auditlog.js';
@@ -61,8 +61,9 @@ export async function tokenCreate(args: string[], io: CliIo): Promise<number> {
 export const APITOKEN_CREATE_USAGE = `Usage: vigie apitoken create --name N [--role R] [--ttl-days N] [--data-dir D] [--json]
 
 Create an API token for automation, acting with role R (${API_TOKEN_ROLES.join(', ')}; default auditor,
-read-only: GET /api/v1/hosts...). The token is printed once (only its digest is stored). Without
---ttl-days it does not expire (max ${MAX_API_TOKEN_TTL_DAYS} days).`;
+read-only: GET /api/v1/hosts...). The token is printed once (only its digest is stored). It expires
+after --ttl-days days (default ${DEFAULT_API_TOKEN_TTL_DAYS}, max ${MAX_API_TOKEN_TTL_DAYS}); list and revoke tokens with
+vigie apitoken list|revoke.`;
 
 const ApiTokenCreateOptions = Type.Object(
   {

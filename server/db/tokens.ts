@@ -82,7 +82,7 @@ export async function createEnrollmentToken(db: Database, input: CreateEnrollmen
 
 export type EnrollmentTokenCheck =
   | { ok: true; token_id: string; site: string; role: HostRole }
-  | { ok: false; reason: 'token_invalid' | 'token_expired' | 'token_already_used' };
+  | { ok: false; reason: 'token_invalid' | 'token_expired' | 'token_already_used' | 'token_revoked' };
 
 /** Is this presented token usable now? Does not consume it (see markEnrollmentTokenUsed). */
 export async function checkEnrollmentToken(db: Database, presented: string, now: Date): Promise<EnrollmentTokenCheck> {
@@ -90,11 +90,12 @@ export async function checkEnrollmentToken(db: Database, presented: string, now:
   if (parsed === null) return { ok: false, reason: 'token_invalid' };
   const row = await db
     .selectFrom('enrollment_tokens')
-    .select(['token_id', 'token_hash', 'site', 'role', 'expires_at', 'used_at'])
+    .select(['token_id', 'token_hash', 'site', 'role', 'expires_at', 'used_at', 'revoked_at'])
     .where('token_id', '=', parsed.id)
     .executeTakeFirst();
   if (row === undefined || !secretMatches(parsed.secret, row.token_hash)) return { ok: false, reason: 'token_invalid' };
   if (row.used_at !== null) return { ok: false, reason: 'token_already_used' };
+  if (row.revoked_at !== null) return { ok: false, reason: 'token_revoked' };
   // Inclusive boundary, as everywhere in Vigie: a token is still valid at its exact expiry instant.
   if (fromDbTime(row.expires_at) < toDbTime(now)) return { ok: false, reason: 'token_expired' };
   return { ok: true, token_id: row.token_id, site: row.site, role: row.role as HostRole };
@@ -110,6 +111,7 @@ export async function markEnrollmentTokenUsed(db: Database, tokenId: string, hos
     .set({ used_at: toDbTime(now), used_by_host: hostId })
     .where('token_id', '=', tokenId)
     .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
@@ -120,11 +122,13 @@ export async function markEnrollmentTokenUsed(db: Database, tokenId: string, hos
 export const API_TOKEN_SCOPES = API_TOKEN_ROLES;
 export type ApiTokenScope = ApiTokenRole;
 export const MAX_API_TOKEN_TTL_DAYS = 3650;
+/** Without an explicit lifetime an API token expires after this (a forgotten token stops working). */
+export const DEFAULT_API_TOKEN_TTL_DAYS = 90;
 
 export interface CreateApiTokenInput {
   name: string;
   scope?: ApiTokenScope;
-  /** Days of validity; absent means no expiry. */
+  /** Days of validity (default DEFAULT_API_TOKEN_TTL_DAYS); every token expires. */
   ttlDays?: number;
   now?: Date;
   /** Who asked (recorded in the audit log); default the system itself. */
@@ -146,12 +150,13 @@ export async function createApiToken(db: Database, input: CreateApiTokenInput): 
   if (!(API_TOKEN_SCOPES as readonly string[]).includes(scope)) {
     throw new RangeError(`scope must be one of ${API_TOKEN_SCOPES.join(', ')}, got ${String(scope)}`);
   }
-  if (input.ttlDays !== undefined && !(input.ttlDays > 0 && input.ttlDays <= MAX_API_TOKEN_TTL_DAYS)) {
-    throw new RangeError(`ttlDays must be in ]0, ${MAX_API_TOKEN_TTL_DAYS}], got ${input.ttlDays}`);
+  const ttlDays = input.ttlDays ?? DEFAULT_API_TOKEN_TTL_DAYS;
+  if (!(ttlDays > 0 && ttlDays <= MAX_API_TOKEN_TTL_DAYS)) {
+    throw new RangeError(`ttlDays must be in ]0, ${MAX_API_TOKEN_TTL_DAYS}], got ${ttlDays}`);
   }
   const tokenId = newTokenId();
   const secret = newSecret();
-  const expiresAt = input.ttlDays === undefined ? null : toDbTime(new Date(now.getTime() + input.ttlDays * 24 * HOUR_MS));
+  const expiresAt: string | null = toDbTime(new Date(now.getTime() + ttlDays * 24 * HOUR_MS));
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('api_tokens')

@@ -35,6 +35,10 @@ const ANYONE_SIGNED_IN = table(['token:auditor', 'token:technician', 'admin', 'r
 const BASTION_READERS = table(['token:auditor', 'admin', 'rssi', 'biomedical', 'auditor'], unauthenticated);
 const BASTION_RECORDING_READERS = table(['admin', 'rssi', 'biomedical', 'auditor'], unauthenticated);
 const BASTION_CUTTERS = table(['admin', 'rssi', 'biomedical'], unauthenticated);
+const ACCESS_READERS = table(['admin', 'rssi', 'biomedical', 'auditor', 'technician', 'vendor'], unauthenticated);
+const ACCESS_REQUESTERS = table(['admin', 'rssi', 'biomedical', 'technician', 'vendor'], unauthenticated);
+const ACCESS_REVIEWERS = table(['admin', 'rssi', 'biomedical'], unauthenticated);
+const ACCESS_DIRECTORY = table(['admin', 'rssi', 'biomedical', 'auditor'], unauthenticated);
 const TOKEN_READERS = table(['token:auditor', 'token:technician'], (c) => (c === 'vendor' || c === 'biomedical' || c === 'setup' ? 403 : 401));
 
 // Dashboard pages answer as pages: signed-out callers and setup sessions are redirected (303, to
@@ -44,6 +48,21 @@ const PAGE_FLEET = pageTable(['admin', 'rssi', 'auditor', 'technician']);
 const PAGE_SETUP = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], (c) => (c === 'none' || c === 'agent' ? 303 : 403));
 
 const EXPECTED: Record<string, Record<Caller, Outcome>> = {
+  'GET /api/v1/access/targets': ACCESS_READERS,
+  'GET /api/v1/access/targets/:id': ACCESS_READERS,
+  'POST /api/v1/access/targets': ADMIN_SESSION,
+  'GET /api/v1/access/vendors': ACCESS_DIRECTORY,
+  'POST /api/v1/access/vendors': ADMIN_SESSION,
+  'POST /api/v1/access/vendors/:id/members': ADMIN_SESSION,
+  'GET /api/v1/access/keys': ACCESS_REQUESTERS,
+  'POST /api/v1/access/keys': ACCESS_REQUESTERS,
+  'POST /api/v1/access/keys/:id/remove': ACCESS_REQUESTERS,
+  'GET /api/v1/access/requests': ACCESS_READERS,
+  'POST /api/v1/access/requests': ACCESS_REQUESTERS,
+  'GET /api/v1/access/requests/:id': ACCESS_READERS,
+  'POST /api/v1/access/requests/:id/reviews': ACCESS_REVIEWERS,
+  'POST /api/v1/access/requests/:id/cancel': ACCESS_REQUESTERS,
+  'POST /api/v1/access/requests/:id/revoke': ACCESS_REVIEWERS,
   'GET /healthz': PUBLIC,
   'GET /readyz': PUBLIC,
   'GET /metrics': TOKEN_READERS,
@@ -68,6 +87,10 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'POST /api/v1/users': ADMIN_SESSION,
   'POST /api/v1/users/:username/disable': ADMIN_SESSION,
   'POST /api/v1/users/:username/reset-mfa': ADMIN_SESSION,
+  'GET /api/v1/apitokens': ADMIN_SESSION,
+  'POST /api/v1/apitokens/:id/revoke': ADMIN_SESSION,
+  'GET /api/v1/enrollment-tokens': ADMIN_SESSION,
+  'POST /api/v1/enrollment-tokens/:id/revoke': ADMIN_SESSION,
   'GET /api/v1/bastion/sessions': BASTION_READERS,
   'GET /api/v1/bastion/sessions/:id': BASTION_READERS,
   'POST /api/v1/bastion/sessions/:id/cut': BASTION_CUTTERS,

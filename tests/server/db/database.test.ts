@@ -50,8 +50,10 @@ for (const kind of DB_KINDS) {
       await t.rejects(createEnrollmentToken(db, { site: 'a', role: 'server', ttlHours: 0 }), RangeError);
       await t.rejects(createEnrollmentToken(db, { site: 'a', role: 'server', ttlHours: 24 * 365 }), RangeError);
       await t.rejects(createApiToken(db, { name: 'a', ttlDays: -1 }), RangeError);
-      const forever = await createApiToken(db, { name: 'a' });
-      t.equal(forever.expires_at, null);
+      // API tokens expire by default (issue 13): a forgotten token stops working.
+      const defaulted = await createApiToken(db, { name: 'a', now: TEST_NOW });
+      t.equal(defaulted.expires_at, new Date(TEST_NOW.getTime() + 90 * 86_400_000).toISOString(), 'default 90 days');
+      await t.rejects(createApiToken(db, { name: 'a', ttlDays: 3651 }), RangeError);
       const day = await createEnrollmentToken(db, { site: 'a', role: 'server', now: TEST_NOW });
       t.equal(day.expires_at, new Date(TEST_NOW.getTime() + 86_400_000).toISOString(), 'default 24 h');
     });
