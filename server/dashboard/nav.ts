@@ -13,7 +13,7 @@ export interface NavEntry {
 /** Who may open each dashboard page (used by its routes' config.access and by the menu). */
 export const PAGE_ROLES = {
   fleet: ['admin', 'rssi', 'auditor', 'technician'],
-  audits: ['admin', 'rssi', 'auditor'],
+  audits: ['rssi', 'auditor'],
   waivers: ['rssi', 'auditor', 'technician'],
   auditLog: ['admin', 'rssi', 'auditor'],
   users: ['admin'],
@@ -30,10 +30,6 @@ export const NAV: NavEntry[] = [
   { path: '/rules', label: 'nav.rules', roles: PAGE_ROLES.fleet },
   { path: '/waivers', label: 'nav.waivers', roles: PAGE_ROLES.waivers },
   { path: '/audits', label: 'nav.audits', roles: PAGE_ROLES.audits },
-  { path: '/trends', label: 'nav.trends', roles: PAGE_ROLES.fleet },
-  { path: '/care', label: 'nav.care', roles: PAGE_ROLES.care },
-  { path: '/audit-log', label: 'nav.auditLog', roles: PAGE_ROLES.auditLog },
-  { path: '/users', label: 'nav.users', roles: PAGE_ROLES.users },
   { path: '/sessions', label: 'nav.sessions', roles: PAGE_ROLES.sessions },
 ];
 

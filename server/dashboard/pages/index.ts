@@ -4,11 +4,23 @@ import type { RouteContext } from '../../routes/context.js';
 import { accountPages } from './account.js';
 import { overviewPage } from './overview.js';
 import { signInPages } from './sign-in.js';
+import { auditsPages } from './audits.js';
+import { hostDetailPage } from './host-detail.js';
+import { hostsPages } from './hosts.js';
+import { rulesPages } from './rules.js';
+import { sitesPage } from './sites.js';
+import { waiversPage } from './waivers.js';
 import { sessionsPages } from './sessions.js';
 
 export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   signInPages,
   accountPages,
   overviewPage,
+  sitesPage,
+  hostsPages,
+  hostDetailPage,
+  rulesPages,
+  waiversPage,
+  auditsPages,
   sessionsPages,
 ];

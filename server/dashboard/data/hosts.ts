@@ -1,0 +1,230 @@
+// The hosts list: composable filters (every one a GET parameter), keyset paging on
+// (site, hostname, host_id) — never OFFSET — and the same query streamed for exports.
+import { sql, type SqlBool } from 'kysely';
+import { HOST_ROLES } from '../../../policies/evidence.js';
+import { VERDICT_STATUSES, type VerdictStatus } from '../../../policies/verdict.js';
+import { dialectOf, fromDbJson, fromDbTimeOrNull, toDbTime } from '../../db/columns.js';
+import type { Database } from '../../db/schema.js';
+import { SEEN_BUCKETS, seenBounds, type SeenBucket } from './overview.js';
+
+export const PAGE_SIZE = 50;
+export const RULE_ID_PATTERN = /^[A-Z]{2,8}-[0-9]{2,3}$/;
+/** Any-rule verdict filters: hosts whose current verdicts count at least one of this status. */
+export const ANY_STATUSES = ['fail', 'warn', 'unknown'] as const;
+
+export interface HostFilter {
+  site?: string | undefined;
+  role?: string | undefined;
+  /** With `status`: hosts whose current verdict on this rule has that status. */
+  rule?: string | undefined;
+  status?: VerdictStatus | undefined;
+  /** Without `rule`: hosts with at least one verdict of this status. */
+  any?: (typeof ANY_STATUSES)[number] | undefined;
+  platform?: string | undefined;
+  seen?: SeenBucket | undefined;
+  /** Hostname prefix. */
+  q?: string | undefined;
+  revoked?: boolean | undefined;
+}
+
+/** The query-string form of a filter (stable key order, empty fields left out). */
+export function filterQuery(filter: HostFilter, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams();
+  for (const key of ['site', 'role', 'rule', 'status', 'any', 'platform', 'seen', 'q'] as const) {
+    const value = filter[key];
+    if (value !== undefined && value !== '') params.set(key, value);
+  }
+  if (filter.revoked === true) params.set('revoked', '1');
+  for (const [k, v] of Object.entries(extra)) params.set(k, v);
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+export function isEmptyFilter(filter: HostFilter): boolean {
+  return filterQuery(filter) === '';
+}
+
+export interface HostCursor {
+  site: string;
+  hostname: string;
+  host_id: string;
+}
+
+export function encodeCursor(c: HostCursor): string {
+  return Buffer.from(JSON.stringify([c.site, c.hostname, c.host_id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(text: string | undefined): HostCursor | null {
+  if (text === undefined || text.length > 2000) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'string')) {
+      const [site, hostname, host_id] = value as [string, string, string];
+      return { site, hostname, host_id };
+    }
+  } catch {
+    // fall through: a damaged cursor starts from the first page
+  }
+  return null;
+}
+
+export interface HostRow {
+  host_id: string;
+  hostname: string;
+  site: string;
+  role: string;
+  platform: string;
+  distro: string;
+  agent_version: string;
+  last_seen_at: string | null;
+  collected_at: string | null;
+  revoked: boolean;
+  counts: Record<VerdictStatus, number> | null;
+  /** The filtered rule's status, when the filter names a rule. */
+  rule_status: VerdictStatus | null;
+}
+
+function ruleStatusExpr(db: Database, rule: string) {
+  return dialectOf(db) === 'postgres' ? sql<string | null>`(r.statuses -> ${rule} ->> 0)` : sql<string | null>`json_extract(r.statuses, ${`$."${rule}"[0]`})`;
+}
+
+function baseQuery(db: Database, filter: HostFilter, now: Date) {
+  let q = db
+    .selectFrom('hosts as h')
+    .leftJoin('reports as r', 'r.report_id', 'h.current_report_id')
+    .select([
+      'h.host_id',
+      'h.hostname',
+      'h.site',
+      'h.role',
+      'h.os',
+      'h.agent_version',
+      'h.last_seen_at',
+      'h.current_collected_at',
+      'h.revoked_at',
+      'r.pass',
+      'r.warn',
+      'r.fail',
+      'r.unknown',
+      'r.not_applicable',
+    ]);
+  if (filter.revoked !== true) q = q.where('h.revoked_at', 'is', null);
+  if (filter.site !== undefined) q = q.where('h.site', '=', filter.site);
+  if (filter.role !== undefined) q = q.where('h.role', '=', filter.role);
+  if (filter.q !== undefined && filter.q !== '') {
+    // Prefix match on the hostname, with LIKE's wildcards taken literally.
+    const escaped = filter.q.replace(/[\\%_]/g, (c) => `\\${c}`);
+    q = q.where(sql<SqlBool>`h.hostname like ${`${escaped}%`} escape '\\'`);
+  }
+  if (filter.platform !== undefined) {
+    q = q.where(dialectOf(db) === 'postgres' ? sql<SqlBool>`(h.os ->> 'platform') = ${filter.platform}` : sql<SqlBool>`json_extract(h.os, '$.platform') = ${filter.platform}`);
+  }
+  if (filter.seen !== undefined) {
+    if (filter.seen === 'never') q = q.where('h.last_seen_at', 'is', null);
+    else {
+      const { after, before } = seenBounds(filter.seen, now);
+      if (after !== null) q = q.where('h.last_seen_at', '>=', toDbTime(after));
+      if (before !== null) q = q.where('h.last_seen_at', '<', toDbTime(before));
+    }
+  }
+  if (filter.any !== undefined) q = q.where(`r.${filter.any}`, '>', 0);
+  if (filter.rule !== undefined) {
+    const expr = ruleStatusExpr(db, filter.rule);
+    q = q.select(expr.as('rule_status') as never);
+    if (filter.status !== undefined) q = q.where(sql<SqlBool>`${expr} = ${filter.status}`);
+    else q = q.where(sql<SqlBool>`${expr} is not null`);
+  }
+  return q;
+}
+
+interface RawRow {
+  host_id: string;
+  hostname: string;
+  site: string;
+  role: string;
+  os: unknown;
+  agent_version: string;
+  last_seen_at: string | Date | null;
+  current_collected_at: string | Date | null;
+  revoked_at: string | Date | null;
+  pass: number | null;
+  warn: number | null;
+  fail: number | null;
+  unknown: number | null;
+  not_applicable: number | null;
+  rule_status?: string | null;
+}
+
+function toRow(r: RawRow): HostRow {
+  const os = (fromDbJson(r.os) ?? {}) as { platform?: string; distro?: string };
+  return {
+    host_id: r.host_id,
+    hostname: r.hostname,
+    site: r.site,
+    role: r.role,
+    platform: os.platform ?? '',
+    distro: os.distro ?? '',
+    agent_version: r.agent_version,
+    last_seen_at: fromDbTimeOrNull(r.last_seen_at),
+    collected_at: fromDbTimeOrNull(r.current_collected_at),
+    revoked: r.revoked_at !== null,
+    counts:
+      r.pass === null
+        ? null
+        : { pass: Number(r.pass), warn: Number(r.warn), fail: Number(r.fail), unknown: Number(r.unknown), not_applicable: Number(r.not_applicable) },
+    rule_status: (r.rule_status ?? null) as VerdictStatus | null,
+  };
+}
+
+/** One page of hosts after `cursor` (null: the first page); `next` is set when more follow. */
+export async function hostsPage(db: Database, filter: HostFilter, cursor: HostCursor | null, now: Date, size = PAGE_SIZE): Promise<{ rows: HostRow[]; next: HostCursor | null }> {
+  let q = baseQuery(db, filter, now);
+  if (cursor !== null) q = q.where(sql<SqlBool>`(h.site, h.hostname, h.host_id) > (${cursor.site}, ${cursor.hostname}, ${cursor.host_id})`);
+  const raw = (await q.orderBy('h.site').orderBy('h.hostname').orderBy('h.host_id').limit(size + 1).execute()) as RawRow[];
+  const rows = raw.slice(0, size).map(toRow);
+  const last = rows[rows.length - 1];
+  return { rows, next: raw.length > size && last !== undefined ? { site: last.site, hostname: last.hostname, host_id: last.host_id } : null };
+}
+
+/** Every host of the filter, page by page (exports and bulk actions): bounded memory. */
+export async function* allHosts(db: Database, filter: HostFilter, now: Date, batch = 1000): AsyncGenerator<HostRow[]> {
+  let cursor: HostCursor | null = null;
+  for (;;) {
+    const page = await hostsPage(db, filter, cursor, now, batch);
+    if (page.rows.length > 0) yield page.rows;
+    if (page.next === null) return;
+    cursor = page.next;
+  }
+}
+
+/** How many hosts the filter selects. */
+export async function countHosts(db: Database, filter: HostFilter, now: Date): Promise<number> {
+  const row = await baseQuery(db, filter, now)
+    .clearSelect()
+    .select(sql<number | string>`count(*)`.as('n'))
+    .executeTakeFirstOrThrow();
+  return Number((row as { n: number | string }).n);
+}
+
+/** Parse and check the GET parameters of a filter; unknown values are refused by the schema. */
+export function hostFilterOf(query: Record<string, string | undefined>): HostFilter {
+  const pick = <T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined => (value !== undefined && (allowed as readonly string[]).includes(value) ? (value as T) : undefined);
+  const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
+  const rule = nonEmpty(query.rule);
+  return {
+    site: nonEmpty(query.site),
+    role: pick(nonEmpty(query.role), HOST_ROLES),
+    rule: rule !== undefined && RULE_ID_PATTERN.test(rule) ? rule : undefined,
+    status: pick(nonEmpty(query.status), VERDICT_STATUSES),
+    any: pick(nonEmpty(query.any), ANY_STATUSES),
+    platform: nonEmpty(query.platform),
+    seen: pick(nonEmpty(query.seen), SEEN_BUCKETS),
+    q: nonEmpty(query.q),
+    revoked: query.revoked === '1',
+  };
+}
+
+/** The sites known (for the filter's choices). */
+export async function siteNames(db: Database): Promise<string[]> {
+  return (await db.selectFrom('sites').select('site').orderBy('site').execute()).map((r) => r.site);
+}
