@@ -19,7 +19,7 @@ import {
   type Pack,
   type RuleConfig,
 } from './pack.js';
-import { CLOCK_SKEW_TOLERANCE_MS } from './rules/backup.js';
+import { CLOCK_SKEW_TOLERANCE_MS } from './rules/time.js';
 import { RULE_REGISTRY } from './rules/registry.js';
 import { formatDuration, HOUR_MS, type RuleContext, type RuleOutcome } from './rules/rule.js';
 import type { Bilingual, Verdict } from './verdict.js';

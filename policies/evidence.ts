@@ -320,6 +320,8 @@ export const NetworkEvidence = Type.Object(
     smb1: Type.Optional(Observed(Smb1State)),
     /** Added by evidence (issue 19, revision 2): remote-control products installed or running (NET-08). */
     remote_control: Type.Optional(Observed(List(RemoteControlTool, 64))),
+    /** Added by destinations (issue 18): this host's own interface addresses (maps proxy-log clients to hosts). */
+    local_addresses: Type.Optional(Observed(List(IpAddress, 64))),
     /** Added by destinations (issue 18): the name sources the agent read; unavailable says why none. */
     name_resolution: Type.Optional(Observed(NameResolution)),
   },

@@ -1,6 +1,6 @@
 // How current a report's evidence is at a given time: the one judgement shared by the policy
 // evaluation, the nightly audit and the API, so a host dated in the future is never "assessed".
-import { CLOCK_SKEW_TOLERANCE_MS } from './rules/backup.js';
+import { CLOCK_SKEW_TOLERANCE_MS } from './rules/time.js';
 
 const HOUR_MS = 3_600_000;
 

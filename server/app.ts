@@ -25,6 +25,7 @@ import { userRoutes } from './routes/users.js';
 import { waiverRoutes } from './routes/waivers.js';
 import { auditLogRoutes } from './routes/auditlog.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { inventoryRoutes } from './routes/inventory.js';
 import { installAccessGuard } from './auth/guard.js';
 import cookie from '@fastify/cookie';
 import { registerServiceHygiene } from './service-hygiene.js';
@@ -136,5 +137,6 @@ export function buildApp(deps: AppDeps): App {
   void app.register(bastionRoutes(deps.bastion ?? defaultBastionRouteDeps(config.dataDir)), ctx);
   void app.register(accessRoutes, { ...ctx, notifier: deps.accessNotifier });
   void app.register(dashboardPlugin, ctx);
+  void app.register(inventoryRoutes, ctx);
   return app;
 }

@@ -1,6 +1,7 @@
 // Network exposure: listening sockets, outbound flows, egress probes, proxy and DNS settings.
 // On Linux the socket table is read from /proc (no netstat/ss needed, UDP included).
 import { readFile, readdir } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type {
   EgressProbe,
@@ -62,6 +63,7 @@ export async function collectNetwork(options: NetworkCollectOptions = {}): Promi
     name_resolution: options.flowSampler
       ? options.flowSampler.nameResolution()
       : { unavailable: 'names are joined by the running agent (vigie-agent run): a single snapshot has no DNS history' },
+    local_addresses: localAddresses(),
   };
 }
 
@@ -83,6 +85,7 @@ async function collectWindowsNetwork(options: NetworkCollectOptions, now: () => 
       egress_probes: probes,
       proxy_dns: proxyDns,
       name_resolution: sampler.nameResolution(),
+      local_addresses: localAddresses(),
     };
   }
   const at = now().toISOString();
@@ -98,10 +101,24 @@ async function collectWindowsNetwork(options: NetworkCollectOptions, now: () => 
       egress_probes: probes,
       proxy_dns: proxyDns,
       name_resolution: { unavailable: 'names are joined by the running agent (vigie-agent run): a single snapshot has no DNS history' },
+      local_addresses: localAddresses(),
     };
   } catch (error) {
     const reason = { unavailable: bounded(`Windows socket table unreadable: ${(error as Error).message}`, 500) };
     return { listeners: reason, outbound: reason, egress_probes: probes, proxy_dns: proxyDns };
+  }
+}
+
+/** This host's non-loopback interface addresses (the server maps proxy-log clients to hosts with them). */
+export function localAddresses(): string[] | Unavailable {
+  try {
+    const out = new Set<string>();
+    for (const list of Object.values(networkInterfaces())) {
+      for (const a of list ?? []) if (!a.internal && !a.address.startsWith('fe80:')) out.add(a.address);
+    }
+    return [...out].slice(0, 64);
+  } catch (error) {
+    return { unavailable: bounded(`interface addresses unreadable: ${(error as Error).message}`, 500) };
   }
 }
 

@@ -10,16 +10,11 @@
 // - With nothing wrong, a window shorter than `min_window_hours` (inclusive) gives unknown.
 import { Type } from 'typebox';
 import { isUnavailable } from '../evidence.js';
-import {
-  describeEndpoint,
-  distinctEndpoints,
-  isInternal,
-  matchFlow,
-  missingEvidence,
-  outcomeOf,
-  shortWindow,
-} from './network.js';
 import { defineRule, type Finding, type RuleOutcome } from './rule.js';
+import { isInternal } from './addresses.js';
+import { reportedSection, unavailableFinding } from './evidence-gaps.js';
+import { describeEndpoint, distinctEndpoints, matchFlow, shortWindow } from './flows.js';
+import { outcomeOf } from './outcomes.js';
 
 export const Adm01Parameters = Type.Object(
   {
@@ -34,8 +29,7 @@ export const adm01 = defineRule({
   section: 'network',
   parameters: Adm01Parameters,
   check(report, parameters, context): RuleOutcome {
-    const network = report.network;
-    if (isUnavailable(network)) throw new Error('ADM-01 reached with an unavailable network section');
+    const network = reportedSection(report, 'network', 'ADM-01');
     const threshold =
       `zero destinations outside ${context.internalNetworks.networks.join(', ')} except allowlisted update relays; no "blocked" probe reachable; ` +
       `configured proxy = ${parameters.configured_proxy}; observation window >= ${parameters.min_window_hours} h`;
@@ -43,7 +37,7 @@ export const adm01 = defineRule({
 
     const outbound = network.outbound;
     if (isUnavailable(outbound)) {
-      findings.push(missingEvidence('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, outbound));
+      findings.push(unavailableFinding('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, outbound));
     } else {
       const short = shortWindow(outbound, parameters.min_window_hours);
       if (short) findings.push(short);

@@ -21,8 +21,10 @@ import {
   type Report,
   type SshdSettings,
 } from '../evidence.js';
-import { ageAt, DAY_MS, isReported, missingEvidence, missingFinding, summarise } from './backup.js';
 import { defineRule, formatDuration, listFindings, worstStatus, type Finding, type RuleOutcome } from './rule.js';
+import { isReported, missingEvidence, missingFinding, reportedSection } from './evidence-gaps.js';
+import { summarise } from './outcomes.js';
+import { ageAt, DAY_MS } from './time.js';
 
 export const Auth01Parameters = Type.Object(
   {
@@ -161,8 +163,7 @@ export const auth01 = defineRule({
     const threshold =
       'every AuthenticationMethods list combines >= 2 factor classes (or FIDO verify-required); ' +
       'PermitRootLogin no; PermitEmptyPasswords no; AllowUsers/AllowGroups set; X11Forwarding no';
-    const mfa = report.mfa;
-    if (isUnavailable(mfa)) throw new Error('AUTH-01 reached with an unavailable mfa section');
+    const mfa = reportedSection(report, 'mfa', 'AUTH-01');
     const sshd = mfa.sshd;
     if (isUnavailable(sshd)) {
       return {
@@ -217,11 +218,6 @@ export const auth01 = defineRule({
     };
   },
 });
-
-const mfaOf = (report: Report, id: string) => {
-  if (isUnavailable(report.mfa)) throw new Error(`${id} reached with an unavailable mfa section`);
-  return report.mfa;
-};
 
 // ---------------------------------------------------------------- PAM second factor (AUTH-02, AUTH-03)
 
@@ -348,7 +344,7 @@ export const auth02 = defineRule({
     const threshold =
       `${p.second_factor_modules.join('/')} enforced (required/requisite) in ${p.services.join(', ')}, ` +
       'no bypass option, no earlier sufficient module; 100 % of the admin group enrolled';
-    const mfa = mfaOf(report, 'AUTH-02');
+    const mfa = reportedSection(report, 'mfa', 'AUTH-02');
     const pam = mfa.pam;
     if (!isReported(pam)) return missingEvidence(pam, '/mfa/pam', { fr: 'Piles PAM', en: 'PAM stacks' }, threshold);
     const findings: Finding[] = [];
@@ -406,7 +402,6 @@ export const auth02 = defineRule({
       findings,
       {
         pass: { fr: 'Second facteur PAM appliqué', en: 'PAM second factor enforced' },
-        warn: { fr: '', en: '' },
         unknown: { fr: 'Second facteur PAM non établi', en: 'PAM second factor not established' },
         fail: { fr: 'Second facteur PAM absent ou contournable', en: 'PAM second factor missing or bypassable' },
       },
@@ -515,7 +510,7 @@ export const auth03 = defineRule({
     const threshold = admin
       ? 'ADM: smart card required, or WHfB with TPM and no password logon = pass; password logon = fail'
       : `WS: WHfB, CPS/e-CPS or FIDO2 = pass; password-only = warn before ${p.password_only_fail_from} (00:00 UTC), fail from then`;
-    const mfa = mfaOf(report, 'AUTH-03');
+    const mfa = reportedSection(report, 'mfa', 'AUTH-03');
     const platform = report.host.os.platform;
     if (platform !== 'windows' && platform !== 'linux') {
       return {
@@ -584,7 +579,7 @@ export const auth04 = defineRule({
   parameters: Auth04Parameters,
   check(report): RuleOutcome {
     const threshold = 'every remote entry point (VPN, RDP gateway, exposed SSH, vendor portal...) requires >= 2 factors';
-    const entries = mfaOf(report, 'AUTH-04').remote_access;
+    const entries = reportedSection(report, 'mfa', 'AUTH-04').remote_access;
     if (!isReported(entries)) return missingEvidence(entries, '/mfa/remote_access', { fr: "Points d'accès distants", en: 'Remote entry points' }, threshold);
     const findings: Finding[] = entries.map((e, i) => {
       const pointer = `/mfa/remote_access/${i}`;
@@ -612,7 +607,6 @@ export const auth04 = defineRule({
       findings,
       {
         pass: { fr: 'Accès distants protégés par deux facteurs', en: 'Remote access requires two factors' },
-        warn: { fr: '', en: '' },
         unknown: { fr: "Facteurs d'un accès distant non établis", en: 'Factors of a remote entry point not established' },
         fail: { fr: 'Accès distant à un seul facteur', en: 'Single-factor remote access path' },
       },
@@ -639,7 +633,7 @@ export const auth05 = defineRule({
     const threshold =
       `second factors in {${p.allowed_factors.join(', ')}}; SMS/voice = fail for admins, third parties and remote access, ` +
       'warn for other users; other types = warn';
-    const mfa = mfaOf(report, 'AUTH-05');
+    const mfa = reportedSection(report, 'mfa', 'AUTH-05');
     const policies = mfa.second_factors;
     const entries = mfa.remote_access;
     if (!isReported(policies) && !isReported(entries)) {
@@ -723,7 +717,7 @@ export const auth06 = defineRule({
     const threshold =
       'admin members in the allowlist; built-in admin disabled or LAPS-managed; daily user not admin (WS); ' +
       `no interactive logon by a generic account within ${p.generic_logon_window_days} d`;
-    const admins = mfaOf(report, 'AUTH-06').local_admins;
+    const admins = reportedSection(report, 'mfa', 'AUTH-06').local_admins;
     if (!isReported(admins)) return missingEvidence(admins, '/mfa/local_admins', { fr: 'Administrateurs locaux', en: 'Local administrators' }, threshold);
     const findings: Finding[] = [];
     const builtin = admins.builtin_admin;

@@ -8,15 +8,7 @@
 // A last_success_at more than CLOCK_SKEW_TOLERANCE_MS in the future is unknown (clock problem).
 // On workstations the rule applies only when the pack sets `local_business_data: true`.
 import { Type, type Static } from 'typebox';
-import {
-  isUnavailable,
-  type BackupConsoleAccess,
-  type BackupSource,
-  type OfflineCopy,
-  type Report,
-  type Unavailable,
-} from '../evidence.js';
-import type { Bilingual } from '../verdict.js';
+import { type BackupConsoleAccess, type BackupSource, type OfflineCopy, type Report } from '../evidence.js';
 import {
   defineRule,
   formatDuration,
@@ -26,9 +18,9 @@ import {
   type Finding,
   type RuleOutcome,
 } from './rule.js';
-
-/** How far in the future a timestamp may be before it is treated as a clock problem. */
-export const CLOCK_SKEW_TOLERANCE_MS = 5 * 60_000;
+import { isReported, missingEvidence, reportedSection } from './evidence-gaps.js';
+import { summarise } from './outcomes.js';
+import { ageAt, CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from './time.js';
 
 export const Bkp01Parameters = Type.Object(
   {
@@ -95,8 +87,7 @@ export const bkp01 = defineRule({
     return null;
   },
   check(report: Report, parameters, context): RuleOutcome {
-    const backups = report.backups;
-    if (isUnavailable(backups)) throw new Error('BKP-01 reached with an unavailable backups section');
+    const backups = reportedSection(report, 'backups', 'BKP-01');
     const threshold =
       `pass: age <= ${parameters.pass_max_age_hours} h; warn: age <= ${parameters.warn_max_age_hours} h; ` +
       'fail: older, or no successful job, or no backup source';
@@ -134,82 +125,6 @@ export const bkp01 = defineRule({
     };
   },
 });
-
-// ---------------------------------------------------------------- shared by the BKP/AUTH/TMA rules
-
-/** Milliseconds in one day, for thresholds expressed in days. */
-export const DAY_MS = 24 * HOUR_MS;
-
-/** True when an optional evidence field was reported and observed (neither absent nor `{unavailable}`). */
-export function isReported<T>(value: T | Unavailable | undefined): value is T {
-  return value !== undefined && !isUnavailable(value);
-}
-
-/** The unknown outcome for an optional evidence field that is absent (older agent) or `{unavailable}`. */
-export function missingEvidence(value: unknown, pointer: string, what: Bilingual, threshold: string): RuleOutcome {
-  const reason = isUnavailable(value)
-    ? { fr: `non observable (${value.unavailable})`, en: `could not be observed (${value.unavailable})` }
-    : { fr: `non rapporté par cet agent (${pointer})`, en: `not reported by this agent (${pointer})` };
-  return {
-    status: 'unknown',
-    explanation: { fr: `${what.fr} : ${reason.fr}.`, en: `${what.en}: ${reason.en}.` },
-    evidence: [pointer],
-    threshold,
-  };
-}
-
-/** The finding for an optional evidence field that is absent or unavailable, or null when present. */
-export function missingFinding(value: unknown, pointer: string, what: Bilingual): Finding | null {
-  if (value === undefined) {
-    return { status: 'unknown', pointer, fr: `${what.fr} : non rapporté par cet agent`, en: `${what.en}: not reported by this agent` };
-  }
-  if (isUnavailable(value)) {
-    return {
-      status: 'unknown',
-      pointer,
-      fr: `${what.fr} : non observable (${value.unavailable})`,
-      en: `${what.en}: could not be observed (${value.unavailable})`,
-    };
-  }
-  return null;
-}
-
-/** Lead sentence per overall status. */
-export type Leads = Record<'pass' | 'warn' | 'fail' | 'unknown', Bilingual>;
-
-/**
- * Worst-wins summary of findings: the lead for the overall status, then the findings (problems
- * only, unless everything passed), with the pointers of the findings that decided the status.
- */
-export function summarise(findings: readonly Finding[], leads: Leads, threshold: string): RuleOutcome {
-  const judged = findings.filter((f) => f.status !== 'not_applicable');
-  const status = worstStatus(judged.map((f) => f.status));
-  const lead = leads[status === 'not_applicable' ? 'pass' : status];
-  const shown = status === 'pass' ? findings : findings.filter((f) => f.status !== 'pass' && f.status !== 'not_applicable');
-  const listed = listFindings(shown);
-  const deciding = judged.filter((f) => f.status === status).map((f) => f.pointer);
-  return {
-    status,
-    explanation: {
-      fr: listed.fr ? `${lead.fr} : ${listed.fr}.` : `${lead.fr}.`,
-      en: listed.en ? `${lead.en}: ${listed.en}.` : `${lead.en}.`,
-    },
-    evidence: [...new Set(deciding.length > 0 ? deciding : findings.map((f) => f.pointer))],
-    threshold,
-  };
-}
-
-/** Age of an ISO time at `now`, or null when it is unreadable or too far in the future. */
-export function ageAt(iso: string, now: Date): number | null {
-  const at = Date.parse(iso);
-  const age = now.getTime() - at;
-  return Number.isNaN(at) || age < -CLOCK_SKEW_TOLERANCE_MS ? null : Math.max(0, age);
-}
-
-const backupsOf = (report: Report, id: string) => {
-  if (isUnavailable(report.backups)) throw new Error(`${id} reached with an unavailable backups section`);
-  return report.backups;
-};
 
 // ---------------------------------------------------------------- BKP-02
 
@@ -281,7 +196,7 @@ export const bkp02 = defineRule({
     const threshold =
       `>= 1 offline (media disconnected now) or immutable (retention >= ${p.min_immutable_retention_days} d) copy ` +
       `with age <= ${p.max_age_days} d; none = fail`;
-    const copies = backupsOf(report, 'BKP-02').offline_copies;
+    const copies = reportedSection(report, 'backups', 'BKP-02').offline_copies;
     if (!isReported(copies)) return missingEvidence(copies, '/backups/offline_copies', { fr: 'Copies hors ligne ou immuables', en: 'Offline or immutable copies' }, threshold);
     if (copies.length === 0) {
       return {
@@ -345,7 +260,7 @@ export const bkp03 = defineRule({
     const threshold =
       `>= ${p.min_copies} copies besides production, on >= ${p.min_distinct} distinct media or storage systems, ` +
       `>= ${p.min_off_site_or_offline} off-site or offline`;
-    const repos = backupsOf(report, 'BKP-03').repositories;
+    const repos = reportedSection(report, 'backups', 'BKP-03').repositories;
     if (!isReported(repos)) return missingEvidence(repos, '/backups/repositories', { fr: 'Inventaire des dépôts de sauvegarde', en: 'Backup repository inventory' }, threshold);
     const media = new Set(repos.map((r) => r.media));
     const systems = new Set(repos.map((r) => r.storage_system.toLowerCase()));
@@ -382,8 +297,6 @@ export const bkp03 = defineRule({
       findings,
       {
         pass: { fr: 'Topologie 3-2-1 respectée', en: '3-2-1 topology met' },
-        warn: { fr: '', en: '' },
-        unknown: { fr: '', en: '' },
         fail: { fr: 'Topologie 3-2-1 non respectée', en: '3-2-1 topology not met' },
       },
       threshold,
@@ -416,7 +329,7 @@ export const bkp04 = defineRule({
     const threshold =
       `last successful restore test: pass <= ${p.pass_max_age_days} d; warn <= ${p.fail_after_days} d; ` +
       'fail: older or none';
-    const tests = backupsOf(report, 'BKP-04').restore_tests;
+    const tests = reportedSection(report, 'backups', 'BKP-04').restore_tests;
     if (!isReported(tests)) return missingEvidence(tests, '/backups/restore_tests', { fr: 'Tests de restauration', en: 'Restore tests' }, threshold);
     let found: { index: number; age: number } | null = null;
     const implausible: number[] = [];
@@ -581,7 +494,7 @@ export const bkp05 = defineRule({
     const threshold =
       'identity source != production forest (dedicated AD: ADS score >= ' +
       `${p.min_ads_score}); MFA enabled (unsupported: warn); built-in admin disabled or unused with vaulted password`;
-    const console = backupsOf(report, 'BKP-05').console;
+    const console = reportedSection(report, 'backups', 'BKP-05').console;
     if (!isReported(console)) return missingEvidence(console, '/backups/console', { fr: 'Authentification de la console de sauvegarde', en: 'Backup console authentication' }, threshold);
     return summarise(
       [identityFinding(console, p), consoleMfaFinding(console), builtinAdminFinding(console)],

@@ -14,22 +14,13 @@
 // ("declare admin_addresses"), never `pass`.
 // The evidence has no firewall source scope, so "reachable only from admin sources" (WS ports
 // 135/445/3389) cannot be observed: such listeners are judged by the allowlist alone.
-import ipaddr from 'ipaddr.js';
 import { Type, type Static } from 'typebox';
-import { parseCidr, type HostEndpointQuery } from '../allowlist.js';
-import { isUnavailable, type Listener, type OutboundFlow, type OutboundObservation, type Report } from '../evidence.js';
-import {
-  defineRule,
-  derivedFrom,
-  formatDuration,
-  HOUR_MS,
-  listFindings,
-  worstStatus,
-  type Finding,
-  type RuleContext,
-  type RuleOutcome,
-} from './rule.js';
-import type { VerdictStatus } from '../verdict.js';
+import { isUnavailable, type Listener, type Report } from '../evidence.js';
+import { defineRule, derivedFrom, listFindings, worstStatus, type Finding, type RuleOutcome } from './rule.js';
+import { AddressList, addressListErrors, addressSet, canonicalListenerAddress, type Ip, isInternal, isLoopback, isLoopbackIp, parseAddress } from './addresses.js';
+import { reportedSection, unavailableFinding } from './evidence-gaps.js';
+import { describeEndpoint, describeFlow, distinctEndpoints, flowQuery, matchFlow, shortWindow } from './flows.js';
+import { outcomeOf } from './outcomes.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const strict = { additionalProperties: false } as const;
@@ -66,60 +57,6 @@ export const Net05Parameters = Type.Object(
   strict,
 );
 
-/**
- * The octets of a dotted-quad IPv4 address as the kernel prints it (four decimal parts 0-255,
- * no leading zeros, nothing else), or null. Hand-written rather than a regex plus ipaddr.js:
- * nearly every address in a report has this form and each report has dozens of them.
- */
-export function dottedQuadOctets(text: string): number[] | null {
-  const octets: number[] = [];
-  let value = 0;
-  let digits = 0;
-  for (let i = 0; i <= text.length; i++) {
-    // The end of the text closes the last part, like a dot.
-    const code = i < text.length ? text.charCodeAt(i) : 0x2e;
-    if (code === 0x2e) {
-      if (digits === 0 || octets.length === 4) return null;
-      octets.push(value);
-      value = 0;
-      digits = 0;
-    } else if (code >= 0x30 && code <= 0x39) {
-      if (digits > 0 && value === 0) return null; // leading zero
-      value = value * 10 + (code - 0x30);
-      digits += 1;
-      if (value > 255) return null;
-    } else {
-      return null;
-    }
-  }
-  return octets.length === 4 ? octets : null;
-}
-
-/** Canonical text of an IP address as the kernel/tools print it, or null when it is not one. */
-export function canonicalListenerAddress(raw: string): string | null {
-  let text = raw.trim();
-  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
-  if (text === '*') return '*';
-  const zone = text.indexOf('%');
-  if (zone >= 0) text = text.slice(0, zone);
-  // Fast path (no exception-driven parsing): a plain dotted quad is already canonical.
-  if (dottedQuadOctets(text) !== null) return text;
-  // Kernel-printed addresses are plain dotted quads or IPv6; refuse shorthand IPv4 forms.
-  if (ipaddr.IPv4.isValid(text) && !ipaddr.IPv4.isValidFourPartDecimal(text)) return null;
-  if (!ipaddr.isValid(text)) return null;
-  return ipaddr.process(text).toString();
-}
-
-/** Loopback listeners are not reachable from the network and are ignored. */
-export function isLoopback(raw: string): boolean {
-  const canonical = canonicalListenerAddress(raw);
-  if (canonical === null || canonical === '*') return false;
-  const octets = dottedQuadOctets(canonical);
-  // ipaddr.js's IPv4 'loopback' range is exactly 127.0.0.0/8.
-  if (octets !== null) return octets[0] === 127;
-  return ipaddr.parse(canonical).range() === 'loopback';
-}
-
 function describe(listener: Listener): string {
   const address = listener.address.includes(':') && !listener.address.startsWith('[') ? `[${listener.address}]` : listener.address;
   const proc = listener.process ?? (listener.pid !== null ? `pid ${listener.pid}` : '?');
@@ -151,8 +88,7 @@ export const net05 = defineRule({
     const threshold =
       'every non-loopback listener is in the role allowlist; remote-control ports only if allowlisted; ' +
       `SSH (${parameters.ssh_port}/tcp) on Unix bound only to admin addresses`;
-    const network = report.network;
-    if (isUnavailable(network)) throw new Error('NET-05 reached with an unavailable network section');
+    const network = reportedSection(report, 'network', 'NET-05');
     if (isUnavailable(network.listeners)) {
       return {
         status: 'unknown',
@@ -256,233 +192,6 @@ export const net05 = defineRule({
   },
 });
 
-// ================================================================ shared by the flow-based rules
-// NET-01, NET-03, NET-04, NET-06 and ADM-01 read the outbound observation; these helpers parse
-// addresses the way the kernel prints them, decide "internal" against the declared ranges, and
-// check that the observation window is long enough for an absence of flows to mean something.
-
-/** A list of IP addresses or CIDRs in rule parameters (bounded). */
-export const AddressList = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000 });
-
-type Ip = ipaddr.IPv4 | ipaddr.IPv6;
-interface Network {
-  ip: Ip;
-  prefix: number;
-}
-
-/** An address as the kernel prints it (IPv4-mapped IPv6 judged as IPv4); null when not an IP. */
-export function parseAddress(raw: string): Ip | null {
-  // Fast path: a plain dotted quad is already canonical.
-  const plain = dottedQuadOctets(raw);
-  if (plain !== null) return new ipaddr.IPv4(plain);
-  const canonical = canonicalListenerAddress(raw);
-  if (canonical === null || canonical === '*') return null;
-  const quad = dottedQuadOctets(canonical);
-  if (quad !== null) return new ipaddr.IPv4(quad);
-  const ip = ipaddr.IPv6.parse(canonical);
-  return ip.isIPv4MappedAddress() ? ip.toIPv4Address() : ip;
-}
-
-/** The same as ip.range() === 'loopback', without walking ipaddr.js's list of special ranges. */
-export function isLoopbackIp(ip: Ip): boolean {
-  return ip.kind() === 'ipv4' ? (ip as ipaddr.IPv4).octets[0] === 127 : ip.range() === 'loopback';
-}
-
-function parseNetwork(text: string): Network | null {
-  if (text.includes('/')) {
-    const cidr = parseCidr(text);
-    return cidr.ok ? cidr.value : null;
-  }
-  const ip = parseAddress(text);
-  return ip ? { ip, prefix: ip.kind() === 'ipv4' ? 32 : 128 } : null;
-}
-
-const invalidAddressCache = new WeakMap<readonly string[], string[]>();
-
-/** Entries of an address list that are neither an IP nor a CIDR, as a parameter error. */
-export function addressListErrors(name: string, list: readonly string[]): string[] {
-  // Parameters are re-checked on every evaluation: remember the invalid entries per array.
-  let bad = invalidAddressCache.get(list);
-  if (bad === undefined) {
-    bad = list.filter((a) => parseNetwork(a) === null);
-    invalidAddressCache.set(list, bad);
-  }
-  return bad.length > 0 ? [`${name}: not an IP address or CIDR: ${bad.slice(0, 10).join(', ')}`] : [];
-}
-
-/** A set of networks with a containment test; built once per parameter array. */
-export interface AddressSet {
-  contains(ip: Ip): boolean;
-  readonly size: number;
-}
-
-const addressSetCache = new WeakMap<readonly string[], AddressSet>();
-
-/** The address as a signed 32-bit integer (what JavaScript's bitwise operators work on). */
-function ipv4Bits(ip: ipaddr.IPv4): number {
-  const o = ip.octets;
-  return (o[0]! << 24) | (o[1]! << 16) | (o[2]! << 8) | o[3]!;
-}
-
-export function addressSet(list: readonly string[]): AddressSet {
-  const cached = addressSetCache.get(list);
-  if (cached) return cached;
-  const networks = list.map(parseNetwork).filter((n): n is Network => n !== null);
-  // IPv4 networks as 32-bit (base, mask): the test ipaddr.js's match() does octet by octet, in
-  // one step (prefixes are 0..32: parseCidr refuses more).
-  const v4 = networks
-    .filter((n) => n.ip.kind() === 'ipv4')
-    .map((n) => {
-      const mask = n.prefix === 0 ? 0 : -1 << (32 - n.prefix);
-      return { base: ipv4Bits(n.ip as ipaddr.IPv4) & mask, mask };
-    });
-  const v6 = networks.filter((n) => n.ip.kind() === 'ipv6');
-  const set: AddressSet = {
-    contains(ip) {
-      if (ip.kind() === 'ipv4') {
-        const bits = ipv4Bits(ip as ipaddr.IPv4);
-        return v4.some((n) => (bits & n.mask) === n.base);
-      }
-      return v6.some((n) => ip.match(n.ip, n.prefix));
-    },
-    size: networks.length,
-  };
-  addressSetCache.set(list, set);
-  return set;
-}
-
-/** True when the parsed address lies in the pack's declared internal ranges (internal_networks). */
-export function isInternal(ip: Ip, context: RuleContext): boolean {
-  // The pack's compiled list is stable per pack, so addressSet's cache parses it once.
-  return addressSet(context.internalNetworks.networks).contains(ip);
-}
-
-/** "name [ip]:port/proto (process)" for explanations. */
-export function describeFlow(flow: OutboundFlow): string {
-  const address = flow.remote_address.includes(':') ? `[${flow.remote_address}]` : flow.remote_address;
-  const name = flow.remote_fqdn ? `${flow.remote_fqdn} ` : '';
-  return `${name}${address}:${flow.remote_port}/${flow.protocol} (${flow.process ?? (flow.pid !== null ? `pid ${flow.pid}` : '?')})`;
-}
-
-/** "name [ip]:port/proto (process)", with "(×N)" when N flows share the endpoint. */
-export function describeEndpoint(endpoint: Endpoint): string {
-  return `${describeFlow(endpoint.flow)}${endpoint.count > 1 ? ` (×${endpoint.count})` : ''}`;
-}
-
-/** The window as an unknown finding when it is shorter than `minHours` (inclusive) or unreadable; null when long enough. */
-export function shortWindow(outbound: OutboundObservation, minHours: number): Finding | null {
-  const start = Date.parse(outbound.window_start);
-  const end = Date.parse(outbound.window_end);
-  const pointer = '/network/outbound/window_start';
-  if (Number.isNaN(start) || Number.isNaN(end)) {
-    return {
-      status: 'unknown',
-      pointer,
-      fr: `fenêtre d'observation illisible (${outbound.window_start} → ${outbound.window_end})`,
-      en: `unreadable observation window (${outbound.window_start} → ${outbound.window_end})`,
-    };
-  }
-  if (end - start < minHours * HOUR_MS) {
-    const d = formatDuration(end - start);
-    return {
-      status: 'unknown',
-      pointer,
-      fr: `fenêtre d'observation des flux de ${d.fr} (${outbound.window_start} → ${outbound.window_end}), plus courte que ${minHours} h : une absence de flux n'y prouve rien`,
-      en: `outbound observation window of ${d.en} (${outbound.window_start} → ${outbound.window_end}) is shorter than ${minHours} h: an absence of flows proves nothing`,
-    };
-  }
-  return null;
-}
-
-/** A distinct remote endpoint: its first flow (and that flow's index), how many flows, its parsed address. */
-export interface Endpoint {
-  flow: OutboundFlow;
-  index: number;
-  count: number;
-  /** The remote address as parseAddress reads it; null when it is not an IP address. */
-  ip: Ip | null;
-}
-
-/** The last endpoints computed per flows array, valid only for the evaluation (context) that computed them. */
-const endpointsCache = new WeakMap<readonly OutboundFlow[], { context: RuleContext; endpoints: readonly Endpoint[] }>();
-
-/**
- * One entry per distinct endpoint (address, port, protocol, FQDN), in first-seen order. Five rules
- * read the same flows: computed once per evaluation (evaluate() makes one context per report), so
- * a report changed between two evaluations is read afresh. Callers must not modify the result.
- */
-export function distinctEndpoints(flows: readonly OutboundFlow[], context: RuleContext): readonly Endpoint[] {
-  const cached = endpointsCache.get(flows);
-  if (cached !== undefined && cached.context === context) return cached.endpoints;
-  const seen = new Map<string, Endpoint>();
-  flows.forEach((flow, index) => {
-    // The address is length-prefixed: an agent-supplied "|" in it cannot shift the other fields
-    // and merge two different endpoints (port and protocol are a number and a word; the FQDN is
-    // the rest).
-    const key = `${flow.remote_address.length}:${flow.remote_address}|${flow.remote_port}|${flow.protocol}|${flow.remote_fqdn ?? ''}`;
-    const known = seen.get(key);
-    if (known) known.count += 1;
-    else seen.set(key, { flow, index, count: 1, ip: parseAddress(flow.remote_address) });
-  });
-  const endpoints = [...seen.values()];
-  endpointsCache.set(flows, { context, endpoints });
-  return endpoints;
-}
-
-/** Turns findings into an outcome: pass text when all pass, else the worst findings listed. */
-export function outcomeOf(
-  findings: readonly Finding[],
-  threshold: string,
-  passText: { fr: string; en: string },
-  fallbackEvidence: string[],
-): RuleOutcome {
-  const status = worstStatus(findings.map((f) => f.status));
-  if (status === 'pass') {
-    const notes = findings.filter((f) => f.fr !== '');
-    const listed = listFindings(notes);
-    return {
-      status,
-      explanation: {
-        fr: notes.length > 0 ? `${passText.fr} ${listed.fr}.` : passText.fr,
-        en: notes.length > 0 ? `${passText.en} ${listed.en}.` : passText.en,
-      },
-      evidence: fallbackEvidence,
-      threshold,
-    };
-  }
-  // List the problems grouped by status, worst first; passing items are left out.
-  const groups: { status: VerdictStatus; fr: string; en: string }[] = [
-    { status: 'fail', fr: 'Non conforme', en: 'Non-compliant' },
-    { status: 'unknown', fr: 'Indéterminé', en: 'Cannot be judged' },
-    { status: 'warn', fr: 'À améliorer', en: 'Needs attention' },
-  ];
-  const fr: string[] = [];
-  const en: string[] = [];
-  const pointers: string[] = [];
-  for (const group of groups) {
-    const items = findings.filter((f) => f.status === group.status);
-    if (items.length === 0) continue;
-    const listed = listFindings(items);
-    fr.push(`${group.fr} : ${listed.fr}.`);
-    en.push(`${group.en}: ${listed.en}.`);
-    pointers.push(...items.map((f) => f.pointer));
-  }
-  return { status, explanation: { fr: fr.join(' '), en: en.join(' ') }, evidence: [...new Set(pointers)], threshold };
-}
-
-/** An unknown finding for an optional evidence field this agent does not send, or sent as unavailable. */
-export function missingEvidence(pointer: string, what: { fr: string; en: string }, value: unknown): Finding {
-  if (isUnavailable(value)) {
-    return { status: 'unknown', pointer, fr: `${what.fr} indisponible : ${value.unavailable}`, en: `${what.en} unavailable: ${value.unavailable}` };
-  }
-  return {
-    status: 'unknown',
-    pointer,
-    fr: `${what.fr} non remonté(e) par cet agent`,
-    en: `${what.en} not reported by this agent`,
-  };
-}
-
 const WINDOW_HOURS = Type.Number({ minimum: 0, maximum: 24 * 31 });
 
 // ================================================================ NET-03: no proxy bypass
@@ -522,8 +231,7 @@ export const net03 = defineRule({
     ...addressListErrors('vpn_concentrators', p.vpn_concentrators),
   ],
   check(report, parameters, context): RuleOutcome {
-    const network = report.network;
-    if (isUnavailable(network)) throw new Error('NET-03 reached with an unavailable network section');
+    const network = reportedSection(report, 'network', 'NET-03');
     const threshold =
       `proxy set explicitly and by policy; no direct TCP ${parameters.web_ports.join('/')} flow to an Internet address ` +
       `(outside internal ranges, not a proxy or VPN concentrator) in an observation window >= ${parameters.min_window_hours} h`;
@@ -544,8 +252,8 @@ export const net03 = defineRule({
     const policyKnown = policy !== undefined && !isUnavailable(policy);
     if (settings.length === 0) {
       if (!policyKnown || isUnavailable(proxyDns)) {
-        if (!policyKnown) findings.push(missingEvidence('/network/proxy_policy', { fr: 'Configuration du proxy système', en: 'System proxy settings' }, policy));
-        if (isUnavailable(proxyDns)) findings.push(missingEvidence('/network/proxy_dns', { fr: 'Proxy d\'environnement', en: 'Environment proxy' }, proxyDns));
+        if (!policyKnown) findings.push(unavailableFinding('/network/proxy_policy', { fr: 'Configuration du proxy système', en: 'System proxy settings' }, policy));
+        if (isUnavailable(proxyDns)) findings.push(unavailableFinding('/network/proxy_dns', { fr: 'Proxy d\'environnement', en: 'Environment proxy' }, proxyDns));
       } else {
         findings.push({
           status: 'fail',
@@ -557,7 +265,7 @@ export const net03 = defineRule({
     } else {
       const shown = settings.map((s) => s.value).join(', ');
       if (!policyKnown) {
-        findings.push(missingEvidence('/network/proxy_policy', { fr: `Application par stratégie du proxy (${shown})`, en: `Policy enforcement of the proxy (${shown})` }, policy));
+        findings.push(unavailableFinding('/network/proxy_policy', { fr: `Application par stratégie du proxy (${shown})`, en: `Policy enforcement of the proxy (${shown})` }, policy));
       } else if (policy.enforced_by_policy === true) {
         findings.push({ status: 'pass', pointer: '/network/proxy_policy/enforced_by_policy', fr: `proxy ${shown} imposé par stratégie`, en: `proxy ${shown} enforced by policy` });
       } else if (policy.enforced_by_policy === false) {
@@ -580,7 +288,7 @@ export const net03 = defineRule({
     // 2. Direct web flows to the Internet.
     const outbound = network.outbound;
     if (isUnavailable(outbound)) {
-      findings.push(missingEvidence('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, outbound));
+      findings.push(unavailableFinding('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, outbound));
     } else {
       const short = shortWindow(outbound, parameters.min_window_hours);
       if (short) findings.push(short);
@@ -666,8 +374,7 @@ export const net04 = defineRule({
     ...p.public_doh_resolvers.flatMap((r) => addressListErrors(`public_doh_resolvers ${r.name}`, r.addresses)),
   ],
   check(report, parameters, context): RuleOutcome {
-    const network = report.network;
-    if (isUnavailable(network)) throw new Error('NET-04 reached with an unavailable network section');
+    const network = reportedSection(report, 'network', 'NET-04');
     const declared = addressSet(parameters.dns_resolvers);
     const threshold =
       (declared.size > 0 ? `DNS (53, DoT 853) only to the declared resolvers ${parameters.dns_resolvers.join(', ')}` : 'DNS only to declared resolvers (none declared: internal resolvers give warn)') +
@@ -693,7 +400,7 @@ export const net04 = defineRule({
     // 1. Configured resolvers.
     const proxyDns = network.proxy_dns;
     if (isUnavailable(proxyDns)) {
-      findings.push(missingEvidence('/network/proxy_dns', { fr: 'Résolveurs configurés', en: 'Configured resolvers' }, proxyDns));
+      findings.push(unavailableFinding('/network/proxy_dns', { fr: 'Résolveurs configurés', en: 'Configured resolvers' }, proxyDns));
     } else if (proxyDns.resolvers.length === 0) {
       findings.push({ status: 'unknown', pointer: '/network/proxy_dns/resolvers', fr: 'aucun résolveur configuré n\'a été remonté', en: 'no configured resolver was reported' });
     } else {
@@ -706,7 +413,7 @@ export const net04 = defineRule({
     // 2. Observed DNS, DoT and DoH flows.
     const outbound = network.outbound;
     if (isUnavailable(outbound)) {
-      findings.push(missingEvidence('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, outbound));
+      findings.push(unavailableFinding('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, outbound));
     } else {
       const short = shortWindow(outbound, parameters.min_window_hours);
       if (short) findings.push(short);
@@ -739,7 +446,7 @@ export const net04 = defineRule({
     // 3. Browser DoH policy.
     const browsers = network.browser_doh;
     if (browsers === undefined || isUnavailable(browsers)) {
-      findings.push(missingEvidence('/network/browser_doh', { fr: 'Stratégie DoH des navigateurs', en: 'Browser DoH policy' }, browsers));
+      findings.push(unavailableFinding('/network/browser_doh', { fr: 'Stratégie DoH des navigateurs', en: 'Browser DoH policy' }, browsers));
     } else {
       browsers.forEach((b, i) => {
         const pointer = `/network/browser_doh/${i}`;
@@ -818,13 +525,12 @@ export const net06 = defineRule({
     return bad.length > 0 ? [`legacy_listeners: not an IP address: ${bad.join(', ')}`] : [];
   },
   check(report, parameters, context): RuleOutcome {
-    const network = report.network;
-    if (isUnavailable(network)) throw new Error('NET-06 reached with an unavailable network section');
+    const network = reportedSection(report, 'network', 'NET-06');
     const { cleartext, threshold } = net06Tables(parameters);
     const findings: Finding[] = [];
 
     if (isUnavailable(network.listeners)) {
-      findings.push(missingEvidence('/network/listeners', { fr: 'Ports en écoute', en: 'Listening sockets' }, network.listeners));
+      findings.push(unavailableFinding('/network/listeners', { fr: 'Ports en écoute', en: 'Listening sockets' }, network.listeners));
     } else {
       network.listeners.forEach((l, i) => {
         const name = cleartext.get(`${l.port}/${l.protocol}`);
@@ -843,7 +549,7 @@ export const net06 = defineRule({
     }
 
     if (isUnavailable(network.outbound)) {
-      findings.push(missingEvidence('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, network.outbound));
+      findings.push(unavailableFinding('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, network.outbound));
     } else {
       for (const endpoint of distinctEndpoints(network.outbound.flows, context)) {
         const { flow, index } = endpoint;
@@ -876,7 +582,7 @@ export const net06 = defineRule({
 
     const smb1 = network.smb1;
     if (smb1 === undefined || isUnavailable(smb1)) {
-      findings.push(missingEvidence('/network/smb1', { fr: 'État de SMBv1', en: 'SMBv1 state' }, smb1));
+      findings.push(unavailableFinding('/network/smb1', { fr: 'État de SMBv1', en: 'SMBv1 state' }, smb1));
     } else {
       for (const side of ['server', 'client'] as const) {
         const value = smb1[`${side}_enabled`];
@@ -910,12 +616,11 @@ export const net07 = defineRule({
   section: 'network',
   parameters: Net07Parameters,
   check(report, parameters): RuleOutcome {
-    const network = report.network;
-    if (isUnavailable(network)) throw new Error('NET-07 reached with an unavailable network section');
+    const network = reportedSection(report, 'network', 'NET-07');
     const threshold = `firewall enabled on every active profile with default inbound = block; blocked-traffic logging on (${parameters.missing_logging} if not)`;
     const firewall = network.firewall;
     if (firewall === undefined || isUnavailable(firewall)) {
-      return outcomeOf([missingEvidence('/network/firewall', { fr: 'État du pare-feu local', en: 'Host firewall state' }, firewall)], threshold, { fr: '', en: '' }, ['/network/firewall']);
+      return outcomeOf([unavailableFinding('/network/firewall', { fr: 'État du pare-feu local', en: 'Host firewall state' }, firewall)], threshold, { fr: '', en: '' }, ['/network/firewall']);
     }
     const active = firewall.profiles.map((p, i) => ({ p, i })).filter(({ p }) => p.active);
     if (active.length === 0) {
@@ -975,42 +680,18 @@ export const net07 = defineRule({
 
 export const Net01Parameters = Type.Object({ min_window_hours: WINDOW_HOURS }, strict);
 
-/**
- * The egress allowlist query for a flow, by host name or by IP. One literal shape rather than a
- * spread (`{ ...query, host }`): V8 gives every spread copy a hidden class of its own, which
- * makes the matcher's reads of the query several times slower.
- */
-function flowQuery(flow: OutboundFlow, host: string | undefined, ip: string | undefined): HostEndpointQuery {
-  return { host, ip, port: flow.remote_port, proto: flow.protocol, direction: 'egress' };
-}
-
-/** The allowlist verdict for one flow: FQDN first, then IP; the entry or the reasons why none. */
-export function matchFlow(flow: OutboundFlow, context: RuleContext): { entry: string | null; reason: string } {
-  const reasons: string[] = [];
-  if (flow.remote_fqdn) {
-    const byHost = context.allowlist.matchEndpoint(flowQuery(flow, flow.remote_fqdn, undefined));
-    if (byHost.entry) return { entry: byHost.entry.id, reason: byHost.reason };
-    reasons.push(byHost.reason);
-  }
-  const byIp = context.allowlist.matchEndpoint(flowQuery(flow, undefined, flow.remote_address));
-  if (byIp.entry) return { entry: byIp.entry.id, reason: byIp.reason };
-  reasons.push(byIp.reason);
-  return { entry: null, reason: reasons.join('; ') };
-}
-
 export const net01 = defineRule({
   id: 'NET-01',
   section: 'network',
   parameters: Net01Parameters,
   check(report, parameters, context): RuleOutcome {
-    const network = report.network;
-    if (isUnavailable(network)) throw new Error('NET-01 reached with an unavailable network section');
+    const network = reportedSection(report, 'network', 'NET-01');
     const threshold =
       `every remote endpoint outside ${context.internalNetworks.networks.join(', ')} matches an unexpired egress allowlist entry for role ${context.role} ` +
       `(FQDN or CIDR, port, protocol); observation window >= ${parameters.min_window_hours} h`;
     const outbound = network.outbound;
     if (isUnavailable(outbound)) {
-      return outcomeOf([missingEvidence('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, outbound)], threshold, { fr: '', en: '' }, ['/network/outbound']);
+      return outcomeOf([unavailableFinding('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, outbound)], threshold, { fr: '', en: '' }, ['/network/outbound']);
     }
     const findings: Finding[] = [];
     const short = shortWindow(outbound, parameters.min_window_hours);

@@ -12,8 +12,10 @@ import ipaddr from 'ipaddr.js';
 import { Type, type Static } from 'typebox';
 import { canonicalIp, parseCidr } from '../allowlist.js';
 import { isUnavailable, type Tunnel, type VendorAccount } from '../evidence.js';
-import { ageAt, DAY_MS, isReported, missingEvidence, missingFinding, summarise } from './backup.js';
 import { defineRule, formatDuration, HOUR_MS, listFindings, type Finding, type RuleOutcome } from './rule.js';
+import { isReported, missingEvidence, missingFinding, reportedSection } from './evidence-gaps.js';
+import { summarise } from './outcomes.js';
+import { ageAt, DAY_MS } from './time.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -112,8 +114,7 @@ export const tma01 = defineRule({
         if (open.length === 0) findings.push({ status: 'pass', pointer: '/telemaintenance/ingress_rules', fr: 'aucune règle entrante depuis any', en: 'no ingress rule from any' });
       }
     }
-    const network = report.network;
-    if (isUnavailable(network)) throw new Error('TMA-01 reached with an unavailable network section');
+    const network = reportedSection(report, 'network', 'TMA-01');
     const listeners = network.listeners;
     if (isUnavailable(listeners)) {
       findings.push({ status: 'unknown', pointer: '/network/listeners', fr: `services en écoute non observables (${listeners.unavailable})`, en: `listeners not observable (${listeners.unavailable})` });
@@ -134,7 +135,6 @@ export const tma01 = defineRule({
       findings,
       {
         pass: { fr: 'Accès entrants limités aux IP déclarées du fournisseur', en: "Inbound access limited to the vendor's declared IPs" },
-        warn: { fr: '', en: '' },
         unknown: { fr: 'Accès entrants non établis', en: 'Inbound access not established' },
         fail: { fr: 'Accès entrant hors des IP déclarées ou exposition excessive', en: 'Inbound access outside declared IPs or excessive exposure' },
       },
@@ -258,7 +258,6 @@ export const tma02 = defineRule({
       findings,
       {
         pass: { fr: 'Accès fournisseur ouverts à la demande et bornés', en: 'Vendor access opened on demand and time-boxed' },
-        warn: { fr: '', en: '' },
         unknown: { fr: 'Ouverture des accès fournisseur non établie', en: 'Vendor access opening not established' },
         fail: { fr: 'Accès fournisseur ouvert hors fenêtre ou trop longtemps', en: 'Vendor access open outside a window or for too long' },
       },
@@ -326,7 +325,6 @@ export const tma03 = defineRule({
       findings,
       {
         pass: { fr: 'Comptes dédiés par équipement et authentification forte', en: 'Dedicated per-device accounts and strong authentication' },
-        warn: { fr: '', en: '' },
         unknown: { fr: 'Comptes par équipement non établis', en: 'Per-device accounts not established' },
         fail: { fr: 'Compte partagé, secret réutilisé ou authentification faible', en: 'Shared account, reused credential or weak authentication' },
       },
@@ -516,8 +514,7 @@ export const tma06 = defineRule({
   ],
   check(report, p): RuleOutcome {
     const threshold = 'internal destinations within the maintained devices\' declared flows and the infrastructure services (log collector, NTP, DNS, admin hosts)';
-    const network = report.network;
-    if (isUnavailable(network)) throw new Error('TMA-06 reached with an unavailable network section');
+    const network = reportedSection(report, 'network', 'TMA-06');
     const outbound = network.outbound;
     if (isUnavailable(outbound)) return missingEvidence(outbound, '/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, threshold);
     if (p.declared_flows.length === 0) {

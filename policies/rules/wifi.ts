@@ -10,8 +10,9 @@
 import { Type } from 'typebox';
 import { isUnavailable, type Report, type WifiEvidence, type WifiInterface, type WifiProfile } from '../evidence.js';
 import type { Bilingual } from '../verdict.js';
-import { missingEvidence, outcomeOf } from './network.js';
 import { defineRule, listFindings, worstStatus, type Finding, type RuleOutcome } from './rule.js';
+import { reportedSection, unavailableFinding } from './evidence-gaps.js';
+import { outcomeOf } from './outcomes.js';
 
 export const Wifi01Parameters = Type.Object(
   { wifi_required: Type.Boolean() },
@@ -59,8 +60,7 @@ export const wifi01 = defineRule({
     return null;
   },
   check(report: Report, parameters): RuleOutcome {
-    const wifi = report.wifi;
-    if (isUnavailable(wifi)) throw new Error('WIFI-01 reached with an unavailable wifi section');
+    const wifi = reportedSection(report, 'wifi', 'WIFI-01');
     const threshold = parameters.wifi_required
       ? 'wifi_required = true: the role needs Wi-Fi'
       : 'wifi_required = false: no WLAN interface up and no radio on';
@@ -118,12 +118,6 @@ function noWifiAtAll(report: Report): Bilingual | null {
     fr: `Aucun périphérique Wi-Fi n'est présent (${wifi.source}) et aucun profil Wi-Fi enregistré n'est remonté.`,
     en: `No Wi-Fi device is present (${wifi.source}) and no saved Wi-Fi profile was reported.`,
   };
-}
-
-function wifiOf(report: Report, rule: string): WifiEvidence {
-  const wifi = report.wifi;
-  if (isUnavailable(wifi)) throw new Error(`${rule} reached with an unavailable wifi section`);
-  return wifi;
 }
 
 /** Security class of a key-management value, as NetworkManager, Windows (netsh) or macOS name it. */
@@ -197,7 +191,7 @@ export const wifi02 = defineRule({
   parameters: Wifi02Parameters,
   notApplicable: noWifiAtAll,
   check(report, parameters): RuleOutcome {
-    const wifi = wifiOf(report, 'WIFI-02');
+    const wifi = reportedSection(report, 'wifi', 'WIFI-02');
     const threshold =
       'current connection: WPA2/WPA3-Enterprise' +
       (parameters.personal_allowed ? `, or WPA2/WPA3-Personal on ${parameters.allowed_ssids.join(', ') || '(no SSID listed)'}` : '') +
@@ -248,7 +242,7 @@ export const wifi02 = defineRule({
     const profiles = wifi.profiles;
     let goodProfiles = 0;
     if (profiles === undefined || isUnavailable(profiles)) {
-      findings.push(missingEvidence('/wifi/profiles', { fr: 'Profils Wi-Fi enregistrés', en: 'Saved Wi-Fi profiles' }, profiles));
+      findings.push(unavailableFinding('/wifi/profiles', { fr: 'Profils Wi-Fi enregistrés', en: 'Saved Wi-Fi profiles' }, profiles));
     } else {
       profiles.forEach((p, i) => {
         const pointer = `/wifi/profiles/${i}`;
@@ -331,11 +325,11 @@ export const wifi03 = defineRule({
   parameters: Wifi03Parameters,
   notApplicable: noWifiAtAll,
   check(report, parameters): RuleOutcome {
-    const wifi = wifiOf(report, 'WIFI-03');
+    const wifi = reportedSection(report, 'wifi', 'WIFI-03');
     const threshold = `802.1X profiles: EAP-TLS with a pinned CA = pass; PEAP/TTLS with pinned CA and server name = ${parameters.tunnelled_methods}; no validation or no pinned CA = fail`;
     const profiles = wifi.profiles;
     if (profiles === undefined || isUnavailable(profiles)) {
-      return outcomeOf([missingEvidence('/wifi/profiles', { fr: 'Profils Wi-Fi enregistrés', en: 'Saved Wi-Fi profiles' }, profiles)], threshold, { fr: '', en: '' }, ['/wifi/profiles']);
+      return outcomeOf([unavailableFinding('/wifi/profiles', { fr: 'Profils Wi-Fi enregistrés', en: 'Saved Wi-Fi profiles' }, profiles)], threshold, { fr: '', en: '' }, ['/wifi/profiles']);
     }
     const enterprise = profiles.map((p, i) => ({ p, i })).filter(({ p }) => p.eap !== null);
     if (enterprise.length === 0) {
@@ -367,11 +361,11 @@ export const wifi04 = defineRule({
   parameters: Wifi04Parameters,
   notApplicable: noWifiAtAll,
   check(report, parameters): RuleOutcome {
-    const wifi = wifiOf(report, 'WIFI-04');
+    const wifi = reportedSection(report, 'wifi', 'WIFI-04');
     const threshold = `every saved profile with autoconnect = true has its SSID (exact match) in: ${parameters.allowed_ssids.join(', ') || '(empty list)'}`;
     const profiles = wifi.profiles;
     if (profiles === undefined || isUnavailable(profiles)) {
-      return outcomeOf([missingEvidence('/wifi/profiles', { fr: 'Profils Wi-Fi enregistrés', en: 'Saved Wi-Fi profiles' }, profiles)], threshold, { fr: '', en: '' }, ['/wifi/profiles']);
+      return outcomeOf([unavailableFinding('/wifi/profiles', { fr: 'Profils Wi-Fi enregistrés', en: 'Saved Wi-Fi profiles' }, profiles)], threshold, { fr: '', en: '' }, ['/wifi/profiles']);
     }
     const allowed = new Set(parameters.allowed_ssids);
     const findings: Finding[] = [];
@@ -413,7 +407,7 @@ export const wifi05 = defineRule({
   parameters: Wifi05Parameters,
   notApplicable: noWifiAtAll,
   check(report): RuleOutcome {
-    const wifi = wifiOf(report, 'WIFI-05');
+    const wifi = reportedSection(report, 'wifi', 'WIFI-05');
     const threshold = 'no interface in AP/IBSS/P2P-GO mode; hotspot off, no AP daemon; no AP/ad-hoc profile set to autostart';
     const findings: Finding[] = [];
     wifi.interfaces.forEach((iface, i) => {
@@ -427,7 +421,7 @@ export const wifi05 = defineRule({
     const hotspot = wifi.hotspot;
     if (hotspot === undefined || isUnavailable(hotspot)) {
       if (!(hotspot === undefined && report.host.os.platform === 'linux')) {
-        findings.push(missingEvidence('/wifi/hotspot', { fr: 'État du partage de connexion (hotspot)', en: 'Hotspot state' }, hotspot));
+        findings.push(unavailableFinding('/wifi/hotspot', { fr: 'État du partage de connexion (hotspot)', en: 'Hotspot state' }, hotspot));
       }
     } else {
       if (hotspot.hotspot_active === true) findings.push({ status: 'fail', pointer: '/wifi/hotspot/hotspot_active', fr: 'point d\'accès mobile (hotspot) actif', en: 'mobile hotspot active' });
@@ -439,7 +433,7 @@ export const wifi05 = defineRule({
     }
     const profiles = wifi.profiles;
     if (profiles === undefined || isUnavailable(profiles)) {
-      findings.push(missingEvidence('/wifi/profiles', { fr: 'Profils Wi-Fi enregistrés (démarrage automatique)', en: 'Saved Wi-Fi profiles (autostart)' }, profiles));
+      findings.push(unavailableFinding('/wifi/profiles', { fr: 'Profils Wi-Fi enregistrés (démarrage automatique)', en: 'Saved Wi-Fi profiles (autostart)' }, profiles));
     } else {
       profiles.forEach((p, i) => {
         if (AP_MODES.has(p.mode) && p.autoconnect) {
@@ -473,7 +467,7 @@ export const wifi06 = defineRule({
   parameters: Wifi06Parameters,
   notApplicable: noWifiAtAll,
   check(report, parameters): RuleOutcome {
-    const wifi = wifiOf(report, 'WIFI-06');
+    const wifi = reportedSection(report, 'wifi', 'WIFI-06');
     const threshold =
       'not (wired interface up and Wi-Fi associated to a non-enterprise SSID)' +
       (parameters.routing_allowed ? '; routing allowed for this role' : '; IP forwarding, ICS and bridges off') +
@@ -496,7 +490,7 @@ export const wifi06 = defineRule({
     if (risky.length > 0) {
       const wired = wifi.wired_interfaces;
       if (wired === undefined || isUnavailable(wired)) {
-        findings.push(missingEvidence('/wifi/wired_interfaces', { fr: 'État des interfaces filaires', en: 'Wired interface state' }, wired));
+        findings.push(unavailableFinding('/wifi/wired_interfaces', { fr: 'État des interfaces filaires', en: 'Wired interface state' }, wired));
       } else {
         const up = wired.map((w, i) => ({ w, i })).filter(({ w }) => w.oper_state === 'up');
         const unknownWired = wired.map((w, i) => ({ w, i })).filter(({ w }) => w.oper_state === 'unknown');
@@ -520,14 +514,14 @@ export const wifi06 = defineRule({
     if (!parameters.routing_allowed) {
       const fwd = wifi.ip_forwarding;
       if (fwd === undefined || isUnavailable(fwd)) {
-        findings.push(missingEvidence('/wifi/ip_forwarding', { fr: 'Routage IP', en: 'IP forwarding' }, fwd));
+        findings.push(unavailableFinding('/wifi/ip_forwarding', { fr: 'Routage IP', en: 'IP forwarding' }, fwd));
       } else {
         if (fwd.ipv4) findings.push({ status: 'fail', pointer: '/wifi/ip_forwarding/ipv4', fr: 'routage IPv4 activé', en: 'IPv4 forwarding on' });
         if (fwd.ipv6 === true) findings.push({ status: 'fail', pointer: '/wifi/ip_forwarding/ipv6', fr: 'routage IPv6 activé', en: 'IPv6 forwarding on' });
       }
       const bridges = wifi.bridges;
       if (bridges === undefined || isUnavailable(bridges)) {
-        findings.push(missingEvidence('/wifi/bridges', { fr: 'Ponts réseau', en: 'Network bridges' }, bridges));
+        findings.push(unavailableFinding('/wifi/bridges', { fr: 'Ponts réseau', en: 'Network bridges' }, bridges));
       } else {
         bridges.forEach((b, i) => {
           const wlanMember = b.members.find((m) => wlanNames.has(m));
@@ -540,7 +534,7 @@ export const wifi06 = defineRule({
       }
       const ics = wifi.connection_sharing;
       if (ics === undefined || isUnavailable(ics)) {
-        if (report.host.os.platform === 'windows') findings.push(missingEvidence('/wifi/connection_sharing', { fr: 'Partage de connexion Internet (ICS)', en: 'Internet Connection Sharing' }, ics));
+        if (report.host.os.platform === 'windows') findings.push(unavailableFinding('/wifi/connection_sharing', { fr: 'Partage de connexion Internet (ICS)', en: 'Internet Connection Sharing' }, ics));
       } else if (ics.enabled) {
         findings.push({ status: 'fail', pointer: '/wifi/connection_sharing/enabled', fr: 'partage de connexion Internet (ICS) activé', en: 'Internet Connection Sharing on' });
       }

@@ -2,7 +2,7 @@
 // enforced by one hook (./guard.ts).
 import { Type, type Static } from 'typebox';
 
-export const ROLES = ['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical'] as const;
+export const ROLES = ['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'log-shipper'] as const;
 export type Role = (typeof ROLES)[number];
 export const RoleSchema = Type.Enum(ROLES);
 
@@ -10,7 +10,9 @@ export const RoleSchema = Type.Enum(ROLES);
  * Roles an API token may act with. Tokens skip MFA, so they never carry a role that manages
  * people (admin), approves or signs (rssi), or belongs to an outside party (vendor).
  */
-export const API_TOKEN_ROLES = ['auditor', 'technician'] as const satisfies readonly Role[];
+export const API_TOKEN_ROLES = ['auditor', 'technician', 'log-shipper'] as const satisfies readonly Role[];
+/** A log shipper (issue 18) may only push proxy logs into the inventory: a token role, never a person's. */
+export const LOG_SHIPPER: readonly Role[] = ['log-shipper'];
 export type ApiTokenRole = (typeof API_TOKEN_ROLES)[number];
 export const ApiTokenRoleSchema = Type.Enum(API_TOKEN_ROLES);
 

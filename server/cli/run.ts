@@ -14,6 +14,7 @@ import { apiTokenCreate, APITOKEN_CREATE_USAGE, tokenCreate, TOKEN_CREATE_USAGE 
 import { apiTokenList, APITOKEN_LIST_USAGE, apiTokenRevoke, APITOKEN_REVOKE_USAGE, tokenList, TOKEN_LIST_USAGE, tokenRevoke, TOKEN_REVOKE_USAGE } from './token-admin.js';
 import { policyEval, POLICY_EVAL_USAGE, policyLint, POLICY_LINT_USAGE, policyList, POLICY_LIST_USAGE } from './policy.js';
 import { recordingExport, RECORDING_EXPORT_USAGE, recordingList, RECORDING_LIST_USAGE, recordingShow, RECORDING_SHOW_USAGE, recordingVerify, RECORDING_VERIFY_USAGE, sessionCut, SESSION_CUT_USAGE } from './recordings.js';
+import { inventoryExport, INVENTORY_EXPORT_USAGE, inventoryImportProxyLog, INVENTORY_IMPORT_USAGE, inventoryList, INVENTORY_LIST_USAGE, inventoryShow, INVENTORY_SHOW_USAGE } from './inventory.js';
 
 interface Command {
   usage: string;
@@ -50,6 +51,10 @@ const COMMANDS: Record<string, Command> = {
   'recording verify': { usage: RECORDING_VERIFY_USAGE, run: recordingVerify },
   'recording export': { usage: RECORDING_EXPORT_USAGE, run: recordingExport },
   'session cut': { usage: SESSION_CUT_USAGE, run: sessionCut },
+  'inventory list': { usage: INVENTORY_LIST_USAGE, run: inventoryList },
+  'inventory show': { usage: INVENTORY_SHOW_USAGE, run: inventoryShow },
+  'inventory export': { usage: INVENTORY_EXPORT_USAGE, run: inventoryExport },
+  'inventory import-proxy-log': { usage: INVENTORY_IMPORT_USAGE, run: inventoryImportProxyLog },
 };
 
 export const USAGE = `Usage: vigie <command> [options]    (vigie <command> --help for details)
@@ -83,7 +88,11 @@ Commands:
   recording show    show a bastion session and its recording files
   recording verify  check a session's signed recording (exit 1 if altered)
   recording export  copy a recording with what is needed to verify it offline
-  session cut       cut a live bastion session`;
+  session cut       cut a live bastion session
+  inventory list    list inventoried destinations and their allowlist verdict
+  inventory show    one destination: hosts, processes, sources, verdict reason
+  inventory export  the inventory as CSV or JSON lines
+  inventory import-proxy-log  import a Squid or Stormshield proxy log (resumable)`;
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

@@ -1,6 +1,6 @@
 // Sites and hosts: who is enrolled, where, in which role, and whether it may still report.
 import type { HostIdentity, HostRole } from '../../policies/evidence.js';
-import { CLOCK_SKEW_TOLERANCE_MS } from '../../policies/rules/backup.js';
+import { CLOCK_SKEW_TOLERANCE_MS } from '../../policies/rules/time.js';
 import { fromDbJson, fromDbTime, fromDbTimeOrNull, toDbJson, toDbTime } from './columns.js';
 import { PreparedQuery } from './prepared-query.js';
 import type { Database } from './schema.js';

@@ -320,6 +320,100 @@ export interface TrendHostCountsTable {
   hosts: number;
 }
 
+// ---- destination inventory (migration 0013; see server/inventory/)
+
+export interface InventorySightingsTable {
+  site: string;
+  role: string;
+  destination: string;
+  port: number;
+  protocol: string;
+  direction: string;
+  host_key: string;
+  day: string;
+  source: string;
+  process: string | null;
+  first_seen: TimestampColumn;
+  last_seen: TimestampColumn;
+  hits: number;
+}
+
+export interface InventoryDestinationsTable {
+  site: string;
+  role: string;
+  destination: string;
+  port: number;
+  protocol: string;
+  direction: string;
+  kind: string;
+  domain: string | null;
+  internal: number;
+  hosts_count: number;
+  hosts_sample: JsonColumn;
+  processes: JsonColumn;
+  sources: JsonColumn;
+  addresses: JsonColumn;
+  first_seen: TimestampColumn;
+  last_seen: TimestampColumn;
+  days_seen: number;
+  last_day: string;
+  verdict: string;
+  verdict_entry: string | null;
+  verdict_reason: string;
+}
+
+export interface InventoryHostAddressesTable {
+  address: string;
+  host_id: string;
+  site: string;
+  role: string;
+  seen_at: TimestampColumn;
+}
+
+export interface InventoryStateTable {
+  name: string;
+  value: string;
+}
+
+export interface ProxyLogImportsTable {
+  stream: string;
+  format: string;
+  offset: ColumnType<string | number, string | number, string | number>;
+  identity: string;
+  lines: ColumnType<string | number, string | number, string | number>;
+  rejected: ColumnType<string | number, string | number, string | number>;
+  unmapped: ColumnType<string | number, string | number, string | number>;
+  updated_at: TimestampColumn;
+}
+
+export interface LearningScopesTable {
+  scope_id: string;
+  site: string;
+  role: string;
+  opened_by: string;
+  opened_at: TimestampColumn;
+  ends_at: TimestampColumn;
+  closed_at: NullableTimestampColumn;
+  closed_by: string | null;
+  waiver_id: string;
+}
+
+export interface DestinationProposalsTable {
+  proposal_id: string;
+  site: string;
+  role: string;
+  kind: string;
+  subject: string;
+  entry: JsonColumn;
+  evidence: JsonColumn;
+  status: string;
+  proposed_at: TimestampColumn;
+  proposed_by: string;
+  decided_at: NullableTimestampColumn;
+  decided_by: string | null;
+  decision: NullableJsonColumn;
+}
+
 export interface Tables {
   sites: SitesTable;
   hosts: HostsTable;
@@ -347,6 +441,13 @@ export interface Tables {
   bastion_sessions: BastionSessionsTable;
   trend_rule_counts: TrendRuleCountsTable;
   trend_host_counts: TrendHostCountsTable;
+  inventory_sightings: InventorySightingsTable;
+  inventory_destinations: InventoryDestinationsTable;
+  inventory_host_addresses: InventoryHostAddressesTable;
+  inventory_state: InventoryStateTable;
+  proxy_log_imports: ProxyLogImportsTable;
+  learning_scopes: LearningScopesTable;
+  destination_proposals: DestinationProposalsTable;
 }
 
 /** The server's database handle; a transaction (`Transaction<Tables>`) is one too. */

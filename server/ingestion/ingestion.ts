@@ -27,7 +27,7 @@ import type { Report } from '../../policies/evidence.js';
 import { evaluate } from '../../policies/evaluate.js';
 import { packLabel, type Pack } from '../../policies/pack.js';
 import { collectedInFuture } from '../../policies/freshness.js';
-import { CLOCK_SKEW_TOLERANCE_MS } from '../../policies/rules/backup.js';
+import { CLOCK_SKEW_TOLERANCE_MS } from '../../policies/rules/time.js';
 import type { AgentIdentity } from '../auth/agent-credentials.js';
 import { findEnrolledAgent, recordReportSeen, seenReport, type EnrolledAgent, type SeenReport } from '../db/hosts.js';
 import { dialectOf } from '../db/columns.js';

@@ -8,12 +8,12 @@ import { STATIC_PREFIX } from '../../server/dashboard/static-assets.js';
 import { fullSession, setupSession, type TestSession } from './auth/helpers.js';
 import { bearer, DB_KINDS, enrollHost, openTestDatabase, TEST_NOW, testConfig } from './fixture.js';
 
-const CALLERS = ['none', 'agent', 'token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'] as const;
+const CALLERS = ['none', 'agent', 'token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup', 'token:log-shipper'] as const;
 type Caller = (typeof CALLERS)[number];
 /** 'ok' = the guard lets it through (the handler may still answer 2xx, 400, 404, 409...). */
 type Outcome = 'ok' | 401 | 403 | 303;
 
-const USERS: Role[] = ['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical'];
+const USERS: (Role & Caller)[] = ['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical'];
 
 /** Outcome by caller for each kind of access. */
 function table(allowed: readonly Caller[], otherwise: (c: Caller) => Outcome): Record<Caller, Outcome> {
@@ -30,7 +30,7 @@ const ADMIN_SESSION = table(['admin'], unauthenticated);
 const RSSI_SESSION = table(['rssi'], unauthenticated);
 const AUDITLOG_READERS = table(['token:auditor', 'admin', 'rssi', 'auditor'], unauthenticated);
 const SETUP_SESSION = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], unauthenticated);
-const ANYONE_SIGNED_IN = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], unauthenticated);
+const ANYONE_SIGNED_IN = table(['token:auditor', 'token:technician', 'token:log-shipper', 'admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], unauthenticated);
 // /metrics and the OpenAPI document: the guard admits fleet readers, then the hygiene hook wants an API token.
 const BASTION_READERS = table(['token:auditor', 'admin', 'rssi', 'biomedical', 'auditor'], unauthenticated);
 const BASTION_RECORDING_READERS = table(['admin', 'rssi', 'biomedical', 'auditor'], unauthenticated);
@@ -39,7 +39,9 @@ const ACCESS_READERS = table(['admin', 'rssi', 'biomedical', 'auditor', 'technic
 const ACCESS_REQUESTERS = table(['admin', 'rssi', 'biomedical', 'technician', 'vendor'], unauthenticated);
 const ACCESS_REVIEWERS = table(['admin', 'rssi', 'biomedical'], unauthenticated);
 const ACCESS_DIRECTORY = table(['admin', 'rssi', 'biomedical', 'auditor'], unauthenticated);
-const TOKEN_READERS = table(['token:auditor', 'token:technician'], (c) => (c === 'vendor' || c === 'biomedical' || c === 'setup' ? 403 : 401));
+const TOKEN_READERS = table(['token:auditor', 'token:technician'], (c) => (c === 'vendor' || c === 'biomedical' || c === 'setup' || c === 'token:log-shipper' ? 403 : 401));
+// The proxy-log route: only an API token of the log-shipper role (issue 18).
+const LOG_SHIPPER = table(['token:log-shipper'], unauthenticated);
 
 // Dashboard pages answer as pages: signed-out callers and setup sessions are redirected (303, to
 // the sign-in page or their account page); API tokens and other roles get a 403 page.
@@ -123,6 +125,10 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'GET /sessions': pageTable(['admin', 'rssi', 'biomedical', 'auditor']),
   'GET /sessions/:id': pageTable(['admin', 'rssi', 'biomedical', 'auditor']),
   'POST /sessions/:id/cut': pageTable(['admin', 'rssi', 'biomedical']),
+  'GET /api/v1/inventory': FLEET,
+  'GET /api/v1/inventory/export': FLEET,
+  'GET /api/v1/inventory/coverage': FLEET,
+  'POST /api/v1/inventory/proxy-log': LOG_SHIPPER,
   // Last: they end the calling session.
   'POST /logout': PAGE_SETUP,
   'POST /api/v1/auth/logout': SETUP_SESSION,
@@ -166,6 +172,7 @@ for (const kind of DB_KINDS) {
     const tokens = new Map<Caller, string>([
       ['token:auditor', (await createApiToken(db, { name: 'm-a', scope: 'auditor', now: TEST_NOW })).token],
       ['token:technician', (await createApiToken(db, { name: 'm-t', scope: 'technician', now: TEST_NOW })).token],
+      ['token:log-shipper', (await createApiToken(db, { name: 'm-l', scope: 'log-shipper', now: TEST_NOW })).token],
     ]);
 
     const order = Object.keys(EXPECTED).filter((r) => routes.has(r));

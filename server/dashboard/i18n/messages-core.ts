@@ -27,6 +27,7 @@ export const coreMessages = {
   'role.technician': { fr: 'technicien', en: 'technician' },
   'role.vendor': { fr: 'prestataire', en: 'vendor' },
   'role.biomedical': { fr: 'ingénieur biomédical', en: 'biomedical engineer' },
+  'role.log-shipper': { fr: 'expéditeur de journaux (jeton)', en: 'log shipper (token)' },
 
   'login.title': { fr: 'Connexion', en: 'Sign in' },
   'login.username': { fr: 'Identifiant', en: 'Username' },

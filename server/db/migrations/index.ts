@@ -11,6 +11,7 @@ import { loginReservationsMigration } from './0008_login_reservations.js';
 import { dashboardTrendsMigration } from './0010_dashboard_trends.js';
 import { accessMigration } from './0011_access.js';
 import { bastionSessionsMigration } from './0012_bastion_sessions.js';
+import { inventoryMigration } from './0013_inventory.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
@@ -24,6 +25,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0010_dashboard_trends': dashboardTrendsMigration(dialect),
     '0011_access': accessMigration(dialect),
     '0012_bastion_sessions': bastionSessionsMigration(dialect),
+    '0013_inventory': inventoryMigration(dialect),
   };
 }
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { evaluate } from '../../../policies/evaluate.js';
-import { canonicalListenerAddress, isLoopback } from '../../../policies/rules/network.js';
+import { canonicalListenerAddress, isLoopback } from '../../../policies/rules/addresses.js';
 import type { Listener, Report } from '../../../policies/evidence.js';
 import {
   BUILDER_ADMIN_ADDRESS,

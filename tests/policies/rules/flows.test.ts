@@ -3,7 +3,7 @@
 import t from 'tap';
 import type { OutboundFlow } from '../../../policies/evidence.js';
 import type { RuleContext } from '../../../policies/rules/rule.js';
-import { distinctEndpoints } from '../../../policies/rules/network.js';
+import { distinctEndpoints } from '../../../policies/rules/flows.js';
 
 const flow = (remote_address: string, remote_port: number, remote_fqdn: string | null): OutboundFlow => ({
   protocol: 'tcp',

@@ -10,7 +10,7 @@ import {
   isLoopback,
   isLoopbackIp,
   parseAddress,
-} from '../../../policies/rules/network.js';
+} from '../../../policies/rules/addresses.js';
 import { seededRandom } from '../../helpers/seeded-random.js';
 
 // ---- the reference: the code before the fast paths, verbatim.
