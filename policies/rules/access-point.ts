@@ -4,7 +4,8 @@
 // from internal ranges; guest session TTL set.
 import { Type } from 'typebox';
 import { isUnavailable } from '../evidence.js';
-import { missingEvidence, summarise } from './backup.js';
+import { missingEvidence } from './evidence-gaps.js';
+import { summarise } from './outcomes.js';
 import { defineRule, type Finding, type RuleOutcome } from './rule.js';
 import type { Bilingual } from '../verdict.js';
 

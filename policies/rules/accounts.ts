@@ -1,7 +1,8 @@
 // AUTH-07 (account lockout) and AUTH-08 (residual password policy).
 import { Type } from 'typebox';
 import { isUnavailable, type MfaEvidence, type Report } from '../evidence.js';
-import { isReported, missingEvidence, summarise } from './backup.js';
+import { isReported, missingEvidence } from './evidence-gaps.js';
+import { summarise } from './outcomes.js';
 import { defineRule, type Finding, type RuleOutcome } from './rule.js';
 
 const strict = { additionalProperties: false } as const;

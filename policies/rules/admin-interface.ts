@@ -2,8 +2,8 @@
 // network exists (`admin_addresses` declared; none declared = warn), and IP forwarding off.
 import { Type } from 'typebox';
 import { isUnavailable } from '../evidence.js';
-import { summarise } from './backup.js';
-import { canonicalListenerAddress, isLoopback } from './network.js';
+import { summarise } from './outcomes.js';
+import { canonicalListenerAddress, isLoopback } from './addresses.js';
 import { defineRule, type Finding, type RuleOutcome } from './rule.js';
 
 export const Adm02Parameters = Type.Object(

@@ -3,7 +3,9 @@
 // evidence is declared by the backup tool's status file (revision 2 fields).
 import { Type } from 'typebox';
 import { isUnavailable, type BackupEvidence, type Report } from '../evidence.js';
-import { ageAt, isReported, missingEvidence, summarise } from './backup.js';
+import { ageAt } from './time.js';
+import { isReported, missingEvidence } from './evidence-gaps.js';
+import { summarise } from './outcomes.js';
 import { defineRule, formatDuration, HOUR_MS, type Finding, type RuleOutcome } from './rule.js';
 import type { Bilingual } from '../verdict.js';
 

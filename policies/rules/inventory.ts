@@ -5,7 +5,9 @@ import { Type } from 'typebox';
 import { endOfSupportOf } from '../data/end-of-support.js';
 import type { Report, SystemEvidence } from '../evidence.js';
 import { isUnavailable } from '../evidence.js';
-import { ageAt, DAY_MS, isReported, missingEvidence, summarise } from './backup.js';
+import { ageAt, DAY_MS } from './time.js';
+import { isReported, missingEvidence } from './evidence-gaps.js';
+import { summarise } from './outcomes.js';
 import { defineRule, formatDuration, type Finding, type RuleOutcome } from './rule.js';
 
 const strict = { additionalProperties: false } as const;

@@ -2,7 +2,8 @@
 // inclusive) and logs forwarded (last shipped event <= max_forwarding_age_hours, inclusive).
 import { Type } from 'typebox';
 import { isUnavailable } from '../evidence.js';
-import { ageAt, summarise } from './backup.js';
+import { ageAt } from './time.js';
+import { summarise } from './outcomes.js';
 import { isOutcome, systemOf } from './inventory.js';
 import { defineRule, formatDuration, HOUR_MS, type Finding, type RuleOutcome } from './rule.js';
 

@@ -2,7 +2,8 @@
 // severity (high); running or connected = critical (the catalogue's escalation).
 import { Type } from 'typebox';
 import { isUnavailable } from '../evidence.js';
-import { isReported, missingEvidence, summarise } from './backup.js';
+import { isReported, missingEvidence } from './evidence-gaps.js';
+import { summarise } from './outcomes.js';
 import { defineRule, type Finding, type RuleOutcome } from './rule.js';
 
 export const Net08Parameters = Type.Object(

@@ -4,7 +4,9 @@
 import { Type } from 'typebox';
 import type { Report } from '../evidence.js';
 import { isMultiFactor } from './auth.js';
-import { ageAt, isReported, missingEvidence, summarise } from './backup.js';
+import { ageAt } from './time.js';
+import { isReported, missingEvidence } from './evidence-gaps.js';
+import { summarise } from './outcomes.js';
 import { defineRule, formatDuration, HOUR_MS, type Finding, type RuleOutcome } from './rule.js';
 import type { Bilingual } from '../verdict.js';
 
