@@ -14,6 +14,8 @@ import { collectPam, type PamCollectOptions } from './collectors/pam.js';
 import { collectSshd, type SshdCollectOptions } from './collectors/sshd.js';
 import { collectWifi, type WifiCollectOptions } from './collectors/wifi.js';
 import { collectWindowsLockout, collectWindowsLogon, collectWindowsLogonPolicy } from './collectors/windows.js';
+import { addLinuxEvidence, type LinuxEvidenceOptions } from './collectors/linux-evidence.js';
+import type { HostRole } from '../policies/evidence.js';
 
 export { BackupSourceConfig };
 export { FlowSampler } from './collectors/flow-sampler.js';
@@ -34,6 +36,10 @@ export interface CollectOptions {
   /** Environment of the platform tools (tests put fake binaries on PATH). */
   env?: NodeJS.ProcessEnv;
   backup?: BackupCollectOptions;
+  /** The host's role: gateways also report the telemaintenance section. */
+  role?: HostRole;
+  /** Options of the Linux collectors of issue 19 (firewall, admins, VPN, system...). */
+  linux?: Omit<LinuxEvidenceOptions, 'role'>;
 }
 
 export async function collectEvidence(options: CollectOptions): Promise<Evidence> {
@@ -43,7 +49,10 @@ export async function collectEvidence(options: CollectOptions): Promise<Evidence
     guarded(() => collectBackups(options.backupSources, options.backup)),
     guarded(() => collectMfa(options)),
   ]);
-  return { network, wifi, backups, mfa };
+  const evidence: Evidence = { network, wifi, backups, mfa };
+  if ((options.platform ?? process.platform) !== 'linux') return evidence;
+  const linux = await guarded(() => addLinuxEvidence(evidence, { role: options.role ?? 'workstation', ...options.linux }));
+  return 'unavailable' in linux ? { ...evidence, system: linux } : linux;
 }
 
 async function collectMfa(options: CollectOptions): Promise<MfaEvidence> {

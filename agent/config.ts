@@ -29,6 +29,15 @@ export const AgentConfig = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Added by evidence (issue 19): networks from which administration is done (CIDRs). sshd or a VPN bound only inside them is not a remote entry point (AUTH-04). */
+    admin_networks: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 64 })),
+    /** Groups whose members are vendor accounts on a telemaintenance gateway (default: vendors, telemaintenance). */
+    vendor_groups: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$' }), { maxItems: 16 })),
+    /** Host tags reported with the identity, e.g. "mobile" for laptops that leave the site (ENC-01, NET-09). */
+    tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z0-9][a-z0-9-]*$' }), { maxItems: 16, uniqueItems: true })),
+    /** chronyd command socket and rsyslog impstats file, where they are not at their defaults. */
+    chrony_socket: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    rsyslog_stats_file: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
     /** Where names come from (Linux): dnsmasq's query log when it is not found in dnsmasq's configuration. */
     names: Type.Optional(
       Type.Object({ dnsmasq_log: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })) }, { additionalProperties: false }),

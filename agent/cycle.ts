@@ -1,8 +1,9 @@
 // One agent cycle: collect this host's evidence, spool the report durably, then (when allowed)
 // drain the outbox oldest first. Every outcome is written to the status file.
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentServerConfig } from '../policies/agent-config.js';
-import type { HostIdentity, Report } from '../policies/evidence.js';
+import type { HostIdentity, HostRole, Report } from '../policies/evidence.js';
 import { fetchAgentConfig } from './client.js';
 import { collectEvidence, collectHostInfo, type CollectOptions, type FlowSampler } from './collect.js';
 import type { AgentConfig } from './config.js';
@@ -24,8 +25,18 @@ export interface CycleResult {
  * What to collect. Probes: those the server handed out (possibly none for this role); before
  * any configuration was received the probe section says unavailable rather than "none".
  */
-export function collectOptions(config: AgentConfig, serverConfig: AgentServerConfig | null = null, flowSampler?: FlowSampler): CollectOptions {
+export function collectOptions(config: AgentConfig, serverConfig: AgentServerConfig | null = null, flowSampler?: FlowSampler, role?: HostRole, stateDir?: string): CollectOptions {
   return {
+    ...(role ? { role } : {}),
+    linux: {
+      adminNetworks: config.admin_networks ?? [],
+      ...(config.vendor_groups ? { vendorGroups: config.vendor_groups } : {}),
+      system: {
+        ...(config.chrony_socket ? { chronySocket: config.chrony_socket } : {}),
+        ...(config.rsyslog_stats_file ? { rsyslogStatsFile: config.rsyslog_stats_file } : {}),
+        ...(stateDir ? { stateDir } : {}),
+      },
+    },
     backupSources: config.backup_sources ?? [],
     sshd: { binary: config.sshd?.binary, configPath: config.sshd?.config_path },
     ...(serverConfig ? { probeTargets: serverConfig.probes } : {}),
@@ -50,9 +61,9 @@ export function outboxLimits(config: AgentConfig): OutboxLimits {
     : DEFAULT_OUTBOX_LIMITS;
 }
 
-export async function identifyHost(identity: Pick<AgentIdentity, 'host_id' | 'role' | 'site'>): Promise<HostIdentity> {
+export async function identifyHost(identity: Pick<AgentIdentity, 'host_id' | 'role' | 'site'>, tags: readonly string[] = []): Promise<HostIdentity> {
   const info = await collectHostInfo();
-  return { host_id: identity.host_id, hostname: info.hostname, os: info.os, role: identity.role, site: identity.site };
+  return { host_id: identity.host_id, hostname: info.hostname, os: info.os, role: identity.role, site: identity.site, ...(tags.length > 0 ? { tags: [...tags] } : {}) };
 }
 
 export interface Spooled {
@@ -82,7 +93,7 @@ export async function collectReportInto(
   flowSampler?: FlowSampler,
 ): Promise<Spooled> {
   const now = new Date();
-  const [host, evidence] = await Promise.all([identifyHost(identity), collectEvidence(collectOptions(config, serverConfig, flowSampler))]);
+  const [host, evidence] = await Promise.all([identifyHost(identity, config.tags), collectEvidence(collectOptions(config, serverConfig, flowSampler, identity.role, dirname(outbox.dir)))]);
   const report = assembleReport(host, evidence, now);
   return { report, spoolError: spool(outbox, report, logger) };
 }

@@ -102,8 +102,8 @@ async function localReport(values: Values, stateDir: string) {
   const role = parseRole(values.role) ?? identity?.role ?? 'workstation';
   const now = new Date();
   const [host, evidence] = await Promise.all([
-    identifyHost({ host_id: identity?.host_id ?? 'unenrolled', site: identity?.site ?? 'unenrolled', role }),
-    collectEvidence(collectOptions(config)),
+    identifyHost({ host_id: identity?.host_id ?? 'unenrolled', site: identity?.site ?? 'unenrolled', role }, config.tags),
+    collectEvidence(collectOptions(config, null, undefined, role, stateDir)),
   ]);
   return assembleReport(host, evidence, now);
 }

@@ -1,6 +1,6 @@
 // Assembles a report: this host's identity (as enrolled) plus freshly collected evidence.
 import { v7 as timeOrderedUuid } from 'uuid';
-import { SCHEMA_VERSION, type Evidence, type HostIdentity, type Report } from '../policies/evidence.js';
+import { EVIDENCE_REVISION, SCHEMA_VERSION, type Evidence, type HostIdentity, type Report } from '../policies/evidence.js';
 import { storableDeep } from '../policies/storable-text.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -23,5 +23,8 @@ export function assembleReport(host: HostIdentity, evidence: Evidence, collected
     wifi: evidence.wifi,
     backups: evidence.backups,
     mfa: evidence.mfa,
+    evidence_revision: EVIDENCE_REVISION,
+    ...(evidence.telemaintenance ? { telemaintenance: evidence.telemaintenance } : {}),
+    ...(evidence.system ? { system: evidence.system } : {}),
   });
 }

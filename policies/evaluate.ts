@@ -153,7 +153,7 @@ export function evaluate(report: Report, pack: Pack, now: Date): Verdict[] {
     return {
       rule_id: rule.id,
       title: rule.title,
-      severity: effectiveSeverity(rule, report.host.role),
+      severity: ('escalated_severity' in outcome && outcome.escalated_severity) || effectiveSeverity(rule, report.host.role),
       status: outcome.status,
       explanation: outcome.explanation,
       evidence: outcome.evidence,

@@ -5,6 +5,13 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { STORABLE_TEXT_PATTERN } from './storable-text.js';
 
 export const SCHEMA_VERSION = 1 as const;
+/**
+ * Revision of the evidence inside schema 1: every revision only adds optional fields, so a server
+ * accepts reports of any revision and an older agent's report stays valid. 2 (issue 19): the
+ * `system` section, remote-control tools, password policy, and the Linux collectors filling the
+ * fields that were "not reported by this agent". See docs/evidence.md.
+ */
+export const EVIDENCE_REVISION = 2 as const;
 
 export const HOST_ROLES = [
   'workstation',
@@ -68,6 +75,8 @@ export const HostIdentity = Type.Object(
     ),
     role: HostRoleSchema,
     site: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' }),
+    /** Added by evidence (revision 2): host tags from the agent config, e.g. `mobile` (laptops leaving the site). */
+    tags: Type.Optional(List(Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z0-9][a-z0-9-]*$' }), 16)),
   },
   strict,
 );
@@ -256,6 +265,22 @@ export const Smb1State = Type.Object(
 );
 export type Smb1State = Static<typeof Smb1State>;
 
+/** A remote-control product found on the host (added for NET-08, revision 2). */
+export const RemoteControlTool = Type.Object(
+  {
+    /** Product key, e.g. "teamviewer", "anydesk", "rustdesk", "vnc", "chrome-remote-desktop". */
+    product: Text(64),
+    /** How it was found: installed package, service unit or running process. */
+    found_by: List(Type.Union([Type.Literal('package'), Type.Literal('service'), Type.Literal('process')]), 3),
+    /** Package or process name as the host shows it. */
+    name: Text(128),
+    running: Type.Boolean(),
+    /** An established connection from one of its processes (to a relay or a peer) was seen now. */
+    connected: Type.Union([Type.Boolean(), Type.Null()]),
+  },
+  strict,
+);
+export type RemoteControlTool = Static<typeof RemoteControlTool>;
 /** One name source on the host: read, or unavailable with the reason (and how to enable it). */
 export const NameSourceState = Type.Union([
   Type.Object({ source: Type.Enum(NAME_SOURCES), state: Type.Literal('read'), answers: Type.Integer({ minimum: 0, maximum: 100_000_000 }) }, strict),
@@ -293,6 +318,8 @@ export const NetworkEvidence = Type.Object(
     browser_doh: Type.Optional(Observed(List(BrowserDohPolicy, 16))),
     firewall: Type.Optional(Observed(HostFirewall)),
     smb1: Type.Optional(Observed(Smb1State)),
+    /** Added by evidence (issue 19, revision 2): remote-control products installed or running (NET-08). */
+    remote_control: Type.Optional(Observed(List(RemoteControlTool, 64))),
     /** Added by destinations (issue 18): this host's own interface addresses (maps proxy-log clients to hosts). */
     local_addresses: Type.Optional(Observed(List(IpAddress, 64))),
     /** Added by destinations (issue 18): the name sources the agent read; unavailable says why none. */
@@ -413,6 +440,24 @@ export const WiredInterface = Type.Object(
 );
 export type WiredInterface = Static<typeof WiredInterface>;
 
+/** An access point as a WLC/AP collector reports it (added for WIFI-07, revision 2). */
+export const AccessPoint = Type.Object(
+  {
+    name: Text(128),
+    wps_enabled: Type.Union([Type.Boolean(), Type.Null()]),
+    /** The admin interface answers from a WLAN (any SSID VLAN). */
+    admin_reachable_from_wlan: Type.Union([Type.Boolean(), Type.Null()]),
+    /** Attested by the collector's operator: the default admin password was changed. */
+    admin_password_changed: Type.Union([Type.Boolean(), Type.Null()]),
+    admin_password_length: Type.Union([Type.Integer({ minimum: 0, maximum: 1024 }), Type.Null()]),
+    /** Guest VLAN cannot route to internal ranges. */
+    guest_isolated: Type.Union([Type.Boolean(), Type.Null()]),
+    guest_session_ttl_minutes: Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()]),
+  },
+  strict,
+);
+export type AccessPoint = Static<typeof AccessPoint>;
+
 export const WifiEvidence = Type.Object(
   {
     /** What was asked to see the radios (e.g. "systeminformation wifiInterfaces + /sys/class/ieee80211"). */
@@ -431,6 +476,8 @@ export const WifiEvidence = Type.Object(
     hotspot: Type.Optional(Observed(WifiHotspot)),
     wired_interfaces: Type.Optional(Observed(List(WiredInterface, 64))),
     connection_sharing: Type.Optional(Observed(Type.Object({ enabled: Type.Boolean() }, strict))),
+    /** Added by evidence (revision 2): access points reported by an AP/WLC collector (WIFI-07); absent without one. */
+    access_points: Type.Optional(Observed(List(AccessPoint, 512))),
   },
   strict,
 );
@@ -556,9 +603,58 @@ export const BackupConsoleAccess = Type.Object(
 );
 export type BackupConsoleAccess = Static<typeof BackupConsoleAccess>;
 
+/** Backup supervision (added for BKP-06, revision 2): declared by the backup tool's status file. */
+export const BackupMonitoring = Type.Object(
+  {
+    /** Where failure alerts go (mail address or supervision URL), null = no alerting. */
+    alert_target: NullableText(256),
+    failed_jobs: List(Type.Object({ failed_at: Timestamp, job: Text(256), acknowledged: Type.Boolean() }, strict), 200),
+    /** Backup data crosses the network encrypted (TLS, SSH, or client-side encryption). null = not known. */
+    transport_encrypted: NullableBoolean,
+  },
+  strict,
+);
+export type BackupMonitoring = Static<typeof BackupMonitoring>;
+
+/** A third-party backup destination (added for BKP-07, revision 2). */
+export const BackupDestination = Type.Object(
+  {
+    name: Text(256),
+    provider: Text(128),
+    third_party: Type.Boolean(),
+    health_data: Type.Boolean(),
+    /** Storage region as ISO 3166-1 alpha-2 country code. */
+    region_country: Type.Union([Type.String({ pattern: '^[A-Z]{2}$' }), Type.Null()]),
+    hds_certificate: NullableText(128),
+    hds_expires_at: NullableTimestamp,
+    secnumcloud: NullableBoolean,
+  },
+  strict,
+);
+export type BackupDestination = Static<typeof BackupDestination>;
+
+/** A removable volume used as a backup target (added for BKP-08, revision 2). */
+export const RemovableBackupTarget = Type.Object(
+  {
+    label: Text(128),
+    inventory_id: NullableText(64),
+    encrypted: NullableBoolean,
+    /** Plugged in now, and since when (null when not connected or not known). */
+    connected: Type.Boolean(),
+    connected_since: NullableTimestamp,
+    last_job_ended_at: NullableTimestamp,
+  },
+  strict,
+);
+export type RemovableBackupTarget = Static<typeof RemovableBackupTarget>;
+
 export const BackupEvidence = Type.Object(
   {
     sources: List(BackupSource, 64),
+    /** Added by evidence (revision 2): BKP-06..08 declarations. */
+    monitoring: Type.Optional(Observed(BackupMonitoring)),
+    destinations: Type.Optional(Observed(List(BackupDestination, 32))),
+    removable_targets: Type.Optional(Observed(List(RemovableBackupTarget, 32))),
     /** Added for BKP-02..05 by rules-bkp (optional; absent = not reported by this agent). */
     offline_copies: Type.Optional(Observed(List(OfflineCopy, 64))),
     repositories: Type.Optional(Observed(List(BackupRepository, 32))),
@@ -839,6 +935,36 @@ export const LocalAdmins = Type.Object(
 );
 export type LocalAdmins = Static<typeof LocalAdmins>;
 
+/**
+ * Local password policy (added for AUTH-08, revision 2): Linux login.defs + pam_pwquality /
+ * pam_unix, Windows `net accounts` / secedit. null = not set or not readable by the tool.
+ */
+export const PasswordPolicy = Type.Object(
+  {
+    source: Text(200),
+    min_length: Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.Null()]),
+    /** Longest password accepted; null = no limit the tool knows of. */
+    max_length: Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.Null()]),
+    /** Forced expiry for new accounts in days; null = never expires. */
+    max_age_days: Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()]),
+    history: Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.Null()]),
+    /** Per account: forced expiry as set on the account itself (Linux shadow field 5, Windows per user). */
+    accounts: List(
+      Type.Object(
+        {
+          name: Text(64),
+          privileged: Type.Boolean(),
+          max_age_days: Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()]),
+        },
+        strict,
+      ),
+      256,
+    ),
+  },
+  strict,
+);
+export type PasswordPolicy = Static<typeof PasswordPolicy>;
+
 export const MfaEvidence = Type.Object(
   {
     sshd: Observed(SshdEvidence),
@@ -853,6 +979,8 @@ export const MfaEvidence = Type.Object(
     /** Added in phase 2 (Windows). */
     windows_logon: Type.Optional(Observed(WindowsLogon)),
     lockout: Type.Optional(Observed(LockoutPolicy)),
+    /** Added by evidence (issue 19, revision 2): local password policy (AUTH-08). */
+    password_policy: Type.Optional(Observed(PasswordPolicy)),
   },
   strict,
 );
@@ -896,6 +1024,10 @@ export const VendorAccount = Type.Object(
     enabled_at: NullableTimestamp,
     /** When it was last disabled after `enabled_at` (null while enabled, or not known). */
     disabled_at: NullableTimestamp,
+    /** Added by evidence (revision 2): account expiry, last password change, last login (null = none/unknown). */
+    expires_at: Type.Optional(NullableTimestamp),
+    password_changed_at: Type.Optional(NullableTimestamp),
+    last_login_at: Type.Optional(NullableTimestamp),
   },
   strict,
 );
@@ -1003,6 +1135,150 @@ export const TelemaintenanceEvidence = Type.Object(
 );
 export type TelemaintenanceEvidence = Static<typeof TelemaintenanceEvidence>;
 
+// ---------------------------------------------------------------- system (revision 2, issue 19)
+// Inventory, patching, time, logs, disk encryption and VPN profiles (INV, LOG, ENC-01, NET-09).
+
+/** OS product and version, as the vendor names them for its end-of-support dates. */
+export const OsProduct = Type.Object(
+  {
+    /** Normalised product key: "debian", "ubuntu", "rhel", "rocky", "almalinux", "windows", "windows-server", "macos"... */
+    product: Text(64),
+    /** Vendor version: "12", "22.04", "9.4", Windows "10"/"11"/"2019"; macOS "14.5". */
+    version: Text(64),
+    /** Windows feature release ("22H2") or build ("19045.4291"); null elsewhere. */
+    build: NullableText(64),
+    /** Edition where support differs (Windows "Enterprise", "LTSC"); null when not relevant. */
+    edition: NullableText(64),
+    /** Where it was read, e.g. "/etc/os-release", "Get-CimInstance Win32_OperatingSystem". */
+    source: Text(200),
+  },
+  strict,
+);
+export type OsProduct = Static<typeof OsProduct>;
+
+export const TimeSync = Type.Object(
+  {
+    /** "chrony", "systemd-timesyncd", "ntpd", "w32time". */
+    daemon: Text(64),
+    /** Synchronised now according to the daemon. */
+    synchronized: Type.Boolean(),
+    /** Configured servers/pools (names or addresses). */
+    configured_sources: List(Text(253), 32),
+    /** The source currently followed; null when none is selected. */
+    current_source: NullableText(253),
+    /** Estimated offset of the system clock from true time, seconds (absolute); null when not known. */
+    offset_seconds: Type.Union([Type.Number({ minimum: 0, maximum: 1e9 }), Type.Null()]),
+  },
+  strict,
+);
+export type TimeSync = Static<typeof TimeSync>;
+
+/** Where the host forwards its logs, and the last time an event was shipped. */
+export const LogForwardTarget = Type.Object(
+  {
+    /** "rsyslog", "syslog-ng", "systemd-journal-upload", "windows-event-forwarding", "other". */
+    daemon: Text(64),
+    /** Collector address, host:port or URL (credentials removed). */
+    target: Text(512),
+    protocol: Type.Union([
+      Type.Literal('udp'),
+      Type.Literal('tcp'),
+      Type.Literal('tls'),
+      Type.Literal('relp'),
+      Type.Literal('http'),
+      Type.Literal('https'),
+      Type.Null(),
+    ]),
+    /** Last event the forwarder confirms it shipped; null with `last_shipped_unavailable` when it cannot say. */
+    last_shipped_at: NullableTimestamp,
+    last_shipped_unavailable: NullableText(300),
+  },
+  strict,
+);
+export type LogForwardTarget = Static<typeof LogForwardTarget>;
+
+export const PendingUpdate = Type.Object(
+  {
+    package: Text(128),
+    version: Text(128),
+    security: Type.Boolean(),
+    /** Advisory publication date (dnf updateinfo "Issued", Windows update release date); null when the repository does not say. */
+    published_at: NullableTimestamp,
+    /** First time this agent saw it pending (its own state): a lower bound of how long it has been pending. */
+    first_seen_at: NullableTimestamp,
+  },
+  strict,
+);
+export type PendingUpdate = Static<typeof PendingUpdate>;
+
+export const UpdateState = Type.Object(
+  {
+    /** "apt", "dnf", "Windows Update". */
+    manager: Text(64),
+    pending: List(PendingUpdate, 2000),
+    /** Whether the list is complete (false when more than the list can hold were pending). */
+    complete: Type.Boolean(),
+    /** Last time any package update was installed; null when no record was found. */
+    last_install_at: NullableTimestamp,
+    /** Date of the newest package index the manager read (its metadata age). */
+    index_date: NullableTimestamp,
+  },
+  strict,
+);
+export type UpdateState = Static<typeof UpdateState>;
+
+/** One fixed volume holding the OS or user data, and its encryption. Never a key or recovery password. */
+export const EncryptedVolume = Type.Object(
+  {
+    /** Mount point or drive letter: "/", "/home", "C:". */
+    mount: Text(256),
+    /** "luks", "bitlocker", "filevault", "none". */
+    scheme: Type.Union([Type.Literal('luks'), Type.Literal('bitlocker'), Type.Literal('filevault'), Type.Literal('none')]),
+    /** Protection on (BitLocker ProtectionStatus On; LUKS active mapping; FileVault On). */
+    protection_on: Type.Union([Type.Boolean(), Type.Null()]),
+    /** Cipher, e.g. "aes-xts-plain64" (512-bit key), "XtsAes256". */
+    cipher: NullableText(64),
+    key_bits: Type.Union([Type.Integer({ minimum: 0, maximum: 4096 }), Type.Null()]),
+    /** A recovery key is escrowed (AD/Entra, MDM, or a declared escrow); null when not observable. */
+    recovery_escrowed: Type.Union([Type.Boolean(), Type.Null()]),
+    /** BitLocker suspended since (protection off with a pending resume); null otherwise. */
+    suspended_since: NullableTimestamp,
+  },
+  strict,
+);
+export type EncryptedVolume = Static<typeof EncryptedVolume>;
+
+/** A VPN client profile on a mobile host (NET-09). */
+export const VpnProfile = Type.Object(
+  {
+    name: Text(128),
+    /** "always-on-vpn", "wireguard", "openvpn", "ipsec", "networkmanager", "vendor". */
+    kind: Text(64),
+    /** Comes up by itself at boot/logon (device tunnel, systemd unit enabled, NM autoconnect). */
+    always_on: Type.Union([Type.Boolean(), Type.Null()]),
+    /** The user cannot turn it off (locked by policy, root-owned unit the user cannot stop). */
+    user_can_disable: Type.Union([Type.Boolean(), Type.Null()]),
+    factors: List(FactorType, 8),
+    /** Concentrator address (host or IP), for the "only to the concentrator" flow check. */
+    endpoint: NullableText(253),
+  },
+  strict,
+);
+export type VpnProfile = Static<typeof VpnProfile>;
+
+export const SystemEvidence = Type.Object(
+  {
+    os: Observed(OsProduct),
+    time_sync: Observed(TimeSync),
+    log_forwarding: Observed(List(LogForwardTarget, 16)),
+    updates: Observed(UpdateState),
+    disk_encryption: Type.Optional(Observed(List(EncryptedVolume, 32))),
+    vpn_profiles: Type.Optional(Observed(List(VpnProfile, 16))),
+  },
+  strict,
+);
+export type SystemEvidence = Static<typeof SystemEvidence>;
+
 // ---------------------------------------------------------------- the report
 
 export const Report = Type.Object(
@@ -1020,13 +1296,17 @@ export const Report = Type.Object(
     mfa: Observed(MfaEvidence),
     /** Added by rules-bkp: telemaintenance gateway evidence (TMA rules); absent on other hosts. */
     telemaintenance: Type.Optional(Observed(TelemaintenanceEvidence)),
+    /** Added by evidence (issue 19): which evidence revision the agent speaks (absent = 1). */
+    evidence_revision: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    /** Added by evidence (issue 19, revision 2): inventory, patching, time, logs, encryption, VPN. */
+    system: Type.Optional(Observed(SystemEvidence)),
   },
   strict,
 );
 export type Report = Static<typeof Report>;
 
 /** The evidence part of a report: what collectors produce, before identity is attached. */
-export type Evidence = Pick<Report, 'network' | 'wifi' | 'backups' | 'mfa'>;
+export type Evidence = Pick<Report, 'network' | 'wifi' | 'backups' | 'mfa'> & Partial<Pick<Report, 'telemaintenance' | 'system'>>;
 
 /** Upper bound of a serialised report, enforced by the server before parsing. */
 export const REPORT_MAX_BYTES = 1024 * 1024;

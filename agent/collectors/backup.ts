@@ -70,12 +70,19 @@ export async function collectBackups(sources: readonly BackupSourceConfig[], opt
   // Only status files declare copies and restore tests; absent when none did (rules: unknown).
   if (declared.offline_copies) evidence.offline_copies = declared.offline_copies.slice(0, 64);
   if (declared.restore_tests) evidence.restore_tests = declared.restore_tests.slice(0, 64);
+  const extra = declared.extra;
+  if (extra?.repositories) evidence.repositories = extra.repositories.slice(0, 32);
+  if (extra?.console) evidence.console = extra.console;
+  if (extra?.monitoring) evidence.monitoring = extra.monitoring;
+  if (extra?.destinations) evidence.destinations = extra.destinations.slice(0, 32);
+  if (extra?.removable_targets) evidence.removable_targets = extra.removable_targets.slice(0, 32);
   return evidence;
 }
 
 interface Declarations {
   offline_copies?: OfflineCopy[];
   restore_tests?: RestoreTest[];
+  extra?: NonNullable<ReturnType<typeof parseStatusFile>['extra']>;
 }
 
 export async function collectSource(source: BackupSourceConfig, options: BackupCollectOptions = {}, declared: Declarations = {}): Promise<BackupSource> {
@@ -96,6 +103,14 @@ export async function collectSource(source: BackupSourceConfig, options: BackupC
         const status = await readStatusFile(source.path, options);
         if (status.offline_copies) (declared.offline_copies ??= []).push(...status.offline_copies);
         if (status.restore_tests) (declared.restore_tests ??= []).push(...status.restore_tests);
+        if (status.extra) {
+          const extra = (declared.extra ??= {});
+          if (status.extra.repositories) (extra.repositories ??= []).push(...status.extra.repositories);
+          if (status.extra.destinations) (extra.destinations ??= []).push(...status.extra.destinations);
+          if (status.extra.removable_targets) (extra.removable_targets ??= []).push(...status.extra.removable_targets);
+          if (status.extra.console) extra.console = status.extra.console;
+          if (status.extra.monitoring) extra.monitoring = status.extra.monitoring;
+        }
         return observed('status-file', bounded(`${status.target} (${status.tool_name})`, 512), status);
       }
     }

@@ -28,7 +28,7 @@
 // reports the source as unavailable, never as a recent backup.
 // ------------------------------------------------------------------------------------------------
 import { Type, type Static } from 'typebox';
-import { OfflineCopy, RestoreTest } from '../../policies/evidence.js';
+import { BackupConsoleAccess, BackupDestination, BackupMonitoring, BackupRepository, OfflineCopy, RemovableBackupTarget, RestoreTest } from '../../policies/evidence.js';
 import { Value } from 'typebox/value';
 import { assertNotInFuture, parseZonedTime } from './parse-backup-time.js';
 import { stripUrlCredentials } from './redact.js';
@@ -50,6 +50,12 @@ export const BackupStatusFile = Type.Object(
     last_attempt_ok: Type.Optional(Type.Boolean()),
     offline_copies: Type.Optional(Type.Array(OfflineCopy, { maxItems: 16 })),
     restore_tests: Type.Optional(Type.Array(RestoreTest, { maxItems: 64 })),
+    /** Added by evidence (issue 19): BKP-03 inventory, BKP-05 console, BKP-06..08 declarations. */
+    repositories: Type.Optional(Type.Array(BackupRepository, { maxItems: 32 })),
+    console: Type.Optional(BackupConsoleAccess),
+    monitoring: Type.Optional(BackupMonitoring),
+    destinations: Type.Optional(Type.Array(BackupDestination, { maxItems: 32 })),
+    removable_targets: Type.Optional(Type.Array(RemovableBackupTarget, { maxItems: 32 })),
   },
   { additionalProperties: false },
 );
@@ -64,6 +70,8 @@ export interface ParsedStatusFile {
   /** Declared copies and restore tests, times normalised to UTC; undefined when not declared. */
   offline_copies?: Static<typeof OfflineCopy>[];
   restore_tests?: Static<typeof RestoreTest>[];
+  /** Revision-2 declarations, passed through as declared (times checked like the others). */
+  extra?: Pick<BackupStatusFile, 'repositories' | 'console' | 'monitoring' | 'destinations' | 'removable_targets'>;
 }
 
 /** A declared time: RFC 3339 with a zone, not in the future, returned as UTC ISO. */
@@ -106,7 +114,16 @@ export function parseStatusFile(text: string, now: Date): ParsedStatusFile {
     last_copy_at: copy.last_copy_at === null ? null : declaredTime(copy.last_copy_at, now, `offline_copies[${i}].last_copy_at`),
   }));
   const restore_tests = data.restore_tests?.map((test, i) => ({ ...test, tested_at: declaredTime(test.tested_at, now, `restore_tests[${i}].tested_at`) }));
+  const extra: NonNullable<ParsedStatusFile['extra']> = {};
+  if (data.repositories) extra.repositories = data.repositories;
+  if (data.console) extra.console = data.console;
+  if (data.monitoring) {
+    extra.monitoring = { ...data.monitoring, failed_jobs: data.monitoring.failed_jobs.map((j, i) => ({ ...j, failed_at: declaredTime(j.failed_at, now, `monitoring.failed_jobs[${i}].failed_at`) })) };
+  }
+  if (data.destinations) extra.destinations = data.destinations;
+  if (data.removable_targets) extra.removable_targets = data.removable_targets;
   return {
+    ...(Object.keys(extra).length > 0 ? { extra } : {}),
     ...(offline_copies ? { offline_copies } : {}),
     ...(restore_tests ? { restore_tests } : {}),
     tool_name: data.tool_name,

@@ -5,7 +5,7 @@ import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { HostAllowlist, NetworkSet } from '../allowlist.js';
 import type { HostRole, Report } from '../evidence.js';
-import type { Bilingual, VerdictStatus } from '../verdict.js';
+import type { Bilingual, Severity, VerdictStatus } from '../verdict.js';
 import type { AppliedOverlay, PackParameters, RuleConfig } from '../pack-schema.js';
 
 /** Everything a rule may know besides the report: no clock, no I/O of its own. */
@@ -34,10 +34,12 @@ export interface RuleOutcome {
   evidence: string[];
   /** The condition applied, in words an auditor can check. */
   threshold: string;
+  /** Added by evidence: a severity the rule escalates to from what it saw (NET-08 running tool); absent = the pack's. */
+  escalated_severity?: Severity;
 }
 
 /** The top-level report section a rule reads; when it is `{unavailable}` the verdict is unknown. */
-export type ReportSection = 'network' | 'wifi' | 'backups' | 'mfa' | 'telemaintenance';
+export type ReportSection = 'network' | 'wifi' | 'backups' | 'mfa' | 'telemaintenance' | 'system';
 
 export interface RuleImplementation {
   id: string;

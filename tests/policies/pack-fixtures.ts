@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packForRole, type Pack } from '../../policies/pack.js';
+import { loadShippedPacks, packForRole, type Pack } from '../../policies/pack.js';
 import type { HostRole } from '../../policies/evidence.js';
 
 /** A fresh temp directory holding the given files (name -> YAML text). */
@@ -47,3 +47,18 @@ export const MINIMAL_WIFI_RULE = `
     references: [{ document: HYG, measure: M20 }]
     parameters: { wifi_required: false }
 `;
+
+/**
+ * The shipped pack for `role` plus the issue-19 rules of `catalogue-completion` (not yet extended
+ * by the role packs), with `parameters` merged over rule `ruleId`.
+ */
+export function completedWith(role: HostRole, ruleId: string, parameters: Record<string, unknown>): Pack {
+  const pack = structuredClone(packForRole(role));
+  const completion = loadShippedPacks().get('catalogue-completion');
+  if (!completion) throw new Error('no shipped pack catalogue-completion');
+  const rule = structuredClone(completion.rules.find((r) => r.id === ruleId));
+  if (!rule) throw new Error(`catalogue-completion has no rule ${ruleId}`);
+  rule.parameters = { ...rule.parameters, ...parameters };
+  pack.rules = [...pack.rules, rule];
+  return pack;
+}

@@ -33,12 +33,13 @@ function throwsPackError(t: Test, fn: () => unknown, file: string, reason: RegEx
 
 t.test('every shipped pack loads, validates and resolves its base rules', async (t) => {
   const packs = loadShippedPacks();
-  t.same([...packs.keys()].sort(), ['admin-workstation', 'backup-server', 'base', 'server', 'telemaintenance-gateway', 'workstation']);
+  t.same([...packs.keys()].sort(), ['admin-workstation', 'backup-server', 'base', 'catalogue-completion', 'server', 'telemaintenance-gateway', 'workstation']);
   const validator = Compile(PackSchema);
   for (const pack of packs.values()) {
     t.ok(validator.Check(pack), `${pack.id} matches PackSchema`);
     const ids = pack.rules.map((r) => r.id);
-    for (const id of ['AUTH-01', 'BKP-01', 'NET-05', 'WIFI-01']) t.ok(ids.includes(id), `${pack.id} has ${id}`);
+    // catalogue-completion holds only the issue-19 rules (abstract, extended by nothing yet).
+    if (pack.id !== 'catalogue-completion') for (const id of ['AUTH-01', 'BKP-01', 'NET-05', 'WIFI-01']) t.ok(ids.includes(id), `${pack.id} has ${id}`);
     t.same(ids, [...ids].sort(), `${pack.id} rules sorted by id`);
     for (const rule of pack.rules) {
       t.ok(rule.references.length > 0, `${pack.id} ${rule.id} cites references`);

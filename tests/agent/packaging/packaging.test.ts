@@ -36,7 +36,7 @@ t.test('the systemd unit is hardened and runs as a dedicated user', async (t) =>
     'ProtectSystem=strict',
     'ReadWritePaths=/var/lib/vigie-agent',
     'PrivateTmp=yes',
-    'CapabilityBoundingSet=CAP_DAC_READ_SEARCH CAP_SYS_PTRACE',
+    'CapabilityBoundingSet=CAP_DAC_READ_SEARCH CAP_SYS_PTRACE CAP_NET_ADMIN',
     'UMask=0077',
   ]) {
     t.ok(unit.split('\n').includes(line), line);
