@@ -220,7 +220,7 @@ async function collectUpdates(options: SystemCollectOptions): Promise<UpdateStat
 let aptMemo: { key: string; pending: ReturnType<typeof parseAptSimulate> } | null = null;
 
 async function aptPending(root: string, options: SystemCollectOptions): Promise<{ pending: ReturnType<typeof parseAptSimulate> } | Unavailable> {
-  const { stat, readFile, writeFile, rename } = await import('node:fs/promises');
+  const { stat, readFile, writeFile, rename, rm } = await import('node:fs/promises');
   const mtime = async (p: string) => (await stat(join(root, p)).catch(() => null))?.mtimeMs ?? 0;
   const key = `${await mtime('var/lib/dpkg/status')}|${await mtime('var/lib/apt/lists')}|${options.binaries?.aptGet ?? 'apt-get'}`;
   if (aptMemo?.key === key) return { pending: aptMemo.pending };
@@ -238,7 +238,7 @@ async function aptPending(root: string, options: SystemCollectOptions): Promise<
   const pending = parseAptSimulate(apt.stdout);
   aptMemo = { key, pending };
   if (cacheFile) {
-    await writeFile(`${cacheFile}.tmp`, JSON.stringify({ key, pending }), { mode: 0o600 }).then(() => rename(`${cacheFile}.tmp`, cacheFile)).catch(() => undefined);
+    await writeFile(`${cacheFile}.tmp`, JSON.stringify({ key, pending }), { mode: 0o600 }).then(() => rename(`${cacheFile}.tmp`, cacheFile)).catch(() => rm(`${cacheFile}.tmp`, { force: true }).catch(() => undefined));
   }
   return { pending };
 }

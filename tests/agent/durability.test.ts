@@ -202,7 +202,7 @@ t.test('an outbox past its bound evicts the oldest and the next report says how 
 t.test('a full disk gives a clear error, no crash loop, and a readable outbox (mounts a small tmpfs: needs root)', async (t) => {
   const f = await enrolledAgent(t);
   const small = mkdtempSync(join(tmpdir(), 'vigie-full-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=40k,mode=0700', 'tmpfs', small]);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', small]);
   t.teardown(() => execFileSync('umount', ['-l', small]));
   mkdirSync(join(small, 'state'), { mode: 0o700 });
   const stateDir = join(small, 'state');
