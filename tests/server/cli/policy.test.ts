@@ -60,7 +60,7 @@ t.test('policy list shows the shipped packs, and the rules of one pack', async (
   t.match(all.out, /\nbase\t1\t\(abstract\)/);
   const json = await cli(['policy', 'list', '--json', '--lang', 'en']);
   const rows = JSON.parse(json.out) as { id: string; rules: number; title: string }[];
-  t.same(rows.map((r) => r.id), ['admin-workstation', 'backup-server', 'base', 'server', 'telemaintenance-gateway', 'workstation']);
+  t.same(rows.map((r) => r.id), ['admin-workstation', 'backup-server', 'base', 'catalogue-completion', 'server', 'telemaintenance-gateway', 'workstation']);
   t.equal(rows.find((r) => r.id === 'server')?.title, 'Server');
   t.ok(rows.every((r) => r.rules >= 4));
 
