@@ -34,6 +34,9 @@ class UsageError extends Error {}
 
 type Values = Record<string, string | boolean | undefined>;
 
+/** How long `run` waits for the cycle in progress after SIGTERM/SIGINT. */
+const STOP_GRACE_MS = 20_000;
+
 function createLogger(): Logger {
   return pino(
     {
@@ -140,7 +143,15 @@ async function commandRun(values: Values, stateDir: string, logger: Logger): Pro
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
-  await loop.stop();
+  // A stop is bounded: a collection stuck on the host must not keep a stopped agent alive
+  // (systemd would kill it anyway). What was spooled is already durable in the outbox.
+  const stopped = await Promise.race([
+    loop.stop().then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), STOP_GRACE_MS).unref()),
+  ]);
+  if (!stopped) logger.warn({ grace_ms: STOP_GRACE_MS }, 'a cycle was still running at stop; leaving it (spooled reports are kept)');
+  // Nothing the agent still holds (a monitor child, a keep-alive socket) may delay the exit.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
   return 0;
 }
 
