@@ -31,6 +31,7 @@ export const NAV: NavEntry[] = [
   { path: '/waivers', label: 'nav.waivers', roles: PAGE_ROLES.waivers },
   { path: '/audits', label: 'nav.audits', roles: PAGE_ROLES.audits },
   { path: '/sessions', label: 'nav.sessions', roles: PAGE_ROLES.sessions },
+  { path: '/audit-log', label: 'nav.auditLog', roles: PAGE_ROLES.auditLog },
 ];
 
 export function navFor(role: Role): NavEntry[] {

@@ -11,6 +11,7 @@ import { rulesPages } from './rules.js';
 import { sitesPage } from './sites.js';
 import { waiversPage } from './waivers.js';
 import { sessionsPages } from './sessions.js';
+import { auditLogPages } from './audit-log.js';
 
 export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   signInPages,
@@ -23,4 +24,5 @@ export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   waiversPage,
   auditsPages,
   sessionsPages,
+  auditLogPages,
 ];

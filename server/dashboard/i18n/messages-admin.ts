@@ -1,0 +1,55 @@
+// Texts of the governance pages: audit log (page 11) and users (page 12).
+import type { MessageSection } from './message.js';
+
+export const adminMessages = {
+
+  'auditlog.intro': {
+    fr: 'Chaque action sensible (connexion, compte, dérogation, audit, télémaintenance...) est inscrite dans un journal chaîné par SHA-256 : toute modification, suppression ou réorganisation est détectée.',
+    en: 'Every security-relevant action (sign-in, account, waiver, audit, remote maintenance...) is written to a SHA-256 hash chain: any edit, deletion or reordering is detected.',
+  },
+  'auditlog.chainTitle': { fr: 'Intégrité de la chaîne', en: 'Chain integrity' },
+  'auditlog.chainOk': {
+    fr: 'Chaîne intègre : {n} entrées vérifiées. Tête : n° {seq}, empreinte {hash}.',
+    en: 'Chain intact: {n} entries verified. Head: no. {seq}, hash {hash}.',
+  },
+  'auditlog.chainOkHint': {
+    fr: 'Conservez l’empreinte de tête hors de Vigie (courriel, registre papier) : elle prouve plus tard que rien n’a été réécrit avant cette date.',
+    en: 'Keep the head hash outside Vigie (e-mail, paper register): it later proves nothing before this date was rewritten.',
+  },
+  'auditlog.chainBroken': { fr: 'Chaîne ROMPUE à l’entrée n° {seq} : {problem}.', en: 'Chain BROKEN at entry no. {seq}: {problem}.' },
+  'auditlog.chainDetail': { fr: 'Détail technique', en: 'Technical detail' },
+  'auditlog.problem.edited': { fr: 'entrée modifiée après écriture', en: 'entry edited after it was written' },
+  'auditlog.problem.bad_hash': { fr: 'empreinte stockée altérée', en: 'stored hash altered' },
+  'auditlog.problem.missing': { fr: 'entrées supprimées', en: 'entries deleted' },
+  'auditlog.problem.reordered': { fr: 'entrées déplacées ou interverties', en: 'entries moved or swapped' },
+  'auditlog.problem.broken_link': { fr: 'lien rompu (entrée remplacée ou retirée)', en: 'broken link (entry replaced or removed)' },
+  'auditlog.problem.truncated': { fr: 'dernières entrées supprimées', en: 'last entries deleted' },
+  'auditlog.problem.head_mismatch': { fr: 'la tête de chaîne ne correspond pas à la dernière entrée', en: 'chain head does not match the last entry' },
+  'auditlog.filters': { fr: 'Filtrer le journal', en: 'Filter the log' },
+  'auditlog.action': { fr: 'Action (commence par)', en: 'Action (starts with)' },
+  'auditlog.actor': { fr: 'Auteur', en: 'Actor' },
+  'auditlog.target': { fr: 'Cible (commence par)', en: 'Target (starts with)' },
+  'auditlog.from': { fr: 'Du', en: 'From' },
+  'auditlog.to': { fr: 'Au', en: 'To' },
+  'auditlog.apply': { fr: 'Filtrer', en: 'Filter' },
+  'auditlog.reset': { fr: 'Tout afficher', en: 'Show all' },
+  'auditlog.count': { fr: '{n} entrées correspondent.', en: '{n} entries match.' },
+  'auditlog.exportCsv': { fr: 'Exporter en CSV', en: 'Export as CSV' },
+  'auditlog.exportJson': { fr: 'Exporter en JSON', en: 'Export as JSON' },
+  'auditlog.exportHint': {
+    fr: 'Les exports contiennent les empreintes de chaque entrée ; l’export est lui-même journalisé.',
+    en: 'Exports carry each entry’s hashes; the export itself is journalled.',
+  },
+  'auditlog.caption': { fr: 'Entrées du journal, les plus récentes d’abord', en: 'Log entries, newest first' },
+  'auditlog.seq': { fr: 'N°', en: 'No.' },
+  'auditlog.at': { fr: 'Date', en: 'Date' },
+  'auditlog.details': { fr: 'Détails', en: 'Details' },
+  'auditlog.none': { fr: 'Aucune entrée ne correspond à ces filtres.', en: 'No entry matches these filters.' },
+  'auditlog.first': { fr: 'Plus récentes', en: 'Newest' },
+  'auditlog.next': { fr: 'Plus anciennes', en: 'Older' },
+  'auditlog.pages': { fr: 'Pages du journal', en: 'Log pages' },
+  'actor.user': { fr: 'utilisateur', en: 'user' },
+  'actor.agent': { fr: 'agent', en: 'agent' },
+  'actor.system': { fr: 'système', en: 'system' },
+  'actor.cli': { fr: 'ligne de commande', en: 'command line' },
+} as const satisfies MessageSection;
