@@ -12,6 +12,7 @@ import { sitesPage } from './sites.js';
 import { waiversPage } from './waivers.js';
 import { sessionsPages } from './sessions.js';
 import { auditLogPages } from './audit-log.js';
+import { usersPages } from './users.js';
 
 export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   signInPages,
@@ -25,4 +26,5 @@ export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   auditsPages,
   sessionsPages,
   auditLogPages,
+  usersPages,
 ];
