@@ -13,6 +13,7 @@ import { accessMigration } from './0011_access.js';
 import { accessContactsMigration } from './0011b_access_contacts.js';
 import { bastionSessionsMigration } from './0012_bastion_sessions.js';
 import { inventoryMigration } from './0013_inventory.js';
+import { orgDeclarationsMigration } from './0014_org_declarations.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
@@ -28,6 +29,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0011b_access_contacts': accessContactsMigration(dialect),
     '0012_bastion_sessions': bastionSessionsMigration(dialect),
     '0013_inventory': inventoryMigration(dialect),
+    '0014_org_declarations': orgDeclarationsMigration(dialect),
   };
 }
 
