@@ -301,6 +301,15 @@ export interface AccessReviewsTable {
   created_at: TimestampColumn;
 }
 
+// ---- access notices (migration 0011b; see server/access/contacts.ts)
+
+export interface AccessContactsTable {
+  user_id: string;
+  email: string;
+  lang: string;
+  updated_at: TimestampColumn;
+}
+
 // ---- dashboard trends (migration 0010; see server/db/trends.ts)
 
 export interface TrendRuleCountsTable {
@@ -414,6 +423,27 @@ export interface DestinationProposalsTable {
   decision: NullableJsonColumn;
 }
 
+// ---- organisation declarations (migration 0014; see server/db/org-declarations.ts)
+
+export interface OrgDeclarationsTable {
+  declaration_id: string;
+  kind: string;
+  rule_id: string;
+  performed_on: string;
+  evidence_ref: string;
+  expires_on: string;
+  subject: string | null;
+  directory_role: string | null;
+  level: number | null;
+  score: number | null;
+  coverage_percent: number | null;
+  declared_by: string;
+  declared_at: TimestampColumn;
+  withdrawn_at: NullableTimestampColumn;
+  withdrawn_by: string | null;
+  withdrawal_reason: string | null;
+}
+
 export interface Tables {
   sites: SitesTable;
   hosts: HostsTable;
@@ -438,6 +468,7 @@ export interface Tables {
   access_target_vendors: AccessTargetVendorsTable;
   access_requests: AccessRequestsTable;
   access_reviews: AccessReviewsTable;
+  access_contacts: AccessContactsTable;
   bastion_sessions: BastionSessionsTable;
   trend_rule_counts: TrendRuleCountsTable;
   trend_host_counts: TrendHostCountsTable;
@@ -448,6 +479,7 @@ export interface Tables {
   proxy_log_imports: ProxyLogImportsTable;
   learning_scopes: LearningScopesTable;
   destination_proposals: DestinationProposalsTable;
+  org_declarations: OrgDeclarationsTable;
 }
 
 /** The server's database handle; a transaction (`Transaction<Tables>`) is one too. */
