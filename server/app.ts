@@ -34,6 +34,7 @@ import { accessRoutes } from './access/routes.js';
 import type { AccessNotifier } from './access/notices.js';
 import { defaultBastionRouteDeps } from './bastion/route-deps.js';
 import { dashboardPlugin } from './dashboard/dashboard.js';
+import { LoginGuard } from './auth/login-guard.js';
 
 export interface AppDeps {
   db: Database;
@@ -54,6 +55,8 @@ export interface AppDeps {
   bastion?: BastionRouteDeps;
   /** Where access-request notices go (email, webhook, syslog: server/access/notify-access.ts); none by default. */
   accessNotifier?: AccessNotifier;
+  /** The hash gate and lock cache of password checks; by default a new one (server/auth/login-guard.ts). */
+  loginGuard?: LoginGuard;
 }
 
 export type App = FastifyInstance<
@@ -117,6 +120,7 @@ export function buildApp(deps: AppDeps): App {
     agentPolicy: loadAgentPolicy(config.dataDir),
     secretsKey: deps.secretsKey ?? openSecretsKey(config),
     now: deps.now ?? (() => new Date()),
+    loginGuard: deps.loginGuard ?? new LoginGuard(),
   };
   // Every route declares config.access; this one hook enforces it (server/auth/guard.ts).
   void app.register(cookie);
