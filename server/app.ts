@@ -35,6 +35,7 @@ import type { AccessNotifier } from './access/notices.js';
 import { defaultBastionRouteDeps } from './bastion/route-deps.js';
 import { dashboardPlugin } from './dashboard/dashboard.js';
 import { LoginGuard } from './auth/login-guard.js';
+import { limitConnections, serverTimeouts } from './http-limits.js';
 
 export interface AppDeps {
   db: Database;
@@ -91,8 +92,10 @@ export function buildApp(deps: AppDeps): App {
     // JSON bodies with __proto__ / constructor.prototype are refused (the default is the same; explicit).
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // Slow requests are cut (408); see ./http-limits.ts.
+    ...serverTimeouts(config),
     // node's https.Server answers requests like http.Server; the instance type stays the default one.
-    ...(deps.https === undefined ? {} : { https: deps.https as unknown as null }),
+    ...(deps.https === undefined ? {} : { https: { ...deps.https, ...serverTimeouts(config).http } as unknown as null }),
   } as const;
   const fastify =
     deps.logger === undefined
@@ -100,6 +103,7 @@ export function buildApp(deps: AppDeps): App {
       : Fastify({ ...base, loggerInstance: deps.logger });
 
   const app: App = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  limitConnections(app.server, config, app.log);
   // TypeBox validates with the same schemas that type the code; unknown fields are refused,
   // never silently stripped (Ajv's Fastify default would remove them).
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
