@@ -16,6 +16,7 @@ import { loadTlsMaterial, type TlsMaterial } from './tls.js';
 import { launchBastion, prepareBastion, type ServerBastionOptions } from './bastion/server-bastion.js';
 import type { RunningBastion } from './bastion/bastion-server.js';
 import type { BastionAuthority } from './bastion/authority.js';
+import { startAccessClock } from './access/access-clock.js';
 
 export interface StartOptions {
   logger?: FastifyBaseLogger;
@@ -25,6 +26,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** The SSH bastion (server/bastion/); absent or disabled: no SSH listener (the CLI turns it on). */
   ssh?: ServerBastionOptions & { authority?: BastionAuthority };
+  /** node-cron schedule of the access clock (server/access/access-clock.ts); tests run it every second. */
+  accessClockSchedule?: string;
 }
 
 export interface RunningServer {
@@ -88,6 +91,9 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
   if (pruned > 0) app.log.info({ pruned }, 'evidence retention applied');
   const retention = scheduleEvidenceRetention(db, config, app.log, now);
   const audits = startServerAudits({ db, config, log: app.log, now, packs, overlays, env: options.env });
+  // Review deadlines and window ends: what came due while the server was down moves before start returns.
+  const accessClock = startAccessClock({ db, packs, overlays, secretsKey, log: app.log }, now, options.accessClockSchedule);
+  await accessClock.ready;
   const listening = app;
 
   const address = app.server.address();
@@ -98,6 +104,7 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
   const close = () => {
     closing ??= (async () => {
       await audits.stop();
+      await accessClock.stop();
       await retention.destroy();
       // Live sessions end with reason server_stopped, sealed, before the database closes.
       await bastion?.close();

@@ -14,7 +14,7 @@ export interface AccessClock {
 /** Every minute, at second 5 (after the minute boundary windows usually sit on). */
 export const ACCESS_CLOCK_SCHEDULE = '5 * * * * *';
 
-export function startAccessClock(deps: AccessDeps, now: () => Date): AccessClock {
+export function startAccessClock(deps: AccessDeps, now: () => Date, schedule: string = ACCESS_CLOCK_SCHEDULE): AccessClock {
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
   const sweep = async (): Promise<number> => {
@@ -29,7 +29,7 @@ export function startAccessClock(deps: AccessDeps, now: () => Date): AccessClock
   };
   const ready = sweep();
   running = ready;
-  const task: ScheduledTask = cron.schedule(ACCESS_CLOCK_SCHEDULE, () => {
+  const task: ScheduledTask = cron.schedule(schedule, () => {
     if (stopped) return;
     // One sweep at a time in this process.
     running = running.then(sweep);

@@ -9,6 +9,7 @@ import { userAdd, USER_ADD_USAGE, userDisable, USER_DISABLE_USAGE, userList, USE
 import { serverStart, SERVER_START_USAGE } from './serve.js';
 import { auditList, AUDIT_LIST_USAGE, auditRun, AUDIT_RUN_USAGE, auditShow, AUDIT_SHOW_USAGE } from './audit.js';
 import { waiverAdd, WAIVER_ADD_USAGE, waiverList, WAIVER_LIST_USAGE } from './waivers.js';
+import { orgDeclare, ORG_DECLARE_USAGE, orgList, ORG_LIST_USAGE, orgStatus, ORG_STATUS_USAGE, orgWithdraw, ORG_WITHDRAW_USAGE } from './org.js';
 import { serverInit, SERVER_INIT_USAGE } from './init.js';
 import { apiTokenCreate, APITOKEN_CREATE_USAGE, tokenCreate, TOKEN_CREATE_USAGE } from './tokens.js';
 import { apiTokenList, APITOKEN_LIST_USAGE, apiTokenRevoke, APITOKEN_REVOKE_USAGE, tokenList, TOKEN_LIST_USAGE, tokenRevoke, TOKEN_REVOKE_USAGE } from './token-admin.js';
@@ -55,6 +56,10 @@ const COMMANDS: Record<string, Command> = {
   'inventory show': { usage: INVENTORY_SHOW_USAGE, run: inventoryShow },
   'inventory export': { usage: INVENTORY_EXPORT_USAGE, run: inventoryExport },
   'inventory import-proxy-log': { usage: INVENTORY_IMPORT_USAGE, run: inventoryImportProxyLog },
+  'org declare': { usage: ORG_DECLARE_USAGE, run: orgDeclare },
+  'org list': { usage: ORG_LIST_USAGE, run: orgList },
+  'org status': { usage: ORG_STATUS_USAGE, run: orgStatus },
+  'org withdraw': { usage: ORG_WITHDRAW_USAGE, run: orgWithdraw },
 };
 
 export const USAGE = `Usage: vigie <command> [options]    (vigie <command> --help for details)
@@ -92,7 +97,11 @@ Commands:
   inventory list    list inventoried destinations and their allowlist verdict
   inventory show    one destination: hosts, processes, sources, verdict reason
   inventory export  the inventory as CSV or JSON lines
-  inventory import-proxy-log  import a Squid or Stormshield proxy log (resumable)`;
+  inventory import-proxy-log  import a Squid or Stormshield proxy log (resumable)
+  org declare       declare organisation evidence (SILENE, ADS audit, crisis exercise, PCA test)
+  org list          list organisation declarations
+  org status        judge ORG-01..03 from the declarations in force
+  org withdraw      withdraw a mistaken declaration`;
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

@@ -414,6 +414,27 @@ export interface DestinationProposalsTable {
   decision: NullableJsonColumn;
 }
 
+// ---- organisation declarations (migration 0014; see server/db/org-declarations.ts)
+
+export interface OrgDeclarationsTable {
+  declaration_id: string;
+  kind: string;
+  rule_id: string;
+  performed_on: string;
+  evidence_ref: string;
+  expires_on: string;
+  subject: string | null;
+  directory_role: string | null;
+  level: number | null;
+  score: number | null;
+  coverage_percent: number | null;
+  declared_by: string;
+  declared_at: TimestampColumn;
+  withdrawn_at: NullableTimestampColumn;
+  withdrawn_by: string | null;
+  withdrawal_reason: string | null;
+}
+
 export interface Tables {
   sites: SitesTable;
   hosts: HostsTable;
@@ -448,6 +469,7 @@ export interface Tables {
   proxy_log_imports: ProxyLogImportsTable;
   learning_scopes: LearningScopesTable;
   destination_proposals: DestinationProposalsTable;
+  org_declarations: OrgDeclarationsTable;
 }
 
 /** The server's database handle; a transaction (`Transaction<Tables>`) is one too. */

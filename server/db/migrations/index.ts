@@ -12,6 +12,7 @@ import { dashboardTrendsMigration } from './0010_dashboard_trends.js';
 import { accessMigration } from './0011_access.js';
 import { bastionSessionsMigration } from './0012_bastion_sessions.js';
 import { inventoryMigration } from './0013_inventory.js';
+import { orgDeclarationsMigration } from './0014_org_declarations.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
@@ -26,6 +27,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0011_access': accessMigration(dialect),
     '0012_bastion_sessions': bastionSessionsMigration(dialect),
     '0013_inventory': inventoryMigration(dialect),
+    '0014_org_declarations': orgDeclarationsMigration(dialect),
   };
 }
 

@@ -22,7 +22,7 @@ import { verdictSetRow } from '../../../server/db/verdicts.js';
 import { createLogger } from '../../../server/logger.js';
 import { openSecretsKey, type SecretsKey } from '../../../server/secrets/secrets-key.js';
 import { DEFAULT_WINDOW, DEVICE_IP, gatewayReport, tunnel, VENDOR_IP, withMfa, withTelemaintenance } from '../../helpers/report-builder-bkp.js';
-import { agentOf, enrollHost, openTestDatabase, TEST_NOW, testConfig, type DbKind, type EnrolledHost } from '../fixture.js';
+import { agentOf, enrollHost, openTestDatabase, TEST_NOW, testConfig, type DbKind, type EnrolledHost, type TestDatabase } from '../fixture.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -71,6 +71,8 @@ export interface Person extends AccessActor {
 
 export interface AccessWorld {
   kind: DbKind;
+  /** The test database (its data dir holds the secrets key: a started server on it opens the same). */
+  database: TestDatabase;
   db: Database;
   app: App;
   key: SecretsKey;
@@ -173,6 +175,7 @@ export async function accessWorld(t: Test, kind: DbKind, options: { quorum?: Quo
   const deps: AccessDeps = { db, packs, overlays: new Map(), secretsKey: key, log: app.log };
   return {
     kind,
+    database,
     db,
     app,
     key,
