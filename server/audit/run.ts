@@ -163,7 +163,7 @@ export function judgeHost(
   }
   // Bodies are stored only after validation against the Report schema.
   const report = host.body as Report;
-  const judged = evaluate(report, pack, now);
+  const judged = evaluate(report, pack, now, { host_id: host.host_id, hostname: host.enrolled_hostname });
   // Most hosts have no waiver: skip the per-verdict copy applyWaivers makes.
   const verdicts = waivers.length === 0 ? judged : applyWaivers(judged, host, waivers, now);
   // Evidence dated in the future (a wrong clock, or stored before such reports were refused) is
@@ -286,6 +286,7 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
       const host: HostEvidence = {
         host_id: stored.host_id,
         hostname: stored.hostname,
+        ...(stored.enrolled_hostname === undefined ? {} : { enrolled_hostname: stored.enrolled_hostname }),
         site: stored.site,
         role: stored.role,
         current_report_id: stored.current_report_id,
