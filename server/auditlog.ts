@@ -221,7 +221,8 @@ function parseDetails(text: string): Record<string, unknown> | null {
   }
 }
 
-function toEntry(row: AuditRow): AuditEntry {
+/** A stored row as an entry (details parsed; an unparsable one shows as {} and fails verification). */
+export function toEntry(row: AuditRow): AuditEntry {
   return {
     seq: row.seq,
     at: row.at,

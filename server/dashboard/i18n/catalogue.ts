@@ -3,6 +3,7 @@
 import { coreMessages } from './messages-core.js';
 import { fleetMessages } from './messages-fleet.js';
 import { bastionMessages } from './messages-bastion.js';
+import { adminMessages } from './messages-admin.js';
 
 import type { MessageSection } from './message.js';
 
@@ -12,6 +13,7 @@ export const CATALOGUE = {
   ...coreMessages,
   ...fleetMessages,
   ...bastionMessages,
+  ...adminMessages,
 } as const satisfies MessageSection;
 
 export type MessageKey = keyof typeof CATALOGUE;

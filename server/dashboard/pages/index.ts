@@ -11,6 +11,8 @@ import { rulesPages } from './rules.js';
 import { sitesPage } from './sites.js';
 import { waiversPage } from './waivers.js';
 import { sessionsPages } from './sessions.js';
+import { auditLogPages } from './audit-log.js';
+import { usersPages } from './users.js';
 
 export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   signInPages,
@@ -23,4 +25,6 @@ export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   waiversPage,
   auditsPages,
   sessionsPages,
+  auditLogPages,
+  usersPages,
 ];
