@@ -10,6 +10,7 @@
 // Severity is escalated on telemaintenance gateways for rules tagged escalate_on_gateway.
 import { isUnavailable, type HostRole, type Report } from './evidence.js';
 import { BoundAllowlist, type LocalHost } from './allowlist.js';
+import type { BackupServerProof } from './backup-coverage.js';
 import {
   allowlistIndexOf,
   effectiveSeverity,
@@ -147,27 +148,34 @@ function localHostOf(report: Report, enrolled: EnrolledHost | undefined): LocalH
  * The context a rule runs with: the pack's allowlist index (compiled once per pack) judged at
  * `now` and bound to the report's host. Exported for rule tests that call `check` directly.
  */
-export function ruleContextFor(report: Report, pack: Pack, now: Date, enrolled?: EnrolledHost): RuleContext {
+export function ruleContextFor(report: Report, pack: Pack, now: Date, joined: EvaluationJoins = {}): RuleContext {
   const matcher = allowlistIndexOf(pack).at(now);
-  return {
+  const context: RuleContext = {
     now,
     packParameters: pack.parameters,
     role: report.host.role,
     pack: { id: pack.id, version: pack.version, overlay: pack.overlay },
-    allowlist: new BoundAllowlist(matcher, report.host.role, localHostOf(report, enrolled)),
+    allowlist: new BoundAllowlist(matcher, report.host.role, localHostOf(report, joined.enrolled)),
     internalNetworks: internalNetworksOf(pack),
   };
+  if (joined.backupServerProofs !== undefined) context.backupServerProofs = joined.backupServerProofs;
+  return context;
 }
 
-/**
- * One verdict per rule of the pack, in the pack's rule order. `enrolled`: the host as the server
- * enrolled it (the server passes it; without it the report's own host name is trusted).
- */
-export function evaluate(report: Report, pack: Pack, now: Date, enrolled?: EnrolledHost): Verdict[] {
+/** Facts about the host that come from other hosts' reports, joined by the server (not pure report data). */
+export interface EvaluationJoins {
+  /** BKP-01: what backup servers hold for this host (see policies/backup-coverage.ts). */
+  backupServerProofs?: readonly BackupServerProof[];
+  /** The host as the server enrolled it (`hosts:` allowlist entries match it); absent: the report's own name is trusted. */
+  enrolled?: EnrolledHost;
+}
+
+/** One verdict per rule of the pack, in the pack's rule order. */
+export function evaluate(report: Report, pack: Pack, now: Date, joined: EvaluationJoins = {}): Verdict[] {
   const stale = staleness(report, pack, now);
   // One context per report, built only if a rule runs (stale reports never need it).
   let context: RuleContext | null = null;
-  const contextOf = () => (context ??= ruleContextFor(report, pack, now, enrolled));
+  const contextOf = () => (context ??= ruleContextFor(report, pack, now, joined));
   return pack.rules.map((rule) => {
     const outcome = judgeRule(report, rule, stale, contextOf);
     return {

@@ -62,7 +62,7 @@ export async function reportVerdicts(db: Database, reportId: string, pack: Pack,
   const sameFingerprint = packFingerprint(pack) === stored.pack_fingerprint;
   const body: Report | null | undefined = sameFingerprint ? await findReportBody(db, reportId) : undefined;
   if (sameFingerprint && body) {
-    const verdicts = evaluate(body, pack, new Date(stored.evaluated_at), enrolled);
+    const verdicts = evaluate(body, pack, new Date(stored.evaluated_at), enrolled === undefined ? {} : { enrolled });
     if (sameOutcomes(stored, verdicts)) return { ...base, source: 'derived', verdicts };
   }
   const reason = !sameFingerprint
