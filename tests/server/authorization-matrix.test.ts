@@ -121,6 +121,7 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'GET /hosts/:id': PAGE_FLEET,
   'GET /rules': PAGE_FLEET,
   'GET /rules/:id': PAGE_FLEET,
+  'GET /trends': PAGE_FLEET,
   'GET /waivers': pageTable(['rssi', 'auditor', 'technician']),
   'POST /waivers': pageTable(['rssi']),
   'POST /waivers/:id/revoke': pageTable(['rssi']),

@@ -13,6 +13,7 @@ import { waiversPage } from './waivers.js';
 import { sessionsPages } from './sessions.js';
 import { auditLogPages } from './audit-log.js';
 import { usersPages } from './users.js';
+import { trendsPage } from './trends.js';
 
 export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   signInPages,
@@ -27,4 +28,5 @@ export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   sessionsPages,
   auditLogPages,
   usersPages,
+  trendsPage,
 ];
