@@ -32,6 +32,7 @@ export const NAV: NavEntry[] = [
   { path: '/waivers', label: 'nav.waivers', roles: PAGE_ROLES.waivers },
   { path: '/audits', label: 'nav.audits', roles: PAGE_ROLES.audits },
   { path: '/sessions', label: 'nav.sessions', roles: PAGE_ROLES.sessions },
+  { path: '/care', label: 'nav.care', roles: PAGE_ROLES.care },
   { path: '/audit-log', label: 'nav.auditLog', roles: PAGE_ROLES.auditLog },
   { path: '/users', label: 'nav.users', roles: PAGE_ROLES.users },
 ];

@@ -14,6 +14,7 @@ import { sessionsPages } from './sessions.js';
 import { auditLogPages } from './audit-log.js';
 import { usersPages } from './users.js';
 import { trendsPage } from './trends.js';
+import { carePages } from './care.js';
 
 export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   signInPages,
@@ -29,4 +30,5 @@ export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   auditLogPages,
   usersPages,
   trendsPage,
+  carePages,
 ];
