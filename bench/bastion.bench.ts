@@ -7,14 +7,14 @@
 //  4. N concurrent interactive sessions typing: event-loop delay p99 and RSS of the bastion.
 // The payload is base64 text (random bytes recorded as asciicast input cost about 4x more CPU:
 // each invalid UTF-8 byte becomes an escaped replacement character). Default run is short (16 MiB payload, 3 rounds, 20 sessions for 5 s: well under a minute);
-// `-- --full` is the issue's run (64 MiB, 5 rounds, 50 sessions for 10 s).
+// `npm run bench -- bastion --full` is the issue's run (64 MiB, 5 rounds, 50 sessions for 10 s).
 // Client, bastion and sshd share the same 2 cores: the through-bastion figures pay for three
 // encryptions (client->bastion, bastion->sshd) and the bastion's JavaScript, all on those cores.
 // Run: npm run bench -- bastion   (root: it starts sshd)
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import pino from 'pino';
@@ -106,6 +106,9 @@ function sshdChildrenCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
 }
 
+/** The device measures its own transfer: nanoseconds from the start of `cat` to the end of its input (GNU date). */
+const DEVICE_TIMED_CAT = 't0=$(date +%s%N); cat > /dev/null; t1=$(date +%s%N); echo $((t1 - t0))';
+const loadAverage = () => loadavg().map((value) => value.toFixed(2)).join(' ');
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
@@ -114,10 +117,11 @@ const payload = join(work, 'payload.bin');
 writeFileSync(payload, randomBytes((PAYLOAD_MIB * 1024 * 1024 * 3) / 4).toString('base64'));
 const alice = await vendor('alice');
 
+const loadAtStart = loadAverage();
 console.log(`payload ${PAYLOAD_MIB} MiB of base64 text, ${ROUNDS} rounds each, cipher aes128-gcm@openssh.com (client and bastion->device)`);
 type Path = 'direct' | 'bastion, recording on' | 'bastion, recording off';
-const results = new Map<Path, { transfer: number[]; connect: number[]; bastionCpu: number[]; sshdCpu: number[] }>();
-for (const path of ['direct', 'bastion, recording on', 'bastion, recording off'] as Path[]) results.set(path, { transfer: [], connect: [], bastionCpu: [], sshdCpu: [] });
+const results = new Map<Path, { transfer: number[]; device: number[]; connect: number[]; bastionCpu: number[]; sshdCpu: number[] }>();
+for (const path of ['direct', 'bastion, recording on', 'bastion, recording off'] as Path[]) results.set(path, { transfer: [], device: [], connect: [], bastionCpu: [], sshdCpu: [] });
 for (let round = 0; round < ROUNDS; round++) {
   for (const path of results.keys()) {
     const make = () => (path === 'direct' ? direct() : viaBastion(alice, path === 'bastion, recording on' ? 'rec-on' : 'rec-off'));
@@ -126,36 +130,50 @@ for (let round = 0; round < ROUNDS; round++) {
     const transfer = make();
     const cpu0 = process.cpuUsage();
     const sshd0 = sshdChildrenCpuSeconds();
-    const timed = await runWithStdin(['-T', '-c', 'aes128-gcm@openssh.com', ...transfer.args, 'cat > /dev/null'], transfer.env, payload);
+    const timed = await runWithStdin(['-T', '-c', 'aes128-gcm@openssh.com', ...transfer.args, DEVICE_TIMED_CAT], transfer.env, payload);
     if (timed.code !== 0) throw new Error(`${path}: ssh exited ${timed.code}: ${timed.stderr}`);
+    const deviceNs = Number(timed.stdout.trim());
+    if (!Number.isFinite(deviceNs) || deviceNs <= 0) throw new Error(`${path}: no transfer time from the device: ${JSON.stringify(timed.stdout)}`);
     await new Promise((resolve) => setTimeout(resolve, 300)); // sshd reaps its child
     const cpu = process.cpuUsage(cpu0);
     const entry = results.get(path)!;
     entry.connect.push(connect.ms);
     entry.transfer.push(timed.ms);
+    entry.device.push(deviceNs / 1e6);
     entry.bastionCpu.push((cpu.user + cpu.system) / 1e6);
     entry.sshdCpu.push(sshdChildrenCpuSeconds() - sshd0);
   }
 }
 
-function runWithStdin(args: string[], env: NodeJS.ProcessEnv, file: string): Promise<{ ms: number; code: number | null; stderr: string }> {
+function runWithStdin(args: string[], env: NodeJS.ProcessEnv, file: string): Promise<{ ms: number; code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn('sh', ['-c', 'exec ssh "$@" < "$PAYLOAD"', 'ssh', ...args], { env: { ...env, PAYLOAD: file }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('sh', ['-c', 'exec ssh "$@" < "$PAYLOAD"', 'ssh', ...args], { env: { ...env, PAYLOAD: file }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ ms: performance.now() - started, code, stderr }));
+    child.on('close', (code) => resolve({ ms: performance.now() - started, code, stdout, stderr }));
   });
 }
 
-const directNet = median(results.get('direct')!.transfer) - median(results.get('direct')!.connect);
-console.log('\npath                      MiB/s (net of connect)  ratio vs direct  bastion CPU s/MiB  sshd CPU s/MiB  wall ms (median)');
+// The transfer is timed on the device, from the start of `cat` to the end of its input: the rate of
+// the bytes through each path, without the connection set-up (process start, key exchange, TOTP),
+// which the wall time of the whole command includes and the prompt measure below reports apart.
+const directDevice = median(results.get('direct')!.device);
+const directWall = median(results.get('direct')!.transfer);
+console.log(`\nload average at the start of the transfers: ${loadAtStart}; now: ${loadAverage()}`);
+console.log('path                      MiB/s (device)  ratio vs direct  bastion CPU/MiB  sshd CPU/MiB  whole command ms (ratio)');
 for (const [path, r] of results) {
-  const net = median(r.transfer) - median(r.connect);
-  const mibs = PAYLOAD_MIB / (net / 1000);
+  const device = median(r.device);
   console.log(
-    `${path.padEnd(26)}${fmt(mibs).padStart(10)}${fmt(directNet / net, 2).padStart(20)}${(path === 'direct' ? '-' : fmt((median(r.bastionCpu) / PAYLOAD_MIB) * 1000, 2) + ' ms').padStart(19)}${(fmt((median(r.sshdCpu) / PAYLOAD_MIB) * 1000, 2) + ' ms').padStart(16)}${fmt(median(r.transfer), 0).padStart(18)}`,
+    `${path.padEnd(26)}${fmt(PAYLOAD_MIB / (device / 1000)).padStart(14)}${fmt(directDevice / device, 2).padStart(17)}${(path === 'direct' ? '-' : fmt((median(r.bastionCpu) / PAYLOAD_MIB) * 1000, 2) + ' ms').padStart(17)}${(fmt((median(r.sshdCpu) / PAYLOAD_MIB) * 1000, 2) + ' ms').padStart(14)}${`${fmt(median(r.transfer), 0)} (${fmt(directWall / median(r.transfer), 2)})`.padStart(26)}`,
   );
+}
+console.log(`per-round ratios (device-timed), recording on: ${ratios('bastion, recording on')}; off: ${ratios('bastion, recording off')}`);
+function ratios(path: Path): string {
+  const direct = results.get('direct')!.device;
+  return results.get(path)!.device.map((ms, i) => fmt(direct[i]! / ms, 2)).join(' ');
 }
 
 // 2. TCP connect to shell prompt (ssh -tt, the prompt of root's shell on the device).
@@ -242,8 +260,11 @@ const rssDuring = process.memoryUsage().rss;
 console.log(
   `\n${SESSIONS} concurrent interactive sessions (${bastion.liveSessions().length} live), typing 10 lines/s each for ${TYPING_SECONDS} s: event-loop delay p50 ${fmt(histogram.percentile(50) / 1e6, 2)} ms, p99 ${fmt(histogram.percentile(99) / 1e6, 2)} ms, max ${fmt(histogram.max / 1e6, 1)} ms (target p99 <= 20 ms); RSS ${fmt(rssBefore / 2 ** 20, 0)} -> ${fmt(rssDuring / 2 ** 20, 0)} MiB; ${echoed} bytes echoed`,
 );
-for (const child of children) child.stdin.end();
+// Ctrl-D ends cat on the device's terminal (closing ssh's stdin alone does not reach a pty); bounded all the same.
+for (const child of children) child.stdin.end('\x04');
+const stragglers = setTimeout(() => children.forEach((child) => child.kill('SIGTERM')), 15_000);
 await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.on('close', resolve)))));
+clearTimeout(stragglers);
 await bastion.close();
 await db.destroy();
 await sshd.stop();

@@ -1,11 +1,11 @@
-// Waivers (dérogations): a documented, time-boxed exception to one rule for a host, a site or a
-// role, signed by an approver. applyWaivers never changes a verdict's status: it adds the
+// Waivers (dérogations): a documented, time-boxed exception to one rule for a host, a site, a
+// role, or one role at one site (learning mode's scope), signed by an approver. applyWaivers never changes a verdict's status: it adds the
 // waiver next to it (WaivedVerdict), so reports show both "fail" and "waived by W-12 until ...".
 // - A waiver applies from created_at to expires_at, both inclusive; expired waivers stop applying
 //   by themselves (the caller passes `now`).
 // - Only `fail` and `warn` verdicts are waived: a waiver never hides unknown evidence.
-// - Several matching waivers: the most specific scope wins (host > site > role), then the one
-//   that expires last.
+// - Several matching waivers: the most specific scope wins (host > site+role > site > role), then the one
+//   that expires last. (site, role) sits between host and site.
 import { Type, type Static } from 'typebox';
 import { HOST_ROLES, type HostIdentity } from './evidence.js';
 import type { Verdict } from './verdict.js';
@@ -18,6 +18,7 @@ export const WaiverScopeSchema = Type.Union([
   Type.Object({ host_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' }) }, strict),
   Type.Object({ site: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' }) }, strict),
   Type.Object({ role: Type.Enum(HOST_ROLES) }, strict),
+  Type.Object({ site: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' }), role: Type.Enum(HOST_ROLES) }, strict),
 ]);
 export type WaiverScope = Static<typeof WaiverScopeSchema>;
 
@@ -53,9 +54,10 @@ export function waiverActive(waiver: Waiver, now: Date): boolean {
   return Date.parse(waiver.created_at) <= t && t <= Date.parse(waiver.expires_at);
 }
 
-/** 3 for a host scope, 2 for a site, 1 for a role, 0 when the scope does not cover the host. */
+/** 4 for a host scope, 3 for a (site, role), 2 for a site, 1 for a role, 0 when the scope does not cover the host. */
 function specificity(scope: WaiverScope, host: Pick<HostIdentity, 'host_id' | 'site' | 'role'>): number {
-  if ('host_id' in scope) return scope.host_id === host.host_id ? 3 : 0;
+  if ('host_id' in scope) return scope.host_id === host.host_id ? 4 : 0;
+  if ('site' in scope && 'role' in scope) return scope.site === host.site && scope.role === host.role ? 3 : 0;
   if ('site' in scope) return scope.site === host.site ? 2 : 0;
   return scope.role === host.role ? 1 : 0;
 }

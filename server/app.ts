@@ -26,6 +26,7 @@ import { waiverRoutes } from './routes/waivers.js';
 import { auditLogRoutes } from './routes/auditlog.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { inventoryRoutes } from './routes/inventory.js';
+import { learningRoutes } from './routes/learning.js';
 import { orgRoutes } from './routes/org.js';
 import { installAccessGuard } from './auth/guard.js';
 import cookie from '@fastify/cookie';
@@ -139,6 +140,7 @@ export function buildApp(deps: AppDeps): App {
   void app.register(accessRoutes, { ...ctx, notifier: deps.accessNotifier });
   void app.register(dashboardPlugin, ctx);
   void app.register(inventoryRoutes, ctx);
+  void app.register(learningRoutes, ctx);
   void app.register(orgRoutes, ctx);
   return app;
 }

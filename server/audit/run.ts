@@ -183,6 +183,7 @@ export function waiversByScope(waivers: readonly Waiver[]): (host: { host_id: st
   const byRole = new Map<string, Waiver[]>();
   for (const waiver of waivers) {
     const scope = waiver.scope;
+    // A (site, role) waiver is looked up by its site; applyWaivers checks the role.
     const [map, key] = 'host_id' in scope ? [byHost, scope.host_id] : 'site' in scope ? [bySite, scope.site] : [byRole, scope.role];
     const list = map.get(key);
     if (list === undefined) map.set(key, [waiver]);

@@ -16,11 +16,17 @@ export class WaiverInputError extends Error {
   override name = 'WaiverInputError';
 }
 
-/** "host:ID", "site:S" or "role:R". */
+/** "host:ID", "site:S", "role:R" or "site-role:S/R". */
 export function parseScope(text: string): WaiverScope {
-  const match = /^(host|site|role):(.+)$/.exec(text);
-  if (match === null) throw new WaiverInputError(`scope "${text}": expected host:ID, site:SITE or role:ROLE`);
+  const match = /^(host|site-role|site|role):(.+)$/.exec(text);
+  if (match === null) throw new WaiverInputError(`scope "${text}": expected host:ID, site:SITE, role:ROLE or site-role:SITE/ROLE`);
   const [, kind, value] = match as unknown as [string, string, string];
+  if (kind === 'site-role') {
+    const [site = '', role = '', ...rest] = value.split('/');
+    if (rest.length > 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(site)) throw new WaiverInputError(`scope "${text}": expected site-role:SITE/ROLE`);
+    if (!(HOST_ROLES as readonly string[]).includes(role)) throw new WaiverInputError(`scope "${text}": role must be one of ${HOST_ROLES.join(', ')}`);
+    return { site, role: role as HostRole };
+  }
   if (kind === 'role') {
     if (!(HOST_ROLES as readonly string[]).includes(value)) {
       throw new WaiverInputError(`scope "${text}": role must be one of ${HOST_ROLES.join(', ')}`);

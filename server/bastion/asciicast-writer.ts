@@ -3,12 +3,13 @@
 // "o" (output shown to the vendor), "i" (input typed by the vendor), "r" ("COLSxROWS" resize) and
 // "m" (marker: approval, warnings, cut).
 //
-// Strict: events are buffered in memory and written by one in-flight fs.write at a time, at least
-// every FLUSH_INTERVAL_MS. The first write that fails (ENOSPC on a full disk, EIO...) calls
-// onFailure once, and the session is cut by its owner: a session that cannot be recorded does not
-// go on. Nothing is dropped silently: a failed recorder refuses further events.
-import { close, fsync, open, write } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
+// Strict: events are buffered in memory and written by one in-flight fs.writev at a time, at least
+// every FLUSH_INTERVAL_MS (no fsync per write: the file is synced once, at close). The first write
+// that fails (ENOSPC on a full disk, EIO...) calls onFailure once, and the session is cut by its
+// owner: a session that cannot be recorded does not go on. Nothing is dropped silently: a failed
+// recorder refuses further events.
+import { close, fsync, open, writev } from 'node:fs';
+import { JsonStringEncoder } from './json-string-encoder.js';
 
 export const FLUSH_INTERVAL_MS = 200;
 /** Flush at once above this many buffered bytes (bounds memory under a fast stream). */
@@ -27,9 +28,13 @@ export interface AsciicastHeader {
 
 export type EventCode = 'o' | 'i' | 'r' | 'm';
 
+const LINE_END = Buffer.from(']\n', 'latin1');
+/** fs.writev takes at most IOV_MAX (1024 on Linux) buffers in one system call; libuv loops above that, keep batches under it. */
+const MAX_PARTS_PER_WRITE = 1000;
+
 export class AsciicastWriter {
   private readonly startedMs: number;
-  private chunks: string[] = [];
+  private chunks: Buffer[] = [];
   private bufferedBytes = 0;
   private inFlightBytes = 0;
   private fd: number | null = null;
@@ -37,7 +42,8 @@ export class AsciicastWriter {
   private failed: Error | null = null;
   private closed = false;
   private readonly timer: NodeJS.Timeout;
-  private readonly decoders = { o: new StringDecoder('utf8'), i: new StringDecoder('utf8') };
+  // Stream bytes straight to JSON literals (json-string-encoder.ts: ASCII chunks skip UTF-8 coding).
+  private readonly encoders = { o: new JsonStringEncoder(), i: new JsonStringEncoder() };
   private drainWaiters: (() => void)[] = [];
   private closeWaiters: ((error: Error | null) => void)[] = [];
   /** Bytes written to the file so far. */
@@ -50,7 +56,7 @@ export class AsciicastWriter {
     private readonly nowMs: () => number = Date.now,
   ) {
     this.startedMs = nowMs();
-    this.push(`${JSON.stringify({ version: 2, ...header })}\n`);
+    this.push([Buffer.from(`${JSON.stringify({ version: 2, ...header })}\n`)]);
     open(file, 'wx', 0o600, (error, fd) => {
       if (error !== null) return this.fail(error);
       this.fd = fd;
@@ -75,30 +81,45 @@ export class AsciicastWriter {
   }
 
   output(data: Buffer): void {
-    this.event('o', this.decoders.o.write(data));
+    if (this.accepting) this.streamEvent('o', this.encoders.o.write(data));
   }
 
   input(data: Buffer): void {
-    this.event('i', this.decoders.i.write(data));
+    if (this.accepting) this.streamEvent('i', this.encoders.i.write(data));
   }
 
   resize(cols: number, rows: number): void {
-    this.event('r', `${cols}x${rows}`);
+    this.textEvent('r', `${cols}x${rows}`);
   }
 
   marker(label: string): void {
-    this.event('m', label);
+    this.textEvent('m', label);
   }
 
-  private event(code: EventCode, data: string): void {
-    if (data === '' || this.closed || this.failed !== null) return;
-    const seconds = Math.max(0, this.nowMs() - this.startedMs) / 1000;
-    this.push(`${JSON.stringify([Number(seconds.toFixed(6)), code, data])}\n`);
+  private get accepting(): boolean {
+    return !this.closed && this.failed === null;
   }
 
-  private push(line: string): void {
-    this.chunks.push(line);
-    this.bufferedBytes += Buffer.byteLength(line);
+  private textEvent(code: EventCode, data: string): void {
+    if (data === '' || !this.accepting) return;
+    this.push([Buffer.from(`${JSON.stringify([this.seconds(), code, data])}\n`)]);
+  }
+
+  /** One event whose data is already a JSON string literal. */
+  private streamEvent(code: 'o' | 'i', literal: Buffer | null): void {
+    if (literal === null) return;
+    this.push([Buffer.from(`[${JSON.stringify(this.seconds())},"${code}",`, 'latin1'), literal, LINE_END]);
+  }
+
+  private seconds(): number {
+    return Number((Math.max(0, this.nowMs() - this.startedMs) / 1000).toFixed(6));
+  }
+
+  private push(parts: Buffer[]): void {
+    for (const part of parts) {
+      this.chunks.push(part);
+      this.bufferedBytes += part.length;
+    }
     if (this.bufferedBytes >= FLUSH_BYTES) this.flush();
   }
 
@@ -125,35 +146,40 @@ export class AsciicastWriter {
       if (this.closed) this.finishClose();
       return;
     }
-    const data = Buffer.from(this.chunks.join(''));
+    // Up to IOV_MAX parts are written from where they are; more (many small typed events) are joined first.
+    const parts = this.chunks.length <= MAX_PARTS_PER_WRITE ? this.chunks : [Buffer.concat(this.chunks)];
+    const total = this.bufferedBytes;
     this.chunks = [];
     this.bufferedBytes = 0;
-    this.inFlightBytes = data.length;
+    this.inFlightBytes = total;
     this.writing = true;
     const fd = this.fd;
-    const writeAll = (offset: number) => {
-      write(fd, data, offset, data.length - offset, null, (error, written) => {
+    const writeAll = (buffers: Buffer[]) => {
+      writev(fd, buffers, (error, written) => {
         if (error !== null) {
           this.writing = false;
           return this.fail(error);
         }
         this.bytesWritten += written;
-        if (offset + written < data.length) return writeAll(offset + written);
+        const rest = remainder(buffers, written);
+        if (rest.length > 0) return writeAll(rest);
         this.writing = false;
         this.inFlightBytes = 0;
         if (!this.backedUp) this.releaseDrainWaiters();
         if (this.closed || this.bufferedBytes >= FLUSH_BYTES) this.flush();
       });
     };
-    writeAll(0);
+    writeAll(parts);
   }
 
   /** Write what is buffered, fsync and close; resolves with the failure if the recording could not be kept whole. */
   close(finalMarker?: string): Promise<Error | null> {
     if (finalMarker !== undefined) this.marker(finalMarker);
     // Flush the decoders' partial characters as they are (a cut may split one).
-    this.event('o', this.decoders.o.end());
-    this.event('i', this.decoders.i.end());
+    if (this.accepting) {
+      this.streamEvent('o', this.encoders.o.end());
+      this.streamEvent('i', this.encoders.i.end());
+    }
     this.closed = true;
     clearInterval(this.timer);
     return new Promise((resolve) => {
@@ -184,4 +210,16 @@ export class AsciicastWriter {
     this.closeWaiters = [];
     for (const resolve of waiters) resolve(this.failed);
   }
+}
+
+/** What a short write left of `buffers` after its first `written` bytes. */
+function remainder(buffers: Buffer[], written: number): Buffer[] {
+  let skip = written;
+  let index = 0;
+  while (index < buffers.length && skip >= buffers[index]!.length) {
+    skip -= buffers[index]!.length;
+    index++;
+  }
+  if (index === buffers.length) return [];
+  return [buffers[index]!.subarray(skip), ...buffers.slice(index + 1)];
 }

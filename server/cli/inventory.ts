@@ -11,7 +11,7 @@ import { PROXY_FORMATS, type ProxyFormat } from '../inventory/proxy/proxy-line.j
 import { allInventoryRows, csvLine, CSV_COLUMNS, listInventory, type InventoryFilter } from '../inventory/query.js';
 import { INVENTORY_VERDICTS } from '../inventory/verdict.js';
 import { DataDirOption, dataDirSpec, JsonOption, jsonSpec, withDatabase } from './common.js';
-import type { CliIo } from './io.js';
+import { writeData, type CliIo } from './io.js';
 import { parseCommand, UsageError } from './options.js';
 
 const filterSpec = {
@@ -112,8 +112,9 @@ export async function inventoryExport(args: string[], io: CliIo): Promise<number
   );
   await catchUp(io, options['data-dir']);
   await withDatabase(io, options['data-dir'], async (db) => {
-    if (options.format !== 'json') io.stdout(CSV_COLUMNS.join(','));
-    for await (const r of allInventoryRows(db, filterOf(options))) io.stdout(options.format === 'json' ? JSON.stringify(r) : csvLine(r));
+    // The same bytes as GET /api/v1/inventory/export: CSV with CRLF line ends, or JSON lines.
+    if (options.format !== 'json') writeData(io, `${CSV_COLUMNS.join(',')}\r\n`);
+    for await (const r of allInventoryRows(db, filterOf(options))) writeData(io, options.format === 'json' ? `${JSON.stringify(r)}\n` : `${csvLine(r)}\r\n`);
   });
   return 0;
 }

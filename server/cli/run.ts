@@ -1,7 +1,7 @@
 // The `vigie` admin CLI: dispatch to a command, print usage on --help, and map failures to exit
 // codes (0 ok, 1 failure, 2 bad usage or configuration).
 import { ConfigError } from '../config.js';
-import { processIo, type CliIo } from './io.js';
+import { processIo, terminalSafeIo, type CliIo } from './io.js';
 import { UsageError } from './options.js';
 import { hostList, hostRevoke, HOST_LIST_USAGE, HOST_REVOKE_USAGE } from './hosts.js';
 import { auditlogList, AUDITLOG_LIST_USAGE, auditlogVerify, AUDITLOG_VERIFY_USAGE } from './auditlog.js';
@@ -107,12 +107,16 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function runCli(argv: string[], rawIo: CliIo = processIo()): Promise<number> {
+  const io = terminalSafeIo(rawIo);
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   const name = argv.slice(0, 2).join(' ');
   const command = COMMANDS[name];
   if (command === undefined) {
-    if (wantsHelp || argv.length === 0) {
+    // `vigie --help` and `vigie host --help` (a known group) print the usage; `vigie bogus --help`
+    // is an unknown command like any other (exit 2), so scripts notice the typo.
+    const knownGroup = argv[0] !== undefined && Object.keys(COMMANDS).some((key) => key.split(' ')[0] === argv[0]);
+    if (argv.length === 0 || (wantsHelp && (argv[0] === '--help' || argv[0] === '-h' || knownGroup))) {
       io.stdout(USAGE);
       return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
     }

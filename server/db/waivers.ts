@@ -6,7 +6,7 @@ import type { Waiver, WaiverScope } from '../../policies/waiver.js';
 import { fromDbTime, isUniqueViolation, toDbTime } from './columns.js';
 import type { Database } from './schema.js';
 
-export type ScopeKind = 'host' | 'site' | 'role';
+export type ScopeKind = 'host' | 'site' | 'role' | 'site-role';
 
 export interface NewWaiver {
   rule_id: string;
@@ -22,6 +22,8 @@ export const MAX_WAIVERS = 100_000;
 
 export function scopeParts(scope: WaiverScope): { scope_kind: ScopeKind; scope_value: string } {
   if ('host_id' in scope) return { scope_kind: 'host', scope_value: scope.host_id };
+  // A site name never holds '/', a role never does either: "site/role" splits back unambiguously.
+  if ('site' in scope && 'role' in scope) return { scope_kind: 'site-role', scope_value: `${scope.site}/${scope.role}` };
   if ('site' in scope) return { scope_kind: 'site', scope_value: scope.site };
   return { scope_kind: 'role', scope_value: scope.role };
 }
@@ -30,10 +32,14 @@ function scopeOf(kind: string, value: string): WaiverScope {
   if (kind === 'host') return { host_id: value };
   if (kind === 'site') return { site: value };
   if (kind === 'role' && (HOST_ROLES as readonly string[]).includes(value)) return { role: value as HostRole };
+  if (kind === 'site-role') {
+    const [site, role, ...rest] = value.split('/');
+    if (site !== undefined && role !== undefined && rest.length === 0 && (HOST_ROLES as readonly string[]).includes(role)) return { site, role: role as HostRole };
+  }
   throw new Error(`corrupt waiver scope ${kind}:${value}`);
 }
 
-/** "host:ID", "site:S" or "role:R", as the CLI takes and prints it. */
+/** "host:ID", "site:S", "role:R" or "site-role:S/R", as the CLI takes and prints it. */
 export function formatScope(scope: WaiverScope): string {
   const { scope_kind, scope_value } = scopeParts(scope);
   return `${scope_kind}:${scope_value}`;

@@ -146,6 +146,12 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'GET /api/v1/inventory/export': FLEET,
   'GET /api/v1/inventory/coverage': FLEET,
   'POST /api/v1/inventory/proxy-log': LOG_SHIPPER,
+  'GET /api/v1/learning': FLEET,
+  'POST /api/v1/learning': RSSI_SESSION,
+  'POST /api/v1/learning/:id/close': RSSI_SESSION,
+  'GET /api/v1/learning/proposals': FLEET,
+  'POST /api/v1/learning/proposals/:id/approve': RSSI_SESSION,
+  'POST /api/v1/learning/proposals/:id/reject': RSSI_SESSION,
   // Last: they end the calling session.
   'POST /logout': PAGE_SETUP,
   'POST /api/v1/auth/logout': SETUP_SESSION,

@@ -25,7 +25,9 @@ const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) },
 
 function coversHost(w: Waiver, host: { host_id: string; site: string; role: string }): boolean {
   const s = w.scope;
-  return 'host_id' in s ? s.host_id === host.host_id : 'site' in s ? s.site === host.site : s.role === host.role;
+  if ('host_id' in s) return s.host_id === host.host_id;
+  if ('site' in s && 'role' in s) return s.site === host.site && s.role === host.role;
+  return 'site' in s ? s.site === host.site : s.role === host.role;
 }
 
 type Observed<T> = T | { unavailable: string };

@@ -10,6 +10,7 @@ import { verdictsInReportsMigration } from './0007_verdicts_in_reports.js';
 import { loginReservationsMigration } from './0008_login_reservations.js';
 import { dashboardTrendsMigration } from './0010_dashboard_trends.js';
 import { accessMigration } from './0011_access.js';
+import { accessContactsMigration } from './0011b_access_contacts.js';
 import { bastionSessionsMigration } from './0012_bastion_sessions.js';
 import { inventoryMigration } from './0013_inventory.js';
 import { orgDeclarationsMigration } from './0014_org_declarations.js';
@@ -25,6 +26,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0008_login_reservations': loginReservationsMigration(dialect),
     '0010_dashboard_trends': dashboardTrendsMigration(dialect),
     '0011_access': accessMigration(dialect),
+    '0011b_access_contacts': accessContactsMigration(dialect),
     '0012_bastion_sessions': bastionSessionsMigration(dialect),
     '0013_inventory': inventoryMigration(dialect),
     '0014_org_declarations': orgDeclarationsMigration(dialect),
