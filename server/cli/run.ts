@@ -16,6 +16,7 @@ import { apiTokenList, APITOKEN_LIST_USAGE, apiTokenRevoke, APITOKEN_REVOKE_USAG
 import { policyEval, POLICY_EVAL_USAGE, policyLint, POLICY_LINT_USAGE, policyList, POLICY_LIST_USAGE } from './policy.js';
 import { recordingExport, RECORDING_EXPORT_USAGE, recordingList, RECORDING_LIST_USAGE, recordingShow, RECORDING_SHOW_USAGE, recordingVerify, RECORDING_VERIFY_USAGE, sessionCut, SESSION_CUT_USAGE } from './recordings.js';
 import { inventoryExport, INVENTORY_EXPORT_USAGE, inventoryImportProxyLog, INVENTORY_IMPORT_USAGE, inventoryList, INVENTORY_LIST_USAGE, inventoryShow, INVENTORY_SHOW_USAGE } from './inventory.js';
+import { learningApprove, LEARNING_APPROVE_USAGE, learningClose, LEARNING_CLOSE_USAGE, learningList, LEARNING_LIST_USAGE, learningOpen, LEARNING_OPEN_USAGE, learningPropose, LEARNING_PROPOSE_USAGE, learningProposals, LEARNING_PROPOSALS_USAGE, learningReject, LEARNING_REJECT_USAGE } from './learning.js';
 
 interface Command {
   usage: string;
@@ -56,6 +57,13 @@ const COMMANDS: Record<string, Command> = {
   'inventory show': { usage: INVENTORY_SHOW_USAGE, run: inventoryShow },
   'inventory export': { usage: INVENTORY_EXPORT_USAGE, run: inventoryExport },
   'inventory import-proxy-log': { usage: INVENTORY_IMPORT_USAGE, run: inventoryImportProxyLog },
+  'learning open': { usage: LEARNING_OPEN_USAGE, run: learningOpen },
+  'learning close': { usage: LEARNING_CLOSE_USAGE, run: learningClose },
+  'learning list': { usage: LEARNING_LIST_USAGE, run: learningList },
+  'learning propose': { usage: LEARNING_PROPOSE_USAGE, run: learningPropose },
+  'learning proposals': { usage: LEARNING_PROPOSALS_USAGE, run: learningProposals },
+  'learning approve': { usage: LEARNING_APPROVE_USAGE, run: learningApprove },
+  'learning reject': { usage: LEARNING_REJECT_USAGE, run: learningReject },
   'org declare': { usage: ORG_DECLARE_USAGE, run: orgDeclare },
   'org list': { usage: ORG_LIST_USAGE, run: orgList },
   'org status': { usage: ORG_STATUS_USAGE, run: orgStatus },
@@ -98,6 +106,13 @@ Commands:
   inventory show    one destination: hosts, processes, sources, verdict reason
   inventory export  the inventory as CSV or JSON lines
   inventory import-proxy-log  import a Squid or Stormshield proxy log (resumable)
+  learning open     open learning mode for a (site, role) (a NET-01 waiver on that scope)
+  learning close    close learning mode now
+  learning list     list learning scopes
+  learning propose  run the nightly proposal job now
+  learning proposals  list allowlist proposals and their evidence
+  learning approve  approve a proposal: write it to the site overlay's learned allowlist
+  learning reject   reject a proposal with a reason
   org declare       declare organisation evidence (SILENE, ADS audit, crisis exercise, PCA test)
   org list          list organisation declarations
   org status        judge ORG-01..03 from the declarations in force

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { HostRole, Report } from '../../policies/evidence.js';
 import type { Verdict } from '../../policies/verdict.js';
-import { createApiToken, createEnrollmentToken } from '../db/tokens.js';
+import { createApiToken, createEnrollmentToken } from '../auth/tokens.js';
 import { startServer } from '../start.js';
 import { DEMO_SITES, simulatedFleet } from './fleet.js';
 import { renderSummary, type JudgedHost, type Lang } from './summary.js';
