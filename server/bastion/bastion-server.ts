@@ -343,7 +343,7 @@ export async function startBastion(deps: BastionDeps, settings: BastionSettings)
   const port = typeof address === 'object' && address !== null ? address.port : settings.port;
   log.info({ port, host_key: deps.hostKey.fingerprint }, 'bastion listening');
   const sweep = () =>
-    void applyRecordingRetention(deps.db, settings.recordingsDir, deps.now())
+    void applyRecordingRetention(deps.db, settings.recordingsDir, deps.now(), settings.retentionDays)
       .then((deleted) => deleted > 0 && log.info({ deleted }, 'bastion recordings past their retention deleted'))
       .catch((error: unknown) => log.error({ err: error }, 'bastion recording retention failed'));
   sweep();
