@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createEnrollmentToken } from '../server/db/tokens.js';
+import { createEnrollmentToken } from '../server/auth/tokens.js';
 import { startServer } from '../server/start.js';
 
 const CYCLES = Number(process.env.VIGIE_BENCH_CYCLES ?? 120);

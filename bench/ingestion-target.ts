@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import { REPORT_MAX_BYTES, Report } from '../policies/evidence.js';
-import { createEnrollmentToken } from '../server/db/tokens.js';
+import { createEnrollmentToken } from '../server/auth/tokens.js';
 import { committerFor, configureIngestion } from '../server/ingestion/ingestion.js';
 import { startServer } from '../server/start.js';
 

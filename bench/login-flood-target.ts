@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createAccount } from '../server/auth/accounts.js';
-import { createEnrollmentToken } from '../server/db/tokens.js';
+import { createEnrollmentToken } from '../server/auth/tokens.js';
 import { startServer } from '../server/start.js';
 
 export const BENCH_PASSWORD = 'genuine users long passphrase';

@@ -4,7 +4,9 @@
 //    knot two files cannot be understood without each other);
 //  - `policies/` imports no file outside `policies/`, and no package that serves, stores,
 //    spawns or talks to the network (it may read pack files);
-//  - `agent/` and `server/` never import each other.
+//  - `agent/` and `server/` never import each other;
+//  - `server/db/` (the repositories, the bottom floor of the server) imports only itself and
+//    `policies/`: the rooms above it (auth, audit, secrets, ...) build on it, never the reverse.
 // Reads every .ts/.tsx file under the roots with TypeScript's own `ts.preProcessFile`
 // (imports, re-exports and dynamic imports with a literal path). Prints each breach and exits 1.
 //   node scripts/check-imports.mjs [repo-root]
@@ -33,6 +35,8 @@ function resolveRelative(from, specifier) {
 }
 
 const top = (file) => relative(ROOT, file).split(sep)[0];
+/** Is `path` (relative to the root) inside the folder `dir` (given with '/')? */
+const within = (path, dir) => path.split(sep).join('/').startsWith(`${dir}/`);
 
 export function importGraph(files) {
   const graph = new Map();
@@ -120,6 +124,8 @@ export function breaches(root) {
       const to = relative(root, target).split(sep)[0];
       if (from === 'policies' && to !== 'policies') out.push(`policies/ imports outside itself: ${relative(root, file)} -> ${relative(root, target)}`);
       if ((from === 'agent' && to === 'server') || (from === 'server' && to === 'agent')) out.push(`${from}/ imports ${to}/: ${relative(root, file)} -> ${relative(root, target)}`);
+      const [source, imported] = [relative(root, file), relative(root, target)];
+      if (within(source, 'server/db') && !within(imported, 'server/db') && to !== 'policies') out.push(`server/db/ imports a room above it: ${source} -> ${imported}`);
     }
     if (from === 'policies') {
       for (const name of external.get(file) ?? []) {
@@ -133,6 +139,6 @@ export function breaches(root) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const found = breaches(ROOT);
   for (const line of found) console.log(line);
-  console.log(found.length === 0 ? 'imports: ok (no circle, policies/ pure, agent/ and server/ apart)' : `imports: ${found.length} breach(es)`);
+  console.log(found.length === 0 ? 'imports: ok (no circle, policies/ pure, agent/ and server/ apart, server/db/ at the bottom)' : `imports: ${found.length} breach(es)`);
   process.exit(found.length === 0 ? 0 : 1);
 }

@@ -36,6 +36,8 @@ import { accessRoutes } from './access/routes.js';
 import type { AccessNotifier } from './access/notices.js';
 import { defaultBastionRouteDeps } from './bastion/route-deps.js';
 import { dashboardPlugin } from './dashboard/dashboard.js';
+import { LoginGuard } from './auth/login-guard.js';
+import { limitConnections, serverTimeouts } from './http-limits.js';
 
 export interface AppDeps {
   db: Database;
@@ -56,6 +58,8 @@ export interface AppDeps {
   bastion?: BastionRouteDeps;
   /** Where access-request notices go (email, webhook, syslog: server/access/notify-access.ts); none by default. */
   accessNotifier?: AccessNotifier;
+  /** The hash gate and lock cache of password checks; by default a new one (server/auth/login-guard.ts). */
+  loginGuard?: LoginGuard;
 }
 
 export type App = FastifyInstance<
@@ -90,8 +94,10 @@ export function buildApp(deps: AppDeps): App {
     // JSON bodies with __proto__ / constructor.prototype are refused (the default is the same; explicit).
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // Slow requests are cut (408); see ./http-limits.ts.
+    ...serverTimeouts(config),
     // node's https.Server answers requests like http.Server; the instance type stays the default one.
-    ...(deps.https === undefined ? {} : { https: deps.https as unknown as null }),
+    ...(deps.https === undefined ? {} : { https: { ...deps.https, ...serverTimeouts(config).http } as unknown as null }),
   } as const;
   const fastify =
     deps.logger === undefined
@@ -99,6 +105,7 @@ export function buildApp(deps: AppDeps): App {
       : Fastify({ ...base, loggerInstance: deps.logger });
 
   const app: App = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  limitConnections(app.server, config, app.log);
   // TypeBox validates with the same schemas that type the code; unknown fields are refused,
   // never silently stripped (Ajv's Fastify default would remove them).
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
@@ -119,6 +126,7 @@ export function buildApp(deps: AppDeps): App {
     agentPolicy: loadAgentPolicy(config.dataDir),
     secretsKey: deps.secretsKey ?? openSecretsKey(config),
     now: deps.now ?? (() => new Date()),
+    loginGuard: deps.loginGuard ?? new LoginGuard(),
   };
   // Every route declares config.access; this one hook enforces it (server/auth/guard.ts).
   void app.register(cookie);

@@ -260,16 +260,78 @@ export type AuditProblem =
   /** The head records more entries than the table holds: the last ones were deleted. */
   | 'truncated'
   /** The head's hash is not the last entry's hash. */
-  | 'head_mismatch';
+  | 'head_mismatch'
+  /** The log ends before a head seen earlier (--expect-head): its end was cut, head row included. */
+  | 'behind_expected_head'
+  /** The entry at a head seen earlier has another hash now: the log was rewritten from there on. */
+  | 'expected_head_mismatch';
+
+export interface AuditHeadPin {
+  seq: number;
+  hash: string;
+}
 
 export type AuditVerification =
-  | { ok: true; entries: number; head: { seq: number; hash: string } }
+  | { ok: true; entries: number; head: { seq: number; hash: string }; expected_head?: AuditHeadPin }
   | { ok: false; seq: number; problem: AuditProblem; message: string; entries_checked: number };
 
-const VERIFY_PAGE = 1000;
+export class AuditHeadPinError extends Error {
+  override name = 'AuditHeadPinError';
+}
 
-/** Walk the whole chain in seq order and report the first break, or ok with the head. */
-export async function verifyAuditLog(db: Database): Promise<AuditVerification> {
+/** `SEQ:HASH` as printed by verify (seq >= 0, 64 hex digits), e.g. from an earlier run kept elsewhere. */
+export function parseAuditHeadPin(text: string): AuditHeadPin {
+  const match = /^(\d{1,15}):([0-9a-fA-F]{64})$/.exec(text.trim());
+  if (match === null) throw new AuditHeadPinError(`expected head must be SEQ:HASH (a sequence number, a colon, 64 hex digits), got "${text.slice(0, 100)}"`);
+  return { seq: Number(match[1]), hash: (match[2] as string).toLowerCase() };
+}
+
+/** Rows hashed between two returns to the event loop (each page is one query and its hashing). */
+export const VERIFY_PAGE = 500;
+
+/** Let timers, I/O and other requests run between pages: verification never holds the loop for long. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export interface VerifyOptions {
+  /** A head seen earlier (kept outside the database): the log must still hold it, unchanged. */
+  expectHead?: AuditHeadPin | undefined;
+}
+
+/**
+ * Walk the whole chain in seq order and report the first break, or ok with the head. The walk
+ * goes page by page and returns to the event loop after each (VERIFY_PAGE rows), so on a long log
+ * the server keeps answering reports and logins while it runs: the time the loop is held does
+ * not grow with the log's length. With `expectHead`, an intact chain must also still hold that
+ * entry with that hash: the end cut (with the head row rewritten to match) or the log rewritten
+ * from there on is detected, which the chain alone cannot show.
+ */
+export async function verifyAuditLog(db: Database, options: VerifyOptions = {}): Promise<AuditVerification> {
+  const chain = await verifyChain(db);
+  const pin = options.expectHead;
+  if (!chain.ok || pin === undefined) return chain;
+  if (pin.seq > chain.entries) {
+    return {
+      ok: false,
+      seq: chain.entries + 1,
+      problem: 'behind_expected_head',
+      message: `the log ends at seq ${chain.entries}, before the expected head seq ${pin.seq}: entries ${chain.entries + 1} to ${pin.seq} were cut (and the head row rewritten)`,
+      entries_checked: chain.entries,
+    };
+  }
+  const hashAtPin = pin.seq === 0 ? AUDIT_GENESIS_HASH : (await auditRowsAfter(db, pin.seq - 1, 1))[0]?.hash;
+  if (hashAtPin !== pin.hash) {
+    return {
+      ok: false,
+      seq: pin.seq,
+      problem: 'expected_head_mismatch',
+      message: `entry ${pin.seq} has hash ${(hashAtPin ?? '').slice(0, 12)}..., not the expected ${pin.hash.slice(0, 12)}...: the log was rewritten from there on (or the expected head is wrong)`,
+      entries_checked: chain.entries,
+    };
+  }
+  return { ...chain, expected_head: { seq: pin.seq, hash: pin.hash } };
+}
+
+async function verifyChain(db: Database): Promise<AuditVerification> {
   const head = await readAuditHead(db);
   let expectedSeq = 1;
   let prevHash = AUDIT_GENESIS_HASH;
@@ -331,7 +393,9 @@ export async function verifyAuditLog(db: Database): Promise<AuditVerification> {
       checked += 1;
     }
     const lastSeq = (rows[rows.length - 1] as AuditRow).seq;
-    page = page.length > VERIFY_PAGE ? await auditRowsAfter(db, lastSeq, VERIFY_PAGE + 1) : [];
+    if (page.length <= VERIFY_PAGE) break;
+    await yieldToEventLoop();
+    page = await auditRowsAfter(db, lastSeq, VERIFY_PAGE + 1);
   }
 
   if (head.last_seq > checked) {

@@ -37,6 +37,12 @@ export const ServerConfigSchema = Type.Object(
      * sharing one PostgreSQL database share this key, and a fresh one made by mistake would split them.
      */
     secretsKeyFile: Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()]),
+    /** A request (headers and body) must have arrived within this time, or it is answered 408 and closed. */
+    requestTimeoutMs: Type.Integer({ minimum: 500, maximum: 3_600_000 }),
+    /** The request line and headers must have arrived within this time (at most requestTimeoutMs). */
+    headersTimeoutMs: Type.Integer({ minimum: 500, maximum: 3_600_000 }),
+    /** Open connections allowed from one client address at once (server/http-limits.ts); 0: no limit. */
+    maxConnectionsPerAddress: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
   },
   { additionalProperties: false },
 );
@@ -57,6 +63,12 @@ export const DEFAULT_CONFIG: ServerConfig = {
   // An agent reports every few minutes; a backlog drained from its outbox stays well under this.
   reportRateLimitPerMinute: 120,
   secretsKeyFile: null,
+  // The largest report (bodyLimit) arrives in seconds even over a slow site link; a body that
+  // trickles in for longer is a slowloris, holding a connection and its buffers for nothing.
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  // Generous: a site's agents may all reach the server through one NAT or proxy address.
+  maxConnectionsPerAddress: 256,
 };
 
 export class ConfigError extends Error {
@@ -81,6 +93,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfigInput {
   set('tlsKeyFile', env.VIGIE_TLS_KEY_FILE);
   set('reportRateLimitPerMinute', env.VIGIE_REPORT_RATE_LIMIT_PER_MINUTE, true);
   set('secretsKeyFile', env.VIGIE_SECRETS_KEY_FILE);
+  set('requestTimeoutMs', env.VIGIE_REQUEST_TIMEOUT_MS, true);
+  set('headersTimeoutMs', env.VIGIE_HEADERS_TIMEOUT_MS, true);
+  set('maxConnectionsPerAddress', env.VIGIE_MAX_CONNECTIONS_PER_ADDRESS, true);
   return input as ServerConfigInput;
 }
 
@@ -97,6 +112,9 @@ export function resolveConfig(input: ServerConfigInput = {}, env: NodeJS.Process
   }
   if ((merged.tlsCertFile === null) !== (merged.tlsKeyFile === null)) {
     throw new ConfigError('Invalid server configuration: tlsCertFile and tlsKeyFile go together (give both or neither).');
+  }
+  if (merged.headersTimeoutMs > merged.requestTimeoutMs) {
+    throw new ConfigError('Invalid server configuration: headersTimeoutMs cannot exceed requestTimeoutMs (the headers are part of the request).');
   }
   return merged;
 }

@@ -3,7 +3,7 @@ import type { HostIdentity } from '../policies/evidence.js';
 import { appendAuditEvent } from './auditlog.js';
 import { ensureSite, insertHost } from './db/hosts.js';
 import type { Database } from './db/schema.js';
-import { checkEnrollmentToken, markEnrollmentTokenUsed } from './db/tokens.js';
+import { checkEnrollmentToken, markEnrollmentTokenUsed } from './auth/tokens.js';
 import { ApiError } from './errors.js';
 import { formatCredential, hashSecret, newHostId, newSecret } from './secrets/secrets.js';
 

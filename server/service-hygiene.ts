@@ -11,7 +11,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerToken } from './auth/bearer.js';
 import { FLEET_READERS } from './auth/roles.js';
-import { authenticateApiToken } from './db/tokens.js';
+import { authenticateApiToken } from './auth/tokens.js';
 import { ApiError } from './errors.js';
 import { configureIngestion, drainIngestion } from './ingestion/ingestion.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';

@@ -17,6 +17,8 @@ import { launchBastion, prepareBastion, type ServerBastionOptions } from './bast
 import type { RunningBastion } from './bastion/bastion-server.js';
 import type { BastionAuthority } from './bastion/authority.js';
 import { startAccessClock } from './access/access-clock.js';
+import { createAccessNotifier } from './access/notify-access.js';
+import { accessNotifyConfigFromEnv } from './access/notify-config.js';
 
 export interface StartOptions {
   logger?: FastifyBaseLogger;
@@ -52,6 +54,8 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
   const secretsKey = openSecretsKey(config);
   // Likewise the bastion's keys: a missing or unsafe one stops the start before anything listens.
   const bastionPrep = options.ssh === undefined ? null : prepareBastion(config, options.ssh, options.env ?? process.env);
+  // Access notices' channels (VIGIE_ACCESS_*): a bad setting stops the start here, before anything opens.
+  const accessChannels = accessNotifyConfigFromEnv(options.env ?? process.env);
   const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const now = options.now ?? (() => new Date());
   let app: App | undefined;
@@ -59,10 +63,20 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
   // Packs and site overlays are read once and shared by ingestion and the nightly audit.
   let packs: Map<string, Pack>;
   let overlays: ReadonlyMap<string, SiteOverlay>;
+  let accessNotifier: ReturnType<typeof createAccessNotifier> | undefined;
   try {
     packs = options.packs ?? loadShippedPacks();
     overlays = loadSiteOverlays(config.dataDir, packs);
+    // The log is the app's; it exists once buildApp ran, and notices only leave after requests.
+    const log = { current: undefined as App['log'] | undefined };
+    accessNotifier = createAccessNotifier({
+      db,
+      config: accessChannels,
+      now,
+      log: { error: (details, message) => log.current?.error(details, message) },
+    });
     app = buildApp({
+      accessNotifier,
       db,
       config,
       now,
@@ -73,6 +87,7 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(tls === null ? {} : { https: { cert: tls.cert, key: tls.key } }),
     });
+    log.current = app.log;
     // Before listening, so no login ever reads a secret in clear.
     await checkStoredTotpSecrets(db, secretsKey, app.log, now());
     await app.listen({ host: config.host, port: config.port });
@@ -92,7 +107,8 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
   const retention = scheduleEvidenceRetention(db, config, app.log, now);
   const audits = startServerAudits({ db, config, log: app.log, now, packs, overlays, env: options.env });
   // Review deadlines and window ends: what came due while the server was down moves before start returns.
-  const accessClock = startAccessClock({ db, packs, overlays, secretsKey, log: app.log }, now, options.accessClockSchedule);
+  const notifier = accessNotifier!;
+  const accessClock = startAccessClock({ db, packs, overlays, secretsKey, log: app.log, notifier }, now, options.accessClockSchedule);
   await accessClock.ready;
   const listening = app;
 
@@ -111,6 +127,8 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
       // Stops accepting, lets in-flight requests finish (their commits included: onClose drains too).
       await listening.close();
       await drainIngestion(db);
+      // Notices of the last transitions go out (each channel has its timeout) before the database closes.
+      await notifier.close();
       await db.destroy();
     })();
     return closing;

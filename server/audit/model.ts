@@ -4,17 +4,15 @@
 import { Type, type Static } from 'typebox';
 import { HostRoleSchema } from '../../policies/evidence.js';
 import { SEVERITIES, VERDICT_STATUSES, type Severity } from '../../policies/verdict.js';
+import { AUDIT_TRIGGERS, HOST_STATES, type AuditResult, type AuditTrigger, type HostState } from '../db/audits.js';
 
 const strict = { additionalProperties: false } as const;
 const Bilingual = Type.Object({ fr: Type.String(), en: Type.String() }, strict);
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 const Count = Type.Integer({ minimum: 0 });
 
-export const AUDIT_TRIGGERS = ['schedule', 'catch-up', 'manual'] as const;
-export type AuditTrigger = (typeof AUDIT_TRIGGERS)[number];
-
-export const HOST_STATES = ['assessed', 'stale', 'never_reported'] as const;
-export type HostState = (typeof HOST_STATES)[number];
+// What one audit stores per run and per host is defined with its repository (db/ is the bottom floor).
+export { AUDIT_TRIGGERS, HOST_STATES, type AuditResult, type AuditTrigger, type HostState };
 
 /** Lists in the report are cut at this length (their totals are always exact); the CSV has everything. */
 export const MAX_LISTED = 2000;
@@ -119,16 +117,6 @@ export const AuditReportSchema = Type.Object(
   strict,
 );
 export type AuditReport = Static<typeof AuditReportSchema>;
-
-/** One (host, rule) result as stored in audit_hosts.results. */
-export interface AuditResult {
-  rule_id: string;
-  status: (typeof VERDICT_STATUSES)[number];
-  severity: Severity;
-  waiver_id: string | null;
-  /** Kept for fail and warn only (the report explains findings; passes need no words). */
-  explanation: { fr: string; en: string } | null;
-}
 
 /** Plain code-unit order: stable, locale-independent and fast on 100,000 hosts. */
 const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);

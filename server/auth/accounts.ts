@@ -17,6 +17,7 @@ import { ApiError } from '../errors.js';
 import { Type } from 'typebox';
 import { assertPasswordAcceptable, generateInitialPassword, hashPassword, PasswordPolicyError } from './passwords.js';
 import type { Role } from './roles.js';
+import { PERSON_ROLES } from './account-role.js';
 
 /** Lower-case letters, digits, '.', '_', '-'; 2 to 64 characters, starting with a letter or digit. */
 export const USERNAME_PATTERN = '^[a-z0-9][a-z0-9._-]{1,63}$';
@@ -38,6 +39,8 @@ export async function createAccount(
   actor: AuditActor,
   now: Date,
 ): Promise<CreatedAccount> {
+  // A token-only role (log-shipper) never goes to a person, whatever the caller checked.
+  if (!(PERSON_ROLES as readonly Role[]).includes(input.role)) throw new ApiError(400, 'role_not_for_people', `The ${input.role} role is for API tokens only.`);
   if (!new RegExp(USERNAME_PATTERN).test(input.username)) {
     throw new ApiError(400, 'invalid_username', 'A username has 2 to 64 lower-case letters, digits, ".", "_" or "-".');
   }

@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import { findHostWithCredential, type HostRecord } from '../db/hosts.js';
 import type { Database } from '../db/schema.js';
-import { authenticateApiToken, type ApiTokenRecord, type ApiTokenScope } from '../db/tokens.js';
+import { authenticateApiToken, type ApiTokenRecord, type ApiTokenScope } from './tokens.js';
 import { ApiError } from '../errors.js';
 import { MAX_PRESENTED_SECRET_LENGTH, parseCredential, secretMatches } from '../secrets/secrets.js';
 

@@ -8,7 +8,7 @@
 // One onRequest hook enforces it for every route; a route that declares nothing is refused (fail
 // closed) and the authorization matrix test fails on it.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authenticateApiToken, type ApiTokenRecord } from '../db/tokens.js';
+import { authenticateApiToken, type ApiTokenRecord } from './tokens.js';
 import type { SessionStage } from '../db/sessions.js';
 import { publicUser, type UserRecord } from '../db/users.js';
 import type { Database } from '../db/schema.js';

@@ -1,9 +1,10 @@
 // The roles of people and automation. What each may do is declared per route (config.roles) and
 // enforced by one hook (./guard.ts).
 import { Type, type Static } from 'typebox';
+import { ROLES, type Role } from '../db/roles.js';
 
-export const ROLES = ['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'log-shipper'] as const;
-export type Role = (typeof ROLES)[number];
+// The stored vocabulary lives with the repositories (db/ is the bottom floor); add a role there.
+export { ROLES, type Role };
 export const RoleSchema = Type.Enum(ROLES);
 
 /**

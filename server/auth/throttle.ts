@@ -14,7 +14,7 @@
 // each subject counts them and one `auth.login_refused` entry with the count is written once its
 // lock has ended (at the next admitted attempt, or by journalPendingRefusals).
 import { appendAuditEvent } from '../auditlog.js';
-import { deleteLoginAttempt, findLoginAttemptRows, lockLoginAttempts, subjectsWithRefusalsToJournal, writeLoginAttempt, type LoginAttemptRow } from '../db/login-attempts.js';
+import { deleteLoginAttempt, deleteSpentLoginAttempts, findLoginAttemptRows, lockLoginAttempts, subjectsWithRefusalsToJournal, writeLoginAttempt, type LoginAttemptRow } from '../db/login-attempts.js';
 import type { Database } from '../db/schema.js';
 
 export interface ThrottlePolicy {
@@ -233,4 +233,25 @@ export async function journalPendingRefusals(db: Database, now: Date, limit = 50
     });
   }
   return written;
+}
+
+/** Rows deleted per statement, and statements per sweep, by pruneLoginAttempts. */
+export const PRUNE_BATCH = 1000;
+export const PRUNE_BATCHES_PER_SWEEP = 20;
+
+/**
+ * Delete login_attempts rows that hold nothing any more (failures forgotten, lock over,
+ * reservations lapsed, refusals journalled): a flood of made-up usernames leaves one row each,
+ * which would otherwise stay for good. Bounded per call (PRUNE_BATCH x PRUNE_BATCHES_PER_SWEEP
+ * rows, each batch its own short statement); what is left goes at the next sweep.
+ */
+export async function pruneLoginAttempts(db: Database, now: Date, policy: ThrottlePolicy = DEFAULT_THROTTLE, batches = PRUNE_BATCHES_PER_SWEEP): Promise<number> {
+  const forgetBefore = new Date(now.getTime() - policy.resetAfterMs);
+  let pruned = 0;
+  for (let i = 0; i < batches; i++) {
+    const deleted = await deleteSpentLoginAttempts(db, now, forgetBefore, PRUNE_BATCH);
+    pruned += deleted;
+    if (deleted < PRUNE_BATCH) break;
+  }
+  return pruned;
 }

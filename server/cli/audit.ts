@@ -11,7 +11,7 @@ import { loadSiteOverlays } from '../app.js';
 import { resolveConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { DataDirOption, dataDirSpec, JsonOption, jsonSpec, withDatabase } from './common.js';
-import type { CliIo } from './io.js';
+import { writeData, type CliIo } from './io.js';
 import { parseCommand } from './options.js';
 
 /** Who ran a manual audit, for the audit log. */
@@ -132,8 +132,9 @@ export async function auditShow(args: string[], io: CliIo): Promise<number> {
       return 1;
     }
     const rendered = renderAudit(db, stored, options.format ?? 'json', { lang: options.lang ?? 'fr', timeZone });
-    if (typeof rendered.body === 'string') io.stdout(rendered.body);
-    else for await (const chunk of rendered.body) io.stdout(chunk);
+    // The document itself, byte for byte (the JSON's SHA-256 is in the audit log).
+    if (typeof rendered.body === 'string') writeData(io, rendered.body);
+    else for await (const chunk of rendered.body) writeData(io, chunk);
     return 0;
   });
 }

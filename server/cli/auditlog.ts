@@ -1,10 +1,10 @@
 // `vigie auditlog verify` (exit 0 intact, 1 tampered, naming where) and `vigie auditlog list`.
 import { userInfo } from 'node:os';
 import { Type } from 'typebox';
-import { AUDIT_ACTION_PATTERN, listAuditEntries, MAX_AUDIT_LIST, verifyAuditLog, type AuditActor } from '../auditlog.js';
+import { AUDIT_ACTION_PATTERN, AuditHeadPinError, listAuditEntries, MAX_AUDIT_LIST, parseAuditHeadPin, verifyAuditLog, type AuditActor, type AuditHeadPin } from '../auditlog.js';
 import { DataDirOption, dataDirSpec, JsonOption, jsonSpec, withDatabase } from './common.js';
 import type { CliIo } from './io.js';
-import { parseCommand } from './options.js';
+import { parseCommand, UsageError } from './options.js';
 
 /** The audit actor of a CLI command: the operating-system account that ran it (via sudo: the caller). */
 export function cliActor(io: CliIo): AuditActor {
@@ -20,23 +20,37 @@ export function cliActor(io: CliIo): AuditActor {
   return { type: 'cli', id: name.slice(0, 200) };
 }
 
-export const AUDITLOG_VERIFY_USAGE = `Usage: vigie auditlog verify [--data-dir D] [--json]
+export const AUDITLOG_VERIFY_USAGE = `Usage: vigie auditlog verify [--expect-head SEQ:HASH] [--data-dir D] [--json]
 
 Check the whole hash chain of the audit log. Exit 0 when intact (prints the number of entries and
-the head hash: keep it somewhere else to detect a full rewrite later), 1 when an entry was edited,
-deleted or reordered (prints the first broken seq and what is wrong).`;
+the head as SEQ:HASH: keep it somewhere the database's administrators cannot write), 1 when an
+entry was edited, deleted or reordered (prints the first broken seq and what is wrong).
+--expect-head SEQ:HASH  a head printed by an earlier run: the log must still hold that entry with
+                        that hash. Detects what the chain alone cannot: its end cut together with
+                        the head row, or the whole log rewritten with recomputed hashes.`;
 
 export async function auditlogVerify(args: string[], io: CliIo): Promise<number> {
   const { options } = parseCommand(
     'vigie auditlog verify',
     args,
-    { ...dataDirSpec, ...jsonSpec },
-    Type.Object({ 'data-dir': DataDirOption, json: JsonOption }, { additionalProperties: false }),
+    { 'expect-head': { type: 'string' }, ...dataDirSpec, ...jsonSpec },
+    Type.Object({ 'expect-head': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), 'data-dir': DataDirOption, json: JsonOption }, { additionalProperties: false }),
   );
-  const result = await withDatabase(io, options['data-dir'], (db) => verifyAuditLog(db));
+  let expectHead: AuditHeadPin | undefined;
+  if (options['expect-head'] !== undefined) {
+    try {
+      expectHead = parseAuditHeadPin(options['expect-head']);
+    } catch (error) {
+      if (error instanceof AuditHeadPinError) throw new UsageError(`--expect-head: ${error.message}`);
+      throw error;
+    }
+  }
+  const result = await withDatabase(io, options['data-dir'], (db) => verifyAuditLog(db, { expectHead }));
   if (options.json === true) io.stdout(JSON.stringify(result));
-  else if (result.ok) io.stdout(`Audit log intact: ${result.entries} entries; head seq ${result.head.seq}, hash ${result.head.hash}`);
-  else io.stdout(`Audit log TAMPERED at seq ${result.seq} (${result.problem}): ${result.message}`);
+  else if (result.ok) {
+    const pinned = result.expected_head === undefined ? '' : `; still holds the expected head ${result.expected_head.seq}:${result.expected_head.hash}`;
+    io.stdout(`Audit log intact: ${result.entries} entries; head ${result.head.seq}:${result.head.hash}${pinned}`);
+  } else io.stdout(`Audit log TAMPERED at seq ${result.seq} (${result.problem}): ${result.message}`);
   return result.ok ? 0 : 1;
 }
 

@@ -1,5 +1,5 @@
 // `vigie inventory list|show|export|import-proxy-log`: the destination inventory from the shell.
-import { createReadStream, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { createReadStream, openSync, readSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
 import { Type } from 'typebox';
@@ -11,7 +11,7 @@ import { PROXY_FORMATS, type ProxyFormat } from '../inventory/proxy/proxy-line.j
 import { allInventoryRows, csvLine, CSV_COLUMNS, listInventory, type InventoryFilter } from '../inventory/query.js';
 import { INVENTORY_VERDICTS } from '../inventory/verdict.js';
 import { DataDirOption, dataDirSpec, JsonOption, jsonSpec, withDatabase } from './common.js';
-import type { CliIo } from './io.js';
+import { writeData, type CliIo } from './io.js';
 import { parseCommand, UsageError } from './options.js';
 
 const filterSpec = {
@@ -112,8 +112,9 @@ export async function inventoryExport(args: string[], io: CliIo): Promise<number
   );
   await catchUp(io, options['data-dir']);
   await withDatabase(io, options['data-dir'], async (db) => {
-    if (options.format !== 'json') io.stdout(CSV_COLUMNS.join(','));
-    for await (const r of allInventoryRows(db, filterOf(options))) io.stdout(options.format === 'json' ? JSON.stringify(r) : csvLine(r));
+    // The same bytes as GET /api/v1/inventory/export: CSV with CRLF line ends, or JSON lines.
+    if (options.format !== 'json') writeData(io, `${CSV_COLUMNS.join(',')}\r\n`);
+    for await (const r of allInventoryRows(db, filterOf(options))) writeData(io, options.format === 'json' ? `${JSON.stringify(r)}\n` : `${csvLine(r)}\r\n`);
   });
   return 0;
 }
@@ -122,22 +123,34 @@ export const INVENTORY_IMPORT_USAGE = `Usage: vigie inventory import-proxy-log -
 
 Import a proxy log into the inventory, streaming with bounded memory and resumable: the byte
 offset of the first line not imported is committed with each batch, so running the command again
-on the same file continues where it stopped (a rotated file, told by its identity, starts over;
---restart forces it). Client addresses are mapped to hosts by the addresses agents report; others
+on the same file continues where it stopped (a rotated or truncated file, told by its inode and
+first bytes, starts over; --restart forces it, and hit counts then add up again). Client addresses are mapped to hosts by the addresses agents report; others
 are kept as unmapped clients of site S. User names, paths and query strings are never kept.
 Formats: squid (native access.log, optionally with %ssl::>sni appended), stormshield (SNS web logs).`;
 
-/** device:inode and a digest of the first 4 KiB: a rotated or replaced file has another identity. */
-function fileIdentity(path: string): string {
+/**
+ * A file's identity: device:inode, how many head bytes were digested, and their digest (up to
+ * 4 KiB). A log that grew is the same file when its first `n` bytes are unchanged; a rotated,
+ * replaced or truncated one is not.
+ */
+function fileIdentity(path: string, headBytes = 4096): string {
   const fd = openSync(path, 'r');
   try {
     const stat = fstatSync(fd);
-    const head = Buffer.alloc(4096);
-    const n = readSync(fd, head, 0, 4096, 0);
-    return `${stat.dev}:${stat.ino}:${createHash('sha256').update(head.subarray(0, n)).digest('hex').slice(0, 32)}`;
+    const head = Buffer.alloc(Math.min(headBytes, 4096));
+    const n = readSync(fd, head, 0, head.length, 0);
+    return `${stat.dev}:${stat.ino}:${n}:${createHash('sha256').update(head.subarray(0, n)).digest('hex').slice(0, 32)}`;
   } finally {
     closeSync(fd);
   }
+}
+
+/** True when `previous` (an identity stored by an earlier run) names this file as it is now. */
+function sameFile(path: string, previous: string): boolean {
+  const parts = previous.split(':');
+  if (parts.length !== 4) return false;
+  const n = Number(parts[2]);
+  return Number.isInteger(n) && n >= 0 && fileIdentity(path, n) === previous;
 }
 
 export async function inventoryImportProxyLog(args: string[], io: CliIo): Promise<number> {
@@ -164,7 +177,7 @@ export async function inventoryImportProxyLog(args: string[], io: CliIo): Promis
     await feedInventory(db, judgeOf(policyContextOf(config.dataDir), new Date()), 1000);
     const previous = await importProgress(db, stream);
     let start = 0;
-    if (previous !== null && options.restart !== true && previous.identity === identity && previous.format === options.format) start = previous.offset;
+    if (previous !== null && options.restart !== true && previous.format === options.format && previous.offset <= statSync(path).size && sameFile(path, previous.identity)) start = previous.offset;
     else if (previous !== null) await resetProgress(db, stream);
     const importer = new ProxyImporter({ db, judge: judgeOf(policyContextOf(config.dataDir), new Date()), stream, format: options.format as ProxyFormat, site: options.site, identity, startOffset: start });
     for await (const chunk of createReadStream(path, { start, highWaterMark: 1024 * 1024 })) await importer.push(chunk as Buffer);

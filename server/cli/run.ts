@@ -1,7 +1,7 @@
 // The `vigie` admin CLI: dispatch to a command, print usage on --help, and map failures to exit
 // codes (0 ok, 1 failure, 2 bad usage or configuration).
 import { ConfigError } from '../config.js';
-import { processIo, type CliIo } from './io.js';
+import { processIo, terminalSafeIo, type CliIo } from './io.js';
 import { UsageError } from './options.js';
 import { hostList, hostRevoke, HOST_LIST_USAGE, HOST_REVOKE_USAGE } from './hosts.js';
 import { auditlogList, AUDITLOG_LIST_USAGE, auditlogVerify, AUDITLOG_VERIFY_USAGE } from './auditlog.js';
@@ -16,6 +16,7 @@ import { apiTokenList, APITOKEN_LIST_USAGE, apiTokenRevoke, APITOKEN_REVOKE_USAG
 import { policyEval, POLICY_EVAL_USAGE, policyLint, POLICY_LINT_USAGE, policyList, POLICY_LIST_USAGE } from './policy.js';
 import { recordingExport, RECORDING_EXPORT_USAGE, recordingList, RECORDING_LIST_USAGE, recordingShow, RECORDING_SHOW_USAGE, recordingVerify, RECORDING_VERIFY_USAGE, sessionCut, SESSION_CUT_USAGE } from './recordings.js';
 import { inventoryExport, INVENTORY_EXPORT_USAGE, inventoryImportProxyLog, INVENTORY_IMPORT_USAGE, inventoryList, INVENTORY_LIST_USAGE, inventoryShow, INVENTORY_SHOW_USAGE } from './inventory.js';
+import { learningApprove, LEARNING_APPROVE_USAGE, learningClose, LEARNING_CLOSE_USAGE, learningList, LEARNING_LIST_USAGE, learningOpen, LEARNING_OPEN_USAGE, learningPropose, LEARNING_PROPOSE_USAGE, learningProposals, LEARNING_PROPOSALS_USAGE, learningReject, LEARNING_REJECT_USAGE } from './learning.js';
 
 interface Command {
   usage: string;
@@ -56,6 +57,13 @@ const COMMANDS: Record<string, Command> = {
   'inventory show': { usage: INVENTORY_SHOW_USAGE, run: inventoryShow },
   'inventory export': { usage: INVENTORY_EXPORT_USAGE, run: inventoryExport },
   'inventory import-proxy-log': { usage: INVENTORY_IMPORT_USAGE, run: inventoryImportProxyLog },
+  'learning open': { usage: LEARNING_OPEN_USAGE, run: learningOpen },
+  'learning close': { usage: LEARNING_CLOSE_USAGE, run: learningClose },
+  'learning list': { usage: LEARNING_LIST_USAGE, run: learningList },
+  'learning propose': { usage: LEARNING_PROPOSE_USAGE, run: learningPropose },
+  'learning proposals': { usage: LEARNING_PROPOSALS_USAGE, run: learningProposals },
+  'learning approve': { usage: LEARNING_APPROVE_USAGE, run: learningApprove },
+  'learning reject': { usage: LEARNING_REJECT_USAGE, run: learningReject },
   'org declare': { usage: ORG_DECLARE_USAGE, run: orgDeclare },
   'org list': { usage: ORG_LIST_USAGE, run: orgList },
   'org status': { usage: ORG_STATUS_USAGE, run: orgStatus },
@@ -98,6 +106,13 @@ Commands:
   inventory show    one destination: hosts, processes, sources, verdict reason
   inventory export  the inventory as CSV or JSON lines
   inventory import-proxy-log  import a Squid or Stormshield proxy log (resumable)
+  learning open     open learning mode for a (site, role) (a NET-01 waiver on that scope)
+  learning close    close learning mode now
+  learning list     list learning scopes
+  learning propose  run the nightly proposal job now
+  learning proposals  list allowlist proposals and their evidence
+  learning approve  approve a proposal: write it to the site overlay's learned allowlist
+  learning reject   reject a proposal with a reason
   org declare       declare organisation evidence (SILENE, ADS audit, crisis exercise, PCA test)
   org list          list organisation declarations
   org status        judge ORG-01..03 from the declarations in force
@@ -107,12 +122,16 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function runCli(argv: string[], rawIo: CliIo = processIo()): Promise<number> {
+  const io = terminalSafeIo(rawIo);
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   const name = argv.slice(0, 2).join(' ');
   const command = COMMANDS[name];
   if (command === undefined) {
-    if (wantsHelp || argv.length === 0) {
+    // `vigie --help` and `vigie host --help` (a known group) print the usage; `vigie bogus --help`
+    // is an unknown command like any other (exit 2), so scripts notice the typo.
+    const knownGroup = argv[0] !== undefined && Object.keys(COMMANDS).some((key) => key.split(' ')[0] === argv[0]);
+    if (argv.length === 0 || (wantsHelp && (argv[0] === '--help' || argv[0] === '-h' || knownGroup))) {
       io.stdout(USAGE);
       return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
     }

@@ -1,6 +1,6 @@
 // `vigie token list|revoke` (enrollment tokens) and `vigie apitoken list|revoke` (API tokens).
 import { Type } from 'typebox';
-import { listApiTokens, listEnrollmentTokens, revokeApiTokenById, revokeEnrollmentToken, type RevokeOutcome } from '../db/token-admin.js';
+import { listApiTokens, listEnrollmentTokens, revokeApiTokenById, revokeEnrollmentToken, type RevokeOutcome } from '../auth/token-admin.js';
 import { cliActor } from './auditlog.js';
 import { DataDirOption, dataDirSpec, JsonOption, jsonSpec, withDatabase } from './common.js';
 import type { CliIo } from './io.js';

@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { HOST_ROLES, HostIdentity, HostRoleSchema } from '../../policies/evidence.js';
 import { API_TOKEN_ROLES, ApiTokenRoleSchema } from '../auth/roles.js';
-import { createApiToken, createEnrollmentToken, DEFAULT_API_TOKEN_TTL_DAYS, MAX_API_TOKEN_TTL_DAYS, MAX_ENROLLMENT_TTL_HOURS } from '../db/tokens.js';
+import { createApiToken, createEnrollmentToken, DEFAULT_API_TOKEN_TTL_DAYS, MAX_API_TOKEN_TTL_DAYS, MAX_ENROLLMENT_TTL_HOURS } from '../auth/tokens.js';
 import { resolveConfig } from '../config.js';
 import { loadTlsMaterial } from '../tls.js';
 import { cliActor } from './auditlog.js';

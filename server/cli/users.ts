@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { createAccount, disableAccount, resetAccountMfa, UsernameSchema } from '../auth/accounts.js';
 import { MAX_PASSWORD_LENGTH } from '../auth/passwords.js';
-import { ROLES, RoleSchema } from '../auth/roles.js';
+import { PERSON_ROLES, PersonRoleSchema } from '../auth/account-role.js';
 import { listUsers } from '../db/users.js';
 import { ApiError } from '../errors.js';
 import { cliActor } from './auditlog.js';
@@ -44,7 +44,7 @@ export const USER_ADD_USAGE = `Usage: vigie user add --username U --role R [--pa
 
 Create a local user. Without --password-stdin a one-time initial password is generated and printed
 once; it must be changed at first login. Every user enrols TOTP MFA at first login.
-Roles: ${ROLES.join(', ')}.`;
+Roles: ${PERSON_ROLES.join(', ')} (log-shipper is for API tokens only: vigie apitoken create).`;
 
 export async function userAdd(args: string[], io: UserCliIo): Promise<number> {
   const { options } = parseCommand(
@@ -52,7 +52,7 @@ export async function userAdd(args: string[], io: UserCliIo): Promise<number> {
     args,
     { username: { type: 'string' }, role: { type: 'string' }, 'password-stdin': { type: 'boolean' }, ...dataDirSpec, ...jsonSpec },
     Type.Object(
-      { username: UsernameSchema, role: RoleSchema, 'password-stdin': Type.Optional(Type.Boolean()), 'data-dir': DataDirOption, json: JsonOption },
+      { username: UsernameSchema, role: PersonRoleSchema, 'password-stdin': Type.Optional(Type.Boolean()), 'data-dir': DataDirOption, json: JsonOption },
       { additionalProperties: false },
     ),
   );

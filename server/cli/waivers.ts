@@ -2,10 +2,10 @@
 // and an expiry date; every creation is written to the audit log.
 import { Type } from 'typebox';
 import { loadShippedPacks } from '../../policies/pack.js';
-import { waiverActive } from '../../policies/waiver.js';
 import { resolveAuditConfig } from '../audit/config.js';
-import { createWaiver, WaiverInputError } from '../audit/waivers.js';
 import { formatScope, listWaivers } from '../db/waivers.js';
+import { createWaiver, WaiverInputError } from '../waivers/create.js';
+import { waiverState } from '../waivers/list.js';
 import { cliActorId } from './audit.js';
 import { DataDirOption, dataDirSpec, JsonOption, jsonSpec, withDatabase } from './common.js';
 import type { CliIo } from './io.js';
@@ -72,7 +72,7 @@ export async function waiverList(args: string[], io: CliIo): Promise<number> {
   );
   const now = new Date();
   const waivers = await withDatabase(io, options['data-dir'], (db) => listWaivers(db));
-  const rows = waivers.map((w) => ({ ...w, state: waiverActive(w, now) ? 'active' : Date.parse(w.expires_at) < now.getTime() ? 'expired' : 'pending' }));
+  const rows = waivers.map((w) => ({ ...w, state: waiverState(w, now) }));
   if (options.json === true) {
     io.stdout(JSON.stringify({ waivers: rows }));
     return 0;

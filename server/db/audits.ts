@@ -1,11 +1,27 @@
 // Stored audits: one row per run (its report document as exact JSON text and its SHA-256) and one
 // row per host with that host's compact per-rule results, read back for diffs and CSV exports.
 import type { HostRole } from '../../policies/evidence.js';
-import type { AuditResult, AuditTrigger, HostState } from '../audit/model.js';
+import type { Severity, VerdictStatus } from '../../policies/verdict.js';
 import { CompiledQuery } from 'kysely';
 import { dialectOf, fromDbJson, fromDbTime, fromDbTimeOrNull, toDbJson, toDbTime, type DialectName } from './columns.js';
 import type { Database } from './schema.js';
 import { keysetPages } from './keyset.js';
+
+export const AUDIT_TRIGGERS = ['schedule', 'catch-up', 'manual'] as const;
+export type AuditTrigger = (typeof AUDIT_TRIGGERS)[number];
+
+export const HOST_STATES = ['assessed', 'stale', 'never_reported'] as const;
+export type HostState = (typeof HOST_STATES)[number];
+
+/** One (host, rule) result as stored in audit_hosts.results. */
+export interface AuditResult {
+  rule_id: string;
+  status: VerdictStatus;
+  severity: Severity;
+  waiver_id: string | null;
+  /** Kept for fail and warn only (the report explains findings; passes need no words). */
+  explanation: { fr: string; en: string } | null;
+}
 
 export interface AuditHostRow {
   host_id: string;

@@ -1,13 +1,12 @@
 // Opening the database: the embedded SQLite file by default, PostgreSQL when a URL is given.
 // Migrations are applied before the handle is returned, so callers always see the current schema.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { DialectName } from './columns.js';
 import { StaticMigrationProvider } from './migrations/index.js';
 import type { Database, Tables } from './schema.js';
+import { prepareSqliteFiles } from './sqlite-file-modes.js';
 
 export const SQLITE_FILE_NAME = 'vigie.sqlite';
 
@@ -55,8 +54,7 @@ export function kyselyOverSqlite(sqlite: BetterSqlite3.Database): Kysely<Tables>
 }
 
 function openSqlite(dataDir: string): Kysely<Tables> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = join(dataDir, SQLITE_FILE_NAME);
+  const file = prepareSqliteFiles(dataDir, SQLITE_FILE_NAME);
   const db = openSqliteFile(file);
   sqliteFiles.set(db, file);
   return db;

@@ -98,3 +98,28 @@ export async function subjectsWithRefusalsToJournal(db: Database, now: Date, lim
 export async function deleteLoginAttempt(trx: Database, subject: string): Promise<void> {
   await trx.deleteFrom('login_attempts').where('subject', '=', subject).execute();
 }
+
+/**
+ * Delete up to `limit` rows that hold nothing any more at `now`: failures older than `forgetBefore`
+ * (or none), no lock still running, no reservation still counting, no refusal left to journal.
+ * Returns how many were deleted.
+ */
+export async function deleteSpentLoginAttempts(db: Database, now: Date, forgetBefore: Date, limit: number): Promise<number> {
+  const at = toDbTime(now);
+  const forget = toDbTime(forgetBefore);
+  const spent = db
+    .selectFrom('login_attempts')
+    .select('subject')
+    .where((eb) =>
+      eb.and([
+        eb.or([eb('failures', '=', 0), eb('last_failure_at', '<', forget)]),
+        eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]),
+        eb.or([eb('reserved', '=', 0), eb('reserved_until', 'is', null), eb('reserved_until', '<', at)]),
+        eb('refused', '=', 0),
+      ]),
+    )
+    .orderBy('subject')
+    .limit(limit);
+  const result = await db.deleteFrom('login_attempts').where('subject', 'in', spent).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -301,6 +301,15 @@ export interface AccessReviewsTable {
   created_at: TimestampColumn;
 }
 
+// ---- access notices (migration 0011b; see server/access/contacts.ts)
+
+export interface AccessContactsTable {
+  user_id: string;
+  email: string;
+  lang: string;
+  updated_at: TimestampColumn;
+}
+
 // ---- dashboard trends (migration 0010; see server/db/trends.ts)
 
 export interface TrendRuleCountsTable {
@@ -459,6 +468,7 @@ export interface Tables {
   access_target_vendors: AccessTargetVendorsTable;
   access_requests: AccessRequestsTable;
   access_reviews: AccessReviewsTable;
+  access_contacts: AccessContactsTable;
   bastion_sessions: BastionSessionsTable;
   trend_rule_counts: TrendRuleCountsTable;
   trend_host_counts: TrendHostCountsTable;

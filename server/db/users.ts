@@ -3,9 +3,9 @@
 // stored sealed (server/auth/totp-at-rest.ts): this module writes only SealedSecret values and hands
 // back what is stored, which the authentication code opens.
 import { randomUUID } from 'node:crypto';
-import type { Role } from '../auth/roles.js';
-import type { SealedSecret } from '../secrets/sealed-secret.js';
 import { fromDbTime, fromDbTimeOrNull, toDbTime } from './columns.js';
+import type { Role } from './roles.js';
+import type { SealedSecret } from './sealed-column.js';
 import type { Database } from './schema.js';
 
 /** What may be shown about a user. */

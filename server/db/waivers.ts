@@ -95,3 +95,21 @@ export async function listWaivers(db: Database): Promise<Waiver[]> {
     expires_at: fromDbTime(r.expires_at),
   }));
 }
+
+/**
+ * Ends an active waiver at `now` (its expiry becomes the millisecond before, so it stops applying
+ * at once and its row stays as history). Undefined when no waiver with this id is still active.
+ * Run it in the transaction that journals the revocation.
+ */
+export async function endWaiver(db: Database, id: string, now: Date): Promise<{ rule_id: string; scope: WaiverScope } | undefined> {
+  const row = await db.selectFrom('waivers').select(['rule_id', 'scope_kind', 'scope_value']).where('waiver_id', '=', id).executeTakeFirst();
+  if (row === undefined) return undefined;
+  const result = await db
+    .updateTable('waivers')
+    .set({ expires_at: toDbTime(new Date(now.getTime() - 1)) })
+    .where('waiver_id', '=', id)
+    .where('expires_at', '>', toDbTime(now))
+    .executeTakeFirst();
+  if (result.numUpdatedRows !== 1n) return undefined;
+  return { rule_id: row.rule_id, scope: scopeOf(row.scope_kind, row.scope_value) };
+}

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { HostRole, Report } from '../../policies/evidence.js';
 import type { Verdict } from '../../policies/verdict.js';
-import { createApiToken, createEnrollmentToken } from '../db/tokens.js';
+import { createApiToken, createEnrollmentToken } from '../auth/tokens.js';
 import { startServer } from '../start.js';
 import { DEMO_SITES, simulatedFleet } from './fleet.js';
 import { renderSummary, type JudgedHost, type Lang } from './summary.js';
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
   // The demo sites' overlays (what each RSSI declared), loaded by the server from <dataDir>/overlays/.
   const overlaysDir = join(ROOT, 'server', 'demo', 'overlays');
-  mkdirSync(join(dataDir, 'overlays'), { recursive: true });
+  mkdirSync(join(dataDir, 'overlays'), { recursive: true, mode: 0o700 }); // the data folder must be private
   for (const name of readdirSync(overlaysDir).filter((n) => n.endsWith('.yaml'))) copyFileSync(join(overlaysDir, name), join(dataDir, 'overlays', name));
   const server = await startServer({ dataDir, host: '127.0.0.1', port, logLevel: 'warn' });
   console.log(t.start(server.url, dataDir));

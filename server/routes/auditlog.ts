@@ -4,7 +4,8 @@
 // first break and where it is.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AuditActor, listAuditEntries, MAX_AUDIT_LIST, verifyAuditLog } from '../auditlog.js';
+import { AuditActor, AuditHeadPinError, listAuditEntries, MAX_AUDIT_LIST, parseAuditHeadPin, verifyAuditLog, type AuditHeadPin, type AuditVerification } from '../auditlog.js';
+import { ApiError } from '../errors.js';
 import type { Role } from '../auth/roles.js';
 import { errorResponses, type RouteContext } from './context.js';
 
@@ -36,8 +37,18 @@ const Query = Type.Object(
   strict,
 );
 
+const Head = Type.Object({ seq: Type.Integer(), hash: Type.String() }, strict);
+
+const VerifyQuery = Type.Object(
+  {
+    /** A head seen earlier, SEQ:HASH: the log must still hold it (cut or rewritten end). */
+    expect_head: Type.Optional(Type.String({ minLength: 3, maxLength: 100 })),
+  },
+  strict,
+);
+
 const Verification = Type.Union([
-  Type.Object({ ok: Type.Literal(true), entries: Type.Integer(), head: Type.Object({ seq: Type.Integer(), hash: Type.String() }, strict) }, strict),
+  Type.Object({ ok: Type.Literal(true), entries: Type.Integer(), head: Head, expected_head: Type.Optional(Head) }, strict),
   Type.Object(
     { ok: Type.Literal(false), seq: Type.Integer(), problem: Type.String(), message: Type.String(), entries_checked: Type.Integer() },
     strict,
@@ -62,9 +73,33 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (ap
     },
   );
 
+  // Verifications asked for while one with the same expected head runs share its result: a reader
+  // repeating the request cannot start one walk of the whole log per request.
+  const running = new Map<string, Promise<AuditVerification>>();
+  const verifyShared = (expectHead: AuditHeadPin | undefined): Promise<AuditVerification> => {
+    const key = expectHead === undefined ? '' : `${expectHead.seq}:${expectHead.hash}`;
+    let run = running.get(key);
+    if (run === undefined) {
+      run = verifyAuditLog(ctx.db, { expectHead }).finally(() => running.delete(key));
+      running.set(key, run);
+    }
+    return run;
+  };
+
   app.get(
     '/api/v1/auditlog/verify',
-    { config: { access: { roles: AUDITLOG_READERS } }, schema: { response: { 200: Verification, ...errorResponses } } },
-    async () => verifyAuditLog(ctx.db),
+    { config: { access: { roles: AUDITLOG_READERS } }, schema: { querystring: VerifyQuery, response: { 200: Verification, ...errorResponses } } },
+    async (request) => {
+      let expectHead: AuditHeadPin | undefined;
+      if (request.query.expect_head !== undefined) {
+        try {
+          expectHead = parseAuditHeadPin(request.query.expect_head);
+        } catch (error) {
+          if (error instanceof AuditHeadPinError) throw new ApiError(400, 'invalid_expect_head', error.message, [{ field: '/expect_head', reason: 'must be SEQ:HASH' }]);
+          throw error;
+        }
+      }
+      return verifyShared(expectHead);
+    },
   );
 };

@@ -7,9 +7,7 @@ import { UsernameSchema } from '../auth/accounts.js';
 import { changeOwnPassword } from '../auth/password-change.js';
 import { actorOf, principalOf, type Principal } from '../auth/guard.js';
 import { beginTotpEnrolment, confirmTotpEnrolment, login, stageOf } from '../auth/login.js';
-import { HashGate } from '../auth/hash-gate.js';
-import { LoginLockCache } from '../auth/login-lock-cache.js';
-import { addLoginRefusals, DEFAULT_THROTTLE, journalPendingRefusals } from '../auth/throttle.js';
+import { LOGIN_SWEEP_MS } from '../auth/login-guard.js';
 import { MAX_PASSWORD_LENGTH } from '../auth/passwords.js';
 import { ALL_ROLES, RoleSchema } from '../auth/roles.js';
 import { clearSessionCookies, setSessionCookies } from '../auth/session.js';
@@ -19,7 +17,6 @@ import { ApiError } from '../errors.js';
 import { errorResponses, type RouteContext } from './context.js';
 
 const strict = { additionalProperties: false } as const;
-const REFUSAL_SWEEP_MS = 60_000;
 const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH * 4 });
 
 export const LoginBody = Type.Object(
@@ -58,21 +55,19 @@ export const MeResponse = Type.Union([
 const setupAccess = { roles: ALL_ROLES, tokens: false, setup: true } as const;
 
 export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
-  // One bound on password hashes in flight for this server (login and password change).
-  const hashGate = new HashGate();
-  const lockCache = new LoginLockCache(DEFAULT_THROTTLE.resetAfterMs);
-  // Refusals counted during lockouts (in memory or in the database) are journalled once the lock
-  // is over, even if no one tries again; and at shutdown the in-memory counts are kept.
+  // One bound on password hashes in flight and one lock cache for this server process, shared with
+  // the dashboard's forms (../auth/login-guard.ts). Refusals counted during lockouts are journalled
+  // once the lock is over, even if no one tries again; at shutdown the in-memory counts are kept;
+  // spent login_attempts rows are pruned.
+  const guard = ctx.loginGuard;
   const sweepRefusals = async () => {
-    const now = ctx.now();
-    await addLoginRefusals(ctx.db, lockCache.takeRefusals(now), now);
-    await journalPendingRefusals(ctx.db, now);
+    await guard.sweep(ctx.db, ctx.now());
   };
   let sweep: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     sweep = setInterval(() => {
       sweepRefusals().catch((error: unknown) => app.log.error({ err: error }, 'journalling login refusals failed'));
-    }, REFUSAL_SWEEP_MS);
+    }, LOGIN_SWEEP_MS);
     sweep.unref();
   });
   app.addHook('onClose', async () => {
@@ -93,7 +88,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
     async (request, reply) => {
       let result;
       try {
-        result = await login(ctx.db, { key: ctx.secretsKey, log: request.log }, request.body, request.ip, ctx.now(), { gate: hashGate, locks: lockCache });
+        result = await login(ctx.db, { key: ctx.secretsKey, log: request.log }, request.body, request.ip, ctx.now(), { gate: guard.gate, locks: guard.locks });
       } catch (error) {
         if (error instanceof ApiError && (error.code === 'login_locked' || error.code === 'login_busy')) {
           const seconds = /in (\d+) s/.exec(error.message)?.[1];
@@ -179,7 +174,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
           ctx.db,
           { username: user.username, sessionHash: user.session_hash, sourceIp: request.ip, current: request.body.current_password, next: request.body.new_password },
           ctx.now(),
-          { gate: hashGate, locks: lockCache },
+          { gate: guard.gate, locks: guard.locks },
         );
       } catch (error) {
         if (error instanceof ApiError && error.code === 'session_ended') clearSessionCookies(reply);

@@ -5,6 +5,7 @@ import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { ErrorBody } from '../errors.js';
 import type { SecretsKey } from '../secrets/secrets-key.js';
+import type { LoginGuard } from '../auth/login-guard.js';
 
 export interface RouteContext {
   db: Database;
@@ -17,6 +18,8 @@ export interface RouteContext {
   /** Seals and opens the secrets stored in the database (TOTP secrets). */
   secretsKey: SecretsKey;
   now: () => Date;
+  /** The process's one hash gate and lock cache, shared by the API and dashboard password checks. */
+  loginGuard: LoginGuard;
 }
 
 /** Every route may answer these with the one error format. */

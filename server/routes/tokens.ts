@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { actorOf, principalOf } from '../auth/guard.js';
-import { listApiTokens, listEnrollmentTokens, revokeApiTokenById, revokeEnrollmentToken, type RevokeOutcome } from '../db/token-admin.js';
+import { listApiTokens, listEnrollmentTokens, revokeApiTokenById, revokeEnrollmentToken, type RevokeOutcome } from '../auth/token-admin.js';
 import { ApiError } from '../errors.js';
 import { errorResponses, type RouteContext } from './context.js';
 

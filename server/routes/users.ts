@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { createAccount, disableAccount, resetAccountMfa, UsernameSchema } from '../auth/accounts.js';
 import { actorOf, principalOf } from '../auth/guard.js';
-import { RoleSchema } from '../auth/roles.js';
+import { PersonRoleSchema } from '../auth/account-role.js';
 import { listUsers } from '../db/users.js';
 import { errorResponses, type RouteContext } from './context.js';
 import { UserView } from './auth.js';
@@ -25,7 +25,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
     {
       config: { access: adminOnly },
       schema: {
-        body: Type.Object({ username: UsernameSchema, role: RoleSchema }, strict),
+        body: Type.Object({ username: UsernameSchema, role: PersonRoleSchema }, strict),
         response: { 201: Type.Object({ user: UserView, initial_password: Type.String() }, strict), ...errorResponses },
       },
     },

@@ -4,12 +4,12 @@
 // enrolled host, a real justification, time-boxed expiry) and is written to the audit log.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { waiverActive, WaiverScopeSchema } from '../../policies/waiver.js';
+import { WaiverScopeSchema } from '../../policies/waiver.js';
 import { auditConfigOf } from '../audit/config.js';
-import { createWaiver, WaiverInputError } from '../audit/waivers.js';
 import { actorOf, principalOf } from '../auth/guard.js';
-import { formatScope, listWaivers } from '../db/waivers.js';
 import { ApiError } from '../errors.js';
+import { createWaiver, WaiverInputError } from '../waivers/create.js';
+import { describeWaiver, listWaiversAt } from '../waivers/list.js';
 import { AUDIT_READERS } from './audits.js';
 import { errorResponses, type RouteContext } from './context.js';
 
@@ -53,9 +53,7 @@ export const waiverRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
       schema: { response: { 200: Type.Object({ waivers: Type.Array(WaiverView) }, strict), ...errorResponses } },
     },
     async () => {
-      const now = ctx.now();
-      const waivers = await listWaivers(ctx.db);
-      return { waivers: waivers.map((w) => ({ ...w, scope_text: formatScope(w.scope), active: waiverActive(w, now) })) };
+      return { waivers: await listWaiversAt(ctx.db, ctx.now()) };
     },
   );
 
@@ -75,7 +73,7 @@ export const waiverRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
           { ...request.body, approver: principal.user.username },
           { packs: ctx.packs, now, timeZone, actor: actorOf(principal) },
         );
-        return reply.status(201).send({ waiver: { ...waiver, scope_text: formatScope(waiver.scope), active: waiverActive(waiver, now) } });
+        return reply.status(201).send({ waiver: describeWaiver(waiver, now) });
       } catch (error) {
         if (error instanceof WaiverInputError) throw new ApiError(400, 'invalid_waiver', error.message);
         throw error;

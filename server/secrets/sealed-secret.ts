@@ -11,11 +11,10 @@
 //
 // Opening says why it failed (UnsealError.problem), never what the secret or the key is.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { SealedSecret } from '../db/sealed-column.js';
 import type { SecretsKey } from './secrets-key.js';
 
-declare const sealedBrand: unique symbol;
-/** Text made by sealSecret: the only kind of secret value repositories accept for storage. */
-export type SealedSecret = string & { readonly [sealedBrand]: true };
+export type { SealedSecret };
 
 export const SEALED_VERSION = 'v1';
 const ALGORITHM = 'aes-256-gcm';

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createEnrollmentToken } from '../../server/db/tokens.js';
+import { createEnrollmentToken } from '../../server/auth/tokens.js';
 import { openDatabase } from '../../server/db/database.js';
 import { freePort, outboxReportIds, runAgent, spawnAgent, startServerProcess } from '../helpers/agent-process.js';
 

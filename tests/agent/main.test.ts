@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { Compile } from 'typebox/compile';
 import { Report } from '../../policies/evidence.js';
 import { packForRole } from '../../policies/pack.js';
-import { createApiToken, createEnrollmentToken } from '../../server/db/tokens.js';
+import { createApiToken, createEnrollmentToken } from '../../server/auth/tokens.js';
 import { startServer } from '../../server/start.js';
 import { childEnv } from '../helpers/child-env.js';
 

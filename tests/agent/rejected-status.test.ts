@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Outbox } from '../../agent/outbox.js';
-import { createEnrollmentToken } from '../../server/db/tokens.js';
+import { createEnrollmentToken } from '../../server/auth/tokens.js';
 import { startServer } from '../../server/start.js';
 import { childEnv } from '../helpers/child-env.js';
 import { buildReport } from '../helpers/report-builder.js';

@@ -1,6 +1,7 @@
 // The import check (scripts/check-imports.mjs) passes on this tree and fails, naming the files, on
 // each breach it exists for: a circle (value or type imports), policies/ importing outside
-// itself or an impure package, agent/ and server/ importing each other.
+// itself or an impure package, agent/ and server/ importing each other, server/db/ importing a
+// room above it.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,4 +91,23 @@ t.test('agent/ and server/ importing each other fails', async (t) => {
   t.equal(status, 1);
   t.match(out, 'agent/ imports server/: agent/a.ts -> server/s.ts');
   t.match(out, 'server/ imports agent/: server/t.ts -> agent/a.ts');
+});
+
+t.test('server/db/ importing a room above it fails; policies/ and itself are allowed', async (t) => {
+  const root = tree(t, {
+    'policies/evidence.ts': 'export const roles = 1;\n',
+    'server/auth/roles.ts': 'export const ROLES = 1;\n',
+    'server/auditlog.ts': 'export const append = 1;\n',
+    'server/db/users.ts': "import type { ROLES } from '../auth/roles.js';\nimport { roles } from '../../policies/evidence.js';\nexport type U = typeof ROLES | typeof roles;\n",
+    'server/db/migrations/0001.ts': "import { append } from '../../auditlog.js';\nimport { u } from '../columns.js';\nexport const m = [append, u];\n",
+    'server/db/columns.ts': 'export const u = 1;\n',
+    'server/auth/guard.ts': "import type { U } from '../db/users.js';\nexport type G = U;\n",
+  });
+  const { status, out } = check(root);
+  t.equal(status, 1);
+  t.match(out, 'server/db/ imports a room above it: server/db/users.ts -> server/auth/roles.ts');
+  t.match(out, 'server/db/ imports a room above it: server/db/migrations/0001.ts -> server/auditlog.ts');
+  t.notMatch(out, 'policies/evidence.ts', 'policies/ is below db/');
+  t.notMatch(out, 'server/db/columns.ts', 'db/ may import itself');
+  t.notMatch(out, 'guard.ts', 'rooms above may import db/');
 });

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { buildApp } from '../../server/app.js';
-import { createEnrollmentToken } from '../../server/db/tokens.js';
+import { createEnrollmentToken } from '../../server/auth/tokens.js';
 import { createLogger } from '../../server/logger.js';
 import { bearer, enrollHost, openTestDatabase, reportOf, snapshot, TEST_NOW, TEST_OS, testApp, testConfig } from './fixture.js';
 

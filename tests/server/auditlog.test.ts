@@ -14,7 +14,7 @@ import {
 import { runCli } from '../../server/cli/run.js';
 import { StaticMigrationProvider } from '../../server/db/migrations/index.js';
 import type { Database } from '../../server/db/schema.js';
-import { createApiToken } from '../../server/db/tokens.js';
+import { createApiToken } from '../../server/auth/tokens.js';
 import { DB_KINDS, enrollHost, openTestDatabase, TEST_NOW, testApp, type TestDatabase } from './fixture.js';
 
 const event = (n: number): AuditEvent => ({

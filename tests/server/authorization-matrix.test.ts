@@ -3,7 +3,7 @@
 import t from 'tap';
 import { buildApp } from '../../server/app.js';
 import type { Role } from '../../server/auth/roles.js';
-import { createApiToken } from '../../server/db/tokens.js';
+import { createApiToken } from '../../server/auth/tokens.js';
 import { STATIC_PREFIX } from '../../server/dashboard/static-assets.js';
 import { fullSession, setupSession, type TestSession } from './auth/helpers.js';
 import { bearer, DB_KINDS, enrollHost, openTestDatabase, TEST_NOW, testConfig } from './fixture.js';

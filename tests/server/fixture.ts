@@ -14,7 +14,7 @@ import type { AgentIdentity } from '../../server/auth/agent-credentials.js';
 import { resolveConfig, type ServerConfig, type ServerConfigInput } from '../../server/config.js';
 import { openDatabase } from '../../server/db/database.js';
 import type { Database } from '../../server/db/schema.js';
-import { createApiToken, createEnrollmentToken } from '../../server/db/tokens.js';
+import { createApiToken, createEnrollmentToken } from '../../server/auth/tokens.js';
 import { hashSecret, parseCredential } from '../../server/secrets/secrets.js';
 import { BUILDER_COLLECTED_AT, buildReport, type ReportOverrides } from '../helpers/report-builder.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';

@@ -5,7 +5,7 @@ import t from 'tap';
 import { buildApp } from '../../server/app.js';
 import { createLogger } from '../../server/logger.js';
 import { bearer, DB_KINDS, enrollHost, openTestDatabase, readToken, reportOf, testApp, testConfig, TEST_NOW, TEST_OS } from './fixture.js';
-import { createEnrollmentToken } from '../../server/db/tokens.js';
+import { createEnrollmentToken } from '../../server/auth/tokens.js';
 
 for (const kind of DB_KINDS) {
   t.test(`service hygiene (${kind})`, async (t) => {

@@ -25,6 +25,8 @@ export const adminMessages = {
   'auditlog.problem.broken_link': { fr: 'lien rompu (entrée remplacée ou retirée)', en: 'broken link (entry replaced or removed)' },
   'auditlog.problem.truncated': { fr: 'dernières entrées supprimées', en: 'last entries deleted' },
   'auditlog.problem.head_mismatch': { fr: 'la tête de chaîne ne correspond pas à la dernière entrée', en: 'chain head does not match the last entry' },
+  'auditlog.problem.behind_expected_head': { fr: 'le journal s’arrête avant la tête attendue : sa fin a été coupée', en: 'the log ends before the expected head: its end was cut' },
+  'auditlog.problem.expected_head_mismatch': { fr: 'l’entrée de la tête attendue a changé : la fin du journal a été réécrite', en: 'the entry at the expected head changed: the end of the log was rewritten' },
   'auditlog.filters': { fr: 'Filtrer le journal', en: 'Filter the log' },
   'auditlog.action': { fr: 'Action (commence par)', en: 'Action (starts with)' },
   'auditlog.actor': { fr: 'Auteur', en: 'Actor' },

@@ -3,7 +3,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { changeOwnPassword } from '../../auth/password-change.js';
-import { dashboardHashGate } from '../hash-gate.js';
 import { principalOf } from '../../auth/guard.js';
 import { beginTotpEnrolment, confirmTotpEnrolment, stageOf } from '../../auth/login.js';
 import { ALL_ROLES } from '../../auth/roles.js';
@@ -200,7 +199,7 @@ export const accountPages: FastifyPluginAsync<RouteContext> = async (app, ctx) =
           ctx.db,
           { username: user.username, sessionHash: user.session_hash, sourceIp: request.ip, current: current_password, next: new_password },
           ctx.now(),
-          { gate: dashboardHashGate },
+          { gate: ctx.loginGuard.gate, locks: ctx.loginGuard.locks },
         );
         await setSessionStage(ctx.db, user.session_hash, stageOf(updated));
         return sendPage(reply, <AccountPage view={view} user={updated} notice={view.t('password.done')} />);

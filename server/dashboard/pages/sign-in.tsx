@@ -9,7 +9,6 @@ import { Type, type Static } from 'typebox';
 import { actorOf, principalOf } from '../../auth/guard.js';
 import { appendAuditEvent } from '../../auditlog.js';
 import { login } from '../../auth/login.js';
-import { dashboardHashGate } from '../hash-gate.js';
 import { ALL_ROLES } from '../../auth/roles.js';
 import { clearSessionCookies, setSessionCookies } from '../../auth/session.js';
 import { deleteSession } from '../../db/sessions.js';
@@ -118,7 +117,7 @@ export const signInPages: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
       const mfa = trimmed === '' ? {} : /^[0-9]{6}$/.test(trimmed) ? { totp_code: trimmed } : { recovery_code: trimmed };
       let result;
       try {
-        result = await login(ctx.db, { key: ctx.secretsKey, log: request.log }, { username, password, ...mfa }, request.ip, ctx.now(), { gate: dashboardHashGate });
+        result = await login(ctx.db, { key: ctx.secretsKey, log: request.log }, { username, password, ...mfa }, request.ip, ctx.now(), { gate: ctx.loginGuard.gate, locks: ctx.loginGuard.locks });
       } catch (error) {
         if (error instanceof ApiError && error.code === 'login_busy') {
           void reply.header('retry-after', '1');

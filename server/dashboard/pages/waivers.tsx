@@ -3,16 +3,14 @@
 // revoking ends the waiver now (its history stays) and is journalled.
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { waiverActive } from '../../../policies/waiver.js';
-import { appendAuditEvent } from '../../auditlog.js';
 import { auditConfigOf } from '../../audit/config.js';
-import { createWaiver, WaiverInputError } from '../../audit/waivers.js';
 import { actorOf, principalOf } from '../../auth/guard.js';
 import { CSRF_FIELD } from '../../auth/session.js';
-import { toDbTime } from '../../db/columns.js';
-import { formatScope, listWaivers } from '../../db/waivers.js';
 import { ApiError } from '../../errors.js';
 import type { RouteContext } from '../../routes/context.js';
+import { createWaiver, WaiverInputError } from '../../waivers/create.js';
+import { listWaiversAt } from '../../waivers/list.js';
+import { revokeWaiver } from '../../waivers/revoke.js';
 import { CsrfField, Notice } from '../components/forms.js';
 import { Layout } from '../components/layout.js';
 import { ruleCatalogue } from '../data/rules.js';
@@ -45,7 +43,7 @@ export const waiversPage: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
     const now = ctx.now();
     const view = viewOf(request, now);
     const { t, f, lang } = view;
-    const waivers = await listWaivers(ctx.db);
+    const waivers = await listWaiversAt(ctx.db, now);
     const rules = ruleCatalogue(ctx.packs);
     const canEdit = view.user?.role === 'rssi';
     return (
@@ -72,7 +70,7 @@ export const waiversPage: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
             </thead>
             <tbody>
               {waivers.map((w) => {
-                const active = waiverActive(w, now);
+                const active = w.active;
                 const soon = active && Date.parse(w.expires_at) - now.getTime() < SOON_DAYS * 86_400_000;
                 return (
                   <tr id={`w-${w.id}`}>
@@ -83,7 +81,7 @@ export const waiversPage: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
                       <a href={`/rules/${encodeURIComponent(w.rule_id)}`}>{w.rule_id}</a>
                     </td>
                     <td>
-                      <bdi>{formatScope(w.scope)}</bdi>
+                      <bdi>{w.scope_text}</bdi>
                     </td>
                     <td>
                       <bdi>{w.justification}</bdi>
@@ -187,20 +185,7 @@ export const waiversPage: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
       const principal = principalOf(request);
       const now = ctx.now();
       const id = request.params.id;
-      const revoked = await ctx.db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('waivers').select(['rule_id', 'scope_kind', 'scope_value', 'expires_at']).where('waiver_id', '=', id).executeTakeFirst();
-        if (row === undefined) return false;
-        const result = await trx.updateTable('waivers').set({ expires_at: toDbTime(new Date(now.getTime() - 1)) }).where('waiver_id', '=', id).where('expires_at', '>', toDbTime(now)).executeTakeFirst();
-        if (result.numUpdatedRows !== 1n) return false;
-        await appendAuditEvent(trx, {
-          actor: actorOf(principal),
-          action: 'waiver.revoked',
-          target: `waiver:${id}`,
-          details: { rule_id: row.rule_id, scope: `${row.scope_kind}:${row.scope_value}` },
-          at: now,
-        });
-        return true;
-      });
+      const revoked = await revokeWaiver(ctx.db, id, { now, actor: actorOf(principal) });
       if (!revoked) throw new ApiError(404, 'waiver_not_found', 'No active waiver with this id.');
       return redirectTo(reply, `/waivers?revoked=${encodeURIComponent(id)}`);
     },

@@ -8,8 +8,10 @@ import { verdictSetsMigration } from './0005_verdict_sets.js';
 import { auditLogAppendOnlyMigration } from './0006_audit_log_append_only.js';
 import { verdictsInReportsMigration } from './0007_verdicts_in_reports.js';
 import { loginReservationsMigration } from './0008_login_reservations.js';
+import { auditHeadProtectedMigration } from './0008b_audit_head_protected.js';
 import { dashboardTrendsMigration } from './0010_dashboard_trends.js';
 import { accessMigration } from './0011_access.js';
+import { accessContactsMigration } from './0011b_access_contacts.js';
 import { bastionSessionsMigration } from './0012_bastion_sessions.js';
 import { inventoryMigration } from './0013_inventory.js';
 import { orgDeclarationsMigration } from './0014_org_declarations.js';
@@ -23,8 +25,10 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0006_audit_log_append_only': auditLogAppendOnlyMigration(dialect),
     '0007_verdicts_in_reports': verdictsInReportsMigration(dialect),
     '0008_login_reservations': loginReservationsMigration(dialect),
+    '0008b_audit_head_protected': auditHeadProtectedMigration(dialect),
     '0010_dashboard_trends': dashboardTrendsMigration(dialect),
     '0011_access': accessMigration(dialect),
+    '0011b_access_contacts': accessContactsMigration(dialect),
     '0012_bastion_sessions': bastionSessionsMigration(dialect),
     '0013_inventory': inventoryMigration(dialect),
     '0014_org_declarations': orgDeclarationsMigration(dialect),

@@ -3,7 +3,7 @@
 // ..."; closing ends the waiver at once. Both are audit events, written in the same transaction.
 import { HOST_ROLES, type HostRole } from '../../../policies/evidence.js';
 import { appendAuditEvent, type AuditActor } from '../../auditlog.js';
-import { endOfDayIn } from '../../audit/waivers.js';
+import { endOfDayIn } from '../../waivers/create.js';
 import { toDbTime } from '../../db/columns.js';
 import type { Database } from '../../db/schema.js';
 import { insertWaiver } from '../../db/waivers.js';

@@ -7,6 +7,8 @@ import { findRequest } from '../../../server/access/requests-store.js';
 import { createRequest, reviewRequest } from '../../../server/access/transitions.js';
 import { createLogger } from '../../../server/logger.js';
 import { startServer } from '../../../server/start.js';
+import { setContact } from '../../../server/access/contacts.js';
+import { startSmtpReceiver } from '../../helpers/smtp-receiver.js';
 import { DB_KINDS } from '../fixture.js';
 import { accessWorld, testPacks, windowFrom, type AccessWorld, type Person } from './helpers.js';
 
@@ -43,12 +45,15 @@ for (const kind of DB_KINDS) {
     const tomorrow = await ask(w, 25 * 60 + 30, 1);
     await approve(w, tomorrow.request_id, [w.people.rssi, w.people.bio]);
     await w.app.close();
+    await setContact(w.db, w.people.vendor.username, { email: 'jdupont@acme-imaging.example', lang: 'fr' }, { type: 'cli', id: 'tests' }, w.clock.at);
+    const smtp = await startSmtpReceiver();
+    t.teardown(() => smtp.close());
 
     // The server was down for 25 h: both clocks ran out meanwhile.
     let at = new Date(w.clock.at.getTime() - 30_000 + 25 * 3600_000);
     const server = await startServer(
       { dataDir: w.database.dataDir, databaseUrl: w.database.databaseUrl, port: 0, logLevel: 'silent' },
-      { env: {}, now: () => at, packs: testPacks(), logger: createLogger('silent'), accessClockSchedule: '* * * * * *' },
+      { env: { VIGIE_ACCESS_SMTP_URL: `smtp://127.0.0.1:${smtp.port}?tls=none`, VIGIE_ACCESS_MAIL_FROM: 'vigie@ch-demo.fr' }, now: () => at, packs: testPacks(), logger: createLogger('silent'), accessClockSchedule: '* * * * * *' },
     );
     t.teardown(() => server.close());
     const late = await findRequest(w.db, forgotten.request_id);
@@ -57,6 +62,10 @@ for (const kind of DB_KINDS) {
     const entries = await listAuditEntries(w.db, { limit: 100 });
     t.ok(entries.some((e) => e.action === 'access.expired' && e.target === `access_request:${forgotten.request_id}` && e.actor.id === 'access-clock'), 'the expiry is in the audit log, by the clock');
 
+    t.ok(
+      await until(async () => smtp.mails.some((m) => m.to[0] === 'jdupont@acme-imaging.example' && /Demande d'accès expirée/.test(m.subject) && m.text.includes(forgotten.request_id))),
+      'the started server told the requester by email (VIGIE_ACCESS_SMTP_URL) that the request expired',
+    );
     t.equal((await findRequest(w.db, tomorrow.request_id))?.state, 'approved', 'a grant whose window is still to come stays approved');
 
     // While running: the grant closes once the clock passes its end.

@@ -7,7 +7,7 @@ import { auditCsv } from '../../../server/audit/csv-report.js';
 import { loadAuditReport } from '../../../server/audit/formats.js';
 import type { AuditReport, Finding, HostRef } from '../../../server/audit/model.js';
 import { runAuditJob } from '../../../server/audit/scheduler.js';
-import { createWaiver } from '../../../server/audit/waivers.js';
+import { createWaiver } from '../../../server/waivers/create.js';
 import { loadShippedPacks } from '../../../policies/pack.js';
 import { revokeHost } from '../../../server/db/hosts.js';
 import { DB_KINDS, TEST_NOW, testApp } from '../fixture.js';

@@ -2,6 +2,7 @@ import t from 'tap';
 import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog.js';
 import { verifyPassword } from '../../../server/auth/passwords.js';
 import { runCli } from '../../../server/cli/run.js';
+import { createAccount } from '../../../server/auth/accounts.js';
 import { findUserByUsername } from '../../../server/db/users.js';
 import { DB_KINDS, openTestDatabase } from '../fixture.js';
 
@@ -35,6 +36,12 @@ for (const kind of DB_KINDS) {
     t.equal((await run(['user', 'add', '--username', 'bob', '--role', 'auditor'])).code, 1, 'taken');
     t.equal((await run(['user', 'add', '--username', 'Bad Name', '--role', 'auditor'])).code, 2);
     t.equal((await run(['user', 'add', '--username', 'zed', '--role', 'root'])).code, 2);
+    // log-shipper is an API token's role: never a person's (issue 18).
+    const shipper = await run(['user', 'add', '--username', 'squid-gw', '--role', 'log-shipper']);
+    t.equal(shipper.code, 2, shipper.err);
+    t.match(shipper.err, /role/);
+    t.equal(await findUserByUsername(database.db, 'squid-gw'), undefined, 'no person holds the log-shipper role');
+    await t.rejects(createAccount(database.db, { username: 'squid-gw', role: 'log-shipper' }, { type: 'cli', id: 'tests' }, new Date()), { code: 'role_not_for_people' });
 
     const list = await run(['user', 'list', '--json']);
     t.same((JSON.parse(list.out) as { users: { username: string; mfa_enabled: boolean }[] }).users.map((u) => [u.username, u.mfa_enabled]), [['alice', false], ['bob', false]]);

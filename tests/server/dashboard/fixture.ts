@@ -9,7 +9,7 @@ import { totpCode } from '../../../server/auth/totp.js';
 import { simulatedFleet } from '../../../server/demo/fleet.js';
 import { fullSession, PASSWORD } from '../auth/helpers.js';
 import type { HostRole } from '../../../policies/evidence.js';
-import { createEnrollmentToken } from '../../../server/db/tokens.js';
+import { createEnrollmentToken } from '../../../server/auth/tokens.js';
 import { auditDeps, movableClock, send, type FleetHost } from '../audit/helpers.js';
 import { listen, TEST_NOW, TEST_OS, testApp, type DbKind, type TestApp } from '../fixture.js';
 

@@ -6,7 +6,7 @@ import { openDatabase, SQLITE_FILE_NAME } from '../../../server/db/database.js';
 import { migrationsFor } from '../../../server/db/migrations/index.js';
 import { dialectOf } from '../../../server/db/columns.js';
 import { findReportBody } from '../../../server/db/reports.js';
-import { createApiToken, createEnrollmentToken } from '../../../server/db/tokens.js';
+import { createApiToken, createEnrollmentToken } from '../../../server/auth/tokens.js';
 import { applyEvidenceRetention } from '../../../server/retention.js';
 import { bearer, DB_KINDS, enrollHost, openTestDatabase, reportOf, TEST_NOW, testApp } from '../fixture.js';
 

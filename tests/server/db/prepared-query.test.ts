@@ -3,7 +3,7 @@
 // placeholder (which would otherwise bind a wrong value silently).
 import t from 'tap';
 import { PreparedQuery } from '../../../server/db/prepared-query.js';
-import { createEnrollmentToken } from '../../../server/db/tokens.js';
+import { createEnrollmentToken } from '../../../server/auth/tokens.js';
 import { DB_KINDS, openTestDatabase, TEST_NOW } from '../fixture.js';
 
 for (const kind of DB_KINDS) {

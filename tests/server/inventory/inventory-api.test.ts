@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { buildApp } from '../../../server/app.js';
-import { createApiToken } from '../../../server/db/tokens.js';
+import { createApiToken } from '../../../server/auth/tokens.js';
 import { flow, withNetwork } from '../../helpers/report-builder-net.js';
 import { bearer, DB_KINDS, enrollHost, openTestDatabase, readToken, reportOf, testConfig, TEST_NOW } from '../fixture.js';
 

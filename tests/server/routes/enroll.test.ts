@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createEnrollmentToken } from '../../../server/db/tokens.js';
+import { createEnrollmentToken } from '../../../server/auth/tokens.js';
 import { findHost } from '../../../server/db/hosts.js';
 import { DB_KINDS, listen, snapshot, TEST_NOW, TEST_OS, testApp } from '../fixture.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createApiToken, revokeApiToken } from '../../../server/db/tokens.js';
+import { createApiToken, revokeApiToken } from '../../../server/auth/tokens.js';
 import { revokeHost } from '../../../server/db/hosts.js';
 import { bearer, DB_KINDS, enrollHost, listen, readToken, reportOf, TEST_NOW, TEST_OS, testApp } from '../fixture.js';
 

@@ -4,7 +4,7 @@ import t from 'tap';
 import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog.js';
 import type { CliIo } from '../../../server/cli/io.js';
 import { runCli } from '../../../server/cli/run.js';
-import { createApiToken, createEnrollmentToken } from '../../../server/db/tokens.js';
+import { createApiToken, createEnrollmentToken } from '../../../server/auth/tokens.js';
 import { bearer, DB_KINDS, enrollHost, TEST_NOW, TEST_OS, testApp } from '../fixture.js';
 import { fullSession } from '../auth/helpers.js';
 

@@ -2,8 +2,8 @@
 // `vigie apitoken list|revoke`, and the admin routes in ../routes/tokens.ts). Secrets are never
 // listed (only their digests are stored anyway); each revocation is journalled with its change.
 import { appendAuditEvent, type AuditActor } from '../auditlog.js';
-import { fromDbTime, fromDbTimeOrNull, toDbTime } from './columns.js';
-import type { Database } from './schema.js';
+import { fromDbTime, fromDbTimeOrNull, toDbTime } from '../db/columns.js';
+import type { Database } from '../db/schema.js';
 
 export type TokenState = 'active' | 'expired' | 'revoked' | 'used';
 

@@ -1,8 +1,8 @@
 // Enrollment tokens (one-time, site + role bound) and API tokens (automation, scoped, expiring).
-// Only SHA-256 digests of their secrets are stored; see ../secrets.ts for formats and why.
+// Only SHA-256 digests of their secrets are stored; see ../secrets/secrets.ts for formats and why.
 import type { HostRole } from '../../policies/evidence.js';
 import { appendAuditEvent, type AuditActor } from '../auditlog.js';
-import { API_TOKEN_ROLES, type ApiTokenRole } from '../auth/roles.js';
+import { API_TOKEN_ROLES, type ApiTokenRole } from './roles.js';
 import {
   formatApiToken,
   formatEnrollmentToken,
@@ -13,9 +13,9 @@ import {
   parseEnrollmentToken,
   secretMatches,
 } from '../secrets/secrets.js';
-import { fromDbTime, fromDbTimeOrNull, toDbTime } from './columns.js';
-import { ensureSite } from './hosts.js';
-import type { Database } from './schema.js';
+import { fromDbTime, fromDbTimeOrNull, toDbTime } from '../db/columns.js';
+import { ensureSite } from '../db/hosts.js';
+import type { Database } from '../db/schema.js';
 
 const HOUR_MS = 3_600_000;
 const SYSTEM_ACTOR: AuditActor = { type: 'system', id: 'vigie' };

@@ -1,0 +1,75 @@
+// The waivers module (server/waivers/) on both databases: creation refuses what an RSSI could get
+// wrong and journals what it records; revocation ends an active waiver at once, once, journalled;
+// the listing says which waivers apply now.
+import t from 'tap';
+import { loadShippedPacks } from '../../../policies/pack.js';
+import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog.js';
+import { createWaiver, endOfDayIn, parseScope, WaiverInputError } from '../../../server/waivers/create.js';
+import { listWaiversAt, waiverState } from '../../../server/waivers/list.js';
+import { revokeWaiver } from '../../../server/waivers/revoke.js';
+import { DB_KINDS, openTestDatabase } from '../fixture.js';
+
+const packs = loadShippedPacks();
+const now = new Date('2026-03-02T09:00:00Z');
+const actor = { type: 'user', id: 'rssi-1' } as const;
+const context = { packs, now, timeZone: 'Europe/Paris', actor };
+const request = { rule: 'BKP-01', scope: 'site:ch-a', justification: 'Replacement NAS ordered, delivery in March', approver: 'rssi', expires: '2026-03-31' };
+
+t.test('scopes and expiry dates are parsed strictly', async (t) => {
+  t.same(parseScope('host:h-1'), { host_id: 'h-1' });
+  t.same(parseScope('site:ch-a'), { site: 'ch-a' });
+  t.same(parseScope('role:server'), { role: 'server' });
+  for (const bad of ['rack:12', 'role:toaster', 'site:a b', 'host:', 'site:<script>']) t.throws(() => parseScope(bad), WaiverInputError, bad);
+  // Paris is UTC+1 in winter and UTC+2 in summer: the waiver ends at local midnight both times.
+  t.equal(endOfDayIn('2026-01-15', 'Europe/Paris').toISOString(), '2026-01-15T22:59:59.999Z');
+  t.equal(endOfDayIn('2026-07-15', 'Europe/Paris').toISOString(), '2026-07-15T21:59:59.999Z');
+  t.throws(() => endOfDayIn('2026-02-30', 'Europe/Paris'), WaiverInputError);
+  t.throws(() => endOfDayIn('31/03/2026', 'Europe/Paris'), WaiverInputError);
+});
+
+for (const kind of DB_KINDS) {
+  t.test(`create, list and revoke on ${kind}`, async (t) => {
+    const { db } = await openTestDatabase(t, kind);
+
+    for (const [bad, why] of [
+      [{ rule: 'XXX-99' }, /not a rule of the loaded packs/],
+      [{ scope: 'host:unknown-host' }, /no enrolled host/],
+      [{ justification: '  short  ' }, /10 to 2000 characters/],
+      [{ expires: '2026-03-01' }, /already past/],
+      [{ expires: '2031-01-01' }, /time-boxed/],
+    ] as const) {
+      await t.rejects(createWaiver(db, { ...request, ...bad }, context), why, JSON.stringify(bad));
+    }
+    t.same(await listWaiversAt(db, now), [], 'a refused waiver stores nothing');
+    t.same(await listAuditEntries(db, { limit: 10 }), [], 'and journals nothing');
+
+    const waiver = await createWaiver(db, request, context);
+    t.match(waiver.id, /^W-[0-9A-F]{8}$/);
+    t.equal(waiver.expires_at, '2026-03-31T21:59:59.999Z', 'until the end of the day in Paris (summer time)');
+    const [listed] = await listWaiversAt(db, now);
+    t.match(listed, { id: waiver.id, scope_text: 'site:ch-a', active: true });
+    t.equal(waiverState(waiver, now), 'active');
+    t.equal(waiverState(waiver, new Date('2026-04-01T00:00:00Z')), 'expired');
+    t.equal(waiverState(waiver, new Date('2026-01-01T00:00:00Z')), 'pending');
+
+    const later = new Date(now.getTime() + 3_600_000);
+    t.equal(await revokeWaiver(db, waiver.id, { now: later, actor }), true, 'an active waiver is revoked');
+    t.equal(await revokeWaiver(db, waiver.id, { now: later, actor }), false, 'a revoked waiver cannot be revoked again');
+    t.equal(await revokeWaiver(db, 'W-00000000', { now: later, actor }), false, 'nor an unknown one');
+    const [ended] = await listWaiversAt(db, later);
+    t.match(ended, { id: waiver.id, active: false, justification: request.justification }, 'the row stays, no longer active');
+    t.equal(waiverState(ended!, later), 'expired');
+
+    const entries = await listAuditEntries(db, { limit: 10 });
+    t.same(
+      entries.map((e) => [e.action, e.target, e.actor.id]).sort(),
+      [
+        ['waiver.created', `waiver:${waiver.id}`, 'rssi-1'],
+        ['waiver.revoked', `waiver:${waiver.id}`, 'rssi-1'],
+      ],
+      'one entry per change, none for the refusals',
+    );
+    t.match(entries.find((e) => e.action === 'waiver.revoked')?.details, { rule_id: 'BKP-01', scope: 'site:ch-a' });
+    t.match(await verifyAuditLog(db), { ok: true });
+  });
+}
