@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { runCli } from '../../../server/cli/run.js';
 import { openDatabase, SQLITE_FILE_NAME } from '../../../server/db/database.js';
-import { createEnrollmentToken } from '../../../server/db/tokens.js';
+import { createEnrollmentToken } from '../../../server/auth/tokens.js';
 import { startServer } from '../../../server/start.js';
 import { TEST_NOW } from '../fixture.js';
 
