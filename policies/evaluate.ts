@@ -10,6 +10,7 @@
 // Severity is escalated on telemaintenance gateways for rules tagged escalate_on_gateway.
 import { isUnavailable, type HostRole, type Report } from './evidence.js';
 import { BoundAllowlist } from './allowlist.js';
+import type { BackupServerProof } from './backup-coverage.js';
 import {
   allowlistIndexOf,
   effectiveSeverity,
@@ -130,9 +131,9 @@ function judgeRule(report: Report, rule: RuleConfig, stale: Outcome | null, cont
  * The context a rule runs with: the pack's allowlist index (compiled once per pack) judged at
  * `now` and bound to the report's host. Exported for rule tests that call `check` directly.
  */
-export function ruleContextFor(report: Report, pack: Pack, now: Date): RuleContext {
+export function ruleContextFor(report: Report, pack: Pack, now: Date, joined: EvaluationJoins = {}): RuleContext {
   const matcher = allowlistIndexOf(pack).at(now);
-  return {
+  const context: RuleContext = {
     now,
     packParameters: pack.parameters,
     role: report.host.role,
@@ -140,14 +141,22 @@ export function ruleContextFor(report: Report, pack: Pack, now: Date): RuleConte
     allowlist: new BoundAllowlist(matcher, report.host.role, { host_id: report.host.host_id, hostname: report.host.hostname }),
     internalNetworks: internalNetworksOf(pack),
   };
+  if (joined.backupServerProofs !== undefined) context.backupServerProofs = joined.backupServerProofs;
+  return context;
+}
+
+/** Facts about the host that come from other hosts' reports, joined by the server (not pure report data). */
+export interface EvaluationJoins {
+  /** BKP-01: what backup servers hold for this host (see policies/backup-coverage.ts). */
+  backupServerProofs?: readonly BackupServerProof[];
 }
 
 /** One verdict per rule of the pack, in the pack's rule order. */
-export function evaluate(report: Report, pack: Pack, now: Date): Verdict[] {
+export function evaluate(report: Report, pack: Pack, now: Date, joined: EvaluationJoins = {}): Verdict[] {
   const stale = staleness(report, pack, now);
   // One context per report, built only if a rule runs (stale reports never need it).
   let context: RuleContext | null = null;
-  const contextOf = () => (context ??= ruleContextFor(report, pack, now));
+  const contextOf = () => (context ??= ruleContextFor(report, pack, now, joined));
   return pack.rules.map((rule) => {
     const outcome = judgeRule(report, rule, stale, contextOf);
     return {
