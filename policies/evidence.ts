@@ -648,9 +648,29 @@ export const RemovableBackupTarget = Type.Object(
 );
 export type RemovableBackupTarget = Static<typeof RemovableBackupTarget>;
 
+/**
+ * The hosts a backup server's repositories hold snapshots of (added by evidence, revision 2): restic
+ * and borg record the host name of each snapshot. The server joins it to those hosts for BKP-01.
+ */
+export const CoveredHost = Type.Object(
+  {
+    /** Host name as the backup tool recorded it (restic `hostname`, borg `{hostname}`). */
+    hostname: Text(253),
+    tool: BackupTool,
+    /** Repository, never a password or key. */
+    target: Text(512),
+    last_snapshot_at: Timestamp,
+    snapshot_count: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+  },
+  strict,
+);
+export type CoveredHost = Static<typeof CoveredHost>;
+
 export const BackupEvidence = Type.Object(
   {
     sources: List(BackupSource, 64),
+    /** Added by evidence (revision 2): on a backup server, the hosts its repositories hold snapshots of. */
+    hosts_covered: Type.Optional(Observed(List(CoveredHost, 4096))),
     /** Added by evidence (revision 2): BKP-06..08 declarations. */
     monitoring: Type.Optional(Observed(BackupMonitoring)),
     destinations: Type.Optional(Observed(List(BackupDestination, 32))),

@@ -7,6 +7,7 @@ import { buildApp, loadSiteOverlays, type App } from './app.js';
 import { assertListenAllowed, resolveConfig, type ServerConfig, type ServerConfigInput } from './config.js';
 import { openDatabase } from './db/database.js';
 import type { Database } from './db/schema.js';
+import { INVENTORY_FEED_SCHEDULE, INVENTORY_NIGHTLY_SCHEDULE, startInventoryJobs } from './inventory/jobs.js';
 import { drainIngestion } from './ingestion/ingestion.js';
 import { applyEvidenceRetention, scheduleEvidenceRetention } from './retention.js';
 import { startServerAudits } from './audit/scheduler.js';
@@ -30,6 +31,8 @@ export interface StartOptions {
   ssh?: ServerBastionOptions & { authority?: BastionAuthority };
   /** node-cron schedule of the access clock (server/access/access-clock.ts); tests run it every second. */
   accessClockSchedule?: string;
+  /** The inventory feed's cron schedule (default every minute; tests run it every second). */
+  inventoryFeedSchedule?: string;
 }
 
 export interface RunningServer {
@@ -110,6 +113,9 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
   const notifier = accessNotifier!;
   const accessClock = startAccessClock({ db, packs, overlays, secretsKey, log: app.log, notifier }, now, options.accessClockSchedule);
   await accessClock.ready;
+  // The inventory's feed (every minute) and nightly job (retention, verdicts, proposals), caught up now.
+  const inventoryJobs = startInventoryJobs({ db, packs, overlays, log: app.log, now }, { feed: options.inventoryFeedSchedule ?? INVENTORY_FEED_SCHEDULE, nightly: INVENTORY_NIGHTLY_SCHEDULE });
+  await inventoryJobs.ready;
   const listening = app;
 
   const address = app.server.address();
@@ -121,6 +127,7 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
     closing ??= (async () => {
       await audits.stop();
       await accessClock.stop();
+      await inventoryJobs.stop();
       await retention.destroy();
       // Live sessions end with reason server_stopped, sealed, before the database closes.
       await bastion?.close();

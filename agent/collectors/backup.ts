@@ -3,7 +3,7 @@
 // read is reported `unavailable` with the reason: never as a recent backup.
 import { readFile } from 'node:fs/promises';
 import { Type, type Static } from 'typebox';
-import type { BackupEvidence, BackupSource, OfflineCopy, RestoreTest } from '../../policies/evidence.js';
+import type { BackupEvidence, BackupSource, CoveredHost, OfflineCopy, RestoreTest } from '../../policies/evidence.js';
 import { runCommand, stderrSummary } from '../run-command.js';
 import type { BackupSummary } from './parse-backup-time.js';
 import { parseBorgList } from './parse-borg.js';
@@ -27,6 +27,8 @@ export const BackupSourceConfig = Type.Union([
       passwordFile: Type.Optional(Path),
       /** Only count snapshots of this host name (repositories shared by several hosts). */
       host: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+      /** On a backup server: report which hosts the repository holds snapshots of (BKP-01 join). */
+      reportHostsCovered: Type.Optional(Type.Boolean()),
     },
     strict,
   ),
@@ -36,6 +38,8 @@ export const BackupSourceConfig = Type.Union([
       repository: Type.String({ minLength: 1, maxLength: 1024 }),
       /** File whose content is the passphrase; else BORG_PASSPHRASE/BORG_PASSCOMMAND from the environment. */
       passphraseFile: Type.Optional(Path),
+      /** On a backup server: report which hosts the repository holds archives of (reads each archive's metadata). */
+      reportHostsCovered: Type.Optional(Type.Boolean()),
     },
     strict,
   ),
@@ -67,6 +71,8 @@ export async function collectBackups(sources: readonly BackupSourceConfig[], opt
   const declared: Declarations = {};
   for (const source of sources) results.push(await collectSource(source, options, declared));
   const evidence: BackupEvidence = { sources: results };
+  // Present only when a source was asked to report its hosts (a backup server's config).
+  if (declared.hosts_covered) evidence.hosts_covered = declared.hosts_covered.slice(0, 4096);
   // Only status files declare copies and restore tests; absent when none did (rules: unknown).
   if (declared.offline_copies) evidence.offline_copies = declared.offline_copies.slice(0, 64);
   if (declared.restore_tests) evidence.restore_tests = declared.restore_tests.slice(0, 64);
@@ -80,6 +86,7 @@ export async function collectBackups(sources: readonly BackupSourceConfig[], opt
 }
 
 interface Declarations {
+  hosts_covered?: CoveredHost[];
   offline_copies?: OfflineCopy[];
   restore_tests?: RestoreTest[];
   extra?: NonNullable<ReturnType<typeof parseStatusFile>['extra']>;
@@ -89,10 +96,16 @@ export async function collectSource(source: BackupSourceConfig, options: BackupC
   const target = displayTarget(source);
   try {
     switch (source.tool) {
-      case 'restic':
-        return observed('restic', target, await readRestic(source, options));
-      case 'borg':
-        return observed('borg', target, await readBorg(source, options));
+      case 'restic': {
+        const summary = await readRestic(source, options);
+        if (source.reportHostsCovered === true) addCovered(declared, 'restic', target, summary);
+        return observed('restic', target, summary);
+      }
+      case 'borg': {
+        const summary = await readBorg(source, options);
+        if (source.reportHostsCovered === true) addCovered(declared, 'borg', target, summary);
+        return observed('borg', target, summary);
+      }
       case 'wbadmin': {
         const versions = parseWbadminVersions(await runTool(options.binaries?.wbadmin ?? 'wbadmin', ['get', 'versions'], options.env ?? process.env, 'wbadmin get versions'), now(options));
         return observed('wbadmin', bounded(versions.location ?? target, 512), versions);
@@ -134,6 +147,11 @@ function now(options: BackupCollectOptions): Date {
   return (options.now ?? (() => new Date()))();
 }
 
+function addCovered(declared: Declarations, tool: 'restic' | 'borg', target: string, summary: BackupSummary): void {
+  const list = (declared.hosts_covered ??= []);
+  for (const [hostname, seen] of summary.hosts ?? []) list.push({ hostname, tool, target, ...seen });
+}
+
 function observed(tool: BackupSource['tool'], target: string, summary: BackupSummary): BackupSource {
   return { tool, target, last_success_at: summary.last_success_at, snapshot_count: summary.snapshot_count };
 }
@@ -166,7 +184,9 @@ async function readBorg(source: Extract<BackupSourceConfig, { tool: 'borg' }>, o
     delete env.BORG_PASSPHRASE_FD;
   }
   // --bypass-lock: a listing must neither wait for a running backup nor leave a lock behind.
-  const stdout = await runTool(options.binaries?.borg ?? 'borg', ['list', '--json', '--bypass-lock', source.repository], env, 'borg list');
+  // --format '{hostname}' adds each archive's host name to the JSON (borg reads its metadata: slower).
+  const hostArgs = source.reportHostsCovered === true ? ['--format', '{hostname}'] : [];
+  const stdout = await runTool(options.binaries?.borg ?? 'borg', ['list', '--json', ...hostArgs, '--bypass-lock', source.repository], env, 'borg list');
   return parseBorgList(stdout, (options.now ?? (() => new Date()))());
 }
 

@@ -26,4 +26,19 @@ export function assertNotInFuture(iso: string | null, now: Date, what: string): 
 export interface BackupSummary {
   last_success_at: string | null;
   snapshot_count: number;
+  /** Per host name the tool recorded (restic `hostname`, borg `{hostname}`): newest snapshot and count. */
+  hosts?: Map<string, { last_snapshot_at: string; snapshot_count: number }>;
+}
+
+/** Adds one snapshot of `hostname` taken at `date` to the per-host tally. */
+export function tallyHost(hosts: Map<string, { last_snapshot_at: string; snapshot_count: number }>, hostname: unknown, date: Date): void {
+  if (typeof hostname !== 'string' || hostname.trim() === '') return;
+  const name = hostname.trim().slice(0, 253);
+  const iso = date.toISOString();
+  const entry = hosts.get(name);
+  if (entry === undefined) hosts.set(name, { last_snapshot_at: iso, snapshot_count: 1 });
+  else {
+    entry.snapshot_count += 1;
+    if (iso > entry.last_snapshot_at) entry.last_snapshot_at = iso;
+  }
 }

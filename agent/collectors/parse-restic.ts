@@ -1,6 +1,6 @@
 // Pure parser of `restic snapshots --json`: an array of snapshots, each with an RFC 3339 `time`
 // carrying its zone offset (e.g. "2026-11-22T14:09:25.467254877+01:00"). Other fields ignored.
-import { assertNotInFuture, newestIso, parseZonedTime, type BackupSummary } from './parse-backup-time.js';
+import { assertNotInFuture, newestIso, parseZonedTime, tallyHost, type BackupSummary } from './parse-backup-time.js';
 
 const MAX_SNAPSHOTS = 10_000_000;
 
@@ -15,13 +15,15 @@ export function parseResticSnapshots(json: string, now: Date): BackupSummary {
   if (data === null) return { last_success_at: null, snapshot_count: 0 };
   if (!Array.isArray(data)) throw new Error('restic snapshots output is not a JSON array');
   if (data.length > MAX_SNAPSHOTS) throw new Error(`more than ${MAX_SNAPSHOTS} snapshots`);
+  const hosts: NonNullable<BackupSummary['hosts']> = new Map();
   const times = data.map((snapshot, index) => {
-    const time = typeof snapshot === 'object' && snapshot !== null ? (snapshot as { time?: unknown }).time : undefined;
-    const date = typeof time === 'string' ? parseZonedTime(time) : null;
+    const fields = (typeof snapshot === 'object' && snapshot !== null ? snapshot : {}) as { time?: unknown; hostname?: unknown };
+    const date = typeof fields.time === 'string' ? parseZonedTime(fields.time) : null;
     if (!date) throw new Error(`restic snapshot #${index} has no valid zoned "time"`);
+    tallyHost(hosts, fields.hostname, date);
     return date;
   });
   const last = newestIso(times);
   assertNotInFuture(last, now, 'newest restic snapshot');
-  return { last_success_at: last, snapshot_count: times.length };
+  return { last_success_at: last, snapshot_count: times.length, hosts };
 }

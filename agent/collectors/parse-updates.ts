@@ -1,5 +1,5 @@
-// Pure reading of pending updates: `apt-get -s upgrade` (simulation, no lock) and
-// `dnf updateinfo list --security` + `dnf updateinfo info` issued dates.
+// Pure reading of pending updates: `apt-get -s upgrade` (simulation, no lock) and, on RPM hosts,
+// `dnf updateinfo list --security --updates` + `dnf updateinfo info` for the advisories' dates.
 
 export interface AptPending {
   package: string;
@@ -28,31 +28,73 @@ export function parseReleaseDate(text: string): Date | null {
 
 export interface DnfAdvisory {
   id: string;
-  package: string;
+  /** The advisory's "Updated" time (dnf 4 prints the repository's date in the host's local time). */
   issued: Date | null;
 }
 
-/** `dnf updateinfo info --security`: blocks with "Update ID", "Issued", and package lines under "Updated"? We read Update ID, Issued and the package NEVRAs. */
+/**
+ * `dnf updateinfo info --security --updates` (dnf 4, dnf/cli/commands/updateinfo.py display_info):
+ * per advisory a title between lines of 79 "=", then `label : value` lines with the labels
+ * right-aligned ("  Update ID : RHSA-2024:3339", "    Updated : 2024-05-23 06:23:21"). Older yum
+ * and some repositories say "Issued" instead of "Updated": both are read.
+ */
 export function parseDnfUpdateinfoInfo(text: string): DnfAdvisory[] {
   const advisories: DnfAdvisory[] = [];
-  for (const block of text.split(/\n(?==+\n|\s*Update ID)/)) {
-    const id = /Update ID\s*:\s*(\S+)/.exec(block)?.[1];
-    if (!id) continue;
-    const issuedText = /Issued\s*:\s*(.+)/.exec(block)?.[1]?.trim();
-    const issued = issuedText ? new Date(issuedText.replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(issuedText) ? '' : 'Z')) : null;
-    advisories.push({ id, package: id, issued: issued && !Number.isNaN(issued.getTime()) ? issued : null });
+  let current: DnfAdvisory | null = null;
+  for (const line of text.split('\n').slice(0, 500_000)) {
+    const m = /^\s*(Update ID|Updated|Issued)\s*:\s*(.+?)\s*$/.exec(line);
+    if (!m) continue;
+    if (m[1] === 'Update ID') {
+      current = { id: m[2]!, issued: null };
+      advisories.push(current);
+    } else if (current !== null && current.issued === null) {
+      current.issued = parseDnfTime(m[2]!);
+    }
   }
   return advisories;
 }
 
-/** `dnf updateinfo list --security`: `ADVISORY-ID  Severity/Sec.  package-nevra`. */
-export function parseDnfUpdateinfoList(text: string): { advisory: string; package: string }[] {
-  const out: { advisory: string; package: string }[] = [];
+/** "2024-05-23 06:23:21" (local time of the host, as Python prints a naive datetime) or with a zone. */
+function parseDnfTime(text: string): Date | null {
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
+  if (!m) return null;
+  const d = new Date(`${m[1]}T${m[2]}${m[4] ?? ''}`);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+export interface DnfPending {
+  advisory: string;
+  /** "Important/Sec.", "Moderate/Sec."... */
+  severity: string;
+  /** Package name and version-release.arch split from the NEVRA dnf prints. */
+  package: string;
+  version: string;
+}
+
+/**
+ * `dnf updateinfo list --security --updates` (dnf 4 display_list): `ID  Severity/Sec.  name-[epoch:]version-release.arch`
+ * per line, columns padded with spaces. Other lines ("Last metadata expiration check: ...") are skipped.
+ */
+export function parseDnfUpdateinfoList(text: string): DnfPending[] {
+  const out: DnfPending[] = [];
   for (const line of text.split('\n').slice(0, 100_000)) {
     const f = line.trim().split(/\s+/);
-    if (f.length === 3 && f[0] && f[2] && /[A-Z]+-\d{4}/.test(f[0])) out.push({ advisory: f[0], package: f[2] });
+    if (f.length !== 3 || !/\/Sec\.$/.test(f[1]!)) continue;
+    const nevra = /^(.+)-([^-]+-[^-]+)$/.exec(f[2]!);
+    if (!nevra) continue;
+    out.push({ advisory: f[0]!, severity: f[1]!, package: nevra[1]!, version: nevra[2]! });
   }
   return out;
+}
+
+/** `rpm -qa --qf '%{INSTALLTIME}\n'`: the newest install time (epoch seconds), or null. */
+export function parseRpmInstallTimes(text: string): Date | null {
+  let newest = 0;
+  for (const line of text.split('\n').slice(0, 200_000)) {
+    const n = /^\d{1,12}$/.test(line.trim()) ? Number(line.trim()) : 0;
+    if (n > newest) newest = n;
+  }
+  return newest > 0 ? new Date(newest * 1000) : null;
 }
 
 /** Last `Start-Date:` of /var/log/apt/history.log with an Upgrade or Install line. */

@@ -10,7 +10,7 @@ import { parseChronySources, parseChronyTracking } from './parse-chronyc.js';
 import { parseJournalUploadConf, parseJournalUploadState, parseRsyslogConf, parseSyslogNgConf } from './parse-log-forwarding.js';
 import { mountedVolumes, parseCryptsetupStatus, parseLsblk } from './parse-lsblk.js';
 import { parseOsRelease } from './parse-os-release.js';
-import { parseAptHistoryLastInstall, parseAptSimulate, parseReleaseDate } from './parse-updates.js';
+import { parseAptHistoryLastInstall, parseAptSimulate, parseDnfUpdateinfoInfo, parseDnfUpdateinfoList, parseReleaseDate, parseRpmInstallTimes } from './parse-updates.js';
 import { bounded } from './redact.js';
 import { listDir, messageOf, readOptional, runTool } from './tool.js';
 import type { VpnState } from './vpn.js';
@@ -24,7 +24,7 @@ export interface SystemCollectOptions {
   rsyslogStatsFile?: string;
   /** The agent's state directory: first-seen dates of pending updates are kept there. */
   stateDir?: string;
-  binaries?: { chronyc?: string; aptGet?: string; lsblk?: string; cryptsetup?: string; journalctl?: string };
+  binaries?: { chronyc?: string; aptGet?: string; dnf?: string; rpm?: string; lsblk?: string; cryptsetup?: string; journalctl?: string };
   now?: () => Date;
 }
 
@@ -183,6 +183,7 @@ async function collectUpdates(options: SystemCollectOptions): Promise<UpdateStat
   const root = options.fsRoot ?? '/';
   const now = (options.now ?? (() => new Date()))();
   const pendingRun = await aptPending(root, options);
+  if ('noApt' in pendingRun) return collectDnfUpdates(options, now);
   if ('unavailable' in pendingRun) return pendingRun;
   const pending = pendingRun.pending;
   let indexDate: Date | null = null;
@@ -219,7 +220,7 @@ async function collectUpdates(options: SystemCollectOptions): Promise<UpdateStat
  */
 let aptMemo: { key: string; pending: ReturnType<typeof parseAptSimulate> } | null = null;
 
-async function aptPending(root: string, options: SystemCollectOptions): Promise<{ pending: ReturnType<typeof parseAptSimulate> } | Unavailable> {
+async function aptPending(root: string, options: SystemCollectOptions): Promise<{ pending: ReturnType<typeof parseAptSimulate> } | Unavailable | { noApt: true }> {
   const { stat, readFile, writeFile, rename, rm } = await import('node:fs/promises');
   const mtime = async (p: string) => (await stat(join(root, p)).catch(() => null))?.mtimeMs ?? 0;
   const key = `${await mtime('var/lib/dpkg/status')}|${await mtime('var/lib/apt/lists')}|${options.binaries?.aptGet ?? 'apt-get'}`;
@@ -233,7 +234,7 @@ async function aptPending(root: string, options: SystemCollectOptions): Promise<
     }
   }
   const apt = await runTool(options.binaries?.aptGet ?? 'apt-get', ['-s', '-o', 'Debug::NoLocking=1', '-o', 'APT::Get::Show-User-Simulation-Note=false', 'upgrade'], { timeoutMs: 120_000 });
-  if ('missing' in apt) return { unavailable: 'apt-get is not installed (dnf hosts: not implemented in this agent yet)' };
+  if ('missing' in apt) return { noApt: true };
   if ('error' in apt) return { unavailable: apt.error };
   const pending = parseAptSimulate(apt.stdout);
   aptMemo = { key, pending };
@@ -241,6 +242,46 @@ async function aptPending(root: string, options: SystemCollectOptions): Promise<
     await writeFile(`${cacheFile}.tmp`, JSON.stringify({ key, pending }), { mode: 0o600 }).then(() => rename(`${cacheFile}.tmp`, cacheFile)).catch(() => rm(`${cacheFile}.tmp`, { force: true }).catch(() => undefined));
   }
   return { pending };
+}
+
+/**
+ * RPM hosts (RHEL, Rocky, Alma, Fedora with dnf 4): the security advisories pending for installed
+ * packages and each one's date, from the metadata cache only (-C: no download, no lock; the
+ * distribution's dnf-makecache timer keeps it fresh). Needs no privilege beyond reading the cache.
+ */
+async function collectDnfUpdates(options: SystemCollectOptions, now: Date): Promise<UpdateState | Unavailable> {
+  const dnf = options.binaries?.dnf ?? 'dnf';
+  const list = await runTool(dnf, ['-q', '-C', 'updateinfo', 'list', '--security', '--updates'], { timeoutMs: 120_000 });
+  if ('missing' in list) return { unavailable: 'neither apt-get nor dnf is installed: pending updates cannot be read' };
+  if ('error' in list) return { unavailable: `dnf updateinfo list: ${list.error}` };
+  const pending = parseDnfUpdateinfoList(list.stdout);
+  const issued = new Map<string, string>();
+  if (pending.length > 0) {
+    const info = await runTool(dnf, ['-q', '-C', 'updateinfo', 'info', '--security', '--updates'], { timeoutMs: 120_000 });
+    // Without the dates the list still stands; each date is then null (INV-03 says unknown for it).
+    if ('stdout' in info) for (const a of parseDnfUpdateinfoInfo(info.stdout)) if (a.issued) issued.set(a.id, a.issued.toISOString());
+  }
+  const installs = await runTool(options.binaries?.rpm ?? 'rpm', ['-qa', '--qf', '%{INSTALLTIME}\\n']);
+  const lastInstall = 'stdout' in installs ? parseRpmInstallTimes(installs.stdout) : null;
+  const seen = options.stateDir ? readUpdatesSeen(options.stateDir) : new Map<string, string>();
+  const current = new Map<string, string>();
+  // One entry per package version; several advisories for one package: the oldest date counts.
+  const byPackage = new Map<string, { package: string; version: string; published_at: string | null }>();
+  for (const p of pending) {
+    const key = `${p.package} ${p.version}`;
+    const date = issued.get(p.advisory) ?? null;
+    const entry = byPackage.get(key);
+    if (entry === undefined) byPackage.set(key, { package: p.package, version: p.version, published_at: date });
+    else if (date !== null && (entry.published_at === null || date < entry.published_at)) entry.published_at = date;
+  }
+  const entries = [...byPackage.entries()];
+  const out = entries.slice(0, MAX_PENDING).map(([key, p]) => {
+    const first = seen.get(key) ?? now.toISOString();
+    current.set(key, first);
+    return { package: bounded(p.package, 128), version: bounded(p.version, 128), security: true, published_at: p.published_at, first_seen_at: options.stateDir ? first : null };
+  });
+  if (options.stateDir) writeUpdatesSeen(options.stateDir, current);
+  return { manager: 'dnf', pending: out, complete: entries.length <= MAX_PENDING, last_install_at: lastInstall ? lastInstall.toISOString() : null, index_date: null };
 }
 
 async function collectDiskEncryption(options: SystemCollectOptions): Promise<EncryptedVolume[] | Unavailable> {

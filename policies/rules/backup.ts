@@ -4,7 +4,9 @@
 // age <= warn_max_age_hours (7 d), fail beyond or when no job ever succeeded. Boundaries are
 // inclusive. A source the collector could not read is unknown. Worst wins:
 // fail > unknown > warn > pass, so an unreadable source hides nothing when another fails.
-// No source at all = fail ("no backup configured or detected").
+// No local source: judged from what backup servers report holding for the host (the most recent
+// proof decides); no backup source at all, local or from a backup server = unknown saying so,
+// never a guessed fail; not joined (ingestion) = unknown saying the nightly audit joins it.
 // A last_success_at more than CLOCK_SKEW_TOLERANCE_MS in the future is unknown (clock problem).
 // On workstations the rule applies only when the pack sets `local_business_data: true`.
 import { Type, type Static } from 'typebox';
@@ -68,6 +70,9 @@ function judge(source: BackupSource, pointer: string, now: Date, passMs: number,
   };
 }
 
+/** Best first: a host held by several repositories is backed up when one holds a recent copy. */
+const STATUS_RANK: Record<Finding['status'], number> = { pass: 0, warn: 1, unknown: 2, fail: 3, not_applicable: 4 };
+
 export const bkp01 = defineRule({
   id: 'BKP-01',
   section: 'backups',
@@ -90,15 +95,53 @@ export const bkp01 = defineRule({
     const backups = report.backups;
     const threshold =
       `pass: age <= ${parameters.pass_max_age_hours} h; warn: age <= ${parameters.warn_max_age_hours} h; ` +
-      'fail: older, or no successful job, or no backup source';
+      'fail: older, or no successful job; unknown: no backup source, local or on a backup server';
     if (backups.sources.length === 0) {
+      const proofs = context.backupServerProofs;
+      // No local tool: only a backup server can prove a backup. Absent proof is never a guessed fail.
+      if (proofs === undefined) {
+        return {
+          status: 'unknown',
+          explanation: {
+            fr: "Aucune source de sauvegarde locale ; la preuve venant des serveurs de sauvegarde n'est pas rapprochée ici (elle l'est par l'audit nocturne).",
+            en: 'No local backup source; proof from the backup servers is not joined here (the nightly audit joins it).',
+          },
+          evidence: ['/backups/sources'],
+          threshold,
+        };
+      }
+      if (proofs.length === 0) {
+        return {
+          status: 'unknown',
+          explanation: {
+            fr: `Aucune source de sauvegarde : ni outil local (restic, borg…), ni serveur de sauvegarde déclarant des instantanés de ${report.host.hostname}. Déclarer la source locale dans la configuration de l'agent, ou vérifier le nom d'hôte enregistré par l'outil de sauvegarde.`,
+            en: `No backup source: no local tool (restic, borg...) and no backup server reports snapshots of ${report.host.hostname}. Declare the local source in the agent configuration, or check the host name the backup tool records.`,
+          },
+          evidence: ['/backups/sources'],
+          threshold,
+        };
+      }
+      const passMs = parameters.pass_max_age_hours * HOUR_MS;
+      const warnMs = parameters.warn_max_age_hours * HOUR_MS;
+      const findings = proofs.map((p) => {
+        const f = judge(
+          { tool: p.tool, target: `${p.target} @ ${p.backup_hostname}`, last_success_at: p.last_snapshot_at, snapshot_count: p.snapshot_count },
+          '/backups/sources',
+          context.now,
+          passMs,
+          warnMs,
+        );
+        return { ...f, fr: `${f.fr} (vu par le serveur de sauvegarde ${p.backup_hostname} [${p.backup_host_id}], collecte ${p.collected_at})`, en: `${f.en} (seen by backup server ${p.backup_hostname} [${p.backup_host_id}], collected ${p.collected_at})` };
+      });
+      // Several repositories may hold the host: the most recent proof decides (the host is backed up if any holds it).
+      const best = findings.reduce((a, b) => (STATUS_RANK[b.status] < STATUS_RANK[a.status] ? b : a));
       return {
-        status: 'fail',
+        status: best.status,
         explanation: {
-          fr: 'Aucune sauvegarde configurée ou détectée (ni restic, ni borg, ni autre source connue).',
-          en: 'No backup configured or detected (no restic, borg or other known source).',
+          fr: `Pas d'outil de sauvegarde local ; preuve du serveur de sauvegarde : ${listFindings(findings).fr}.`,
+          en: `No local backup tool; proof from the backup server: ${listFindings(findings).en}.`,
         },
-        evidence: ['/backups/sources'],
+        evidence: [best.pointer],
         threshold,
       };
     }

@@ -4,6 +4,7 @@
 import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { HostAllowlist, NetworkSet } from '../allowlist.js';
+import type { BackupServerProof } from '../backup-coverage.js';
 import { isUnavailable, type HostRole, type Report, type Unavailable } from '../evidence.js';
 import type { Bilingual, Severity, VerdictStatus } from '../verdict.js';
 import type { AppliedOverlay, PackParameters, RuleConfig } from '../pack-schema.js';
@@ -25,6 +26,11 @@ export interface RuleContext {
   allowlist: HostAllowlist;
   /** The pack's internal_networks: contains(address) is true inside them, null when not an IP. */
   internalNetworks: NetworkSet;
+  /**
+   * What backup servers report holding for this host (BKP-01), when the caller joined them (the
+   * nightly audit does); absent = not joined, so a host with no local source cannot be judged.
+   */
+  backupServerProofs?: readonly BackupServerProof[];
 }
 
 export interface RuleOutcome {

@@ -129,7 +129,7 @@ const RequestDetail = Type.Object({
 });
 
 /** The audit-log entries about one request, oldest first (bounded). */
-async function timelineOf(db: Database, requestId: string): Promise<Static<typeof TimelineEntry>[]> {
+export async function timelineOf(db: Database, requestId: string): Promise<Static<typeof TimelineEntry>[]> {
   const rows = await db
     .selectFrom('audit_log')
     .select(['seq', 'at', 'actor_type', 'actor_id', 'action', 'details'])

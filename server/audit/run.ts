@@ -4,6 +4,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { HostRole, Report } from '../../policies/evidence.js';
+import { backupCoverageIndex, proofsFor, type BackupCoverageIndex } from '../../policies/backup-coverage.js';
+import { latestBackupServerReports } from '../db/backup-servers.js';
 import { evaluate } from '../../policies/evaluate.js';
 import { evidenceFreshness } from '../../policies/freshness.js';
 import { type Pack, packFor, type SiteOverlay } from '../../policies/pack.js';
@@ -153,6 +155,7 @@ export function judgeHost(
   waivers: readonly Waiver[],
   now: Date,
   overlays?: ReadonlyMap<string, SiteOverlay>,
+  backupCoverage?: BackupCoverageIndex,
 ): { state: HostState; collected_at: string | null; results: AuditResult[] } {
   if (host.current_report_id === null) return { state: 'never_reported', collected_at: null, results: [] };
   const pack = packOf(host, packs, overlays);
@@ -163,7 +166,10 @@ export function judgeHost(
   }
   // Bodies are stored only after validation against the Report schema.
   const report = host.body as Report;
-  const judged = evaluate(report, pack, now);
+  // BKP-01 joins what the backup servers hold for this host (by enrolled and reported name).
+  const joined = backupCoverage === undefined ? {} : { backupServerProofs: proofsFor(backupCoverage, host.hostname, report.host.hostname) };
+  // `hosts:` allowlist entries match the host as enrolled, not the name its report gives.
+  const judged = evaluate(report, pack, now, { ...joined, enrolled: { host_id: host.host_id, hostname: host.enrolled_hostname } });
   // Most hosts have no waiver: skip the per-verdict copy applyWaivers makes.
   const verdicts = waivers.length === 0 ? judged : applyWaivers(judged, host, waivers, now);
   // Evidence dated in the future (a wrong clock, or stored before such reports were refused) is
@@ -241,6 +247,7 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
     previous_audit_id: previous?.audit_id ?? null,
   });
 
+  const backupCoverage = backupCoverageIndex(await latestBackupServerReports(db));
   const allWaivers = await listWaivers(db);
   const waiversOf = waiversByScope(allWaivers.filter((w) => waiverActive(w, now)));
   const expired = new TopList<WaiverRef>(MAX_LISTED, (a, b) => (a.expires_at > b.expires_at ? -1 : a.expires_at < b.expires_at ? 1 : 0));
@@ -286,6 +293,7 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
       const host: HostEvidence = {
         host_id: stored.host_id,
         hostname: stored.hostname,
+        ...(stored.enrolled_hostname === undefined ? {} : { enrolled_hostname: stored.enrolled_hostname }),
         site: stored.site,
         role: stored.role,
         current_report_id: stored.current_report_id,
@@ -296,7 +304,7 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
         hostname: host.hostname,
         site: host.site,
         role: host.role,
-        ...judgeHost(host, packs, waiversOf(host), now, options.overlays),
+        ...judgeHost(host, packs, waiversOf(host), now, options.overlays, backupCoverage),
       };
       rows.push(encodeAuditHost(row));
       trends.add(row);

@@ -16,6 +16,12 @@ import { apiTokenList, APITOKEN_LIST_USAGE, apiTokenRevoke, APITOKEN_REVOKE_USAG
 import { policyEval, POLICY_EVAL_USAGE, policyLint, POLICY_LINT_USAGE, policyList, POLICY_LIST_USAGE } from './policy.js';
 import { recordingExport, RECORDING_EXPORT_USAGE, recordingList, RECORDING_LIST_USAGE, recordingShow, RECORDING_SHOW_USAGE, recordingVerify, RECORDING_VERIFY_USAGE, sessionCut, SESSION_CUT_USAGE } from './recordings.js';
 import { inventoryExport, INVENTORY_EXPORT_USAGE, inventoryImportProxyLog, INVENTORY_IMPORT_USAGE, inventoryList, INVENTORY_LIST_USAGE, inventoryShow, INVENTORY_SHOW_USAGE } from './inventory.js';
+import {
+  accessApprove, ACCESS_APPROVE_USAGE, accessCancel, ACCESS_CANCEL_USAGE, accessContact, ACCESS_CONTACT_USAGE, accessDeny, ACCESS_DENY_USAGE, accessList, ACCESS_LIST_USAGE,
+  accessRequest, ACCESS_REQUEST_USAGE, accessRevoke, ACCESS_REVOKE_USAGE, accessShow, ACCESS_SHOW_USAGE, targetAdd, TARGET_ADD_USAGE, targetList, TARGET_LIST_USAGE,
+  targetShow, TARGET_SHOW_USAGE, vendorAdd, VENDOR_ADD_USAGE, vendorKeyAdd, VENDOR_KEY_ADD_USAGE, vendorKeyList, VENDOR_KEY_LIST_USAGE, vendorKeyRemove, VENDOR_KEY_REMOVE_USAGE,
+  vendorList, VENDOR_LIST_USAGE,
+} from './access.js';
 import { learningApprove, LEARNING_APPROVE_USAGE, learningClose, LEARNING_CLOSE_USAGE, learningList, LEARNING_LIST_USAGE, learningOpen, LEARNING_OPEN_USAGE, learningPropose, LEARNING_PROPOSE_USAGE, learningProposals, LEARNING_PROPOSALS_USAGE, learningReject, LEARNING_REJECT_USAGE } from './learning.js';
 
 interface Command {
@@ -68,6 +74,22 @@ const COMMANDS: Record<string, Command> = {
   'org list': { usage: ORG_LIST_USAGE, run: orgList },
   'org status': { usage: ORG_STATUS_USAGE, run: orgStatus },
   'org withdraw': { usage: ORG_WITHDRAW_USAGE, run: orgWithdraw },
+  'target add': { usage: TARGET_ADD_USAGE, run: targetAdd },
+  'target list': { usage: TARGET_LIST_USAGE, run: targetList },
+  'target show': { usage: TARGET_SHOW_USAGE, run: targetShow },
+  'vendor add': { usage: VENDOR_ADD_USAGE, run: vendorAdd },
+  'vendor list': { usage: VENDOR_LIST_USAGE, run: vendorList },
+  'vendor key add': { usage: VENDOR_KEY_ADD_USAGE, run: vendorKeyAdd },
+  'vendor key list': { usage: VENDOR_KEY_LIST_USAGE, run: vendorKeyList },
+  'vendor key remove': { usage: VENDOR_KEY_REMOVE_USAGE, run: vendorKeyRemove },
+  'access request': { usage: ACCESS_REQUEST_USAGE, run: accessRequest },
+  'access list': { usage: ACCESS_LIST_USAGE, run: accessList },
+  'access show': { usage: ACCESS_SHOW_USAGE, run: accessShow },
+  'access approve': { usage: ACCESS_APPROVE_USAGE, run: accessApprove },
+  'access deny': { usage: ACCESS_DENY_USAGE, run: accessDeny },
+  'access cancel': { usage: ACCESS_CANCEL_USAGE, run: accessCancel },
+  'access revoke': { usage: ACCESS_REVOKE_USAGE, run: accessRevoke },
+  'access contact': { usage: ACCESS_CONTACT_USAGE, run: accessContact },
 };
 
 export const USAGE = `Usage: vigie <command> [options]    (vigie <command> --help for details)
@@ -116,7 +138,11 @@ Commands:
   org declare       declare organisation evidence (SILENE, ADS audit, crisis exercise, PCA test)
   org list          list organisation declarations
   org status        judge ORG-01..03 from the declarations in force
-  org withdraw      withdraw a mistaken declaration`;
+  org withdraw      withdraw a mistaken declaration
+  target add|list|show          maintained devices behind telemaintenance gateways
+  vendor add|list               vendors (fournisseurs) and their members
+  vendor key add|list|remove    vendors' registered SSH public keys
+  access request|list|show|approve|deny|cancel|revoke|contact   telemaintenance access requests`;
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -125,7 +151,9 @@ export const EXIT_USAGE = 2;
 export async function runCli(argv: string[], rawIo: CliIo = processIo()): Promise<number> {
   const io = terminalSafeIo(rawIo);
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
-  const name = argv.slice(0, 2).join(' ');
+  // Three-word commands first (vendor key add), then two-word ones.
+  const three = argv.slice(0, 3).join(' ');
+  const name = COMMANDS[three] !== undefined ? three : argv.slice(0, 2).join(' ');
   const command = COMMANDS[name];
   if (command === undefined) {
     // `vigie --help` and `vigie host --help` (a known group) print the usage; `vigie bogus --help`
@@ -143,7 +171,7 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo()): Promis
     return EXIT_OK;
   }
   try {
-    return await command.run(argv.slice(2), io);
+    return await command.run(argv.slice(name.split(' ').length), io);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
       io.stderr(`${error.message}\n\n${command.usage}`);

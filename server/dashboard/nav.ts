@@ -28,9 +28,11 @@ export const NAV: NavEntry[] = [
   { path: '/sites', label: 'nav.sites', roles: PAGE_ROLES.fleet },
   { path: '/hosts', label: 'nav.hosts', roles: PAGE_ROLES.fleet },
   { path: '/rules', label: 'nav.rules', roles: PAGE_ROLES.fleet },
+  { path: '/trends', label: 'nav.trends', roles: PAGE_ROLES.fleet },
   { path: '/waivers', label: 'nav.waivers', roles: PAGE_ROLES.waivers },
   { path: '/audits', label: 'nav.audits', roles: PAGE_ROLES.audits },
   { path: '/sessions', label: 'nav.sessions', roles: PAGE_ROLES.sessions },
+  { path: '/care', label: 'nav.care', roles: PAGE_ROLES.care },
   { path: '/audit-log', label: 'nav.auditLog', roles: PAGE_ROLES.auditLog },
   { path: '/users', label: 'nav.users', roles: PAGE_ROLES.users },
 ];

@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { DialectName } from './columns.js';
 import { StaticMigrationProvider } from './migrations/index.js';
+import { withMigrationLock } from './migration-lock.js';
 import type { Database, Tables } from './schema.js';
 import { prepareSqliteFiles } from './sqlite-file-modes.js';
 
@@ -41,10 +42,11 @@ export function openSqliteFile(file: string): Kysely<Tables> {
 /** A better-sqlite3 connection to an existing file, configured as openSqliteFile's. */
 export function openSqliteConnection(file: string): BetterSqlite3.Database {
   const sqlite = new BetterSqlite3(file);
+  // First: switching a new file to WAL needs its lock, which another process may hold a moment.
+  sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
   return sqlite;
 }
 
@@ -100,7 +102,9 @@ function openPostgres(connectionString: string): Kysely<Tables> {
 
 /** Apply every pending migration; throws MigrationError naming the one that failed. */
 export async function migrateToLatest(db: Database, dialect: DialectName): Promise<void> {
-  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(dialect) });
+  // Unordered: a lettered migration (0008b) added after later numbers shipped must still be
+  // applied to a database that already ran those later ones, not refused as "corrupted".
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(dialect), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -114,7 +118,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const dialect: DialectName = options.databaseUrl ? 'postgres' : 'sqlite';
   const db = options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
   try {
-    await migrateToLatest(db, dialect);
+    // One process at a time, across processes (./migration-lock.ts).
+    await withMigrationLock(db, dialect, sqliteFileOf(db), () => migrateToLatest(db, dialect));
   } catch (error) {
     await db.destroy();
     throw error;

@@ -1,6 +1,9 @@
 // A real OpenSSH server for tests: its own config, Ed25519 host key, authorized key and a free port
 // on loopback, run in the foreground (-D -e) as root (Debian's /usr/sbin/sshd). The "device" of the
 // bastion tests: the bastion logs in to it as root with the device key.
+// sshd running as root records every login in wtmp/btmp/lastlog (and utmp): it runs in a mount
+// namespace of its own where /var/log (and /run/utmp) are the test's directory, so no test writes
+// to the machine's login records.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,6 +56,8 @@ export interface TestSshd {
   user: string;
   deviceKey: KeyPair;
   hostKey: KeyPair;
+  /** The /var/log sshd sees: its wtmp records the test's logins, not the machine's. */
+  logDir: string;
   /** Replace the host key (the bastion's pin no longer matches) and restart. */
   rotateHostKey(): Promise<void>;
   stop(): Promise<void>;
@@ -111,9 +116,18 @@ export async function startSshd(): Promise<TestSshd> {
   );
   let child: ChildProcess;
   let stderr = '';
+  const logDir = join(dir, 'var-log');
+  mkdirSync(logDir);
+  for (const file of ['wtmp', 'btmp', 'lastlog']) writeFileSync(join(logDir, file), '');
+  writeFileSync(join(dir, 'utmp'), '');
+  // unshare execs sh, which execs sshd: the child's pid is sshd's, and SIGTERM reaches it.
+  const inOwnLogs =
+    'mount --bind "$1" /var/log || exit 97; if [ -e /run/utmp ]; then mount --bind "$2" /run/utmp || exit 97; fi; shift 2; exec "$@"';
   const launch = async () => {
     stderr = '';
-    child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', inOwnLogs, 'sh', logDir, join(dir, 'utmp'), SSHD, '-D', '-e', '-f', config], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child.stderr?.on('data', (data: Buffer) => {
       stderr = (stderr + data.toString()).slice(-4000);
     });
@@ -129,6 +143,7 @@ export async function startSshd(): Promise<TestSshd> {
   return {
     port,
     dir,
+    logDir,
     user: 'root',
     deviceKey,
     get hostKey() {

@@ -4,6 +4,7 @@ import { coreMessages } from './messages-core.js';
 import { fleetMessages } from './messages-fleet.js';
 import { bastionMessages } from './messages-bastion.js';
 import { adminMessages } from './messages-admin.js';
+import { trendsMessages } from './messages-trends.js';
 
 import type { MessageSection } from './message.js';
 
@@ -14,6 +15,7 @@ export const CATALOGUE = {
   ...fleetMessages,
   ...bastionMessages,
   ...adminMessages,
+  ...trendsMessages,
 } as const satisfies MessageSection;
 
 export type MessageKey = keyof typeof CATALOGUE;

@@ -13,6 +13,8 @@ import { waiversPage } from './waivers.js';
 import { sessionsPages } from './sessions.js';
 import { auditLogPages } from './audit-log.js';
 import { usersPages } from './users.js';
+import { trendsPage } from './trends.js';
+import { carePages } from './care.js';
 
 export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   signInPages,
@@ -27,4 +29,6 @@ export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   sessionsPages,
   auditLogPages,
   usersPages,
+  trendsPage,
+  carePages,
 ];

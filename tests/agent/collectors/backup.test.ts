@@ -167,9 +167,13 @@ t.test('parsers on captured outputs', async (t) => {
   const restic =
     '[{"time":"2026-11-22T14:09:25.467254877+01:00","tree":"d0e8","paths":["/srv"],"hostname":"vm","username":"root","id":"73","short_id":"73"},' +
     '{"time":"2026-11-21T02:00:00Z","paths":["/srv"],"hostname":"vm","id":"74"}]';
-  t.same(parseResticSnapshots(restic, now), { last_success_at: '2026-11-22T13:09:25.467Z', snapshot_count: 2 });
+  t.same(parseResticSnapshots(restic, now), {
+    last_success_at: '2026-11-22T13:09:25.467Z',
+    snapshot_count: 2,
+    hosts: new Map([['vm', { last_snapshot_at: '2026-11-22T13:09:25.467Z', snapshot_count: 2 }]]),
+  });
   t.same(parseResticSnapshots('null', now), { last_success_at: null, snapshot_count: 0 });
-  t.same(parseResticSnapshots('[]', now), { last_success_at: null, snapshot_count: 0 });
+  t.same(parseResticSnapshots('[]', now), { last_success_at: null, snapshot_count: 0, hosts: new Map() });
   t.throws(() => parseResticSnapshots('[{"time":"2026-11-22 14:09"}]', now), /no valid zoned "time"/);
   t.throws(() => parseResticSnapshots('{"a":1}', now), /not a JSON array/);
   t.throws(() => parseResticSnapshots('[{"time":"2026-11-23T14:09:25Z"}]', now), /in the future/);
@@ -182,8 +186,16 @@ t.test('parsers on captured outputs', async (t) => {
     ],
     repository: { location: '/srv/borg' },
   });
-  t.same(parseBorgList(borg, now), { last_success_at: '2026-11-22T14:09:30.000Z', snapshot_count: 2 }, 'checkpoints are not successes');
-  t.same(parseBorgList('{"archives":[]}', now), { last_success_at: null, snapshot_count: 0 });
+  t.same(parseBorgList(borg, now), { last_success_at: '2026-11-22T14:09:30.000Z', snapshot_count: 2, hosts: new Map() }, 'checkpoints are not successes');
+  const borgHosts = JSON.stringify({
+    archives: [
+      { name: 'pacs-1', start: '2026-11-22T01:00:00.000000', hostname: 'srv-pacs' },
+      { name: 'pacs-2', start: '2026-11-22T02:00:00.000000', hostname: 'srv-pacs' },
+      { name: 'pacs-3.checkpoint', start: '2026-11-22T03:00:00.000000', hostname: 'srv-pacs' },
+    ],
+  });
+  t.same(parseBorgList(borgHosts, now).hosts, new Map([['srv-pacs', { last_snapshot_at: '2026-11-22T02:00:00.000Z', snapshot_count: 2 }]]), 'per host, checkpoints left out');
+  t.same(parseBorgList('{"archives":[]}', now), { last_success_at: null, snapshot_count: 0, hosts: new Map() });
   t.throws(() => parseBorgList('{"repository":{}}', now), /no "archives" array/);
   t.throws(() => parseBorgList('{"archives":[{"name":"x"}]}', now), /no valid "start" time/);
   t.throws(() => parseBorgList('not json', now), /not JSON/);
@@ -199,4 +211,42 @@ t.test('credentials are removed from targets, user names kept', async (t) => {
   t.equal(stripUrlCredentials('https://a:b@host/p@q'), 'https://host/p@q', 'an @ in the path is not userinfo');
   t.equal(stripProxyCredentials('u:p@proxy:3128'), 'proxy:3128');
   t.equal(displayTarget({ tool: 'borg', repository: 'ssh://borg:pw@nas/./repo' }), 'ssh://borg@nas/./repo');
+});
+
+t.test('a backup server reports the hosts its repositories hold (restic hostname, borg {hostname})', async (t) => {
+  const repo = join(dir, 'restic-fleet');
+  const passwordFile = join(dir, 'restic-fleet-pass');
+  writeFileSync(passwordFile, 'fleet pass\n');
+  const env = { ...process.env, RESTIC_PASSWORD_FILE: passwordFile, RESTIC_CACHE_DIR: join(dir, 'restic-cache') };
+  execFileSync('restic', ['-q', 'init', '-r', repo], { env });
+  for (const host of ['srv-dpi.chu.local', 'srv-dpi.chu.local', 'pc-accueil']) execFileSync('restic', ['-q', '-r', repo, 'backup', '--host', host, data], { env });
+
+  const borgRepo = join(dir, 'borg-fleet');
+  const borgEnv = { ...process.env, BORG_BASE_DIR: join(dir, 'borg-base'), BORG_PASSPHRASE: 'borg fleet' };
+  execFileSync('borg', ['init', '--encryption=repokey', borgRepo], { env: borgEnv, stdio: 'ignore' });
+  execFileSync('borg', ['create', `${borgRepo}::one`, data], { env: borgEnv });
+  const passphraseFile = join(dir, 'borg-fleet-pass');
+  writeFileSync(passphraseFile, 'borg fleet\n');
+
+  const evidence = await collectBackups(
+    [
+      { tool: 'restic', repository: repo, passwordFile, reportHostsCovered: true },
+      { tool: 'borg', repository: borgRepo, passphraseFile, reportHostsCovered: true },
+      // A source not asked to report hosts adds none.
+      { tool: 'restic', repository: repo, passwordFile },
+    ],
+    { env: { ...process.env, BORG_BASE_DIR: join(dir, 'borg-base'), RESTIC_CACHE_DIR: join(dir, 'restic-cache') } },
+  );
+  t.ok(Value.Check(BackupEvidence, evidence), 'valid against the contract');
+  const covered = evidence.hosts_covered;
+  if (covered === undefined || 'unavailable' in covered) throw new Error(JSON.stringify(evidence));
+  const byName = (tool: string) => Object.fromEntries(covered.filter((c) => c.tool === tool).map((c) => [c.hostname, c.snapshot_count]));
+  t.same(byName('restic'), { 'srv-dpi.chu.local': 2, 'pc-accueil': 1 });
+  // borg records the name of the machine that made the archive: this one.
+  const thisHost = execFileSync('hostname').toString().trim();
+  t.same(byName('borg'), { [thisHost]: 1 }, 'borg names the host each archive was made on');
+  for (const c of covered) t.ok(ageSeconds(c.last_snapshot_at) >= 0 && ageSeconds(c.last_snapshot_at) < 300, `${c.hostname}: recent UTC time`);
+
+  const plain = await collectBackups([{ tool: 'restic', repository: repo, passwordFile }]);
+  t.equal(plain.hosts_covered, undefined, 'an ordinary host reports no coverage');
 });

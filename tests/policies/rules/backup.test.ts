@@ -33,7 +33,7 @@ t.test('age boundaries are inclusive: 24 h passes, 24 h + 1 s warns, 7 d warns, 
   const warn = bkp01(sources(backupSource(hoursBefore(24, 1))));
   t.match(warn.explanation.en, /A backup is older than 24 h: restic \/srv\/backup\/restic: last success 1 d 0 h 00 min 01 s ago/);
   t.match(warn.explanation.fr, /il y a 1 j 0 h 00 min 01 s/);
-  t.equal(warn.threshold, 'pass: age <= 24 h; warn: age <= 168 h; fail: older, or no successful job, or no backup source');
+  t.equal(warn.threshold, 'pass: age <= 24 h; warn: age <= 168 h; fail: older, or no successful job; unknown: no backup source, local or on a backup server');
 });
 
 t.test('age is measured against now, not against the collection time', async (t) => {
@@ -42,11 +42,14 @@ t.test('age is measured against now, not against the collection time', async (t)
   t.equal(bkp01(report).status, 'warn', '30 h old at evaluation time');
 });
 
-t.test('no source, or no successful job, fails', async (t) => {
+t.test('no source at all is unknown saying so, never a guessed fail; no successful job fails', async (t) => {
   const none = bkp01(sources());
-  t.equal(none.status, 'fail');
-  t.match(none.explanation.en, /No backup configured or detected/);
+  t.equal(none.status, 'unknown');
+  t.match(none.explanation.en, /No local backup source; proof from the backup servers is not joined here/);
   t.same(none.evidence, ['/backups/sources']);
+  const joinedNone = verdictOf(evaluate(sources(), packForRole('server'), AT, { backupServerProofs: [] }), 'BKP-01');
+  t.equal(joinedNone.status, 'unknown');
+  t.match(joinedNone.explanation.en, /no local tool \(restic, borg\.\.\.\) and no backup server reports snapshots of/);
   const never = bkp01(sources(backupSource(null)));
   t.equal(never.status, 'fail');
   t.match(never.explanation.en, /no successful backup/);
@@ -81,4 +84,21 @@ t.test('workstations: only with local_business_data; admin workstations: not at 
   t.equal(local.status, 'pass');
   const adm = { ...ws, host: { ...ws.host, role: 'admin-workstation' as const } };
   t.equal(verdictOf(evaluate(adm, packForRole('admin-workstation'), AT), 'BKP-01').status, 'not_applicable');
+});
+
+t.test('no local tool: the backup server proof decides, at the same age boundaries', async (t) => {
+  const proof = (hours: number, seconds = 0, target = '/srv/restic/fleet') => ({
+    hostname: 'srv-dpi', tool: 'restic' as const, target, last_snapshot_at: hoursBefore(hours, seconds), snapshot_count: 12,
+    backup_host_id: '11111111-1111-4111-8111-111111111111', backup_hostname: 'bkp-01', collected_at: hoursBefore(1),
+  });
+  const judged = (...proofs: ReturnType<typeof proof>[]) => verdictOf(evaluate(sources(), packForRole('server'), AT, { backupServerProofs: proofs }), 'BKP-01');
+  t.equal(judged(proof(24)).status, 'pass', '24 h passes');
+  t.equal(judged(proof(24, 1)).status, 'warn', '24 h + 1 s warns');
+  t.equal(judged(proof(168)).status, 'warn');
+  t.equal(judged(proof(168, 1)).status, 'fail', '7 d + 1 s fails');
+  const two = judged(proof(200), proof(2, 0, '/srv/borg/offsite'));
+  t.equal(two.status, 'pass', 'the most recent of two repositories decides');
+  t.match(two.explanation.en, /No local backup tool; proof from the backup server: .*seen by backup server bkp-01/);
+  // A local source, when there is one, is what is judged.
+  t.equal(verdictOf(evaluate(sources(backupSource(hoursBefore(200))), packForRole('server'), AT, { backupServerProofs: [proof(1)] }), 'BKP-01').status, 'fail');
 });
