@@ -263,14 +263,20 @@ export interface EndpointQuery {
   proto: 'tcp' | 'udp';
   direction: 'egress' | 'ingress';
   role: HostRole;
-  /** The judged host; entries with `hosts` match only when it is listed (by host_id or host name). */
+  /** The judged host; entries with `hosts` match only when it is listed (by host_id or enrolled name). */
   local?: LocalHost;
 }
 
-/** The host whose evidence is judged. */
+/**
+ * The host whose evidence is judged, as the server enrolled it: a report's own host name is the
+ * agent's claim, and a host renaming itself must not take an exemption meant for another host.
+ */
 export interface LocalHost {
   host_id: string;
-  hostname: string;
+  /** The name the host enrolled with; undefined when unknown (entries then match the host_id only). */
+  hostname: string | undefined;
+  /** The name the report gives, shown beside the enrolled one when they differ (never matched). */
+  reported_hostname?: string;
 }
 
 export interface MatchResult {
@@ -566,14 +572,24 @@ function mismatchText(why: number, c: CompiledEntry, f: Facts, nowMs: number): s
     case ROLE:
       return `entry ${id} does not cover role ${f.role}`;
     default:
-      return `entry ${id} is restricted to other hosts`;
+      return `entry ${id} is restricted to other hosts${renamedText(f.local)}`;
   }
+}
+
+const hostKey = (name: string) => name.toLowerCase().replace(/\.$/, '');
+
+/** ` (enrolled as A, reports itself as B)` when a host's report names it otherwise; else ''. */
+function renamedText(local: LocalHost | undefined): string {
+  if (local?.reported_hostname === undefined) return '';
+  const enrolled = local.hostname ?? local.host_id;
+  if (hostKey(local.reported_hostname) === hostKey(enrolled)) return '';
+  return ` (host enrolled as ${enrolled}, reporting itself as ${local.reported_hostname})`;
 }
 
 function hostListed(hosts: ReadonlySet<string>, local: LocalHost | undefined): boolean {
   if (!local) return false;
-  const name = local.hostname.toLowerCase().replace(/\.$/, '');
-  return hosts.has(local.host_id.toLowerCase()) || hosts.has(name);
+  if (hosts.has(local.host_id.toLowerCase())) return true;
+  return local.hostname !== undefined && hosts.has(hostKey(local.hostname));
 }
 
 /** Compiles entries into indexed lookups, judged at `now` (validity windows are inclusive). */

@@ -9,7 +9,7 @@
 // 5. the rule implementation.
 // Severity is escalated on telemaintenance gateways for rules tagged escalate_on_gateway.
 import { isUnavailable, type HostRole, type Report } from './evidence.js';
-import { BoundAllowlist } from './allowlist.js';
+import { BoundAllowlist, type LocalHost } from './allowlist.js';
 import type { BackupServerProof } from './backup-coverage.js';
 import {
   allowlistIndexOf,
@@ -127,6 +127,23 @@ function judgeRule(report: Report, rule: RuleConfig, stale: Outcome | null, cont
   return implementation.check(report, rule, context());
 }
 
+/** Who a report's host is as the server enrolled it (see LocalHost): what `hosts:` entries match. */
+export interface EnrolledHost {
+  host_id: string;
+  /** The enrolled name; undefined when unknown (then only the host_id matches). */
+  hostname: string | undefined;
+}
+
+/**
+ * The host a context binds to: the enrolled identity when the caller knows it (the server always
+ * does), with the report's own name kept for display; offline (`vigie policy eval` on a file) the
+ * report is all there is.
+ */
+function localHostOf(report: Report, enrolled: EnrolledHost | undefined): LocalHost {
+  if (enrolled === undefined) return { host_id: report.host.host_id, hostname: report.host.hostname };
+  return { host_id: enrolled.host_id, hostname: enrolled.hostname, reported_hostname: report.host.hostname };
+}
+
 /**
  * The context a rule runs with: the pack's allowlist index (compiled once per pack) judged at
  * `now` and bound to the report's host. Exported for rule tests that call `check` directly.
@@ -138,7 +155,7 @@ export function ruleContextFor(report: Report, pack: Pack, now: Date, joined: Ev
     packParameters: pack.parameters,
     role: report.host.role,
     pack: { id: pack.id, version: pack.version, overlay: pack.overlay },
-    allowlist: new BoundAllowlist(matcher, report.host.role, { host_id: report.host.host_id, hostname: report.host.hostname }),
+    allowlist: new BoundAllowlist(matcher, report.host.role, localHostOf(report, joined.enrolled)),
     internalNetworks: internalNetworksOf(pack),
   };
   if (joined.backupServerProofs !== undefined) context.backupServerProofs = joined.backupServerProofs;
@@ -149,6 +166,8 @@ export function ruleContextFor(report: Report, pack: Pack, now: Date, joined: Ev
 export interface EvaluationJoins {
   /** BKP-01: what backup servers hold for this host (see policies/backup-coverage.ts). */
   backupServerProofs?: readonly BackupServerProof[];
+  /** The host as the server enrolled it (`hosts:` allowlist entries match it); absent: the report's own name is trusted. */
+  enrolled?: EnrolledHost;
 }
 
 /** One verdict per rule of the pack, in the pack's rule order. */

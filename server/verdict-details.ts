@@ -6,7 +6,7 @@
 // that judged is no longer the one loaded (packs edited, Vigie upgraded) or the report body was
 // pruned, the stored statuses are shown as they were, with an explanation saying so: a verdict
 // is never re-judged silently under another pack.
-import { evaluate } from '../policies/evaluate.js';
+import { evaluate, type EnrolledHost } from '../policies/evaluate.js';
 import type { Report } from '../policies/evidence.js';
 import { formatReference, type Pack } from '../policies/pack.js';
 import type { Verdict } from '../policies/verdict.js';
@@ -53,7 +53,7 @@ function statusesOnly(stored: StoredVerdictSet, pack: Pack, reason: { fr: string
  * The verdicts of `reportId` (undefined when it was never judged). `pack` is the pack the host's
  * reports are judged with now (role pack + site overlay).
  */
-export async function reportVerdicts(db: Database, reportId: string, pack: Pack): Promise<ReportVerdicts | undefined> {
+export async function reportVerdicts(db: Database, reportId: string, pack: Pack, enrolled?: EnrolledHost): Promise<ReportVerdicts | undefined> {
   const stored = await findVerdictSet(db, reportId);
   if (stored === undefined) return undefined;
   const base = { evaluated_at: stored.evaluated_at, pack_label: stored.pack_label };
@@ -62,7 +62,7 @@ export async function reportVerdicts(db: Database, reportId: string, pack: Pack)
   const sameFingerprint = packFingerprint(pack) === stored.pack_fingerprint;
   const body: Report | null | undefined = sameFingerprint ? await findReportBody(db, reportId) : undefined;
   if (sameFingerprint && body) {
-    const verdicts = evaluate(body, pack, new Date(stored.evaluated_at));
+    const verdicts = evaluate(body, pack, new Date(stored.evaluated_at), enrolled === undefined ? {} : { enrolled });
     if (sameOutcomes(stored, verdicts)) return { ...base, source: 'derived', verdicts };
   }
   const reason = !sameFingerprint

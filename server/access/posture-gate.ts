@@ -95,7 +95,7 @@ export async function checkPostureGate(deps: PostureGateDeps, hostId: string, no
   const report: Report = body;
   const basePack = packFor(host.role, host.site, deps.packs, deps.overlays);
   const pack = withGrantWindows(basePack, await approvedWindowsOfGateway(deps.db, hostId, now));
-  const verdicts = applyWaivers(evaluate(report, pack, now), host, await listWaivers(deps.db), now);
+  const verdicts = applyWaivers(evaluate(report, pack, now, { enrolled: { host_id: host.host_id, hostname: host.enrolled_hostname } }), host, await listWaivers(deps.db), now);
   const gate = verdicts.filter(isGateRule);
   const toResult = (v: (typeof gate)[number]): GateRuleResult => ({ rule_id: v.rule_id, title: v.title, severity: v.severity, status: v.status, explanation: v.explanation });
   const failing = gate.filter((v) => !v.waived && (v.status === 'fail' || v.status === 'unknown')).map(toResult);

@@ -168,7 +168,8 @@ export function judgeHost(
   const report = host.body as Report;
   // BKP-01 joins what the backup servers hold for this host (by enrolled and reported name).
   const joined = backupCoverage === undefined ? {} : { backupServerProofs: proofsFor(backupCoverage, host.hostname, report.host.hostname) };
-  const judged = evaluate(report, pack, now, joined);
+  // `hosts:` allowlist entries match the host as enrolled, not the name its report gives.
+  const judged = evaluate(report, pack, now, { ...joined, enrolled: { host_id: host.host_id, hostname: host.enrolled_hostname } });
   // Most hosts have no waiver: skip the per-verdict copy applyWaivers makes.
   const verdicts = waivers.length === 0 ? judged : applyWaivers(judged, host, waivers, now);
   // Evidence dated in the future (a wrong clock, or stored before such reports were refused) is
@@ -292,6 +293,7 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
       const host: HostEvidence = {
         host_id: stored.host_id,
         hostname: stored.hostname,
+        ...(stored.enrolled_hostname === undefined ? {} : { enrolled_hostname: stored.enrolled_hostname }),
         site: stored.site,
         role: stored.role,
         current_report_id: stored.current_report_id,

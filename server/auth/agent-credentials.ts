@@ -21,6 +21,8 @@ export interface AgentIdentity {
   role: HostRole;
   site: string;
   credential_hash: string;
+  /** The name it enrolled with (what `hosts:` allowlist entries match); absent: match by host_id only. */
+  enrolled_hostname?: string;
 }
 
 /** Hosts remembered at most; beyond, the longest-remembered is dropped (it is read again when it reports). */
@@ -62,7 +64,13 @@ export class AgentCredentialCache {
       this.forget(parsed.id);
       throw new ApiError(403, 'host_revoked', 'This host has been revoked; it must be enrolled again.');
     }
-    const agent: AgentIdentity = { host_id: found.host.host_id, role: found.host.role, site: found.host.site, credential_hash: found.credential_hash };
+    const agent: AgentIdentity = {
+      host_id: found.host.host_id,
+      role: found.host.role,
+      site: found.host.site,
+      credential_hash: found.credential_hash,
+      enrolled_hostname: found.host.enrolled_hostname,
+    };
     this.remember(agent);
     return agent;
   }

@@ -18,7 +18,7 @@ import type { Target } from '../access/model.js';
 import { fromDbTime } from '../db/columns.js';
 import type { Database } from '../db/schema.js';
 import type { SecretsKey } from '../secrets/secrets-key.js';
-import type { BastionAuthority, ConnectDecision, DeviceCredential, GrantStatus, GrantWindow, RegisteredKey, UpstreamTarget } from './authority.js';
+import type { BastionAuthority, ConnectDecision, DeviceCredential, GrantStatus, GrantWindow, ListedGrant, RegisteredKey, UpstreamTarget } from './authority.js';
 
 export interface AccessAuthorityDeps {
   db: Database;
@@ -89,11 +89,30 @@ export class AccessAuthority implements BastionAuthority {
     return { allowed: true, grant: window, target: upstreamOf(target) };
   }
 
-  async currentGrants(userId: string, now: Date): Promise<GrantWindow[]> {
-    const requests = await listRequests(this.deps.db, { requester_id: userId, states: ['approved', 'active'], from: now, limit: 100 });
-    return requests
-      .map((r) => ({ grantId: r.request_id, requestId: r.request_id, targetName: r.target, notBefore: r.not_before, notAfter: r.not_after }))
-      .sort((a, b) => a.notBefore.localeCompare(b.notBefore));
+  async currentGrants(userId: string, now: Date): Promise<{ grants: ListedGrant[]; hidden: number }> {
+    const { db } = this.deps;
+    const requests = await listRequests(db, { requester_id: userId, states: ['approved', 'active'], from: now, limit: 100 });
+    const vendor = await vendorOfUser(db, userId);
+    const grants: ListedGrant[] = [];
+    let hidden = 0;
+    for (const request of requests) {
+      const target = await findTarget(db, { target_id: request.target_id });
+      // What could never let them in is not listed: a disabled target, a vendor no longer allowed there.
+      if (target === undefined || target.disabled_at !== null || vendor === undefined || vendor.disabled_at !== null || !(await isVendorAllowed(db, target.target_id, vendor.vendor_id))) {
+        hidden += 1;
+        continue;
+      }
+      const window = { grantId: request.request_id, requestId: request.request_id, targetName: target.name, notBefore: request.not_before, notAfter: request.not_after };
+      let blocked: string | null = null;
+      if (Date.parse(request.not_before) <= now.getTime()) {
+        // Open now: say what a connection would meet (the posture gate), as the connection itself would.
+        const decision = await this.decideConnect(userId, target.name, now);
+        if (!decision.allowed) blocked = decision.message;
+      }
+      grants.push({ ...window, blocked });
+    }
+    grants.sort((a, b) => a.notBefore.localeCompare(b.notBefore) || a.targetName.localeCompare(b.targetName));
+    return { grants, hidden };
   }
 
   async grantStatuses(grantIds: readonly string[]): Promise<Map<string, GrantStatus>> {

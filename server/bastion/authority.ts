@@ -45,6 +45,12 @@ export interface GrantWindow {
   notAfter: string;
 }
 
+/** A grant as the bare `<user>` login lists it. */
+export interface ListedGrant extends GrantWindow {
+  /** null when it lets the user in (now, or when its window opens); else why not now, one French / English phrase. */
+  blocked: string | null;
+}
+
 export type ConnectDecision =
   | { allowed: true; grant: GrantWindow; target: UpstreamTarget }
   | {
@@ -71,8 +77,12 @@ export interface BastionAuthority {
   registeredKeys(userId: string): Promise<RegisteredKey[]>;
   /** A grant of `userId` on `targetName` whose window contains `now`, and the posture gate; or why not. */
   decideConnect(userId: string, targetName: string, now: Date): Promise<ConnectDecision>;
-  /** The user's grants whose window is current or to come (for the bare `<user>` login). */
-  currentGrants(userId: string, now: Date): Promise<GrantWindow[]>;
+  /**
+   * The user's grants whose window is current or to come and that can let them in (for the bare
+   * `<user>` login): none on a target that is disabled or that their vendor is no longer allowed
+   * on; a current one the posture gate refuses now is listed with the reason. `hidden` counts those left out.
+   */
+  currentGrants(userId: string, now: Date): Promise<{ grants: ListedGrant[]; hidden: number }>;
   /** Read again every tick by the watchdog; a missing id means the grant is gone (invalid). Throws when the database cannot be read. */
   grantStatuses(grantIds: readonly string[], now: Date): Promise<Map<string, GrantStatus>>;
   deviceCredential(targetId: string): Promise<DeviceCredential>;

@@ -214,12 +214,12 @@ export async function startBastion(deps: BastionDeps, settings: BastionSettings)
   async function decide(user: UserCredentials, login: LoginName, sourceIp: string, keyFingerprint: string | null): Promise<Outcome> {
     const now = deps.now();
     if (login.target === null) {
-      const grants = await deps.authority.currentGrants(user.user_id, now);
+      const { grants, hidden } = await deps.authority.currentGrants(user.user_id, now);
       await appendAuditEvent(deps.db, {
         actor: { type: 'user', id: user.username },
         action: 'bastion.grants_listed',
         target: `user:${user.username}`,
-        details: { source_ip: sourceIp, grants: grants.length },
+        details: { source_ip: sourceIp, grants: grants.length, unusable_now: grants.filter((grant) => grant.blocked !== null).length, not_listed: hidden },
         at: now,
       });
       return { kind: 'notice', text: grantListing(user.username, grants, now), exitCode: 0, stream: 'stdout' };
@@ -343,7 +343,7 @@ export async function startBastion(deps: BastionDeps, settings: BastionSettings)
   const port = typeof address === 'object' && address !== null ? address.port : settings.port;
   log.info({ port, host_key: deps.hostKey.fingerprint }, 'bastion listening');
   const sweep = () =>
-    void applyRecordingRetention(deps.db, settings.recordingsDir, deps.now())
+    void applyRecordingRetention(deps.db, settings.recordingsDir, deps.now(), settings.retentionDays)
       .then((deleted) => deleted > 0 && log.info({ deleted }, 'bastion recordings past their retention deleted'))
       .catch((error: unknown) => log.error({ err: error }, 'bastion recording retention failed'));
   sweep();

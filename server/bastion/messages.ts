@@ -1,5 +1,5 @@
 // What the vendor reads on their terminal: French first, then English, one line each time.
-import type { GrantWindow } from './authority.js';
+import type { GrantWindow, ListedGrant } from './authority.js';
 
 function hhmm(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
@@ -14,11 +14,12 @@ export function refusalLine(targetName: string, reason: string, message: string,
   return `Vigie: accès refusé à ${targetName} / access refused to ${targetName} (${reason}): ${message} — ${nextText}`;
 }
 
-export function grantListing(username: string, grants: readonly GrantWindow[], now: Date): string {
+export function grantListing(username: string, grants: readonly ListedGrant[], now: Date): string {
   if (grants.length === 0) return `Vigie: ${username}, aucune autorisation en cours ni à venir / no current or upcoming grant.\n`;
   const lines = grants.map((grant) => {
     const current = Date.parse(grant.notBefore) <= now.getTime() && now.getTime() < Date.parse(grant.notAfter);
-    return `  ${grant.targetName}  ${windowText(grant)}  ${current ? 'en cours / open now' : 'à venir / upcoming'}  (ssh ${username}+${grant.targetName}@...)`;
+    const state = grant.blocked !== null ? `inutilisable maintenant / unusable now: ${grant.blocked}` : current ? 'en cours / open now' : 'à venir / upcoming';
+    return `  ${grant.targetName}  ${windowText(grant)}  ${state}  (ssh ${username}+${grant.targetName}@...)`;
   });
   return `Vigie: autorisations de ${username} / grants of ${username}:\n${lines.join('\n')}\n`;
 }

@@ -26,6 +26,10 @@ export function recordingsDirOf(dataDir: string, env: NodeJS.ProcessEnv, explici
   return isAbsolute(dir) ? dir : resolve(dir);
 }
 
+export function recordingRetentionDaysOf(env: NodeJS.ProcessEnv): number {
+  return integerFrom(env, 'VIGIE_RECORDING_RETENTION_DAYS', 1, 36500) ?? DEFAULT_RETENTION_DAYS;
+}
+
 export function resolveBastionSettings(dataDir: string, defaultHost: string, input: BastionInput, env: NodeJS.ProcessEnv): BastionSettings {
   const port = input.port ?? integerFrom(env, 'VIGIE_SSH_PORT', 0, 65535) ?? DEFAULT_SSH_PORT;
   const idleMinutes = integerFrom(env, 'VIGIE_SSH_IDLE_MINUTES', 1, 24 * 60);
@@ -33,7 +37,7 @@ export function resolveBastionSettings(dataDir: string, defaultHost: string, inp
     host: input.host ?? env.VIGIE_SSH_HOST ?? defaultHost,
     port,
     recordingsDir: recordingsDirOf(dataDir, env, input.recordingsDir),
-    retentionDays: integerFrom(env, 'VIGIE_RECORDING_RETENTION_DAYS', 1, 36500) ?? DEFAULT_RETENTION_DAYS,
+    retentionDays: recordingRetentionDaysOf(env),
     watchdog: { ...DEFAULT_WATCHDOG, ...(idleMinutes === undefined ? {} : { idleTimeoutMs: idleMinutes * 60_000 }) },
     noticeLingerMs: 10_000,
   };

@@ -43,7 +43,9 @@ export async function hostList(args: string[], io: CliIo): Promise<number> {
     const v = h.verdicts;
     const counts = v === undefined ? '-' : `${v.pass}/${v.warn}/${v.fail}/${v.unknown}`;
     const state = h.revoked ? 'revoked' : 'active';
-    io.stdout([h.host_id, h.hostname, h.site, h.role, h.last_seen_at ?? 'never', state, counts].join('\t'));
+    // The enrolled name (what allowlists match), and the reported one beside it when it differs.
+    const name = h.hostname === h.enrolled_hostname ? h.hostname : `${h.enrolled_hostname} (reports itself as ${h.hostname})`;
+    io.stdout([h.host_id, name, h.site, h.role, h.last_seen_at ?? 'never', state, counts].join('\t'));
   }
   return 0;
 }

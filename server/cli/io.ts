@@ -47,6 +47,8 @@ export function terminalSafe(text: string): string {
  */
 export function terminalSafeIo(io: CliIo): CliIo {
   return {
+    // Whatever else a command's I/O carries (standard input for --password-stdin) passes through.
+    ...io,
     stdout: (text) => io.stdout(terminalSafe(text)),
     stderr: (text) => io.stderr(terminalSafe(text)),
     data: (chunk) => writeData(io, chunk),

@@ -5,9 +5,10 @@ import { Type } from 'typebox';
 import { appendAuditEvent } from '../auditlog.js';
 import { bastionKeyPaths } from '../bastion/keys.js';
 import { checkRecording, exportRecording, OFFLINE_VERIFY_COMMAND, recordingFiles } from '../bastion/recordings.js';
-import { recordingsDirOf } from '../bastion/settings.js';
+import { recordingRetentionOf, type RecordingRetention } from '../bastion/retention.js';
+import { recordingRetentionDaysOf, recordingsDirOf } from '../bastion/settings.js';
 import { resolveConfig } from '../config.js';
-import { findBastionSession, listBastionSessions, requestBastionCut, type BastionSessionRecord } from '../db/bastion-sessions.js';
+import { findBastionSession, listBastionSessions, requestBastionCut, requestRetentionFacts, type BastionSessionRecord } from '../db/bastion-sessions.js';
 import { cliActor } from './auditlog.js';
 import { DataDirOption, dataDirSpec, JsonOption, jsonSpec, withDatabase } from './common.js';
 import type { CliIo } from './io.js';
@@ -86,8 +87,10 @@ export async function recordingShow(args: string[], io: CliIo): Promise<number> 
   const where = locations(io, options['data-dir']);
   const files = recordingFiles(where.recordingsDir, session);
   const check = checkRecording(where.recordingsDir, session, where.publicKey);
+  const request = await withDatabase(io, options['data-dir'], async (db) => (await requestRetentionFacts(db, [session.request_id])).get(session.request_id));
+  const retention = recordingRetentionOf(session, request, recordingRetentionDaysOf(io.env));
   if (options.json === true) {
-    io.stdout(JSON.stringify({ session, files, recording: { state: check.state, ok: check.verify?.ok ?? null, problems: check.verify?.problems ?? [] } }));
+    io.stdout(JSON.stringify({ session, files, recording: { state: check.state, ok: check.verify?.ok ?? null, problems: check.verify?.problems ?? [] }, retention }));
     return 0;
   }
   io.stdout(
@@ -99,10 +102,23 @@ export async function recordingShow(args: string[], io: CliIo): Promise<number> 
       `  bytes from the vendor ${session.bytes_from_client}, to the vendor ${session.bytes_to_client}; input recorded: ${session.input_recorded ? 'yes' : 'no'}`,
       `  signed manifest SHA-256: ${session.signed_sha256 ?? '-'}`,
       `  recording: ${check.state}${check.verify === null ? '' : check.verify.ok ? ', verified' : ', DOES NOT VERIFY'}`,
+      ...(check.state === 'deleted' ? [] : [`  kept: ${retentionText(retention)}`]),
       ...files.map((file) => `    ${file.name}  ${file.size} bytes`),
     ].join('\n'),
   );
   return 0;
+}
+
+const HOLD_TEXT: Record<string, string> = {
+  session_live: 'while the session is live',
+  request_missing: 'without end: its access request cannot be found',
+  request_open: 'while its access request is open, then the retention from its end',
+  emergency_not_countersigned: 'while its emergency request waits for its countersignature',
+};
+
+function retentionText(retention: RecordingRetention): string {
+  if (retention.deletableAfter !== null) return `until ${retention.deletableAfter} (its retention and its request's)`;
+  return HOLD_TEXT[retention.heldBy ?? ''] ?? String(retention.heldBy);
 }
 
 export const RECORDING_VERIFY_USAGE = `Usage: vigie recording verify --id SESSION_ID [--data-dir D] [--json]

@@ -384,6 +384,8 @@ export async function deleteAuditsBefore(db: Database, before: Date, keepId: str
 export interface HostEvidence {
   host_id: string;
   hostname: string;
+  /** The name it enrolled with (what `hosts:` allowlist entries match); absent: match by host_id only. */
+  enrolled_hostname?: string;
   site: string;
   role: HostRole;
   current_report_id: string | null;
@@ -406,6 +408,7 @@ export async function* hostEvidenceBatches(db: Database, batchSize = 500): Async
     yield batch.map((h) => ({
       host_id: h.host_id,
       hostname: h.hostname,
+      ...(h.enrolled_hostname === undefined ? {} : { enrolled_hostname: h.enrolled_hostname }),
       site: h.site,
       role: h.role,
       current_report_id: h.current_report_id,
@@ -425,7 +428,7 @@ export async function* storedHostEvidenceBatches(db: Database, batchSize = 500):
       db
         .selectFrom('hosts')
         .leftJoin('reports', 'reports.report_id', 'hosts.current_report_id')
-        .select(['hosts.host_id', 'hosts.hostname', 'hosts.site', 'hosts.role', 'hosts.current_report_id', 'reports.body'])
+        .select(['hosts.host_id', 'hosts.hostname', 'hosts.enrolled_hostname', 'hosts.site', 'hosts.role', 'hosts.current_report_id', 'reports.body'])
         .where('hosts.revoked_at', 'is', null)
         .where('hosts.host_id', '>', after)
         .orderBy('hosts.host_id')
@@ -438,6 +441,7 @@ export async function* storedHostEvidenceBatches(db: Database, batchSize = 500):
     yield rows.map((r) => ({
       host_id: r.host_id,
       hostname: r.hostname,
+      enrolled_hostname: r.enrolled_hostname ?? r.hostname,
       site: r.site,
       // Only HOST_ROLES values are ever written (enrollment validates them).
       role: r.role as HostRole,

@@ -2,6 +2,9 @@
 import { fromDbTime, fromDbTimeOrNull, toDbTime } from './columns.js';
 import type { Database } from './schema.js';
 
+/** Access request states no transition leaves (server/access/model.ts FINAL_STATES; a test keeps them equal). */
+export const FINAL_REQUEST_STATES = ['closed', 'denied', 'expired', 'cancelled', 'revoked'] as const;
+
 export interface BastionSessionRecord {
   session_id: string;
   grant_id: string;
@@ -189,17 +192,53 @@ export async function endOrphanedSessions(db: Database, replicaPrefix: string, n
   return rows.map((row) => row.session_id);
 }
 
-/** Ended sessions whose recording may now be deleted. */
-export async function expiredRecordings(db: Database, now: Date, limit = 100): Promise<BastionSessionRecord[]> {
+/**
+ * Ended sessions whose recording may be deleted at `now` (at most `limit`): retain_until passed, and
+ * their request is over (a final state) since before `requestEndedBefore`, and if an emergency,
+ * countersigned. A session whose request cannot be found is never returned (server/bastion/retention.ts).
+ */
+export async function expiredRecordings(db: Database, now: Date, requestEndedBefore: Date, limit = 100): Promise<BastionSessionRecord[]> {
   const rows = await db
-    .selectFrom('bastion_sessions')
-    .selectAll()
-    .where('ended_at', 'is not', null)
-    .where('recording_deleted_at', 'is', null)
-    .where('retain_until', '<', toDbTime(now))
+    .selectFrom('bastion_sessions as s')
+    .innerJoin('access_requests as r', 'r.request_id', 's.request_id')
+    .selectAll('s')
+    .where('s.ended_at', 'is not', null)
+    .where('s.recording_deleted_at', 'is', null)
+    .where('s.retain_until', '<', toDbTime(now))
+    .where('r.state', 'in', [...FINAL_REQUEST_STATES])
+    .where('r.ended_at', '<', toDbTime(requestEndedBefore))
+    .where((eb) => eb.or([eb('r.emergency', '=', 0), eb('r.countersigned_at', 'is not', null)]))
+    .orderBy('s.ended_at')
     .limit(limit)
     .execute();
   return rows.map(toRecord);
+}
+
+/** What retention needs to know of a session's request. */
+export interface RequestRetentionFacts {
+  state: string;
+  ended_at: string | null;
+  emergency: boolean;
+  countersigned_at: string | null;
+}
+
+export async function requestRetentionFacts(db: Database, requestIds: readonly string[]): Promise<Map<string, RequestRetentionFacts>> {
+  const facts = new Map<string, RequestRetentionFacts>();
+  if (requestIds.length === 0) return facts;
+  const rows = await db
+    .selectFrom('access_requests')
+    .select(['request_id', 'state', 'ended_at', 'emergency', 'countersigned_at'])
+    .where('request_id', 'in', [...requestIds])
+    .execute();
+  for (const row of rows) {
+    facts.set(row.request_id, {
+      state: row.state,
+      ended_at: fromDbTimeOrNull(row.ended_at),
+      emergency: Number(row.emergency) === 1,
+      countersigned_at: fromDbTimeOrNull(row.countersigned_at),
+    });
+  }
+  return facts;
 }
 
 export async function markRecordingDeleted(db: Database, sessionId: string, now: Date): Promise<void> {

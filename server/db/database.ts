@@ -102,7 +102,9 @@ function openPostgres(connectionString: string): Kysely<Tables> {
 
 /** Apply every pending migration; throws MigrationError naming the one that failed. */
 export async function migrateToLatest(db: Database, dialect: DialectName): Promise<void> {
-  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(dialect) });
+  // Unordered: a lettered migration (0008b) added after later numbers shipped must still be
+  // applied to a database that already ran those later ones, not refused as "corrupted".
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(dialect), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -9,7 +9,10 @@ export type HostOs = HostIdentity['os'];
 
 export interface HostRecord {
   host_id: string;
+  /** The name in the host's latest report (the agent's own view; it may change). */
   hostname: string;
+  /** The name it enrolled with: what `hosts:` allowlist entries match. */
+  enrolled_hostname: string;
   os: HostOs;
   role: HostRole;
   site: string;
@@ -57,6 +60,7 @@ export async function insertHost(db: Database, host: NewHost): Promise<void> {
       credential_hash: host.credential_hash,
       current_report_id: null,
       current_collected_at: null,
+      enrolled_hostname: host.hostname,
     })
     .execute();
 }
@@ -73,6 +77,7 @@ const hostColumns = [
   'revoked_at',
   'current_report_id',
   'current_collected_at',
+  'enrolled_hostname',
 ] as const;
 
 interface HostRow {
@@ -87,6 +92,7 @@ interface HostRow {
   revoked_at: string | Date | null;
   current_report_id: string | null;
   current_collected_at: string | Date | null;
+  enrolled_hostname: string | null;
 }
 
 function toHostRecord(row: HostRow): HostRecord {
@@ -103,6 +109,7 @@ function toHostRecord(row: HostRow): HostRecord {
     revoked_at: fromDbTimeOrNull(row.revoked_at),
     current_report_id: row.current_report_id,
     current_collected_at: fromDbTimeOrNull(row.current_collected_at),
+    enrolled_hostname: row.enrolled_hostname ?? row.hostname,
   };
 }
 

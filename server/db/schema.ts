@@ -30,6 +30,8 @@ export interface HostsTable {
   /** The report whose verdicts are the host's current ones (the most recently collected). */
   current_report_id: string | null;
   current_collected_at: NullableTimestampColumn;
+  /** The name given at enrollment, never changed by reports (null only if written before 0009). */
+  enrolled_hostname: string | null;
 }
 
 export interface EnrollmentTokensTable {

@@ -114,7 +114,8 @@ export function duplicateOrConflict(existingHostId: string, reportId: string, ho
 
 /** Judge `report` of `agent` with `pack` at `now` and shape what is written; `text` is its JSON as received. */
 export function prepareReport(report: Report, agent: AgentIdentity, pack: Pack, now: Date, text?: string): PreparedReport {
-  const verdicts = evaluate(report, pack, now);
+  // `hosts:` allowlist entries match the host as enrolled, not the name its report gives.
+  const verdicts = evaluate(report, pack, now, { enrolled: { host_id: agent.host_id, hostname: agent.enrolled_hostname } });
   const row = reportRow(report, agent.host_id, now, text);
   return {
     agent,

@@ -41,7 +41,10 @@ export function evidenceStateOf(collectedAt: string | null, pack: Pack, now: Dat
 export const HostListItem = Type.Object(
   {
     host_id: Type.String(),
+    /** The name in the host's latest report (the agent's own claim). */
     hostname: Type.String(),
+    /** The name it enrolled with: what `hosts:` allowlist entries match. */
+    enrolled_hostname: Type.String(),
     site: Type.String(),
     role: HostRoleSchema,
     os: HostIdentity.properties.os,
@@ -110,6 +113,7 @@ export const hostRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
         hosts: hosts.map((h) => ({
           host_id: h.host_id,
           hostname: h.hostname,
+          enrolled_hostname: h.enrolled_hostname,
           site: h.site,
           role: h.role,
           os: h.os,
@@ -138,7 +142,7 @@ export const hostRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
       const host = await findHost(ctx.db, request.params.id);
       if (host === undefined) throw new ApiError(404, 'host_not_found', `No host with id ${request.params.id}.`);
       const pack = packFor(host.role, host.site, ctx.packs, ctx.overlays);
-      const judged = host.current_report_id === null ? undefined : await reportVerdicts(ctx.db, host.current_report_id, pack);
+      const judged = host.current_report_id === null ? undefined : await reportVerdicts(ctx.db, host.current_report_id, pack, { host_id: host.host_id, hostname: host.enrolled_hostname });
       return {
         host_id: host.host_id,
         report_id: host.current_report_id,

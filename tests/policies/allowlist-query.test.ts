@@ -125,7 +125,7 @@ function covers(e: AllowlistEntry, q: EndpointQuery, nowMs: number): boolean {
   if (!e.ports.includes(q.port) || e.proto !== q.proto || e.direction !== q.direction || !e.roles.includes(q.role)) return false;
   if (e.hosts) {
     const listed = new Set(e.hosts.map((h) => h.toLowerCase()));
-    if (!q.local || !(listed.has(q.local.host_id.toLowerCase()) || listed.has(q.local.hostname.toLowerCase().replace(/\.$/, '')))) return false;
+    if (!q.local || !(listed.has(q.local.host_id.toLowerCase()) || (q.local.hostname !== undefined && listed.has(q.local.hostname.toLowerCase().replace(/\.$/, ''))))) return false;
   }
   const target = strictHost(q.host ?? q.ip ?? '');
   if (!target) return false;

@@ -46,6 +46,15 @@ t.test('inline entries and files merge along extends (own wins by id); rules get
   t.equal(gw.allowlist.matchEndpoint({ ...q, ip: '192.0.2.1' }).entry?.id, 'gw-only', 'listed host matches by host_id');
   const byName = ruleContextFor(buildReport({ host: { hostname: 'GW-7' } }), loaded, new Date('2025-06-01T00:00:00Z'));
   t.equal(byName.allowlist.matchEndpoint({ ...q, ip: '192.0.2.1' }).entry?.id, 'gw-only', 'listed host matches by host name');
+  // On the server the host is judged as enrolled: the name its report claims does not match.
+  const claimed = ruleContextFor(buildReport({ host: { hostname: 'GW-7' } }), loaded, new Date('2025-06-01T00:00:00Z'), { enrolled: { host_id: 'h-1', hostname: 'srv-01' } });
+  const refused = claimed.allowlist.matchEndpoint({ ...q, ip: '192.0.2.1' });
+  t.equal(refused.entry, null, 'a report claiming a listed name does not match');
+  t.match(refused.reason, 'restricted to other hosts (host enrolled as srv-01, reporting itself as GW-7)');
+  const enrolled = ruleContextFor(buildReport({ host: { hostname: 'renamed' } }), loaded, new Date('2025-06-01T00:00:00Z'), { enrolled: { host_id: 'h-2', hostname: 'gw-7.' } });
+  t.equal(enrolled.allowlist.matchEndpoint({ ...q, ip: '192.0.2.1' }).entry?.id, 'gw-only', 'the enrolled name matches whatever the report says');
+  const unknownName = ruleContextFor(buildReport({ host: { host_id: 'gw-7', hostname: 'gw-7' } }), loaded, new Date('2025-06-01T00:00:00Z'), { enrolled: { host_id: 'gw-7', hostname: undefined } });
+  t.equal(unknownName.allowlist.matchEndpoint({ ...q, ip: '192.0.2.1' }).entry?.id, 'gw-only', 'without an enrolled name, the host_id still matches');
 
   const expired = ruleContextFor(report, loaded, new Date('2026-01-01T00:00:00Z'));
   const result = expired.allowlist.matchEndpoint({ ...q, host: 'new.vendor.fr' });

@@ -121,7 +121,7 @@ export const hostDetailPage: FastifyPluginAsync<RouteContext> = async (app, ctx)
       if (host === undefined) throw new ApiError(404, 'host_not_found', 'No such host.');
       const pack = packFor(host.role, host.site, ctx.packs, ctx.overlays);
       const [judged, history, reports, waivers, body] = await Promise.all([
-        host.current_report_id === null ? undefined : reportVerdicts(ctx.db, host.current_report_id, pack),
+        host.current_report_id === null ? undefined : reportVerdicts(ctx.db, host.current_report_id, pack, { host_id: host.host_id, hostname: host.enrolled_hostname }),
         hostRuleHistory(ctx.db, host.host_id, now),
         recentReports(ctx.db, host.host_id),
         listWaivers(ctx.db),

@@ -9,6 +9,7 @@ import { auditLogAppendOnlyMigration } from './0006_audit_log_append_only.js';
 import { verdictsInReportsMigration } from './0007_verdicts_in_reports.js';
 import { loginReservationsMigration } from './0008_login_reservations.js';
 import { auditHeadProtectedMigration } from './0008b_audit_head_protected.js';
+import { hostEnrolledNameMigration } from './0009_host_enrolled_name.js';
 import { dashboardTrendsMigration } from './0010_dashboard_trends.js';
 import { accessMigration } from './0011_access.js';
 import { accessContactsMigration } from './0011b_access_contacts.js';
@@ -26,6 +27,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0007_verdicts_in_reports': verdictsInReportsMigration(dialect),
     '0008_login_reservations': loginReservationsMigration(dialect),
     '0008b_audit_head_protected': auditHeadProtectedMigration(dialect),
+    '0009_host_enrolled_name': hostEnrolledNameMigration(dialect),
     '0010_dashboard_trends': dashboardTrendsMigration(dialect),
     '0011_access': accessMigration(dialect),
     '0011b_access_contacts': accessContactsMigration(dialect),

@@ -28,7 +28,7 @@ for (const kind of DB_KINDS) {
 
     const bad = await cli('waiver', 'add', '--rule', 'BKP-01', '--scope', 'rack:12', '--justification', 'Replacement ordered', '--approver', 'rssi', '--expires', '2099-01-01');
     t.equal(bad.code, 2, 'bad scope is a usage error');
-    t.match(bad.err, /host:ID, site:SITE or role:ROLE/);
+    t.match(bad.err, /host:ID, site:SITE, role:ROLE or site-role:SITE\/ROLE/);
     const unknownRule = await cli('waiver', 'add', '--rule', 'XYZ-99', '--scope', 'site:ch-a', '--justification', 'Replacement ordered', '--approver', 'rssi', '--expires', '2099-01-01');
     t.equal(unknownRule.code, 2);
     t.match(unknownRule.err, /not a rule of the loaded packs/);

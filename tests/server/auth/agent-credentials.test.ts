@@ -15,13 +15,15 @@ t.test('agent credential cache', async (t) => {
   const { app, db } = await testApp(t, 'sqlite');
   const hosts = [await enrollHost(app, db, { hostname: 'a' }), await enrollHost(app, db, { hostname: 'b' }), await enrollHost(app, db, { hostname: 'c' })];
   const [a, b, c] = hosts as [typeof hosts[0], typeof hosts[0], typeof hosts[0]];
+  // The identity carries the name given at enrollment (what `hosts:` allowlist entries match).
+  const enrolledA = { ...agentOf(a), enrolled_hostname: 'a' };
 
   t.test('the first request reads the database; later ones do not', async (t) => {
     const cache = new AgentCredentialCache(db);
     let reads = 0;
     const count = () => void (reads += 1);
-    t.same(await cache.authenticate(bearerOf(a.credential), count), agentOf(a));
-    t.same(await cache.authenticate(bearerOf(a.credential), count), agentOf(a));
+    t.same(await cache.authenticate(bearerOf(a.credential), count), enrolledA);
+    t.same(await cache.authenticate(bearerOf(a.credential), count), enrolledA);
     t.equal(reads, 1);
     t.equal(cache.size, 1);
   });
@@ -35,7 +37,7 @@ t.test('agent credential cache', async (t) => {
       code: 'unauthenticated',
     });
     t.equal(reads, 1);
-    t.same(await cache.authenticate(bearerOf(a.credential), () => void (reads += 1)), agentOf(a));
+    t.same(await cache.authenticate(bearerOf(a.credential), () => void (reads += 1)), enrolledA);
     t.equal(reads, 1, 'the genuine credential is still remembered');
   });
 

@@ -164,11 +164,14 @@ t.test('the bastion end to end (real ssh, scp, sftp and sshd)', async (t) => {
     t.equal(run.stdout.trim(), 'lang=fr_FR.UTF-8 lcx=C foo=');
   });
 
-  await t.test('a bare <user> login lists the current grants and leaves', async (t) => {
+  await t.test('a bare <user> login lists the grants that can let the user in, says why one cannot now, and leaves', async (t) => {
     const run = await ssh(bastion, alice, 'alice', []);
     t.equal(run.code, 0);
     t.match(run.stdout, /irm-01 .*en cours \/ open now/);
-    t.match(run.stdout, /scanner-03/);
+    t.match(run.stdout, /scanner-03 .*inutilisable maintenant \/ unusable now: .*TMA-05/, 'the posture gate refuses it now, and the listing says so');
+    t.notMatch(run.stdout, /pharma-04/, "a grant on a target alice's vendor is not allowed on is not listed");
+    const listed = (await auditRows(db, 'bastion.grants_listed')).at(-1)!;
+    t.same([listed.details.grants, listed.details.unusable_now, listed.details.not_listed], [2, 1, 1]);
   });
 
   await t.test('refusals say why, and are audit events', async (t) => {

@@ -7,6 +7,7 @@ import type {
   DeviceCredential,
   GrantStatus,
   GrantWindow,
+  ListedGrant,
   RegisteredKey,
   UpstreamTarget,
 } from '../../../server/bastion/authority.js';
@@ -55,9 +56,15 @@ export class MemoryAuthority implements BastionAuthority {
     return { allowed: true, grant: current, target: entry.target };
   }
 
-  async currentGrants(userId: string, now: Date): Promise<GrantWindow[]> {
+  async currentGrants(userId: string, now: Date): Promise<{ grants: ListedGrant[]; hidden: number }> {
     this.check();
-    return this.grants.filter((grant) => grant.userId === userId && !grant.revoked && Date.parse(grant.notAfter) > now.getTime());
+    const grants = this.grants
+      .filter((grant) => grant.userId === userId && !grant.revoked && Date.parse(grant.notAfter) > now.getTime())
+      .map((grant) => {
+        const failing = this.targets.get(grant.targetName)?.failingRules ?? [];
+        return { ...grant, blocked: failing.length > 0 && Date.parse(grant.notBefore) <= now.getTime() ? `posture gate (${failing.join(', ')})` : null };
+      });
+    return { grants, hidden: 0 };
   }
 
   async grantStatuses(grantIds: readonly string[]): Promise<Map<string, GrantStatus>> {

@@ -12,6 +12,7 @@ import t from 'tap';
 import { openDatabase, SQLITE_FILE_NAME } from '../../../server/db/database.js';
 import { migrationLockFile } from '../../../server/db/migration-lock.js';
 import { migrationsFor } from '../../../server/db/migrations/index.js';
+import { childEnv } from '../../helpers/child-env.js';
 import { startPostgres, type PostgresCluster } from '../../helpers/postgres.js';
 import { DB_KINDS } from '../fixture.js';
 
@@ -22,7 +23,7 @@ const PROCESS_BOUND_MS = 540_000;
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
     const timer = setTimeout(() => child.kill('SIGKILL'), PROCESS_BOUND_MS);

@@ -106,6 +106,9 @@ for (const kind of DB_KINDS) {
     cli = io();
     t.equal(await runCli(['recording', 'verify', '--id', ENDED], cli.io), 0, cli.err.join('\n'));
     t.match(cli.out.join('\n'), /verifies/);
+    cli = io();
+    t.equal(await runCli(['recording', 'show', '--id', ENDED], cli.io), 0, cli.err.join('\n'));
+    t.match(cli.out.join('\n'), /recording: sealed, verified[\s\S]*kept: without end: its access request cannot be found[\s\S]*ch1-shell.cast/);
     const out = mkdtempSync(join(tmpdir(), 'vigie-export-'));
     t.teardown(() => rmSync(out, { recursive: true, force: true }));
     cli = io();
@@ -126,11 +129,11 @@ for (const kind of DB_KINDS) {
     cli = io();
     t.equal(await runCli(['session', 'cut', '--id', ENDED], cli.io), 1, 'an ended session cannot be cut');
 
-    // Retention: not before retain_until; then the files go, the row and the audit trail stay.
-    t.equal(await applyRecordingRetention(db, join(dataDir, 'recordings'), TEST_NOW), 0);
-    t.equal(await applyRecordingRetention(db, join(dataDir, 'recordings'), new Date(TEST_NOW.getTime() + 2 * 86_400_000)), 1);
-    t.notOk(existsSync(join(dataDir, 'recordings', ENDED)));
+    // Retention (tests/server/bastion/retention.test.ts has the rules on real requests): this seeded
+    // session's request r-1 does not exist, so nothing ties it to a decision and it is kept.
+    t.equal(await applyRecordingRetention(db, join(dataDir, 'recordings'), new Date(TEST_NOW.getTime() + 2 * 86_400_000), 1), 0);
+    t.ok(existsSync(join(dataDir, 'recordings', ENDED)));
     res = await app.inject({ method: 'GET', url: `/api/v1/bastion/sessions/${ENDED}`, cookies: rssi.cookies });
-    t.match(res.json(), { session: { signed_sha256: signed }, recording: { state: 'deleted', files: [] } });
+    t.match(res.json(), { session: { signed_sha256: signed }, recording: { state: 'sealed' } });
   });
 }

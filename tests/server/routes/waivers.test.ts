@@ -41,7 +41,7 @@ for (const kind of DB_KINDS) {
       const cases: Array<[object, RegExp]> = [
         [{ ...valid, rule: 'XYZ-99' }, /not a rule of the loaded packs/],
         [{ ...valid, scope: 'host:00000000-0000-4000-8000-000000000000' }, /no enrolled host/],
-        [{ ...valid, scope: 'building:B' }, /expected host:ID, site:SITE or role:ROLE/],
+        [{ ...valid, scope: 'building:B' }, /expected host:ID, site:SITE, role:ROLE or site-role:SITE\/ROLE/],
         [{ ...valid, expires: '2025-05-01' }, /already past/],
         [{ ...valid, expires: '2029-12-31' }, /time-boxed/],
         [{ ...valid, expires: '2025-02-30' }, /no such date/],
