@@ -3,10 +3,11 @@
 // outside the role answer a 403 page, a waiver is created with the keyboard alone, and hostile
 // agent data (HTML, quotes, RTL override and control characters in a hostname, a process name
 // and an SSID) renders as text: no planted element exists and no script ran.
+import { existsSync } from 'node:fs';
 import t from 'tap';
 import type { Role } from '../../../server/auth/roles.js';
 import { NAV } from '../../../server/dashboard/nav.js';
-import { checkPage, launchBrowser, openPage } from '../../helpers/browser.js';
+import { checkPage, CHROMIUM_UI_LOCALE, launchBrowser, openPage } from '../../helpers/browser.js';
 import { listener, withListeners, withWifi } from '../../helpers/report-builder.js';
 import { send } from '../audit/helpers.js';
 import { reportOf } from '../fixture.js';
@@ -70,34 +71,50 @@ t.test('fleet pages in chromium, per role', async (t) => {
     await checkPage(t, page, SHOTS, 'rssi-host-hostile');
     t.same(dialogs, [], 'no dialog opened');
 
-    // Keyboard only: Tab to the form, fill it, submit with Enter.
+    // Keyboard only: Tab to the form, fill every field, Tab to the button, submit with Enter.
+    // The date field is the browser's own control: in a French chromium it has the segments
+    // jj, mm, aaaa (typing a full segment moves to the next) and then its calendar button, one
+    // more Tab stop before the form's button.
+    t.ok(existsSync(CHROMIUM_UI_LOCALE), 'chromium speaks French (Debian chromium-l10n): date fields read jj/mm/aaaa');
     await page.goto('/waivers');
-    const focusOn = async (selector: string) => {
-      for (let i = 0; i < 300; i++) {
-        if (await page.evaluate((s) => document.activeElement === document.querySelector(s), selector)) return true;
-        await page.keyboard.press('Tab');
-      }
-      return false;
+    const focused = () => page.evaluate(() => document.activeElement?.id ?? '');
+    const tabTo = async (id: string, bound: number) => {
+      for (let i = 0; i < bound && (await focused()) !== id; i++) await page.keyboard.press('Tab');
+      return (await focused()) === id;
     };
-    t.ok(await focusOn('#rule'), 'the rule field is reached with Tab');
+    t.ok(await tabTo('rule', 300), 'the rule field is reached with Tab');
     await page.keyboard.press('ArrowDown');
     const rule = await page.evaluate(() => (document.querySelector('#rule') as HTMLSelectElement).value);
+    t.not(rule, await page.evaluate(() => (document.querySelector('#rule option') as HTMLOptionElement).value), 'ArrowDown picks the next rule');
     await page.keyboard.press('Tab');
+    t.equal(await focused(), 'scope', 'Tab: scope');
     await page.keyboard.type('site:ch-plateau');
     await page.keyboard.press('Tab');
-    t.ok(await page.evaluate(() => document.activeElement?.id === 'scope-hint' || document.activeElement?.id === 'justification'));
-    if (await page.evaluate(() => document.activeElement?.id !== 'justification')) await page.keyboard.press('Tab');
+    t.equal(await focused(), 'justification', 'Tab: justification (the hint is read, not a stop)');
     await page.keyboard.type('Remplacement du poste prévu, saisi au clavier');
     await page.keyboard.press('Tab');
+    t.equal(await focused(), 'expires', 'Tab: end date');
     const expires = new Date(d.clock.now().getTime() + 20 * 86_400_000);
-    const dd = String(expires.getUTCDate()).padStart(2, '0');
-    const mm = String(expires.getUTCMonth() + 1).padStart(2, '0');
-    await page.keyboard.type(`${dd}${mm}${expires.getUTCFullYear()}`);
-    await page.keyboard.press('Tab');
-    t.equal(await page.evaluate(() => (document.activeElement as HTMLButtonElement | null)?.type), 'submit', 'Tab reaches the button');
+    const [yyyy, mm, dd] = [String(expires.getUTCFullYear()), String(expires.getUTCMonth() + 1).padStart(2, '0'), String(expires.getUTCDate()).padStart(2, '0')];
+    await page.keyboard.type(`${dd}${mm}${yyyy}`);
+    t.equal(await page.evaluate(() => (document.querySelector('#expires') as HTMLInputElement).value), `${yyyy}-${mm}-${dd}`, 'the date typed as jj mm aaaa');
+    let tabs = 0;
+    const onSubmit = () => page.evaluate(() => {
+      const el = document.activeElement;
+      return el instanceof HTMLButtonElement && el.type === 'submit' && el.form?.getAttribute('action') === '/waivers';
+    });
+    while (tabs < 3 && !(await onSubmit())) {
+      await page.keyboard.press('Tab');
+      tabs++;
+    }
+    t.ok(await onSubmit(), `Tab reaches the form's button (${tabs} stops after the year: the calendar button, then the button)`);
     await Promise.all([page.waitForURL(/created=/), page.keyboard.press('Enter')]);
-    t.match(await page.textContent('main'), /Remplacement du poste prévu, saisi au clavier/);
-    t.match(await page.textContent('main'), new RegExp(rule));
+    const id = new URL(page.url()).searchParams.get('created');
+    t.ok(id, 'the waiver was created');
+    const row = (await page.textContent(`[id="w-${id}"]`)) ?? '';
+    t.match(row, /Remplacement du poste prévu, saisi au clavier/, 'its justification');
+    t.match(row, rule, 'its rule');
+    t.match(row, `${dd}/${mm}/${yyyy}`, 'its end date, as typed');
     await checkPage(t, page, SHOTS, 'rssi-waiver-keyboard');
   });
 });
