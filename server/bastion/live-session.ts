@@ -3,7 +3,7 @@
 // show, and its end (one reason, the first), sealed and recorded.
 import { mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Connection, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
 import { appendAuditEvent } from '../auditlog.js';
@@ -176,7 +176,8 @@ export class LiveSession {
       },
       (error) => {
         this.deps.log.error({ session_id: this.id, file, code: (error as NodeJS.ErrnoException).code }, 'bastion recording cannot be written: cutting the session');
-        void this.end('recording_failed');
+        // Cut by the failing write itself (not by the watchdog): nothing more is relayed unrecorded.
+        void this.end('recording_failed', { recording_error: (error as NodeJS.ErrnoException).code ?? error.message.slice(0, 200), recording_file: basename(file) });
       },
       () => this.deps.now().getTime(),
     );

@@ -6,6 +6,7 @@ import { bastionMessages } from './messages-bastion.js';
 import { adminMessages } from './messages-admin.js';
 import { trendsMessages } from './messages-trends.js';
 import { bulkMessages } from './messages-bulk.js';
+import { accessMessages } from './messages-access.js';
 
 import type { MessageSection } from './message.js';
 
@@ -18,6 +19,7 @@ export const CATALOGUE = {
   ...adminMessages,
   ...trendsMessages,
   ...bulkMessages,
+  ...accessMessages,
 } as const satisfies MessageSection;
 
 export type MessageKey = keyof typeof CATALOGUE;

@@ -16,6 +16,9 @@ import { usersPages } from './users.js';
 import { trendsPage } from './trends.js';
 import { carePages } from './care.js';
 import { bulkWaiverPages } from './hosts-bulk.js';
+import { accessListPages } from './access.js';
+import { accessRequestPages } from './access-request.js';
+import { accessVendorPages } from './access-vendor.js';
 
 export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   signInPages,
@@ -33,4 +36,7 @@ export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   trendsPage,
   carePages,
   bulkWaiverPages,
+  accessListPages,
+  accessRequestPages,
+  accessVendorPages,
 ];
