@@ -8,15 +8,16 @@ import type { View } from '../view.js';
 import { StatusBadge } from './status.js';
 import { Untrusted } from './visible-text.js';
 
+// Glyphs present in the common system fonts (DejaVu, Segoe UI): no emoji font needed.
 const STATE_ICONS: Record<AccessState, string> = {
-  pending: '⏳',
+  pending: '◷',
   approved: '✔',
   active: '▶',
   closed: '■',
   denied: '✖',
-  expired: '⌛',
+  expired: '◴',
   cancelled: '⊘',
-  revoked: '⛔',
+  revoked: '⊗',
 };
 
 export function StateBadge({ view, state }: { view: View; state: AccessState }) {

@@ -132,6 +132,8 @@ function mountTmpfs(tt: Test, size: string): string {
 t.test('the watchdog reads every live grant at least four times a second by default', async (t) => {
   // With the cut on the first read after a revoke (shown below), this bounds revoke-to-cut under 1 s.
   t.ok(DEFAULT_WATCHDOG.tickMs <= 250, `tickMs ${DEFAULT_WATCHDOG.tickMs}`);
+  // The issue's fail-closed delay: sessions are cut when the database has been unreadable for 30 s.
+  t.equal(DEFAULT_WATCHDOG.failClosedMs, 30_000);
 });
 
 for (const kind of DB_KINDS) {
@@ -247,16 +249,22 @@ for (const kind of DB_KINDS) {
       await t.test('a database that cannot be read cuts the session (fail closed)', async (t) => {
         const logLines: string[] = [];
         const bastion = await bastionFor(t, world, { watchdog: { ...DEFAULT_WATCHDOG, failClosedMs: 1500 } }, (line) => logLines.push(line));
-        await grantOn(world, 'db', -60_000, 3 * 3600_000);
+        const grant = await grantOn(world, 'db', -60_000, 3 * 3600_000);
         const cat = await runningCat(bastion, world, 'carol+ct-db');
+        const [live] = (await listBastionSessions(db, { state: 'live' })).filter((r) => r.grant_id === grant.requestId);
         // The database goes away: its connections are ended and new ones refused.
         const url = new URL(world.databaseUrl!);
         const name = url.pathname.slice(1);
         url.pathname = '/postgres';
         const admin = new pg.Client({ connectionString: url.toString() });
         await admin.connect();
+        let reopened = false;
+        const reopen = async () => {
+          if (!reopened) await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+          reopened = true;
+        };
         t.teardown(async () => {
-          await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+          await reopen();
           await admin.end();
         });
         await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
@@ -265,6 +273,15 @@ for (const kind of DB_KINDS) {
         t.not(run.code, 0);
         t.match(cat.seen.stderr, /la base de Vigie est injoignable/);
         t.ok(logLines.some((line) => line.includes('bastion watchdog cannot read the database')));
+        // The end could not be written while the database was away: it is, once it is back.
+        await waitFor(() => logLines.some((line) => line.includes('bastion session end not recorded yet')), 10_000, 'the failed first write of the end');
+        t.equal(bastion.running.liveSessions().length, 0, 'the session left the bastion at once');
+        await reopen();
+        const row = await sessionOf(db, grant);
+        t.equal(row.session_id, live!.session_id);
+        t.equal(row.end_reason, 'database_unreachable');
+        t.ok(row.signed_sha256, 'its recording was sealed');
+        t.match(await endedAudit(db, row.session_id), { end_reason: 'database_unreachable', signed_manifest_sha256: row.signed_sha256 });
       });
     }
   });

@@ -4,7 +4,7 @@
 // modern algorithms only (curve25519, ed25519, AES-GCM / chacha20-poly1305): a client limited to
 // older ones cannot even negotiate.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +86,32 @@ t.test('vigie server init prints the host key fingerprint vendors pin; the OpenS
     // What a vendor's client sees on first connection is the printed fingerprint.
     const scan = spawnSync('sh', ['-c', `ssh-keyscan -T 10 -t ed25519 -p ${sshPort} 127.0.0.1 2>/dev/null | ssh-keygen -lf -`], { encoding: 'utf8', timeout: 30_000 });
     t.match(scan.stdout, new RegExp(`256 ${printed!.replace(/[+/]/g, '\\$&')} .*\\(ED25519\\)`), scan.stdout + scan.stderr);
+    // docs/bastion.md, "Pinning the bastion's host key": the key line under [host]:port in known_hosts,
+    // `ssh-keygen -l -F` shows the fingerprint to compare, strict checking lets ssh through to authentication.
+    const home = tempDir(t, 'vigie-vendor-home-');
+    const keyLine = readFileSync(paths.hostPublicKey, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+    const knownHosts = join(home, 'known_hosts');
+    writeFileSync(knownHosts, `[127.0.0.1]:${sshPort} ${keyLine}\n`);
+    const lookup = spawnSync('ssh-keygen', ['-l', '-F', `[127.0.0.1]:${sshPort}`, '-f', knownHosts], { encoding: 'utf8' });
+    t.match(lookup.stdout, new RegExp(`ED25519 ${printed!.replace(/[+/]/g, '\\$&')}`), lookup.stdout + lookup.stderr);
+    const vendorKey = sshKeygen(home, 'vendor_key');
+    const pinnedSsh = (file: string) =>
+      collectRun(
+        spawn('ssh', ['-F', '/dev/null', '-o', `UserKnownHostsFile=${file}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-i', vendorKey.privateKeyFile, '-p', String(sshPort), 'jdupont+irm-01@127.0.0.1', 'true'], {
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+        30_000,
+      );
+    const pinned = await pinnedSsh(knownHosts);
+    t.match(pinned.stderr, /Permission denied/, 'the pinned key matched: ssh went on to authenticate (this key is registered nowhere)');
+    t.notMatch(pinned.stderr, /Host key verification failed/);
+    // Another key pinned under that name: ssh refuses before sending anything.
+    const wrong = join(home, 'known_hosts_wrong');
+    writeFileSync(wrong, `[127.0.0.1]:${sshPort} ${vendorKey.publicKey.split(/\s+/).slice(0, 2).join(' ')}\n`);
+    const mismatch = await pinnedSsh(wrong);
+    t.equal(mismatch.code, 255);
+    t.match(mismatch.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED/);
   });
   t.notOk(await listening(sshPort), 'the bastion stopped with the server');
 
