@@ -15,6 +15,7 @@ import { auditLogPages } from './audit-log.js';
 import { usersPages } from './users.js';
 import { trendsPage } from './trends.js';
 import { carePages } from './care.js';
+import { destinationsPages } from './destinations.js';
 
 export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   signInPages,
@@ -31,4 +32,5 @@ export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   usersPages,
   trendsPage,
   carePages,
+  destinationsPages,
 ];
