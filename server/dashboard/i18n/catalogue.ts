@@ -5,6 +5,7 @@ import { fleetMessages } from './messages-fleet.js';
 import { bastionMessages } from './messages-bastion.js';
 import { adminMessages } from './messages-admin.js';
 import { trendsMessages } from './messages-trends.js';
+import { accessMessages } from './messages-access.js';
 import { destinationsMessages } from './messages-destinations.js';
 
 import type { MessageSection } from './message.js';
@@ -17,6 +18,7 @@ export const CATALOGUE = {
   ...bastionMessages,
   ...adminMessages,
   ...trendsMessages,
+  ...accessMessages,
   ...destinationsMessages,
 } as const satisfies MessageSection;
 
