@@ -5,6 +5,7 @@ import { fleetMessages } from './messages-fleet.js';
 import { bastionMessages } from './messages-bastion.js';
 import { adminMessages } from './messages-admin.js';
 import { trendsMessages } from './messages-trends.js';
+import { bulkMessages } from './messages-bulk.js';
 import { accessMessages } from './messages-access.js';
 import { destinationsMessages } from './messages-destinations.js';
 
@@ -18,6 +19,7 @@ export const CATALOGUE = {
   ...bastionMessages,
   ...adminMessages,
   ...trendsMessages,
+  ...bulkMessages,
   ...accessMessages,
   ...destinationsMessages,
 } as const satisfies MessageSection;

@@ -16,6 +16,7 @@ import { accessContactsMigration } from './0011b_access_contacts.js';
 import { bastionSessionsMigration } from './0012_bastion_sessions.js';
 import { inventoryMigration } from './0013_inventory.js';
 import { orgDeclarationsMigration } from './0014_org_declarations.js';
+import { dashboardIndexesMigration } from './0018_dashboard_indexes.js';
 import { inventoryFedReportsMigration } from './0022_inventory_fed_reports.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -35,6 +36,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0012_bastion_sessions': bastionSessionsMigration(dialect),
     '0013_inventory': inventoryMigration(dialect),
     '0014_org_declarations': orgDeclarationsMigration(dialect),
+    '0018_dashboard_indexes': dashboardIndexesMigration(dialect),
     '0022_inventory_fed_reports': inventoryFedReportsMigration(dialect),
   };
 }
