@@ -29,13 +29,16 @@ export const PASSWORD = 'correct horse battery staple';
 /** The device credential every test target holds: searched for in every response, log line and audit entry. */
 export const DEVICE_SECRET = 'Dev1ce-Cr3dential-DO-NOT-LEAK-7f3a9c';
 
-/** The shipped packs with the gateway pack carrying the site declarations the test evidence matches. */
-export function testPacks(): Map<string, Pack> {
+/**
+ * The shipped packs with the gateway pack carrying the site declarations the test evidence matches
+ * (`overlayWindows`: TMA-02's hand-typed approved windows, as a site overlay would declare them).
+ */
+export function testPacks(overlayWindows: { ticket: string; start: string; end: string }[] = [DEFAULT_WINDOW]): Map<string, Pack> {
   const packs = loadShippedPacks();
   const gateway = structuredClone(packForRole('telemaintenance-gateway', packs));
   const declared: Record<string, Record<string, unknown>> = {
     'TMA-01': { vendor_sources: [VENDOR_IP], admin_sources: ['10.0.0.0/24'] },
-    'TMA-02': { approved_windows: [DEFAULT_WINDOW] },
+    'TMA-02': { approved_windows: overlayWindows },
     'TMA-04': { collector_retention_days: 365 },
     'TMA-06': { declared_flows: [{ name: 'IRM-1 DICOM', destination: DEVICE_IP, ports: [104], protocol: 'tcp' }], infrastructure: [{ name: 'syslog', destination: '10.0.0.20' }] },
   };
@@ -117,11 +120,11 @@ export async function storeReport(db: Database, packs: Map<string, Pack>, host: 
   await recordReportSeen(db, prepared.seen);
 }
 
-export async function accessWorld(t: Test, kind: DbKind, options: { quorum?: Quorum; firstConnectMinutes?: number | null } = {}): Promise<AccessWorld> {
+export async function accessWorld(t: Test, kind: DbKind, options: { quorum?: Quorum; firstConnectMinutes?: number | null; packs?: Map<string, Pack> } = {}): Promise<AccessWorld> {
   const database = await openTestDatabase(t, kind);
   const config = testConfig(database.dataDir, database.databaseUrl, { logLevel: 'trace' });
   const key = openSecretsKey(config);
-  const packs = testPacks();
+  const packs = options.packs ?? testPacks();
   const clock = new TestClock();
   const logs: string[] = [];
   const logger = createLogger('trace', { write: (line: string) => void logs.push(line) });
