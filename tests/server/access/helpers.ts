@@ -3,7 +3,7 @@
 // people of every reviewer role with an enrolled TOTP secret (codes computed at the test clock).
 import type { Test } from 'tap';
 import type { Report } from '../../../policies/evidence.js';
-import { loadShippedPacks, packForRole, type Pack } from '../../../policies/pack.js';
+import { loadShippedPacks, packForRole, type Pack, type SiteOverlay } from '../../../policies/pack.js';
 import { buildApp, type App } from '../../../server/app.js';
 import { createTarget, createVendor, addVendorMember } from '../../../server/access/directory.js';
 import { DEFAULT_CHANNELS, type Quorum, type Target } from '../../../server/access/model.js';
@@ -80,6 +80,7 @@ export interface AccessWorld {
   app: App;
   key: SecretsKey;
   packs: Map<string, Pack>;
+  overlays: ReadonlyMap<string, SiteOverlay>;
   clock: TestClock;
   deps: AccessDeps;
   gateway: EnrolledHost;
@@ -120,15 +121,22 @@ export async function storeReport(db: Database, packs: Map<string, Pack>, host: 
   await recordReportSeen(db, prepared.seen);
 }
 
-export async function accessWorld(t: Test, kind: DbKind, options: { quorum?: Quorum; firstConnectMinutes?: number | null; packs?: Map<string, Pack> } = {}): Promise<AccessWorld> {
+export async function accessWorld(t: Test, kind: DbKind, options: {
+    quorum?: Quorum;
+    firstConnectMinutes?: number | null;
+    packs?: Map<string, Pack>;
+    /** Site overlays, as the server would load them from <dataDir>/overlays/ (none by default). */
+    overlays?: ReadonlyMap<string, SiteOverlay>;
+  } = {},): Promise<AccessWorld> {
   const database = await openTestDatabase(t, kind);
   const config = testConfig(database.dataDir, database.databaseUrl, { logLevel: 'trace' });
   const key = openSecretsKey(config);
   const packs = options.packs ?? testPacks();
+  const overlays = options.overlays ?? new Map<string, SiteOverlay>();
   const clock = new TestClock();
   const logs: string[] = [];
   const logger = createLogger('trace', { write: (line: string) => void logs.push(line) });
-  const app = buildApp({ db: database.db, config, now: clock.now, packs, overlays: new Map(), secretsKey: key, logger });
+  const app = buildApp({ db: database.db, config, now: clock.now, packs, overlays, secretsKey: key, logger });
   t.teardown(() => app.close());
   await app.ready();
   const db = database.db;
@@ -175,7 +183,7 @@ export async function accessWorld(t: Test, kind: DbKind, options: { quorum?: Quo
   });
   const target = await createTarget(db, key, targetInput('irm-vallee-01', gateway), cli, now);
   const failingTarget = await createTarget(db, key, targetInput('ct-vallee-01', failingGateway), cli, now);
-  const deps: AccessDeps = { db, packs, overlays: new Map(), secretsKey: key, log: app.log };
+  const deps: AccessDeps = { db, packs, overlays, secretsKey: key, log: app.log };
   return {
     kind,
     database,
@@ -183,6 +191,7 @@ export async function accessWorld(t: Test, kind: DbKind, options: { quorum?: Quo
     app,
     key,
     packs,
+    overlays,
     clock,
     deps,
     gateway,
