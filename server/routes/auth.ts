@@ -13,7 +13,7 @@ import { ALL_ROLES, RoleSchema } from '../auth/roles.js';
 import { clearSessionCookies, setSessionCookies } from '../auth/session.js';
 import { deleteSession, setSessionStage } from '../db/sessions.js';
 import { findUserById, publicUser, type UserCredentials } from '../db/users.js';
-import { ApiError } from '../errors.js';
+import { ApiError, errorBody } from '../errors.js';
 import { errorResponses, type RouteContext } from './context.js';
 
 const strict = { additionalProperties: false } as const;
@@ -84,7 +84,21 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
 
   app.post(
     '/api/v1/auth/login',
-    { config: { access: { public: true } }, bodyLimit: 4096, schema: { body: LoginBody, response: { 200: LoginResponse, ...errorResponses } } },
+    {
+      config: { access: { public: true } },
+      bodyLimit: 4096,
+      schema: { body: LoginBody, response: { 200: LoginResponse, ...errorResponses } },
+      // Refusals the address alone decides are answered before the body is read (a flood's cost).
+      onRequest: async (request, reply) => {
+        const early = guard.refuseEarly(request.ip, ctx.now());
+        if (early === null) return;
+        const body =
+          early.status === 429
+            ? errorBody('login_locked', `Too many failed logins; try again in ${early.retryAfterSeconds} s.`)
+            : errorBody('login_busy', `Too many logins are being checked right now; retry in ${early.retryAfterSeconds} s.`);
+        return reply.status(early.status).header('retry-after', String(early.retryAfterSeconds)).send(body);
+      },
+    },
     async (request, reply) => {
       let result;
       try {
