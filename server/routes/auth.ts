@@ -13,7 +13,8 @@ import { ALL_ROLES, RoleSchema } from '../auth/roles.js';
 import { clearSessionCookies, setSessionCookies } from '../auth/session.js';
 import { deleteSession, setSessionStage } from '../db/sessions.js';
 import { findUserById, publicUser, type UserCredentials } from '../db/users.js';
-import { ApiError, errorBody } from '../errors.js';
+import { ApiError } from '../errors.js';
+import { earlyRefusalBody } from '../auth/login-front-door.js';
 import { errorResponses, type RouteContext } from './context.js';
 
 const strict = { additionalProperties: false } as const;
@@ -88,15 +89,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
       config: { access: { public: true } },
       bodyLimit: 4096,
       schema: { body: LoginBody, response: { 200: LoginResponse, ...errorResponses } },
-      // Refusals the address alone decides are answered before the body is read (a flood's cost).
+      // Refusals the address alone decides are answered before the body is read (a flood's cost);
+      // most never get here: ../auth/login-front-door.ts answers them below Fastify.
       onRequest: async (request, reply) => {
         const early = guard.refuseEarly(request.ip, ctx.now());
         if (early === null) return;
-        const body =
-          early.status === 429
-            ? errorBody('login_locked', `Too many failed logins; try again in ${early.retryAfterSeconds} s.`)
-            : errorBody('login_busy', `Too many logins are being checked right now; retry in ${early.retryAfterSeconds} s.`);
-        return reply.status(early.status).header('retry-after', String(early.retryAfterSeconds)).send(body);
+        return reply.status(early.status).header('retry-after', String(early.retryAfterSeconds)).send(earlyRefusalBody(early.status, early.retryAfterSeconds));
       },
     },
     async (request, reply) => {
