@@ -7,6 +7,7 @@ import { HOST_ROLES } from '../../../policies/evidence.js';
 import { VERDICT_STATUSES } from '../../../policies/verdict.js';
 import type { RouteContext } from '../../routes/context.js';
 import { Layout } from '../components/layout.js';
+import { Untrusted } from '../components/visible-text.js';
 import { StatusBadge } from '../components/status.js';
 import { allHosts, ANY_STATUSES, countHosts, decodeCursor, encodeCursor, filterQuery, hostFilterOf, hostsPage, siteNames, type HostFilter, type HostRow } from '../data/hosts.js';
 import { freshnessJudge, type HostFreshness } from '../data/freshness.js';
@@ -178,7 +179,7 @@ export const hostsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) => 
               <tr>
                 <td>
                   <a href={`/hosts/${encodeURIComponent(row.host_id)}`} class="rtl-safe">
-                    <bdi>{row.hostname}</bdi>
+                    <Untrusted text={row.hostname} />
                   </a>
                 </td>
                 <td>{row.site}</td>

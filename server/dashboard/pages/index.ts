@@ -15,6 +15,9 @@ import { auditLogPages } from './audit-log.js';
 import { usersPages } from './users.js';
 import { trendsPage } from './trends.js';
 import { carePages } from './care.js';
+import { accessListPages } from './access.js';
+import { accessRequestPages } from './access-request.js';
+import { accessVendorPages } from './access-vendor.js';
 
 export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   signInPages,
@@ -31,4 +34,7 @@ export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   usersPages,
   trendsPage,
   carePages,
+  accessListPages,
+  accessRequestPages,
+  accessVendorPages,
 ];

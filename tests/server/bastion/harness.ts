@@ -119,7 +119,8 @@ export interface SshOptions {
   keyFile?: string;
 }
 
-function askpassFor(bastion: Bastion, vendor: Vendor, options: SshOptions): { env: NodeJS.ProcessEnv; home: string } {
+/** The client's environment: a throwaway HOME and an askpass script answering the TOTP prompt (the clock steps once). */
+export function askpassFor(bastion: Bastion, vendor: Vendor, options: SshOptions): { env: NodeJS.ProcessEnv; home: string } {
   if (options.noStep !== true) bastion.clock.advance(SSH_STEP_MS);
   const code = options.totp ?? totpCode(vendor.totpSecret, bastion.clock.now());
   const home = mkdtempSync(join(bastion.clientDir, 'home-'));
