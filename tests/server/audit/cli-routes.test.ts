@@ -35,6 +35,9 @@ for (const kind of DB_KINDS) {
     const past = await cli('waiver', 'add', '--rule', 'BKP-01', '--scope', 'site:ch-a', '--justification', 'Replacement ordered', '--approver', 'rssi', '--expires', '2001-01-01');
     t.equal(past.code, 2);
     t.match(past.err, /already past/);
+    const unknownSite = await cli('waiver', 'add', '--rule', 'BKP-01', '--scope', 'site:ch-z', '--justification', 'Replacement ordered', '--approver', 'rssi', '--expires', '2099-01-01');
+    t.equal(unknownSite.code, 2, 'a site no token or host names is refused');
+    t.match(unknownSite.err, /no site named "ch-z"/);
     const added = await cli('waiver', 'add', '--rule', 'BKP-01', '--scope', `host:${h.host_id}`, '--justification', 'Backup target replaced, ticket 4521', '--approver', 'rssi.dupont', '--expires', new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10), '--json');
     t.equal(added.code, 0, added.err);
     const waiver = (JSON.parse(added.out) as { waiver: { id: string } }).waiver;
