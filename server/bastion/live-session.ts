@@ -414,6 +414,8 @@ export class LiveSession {
         if (channel.recorder !== null) closing.push(channel.recorder.close(`cut: ${reason}`));
       }
       this.channels.clear();
+      // Followers of the live view see the cut line the vendor sees.
+      if (cut) this.deps.events.publish(this.id, { type: 'notice', text: cutLine(reason), at: this.deps.now().toISOString() });
       // The vendor's connection: a moment for the cut line to reach the terminal, never more than CUT_GRACE_MS.
       const downstream = this.init.downstream;
       if (cut) setTimeout(() => downstream.end(), CUT_GRACE_MS).unref();

@@ -119,6 +119,8 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'GET /hosts/export.csv': PAGE_FLEET,
   'GET /hosts/export.json': PAGE_FLEET,
   'GET /hosts/:id': PAGE_FLEET,
+  'GET /hosts/bulk-waiver': pageTable(['rssi']),
+  'POST /hosts/bulk-waiver': pageTable(['rssi']),
   'GET /rules': PAGE_FLEET,
   'GET /rules/:id': PAGE_FLEET,
   'GET /trends': PAGE_FLEET,
