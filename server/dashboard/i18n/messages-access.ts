@@ -338,7 +338,7 @@ export const accessMessages = {
   'access.targets.vendors': { fr: 'Prestataires autorisés', en: 'Vendors allowed' },
   'access.targets.noVendor': { fr: 'aucun', en: 'none' },
   'access.targets.requests': { fr: 'Ses demandes', en: 'Its requests' },
-  'access.targets.requestsOf': { fr: 'Demandes sur {target}', en: 'Requests on {target}' },
+  'access.targets.requestsOf': { fr: 'Ses demandes ({target})', en: 'Its requests ({target})' },
   'access.targets.disabled': { fr: 'désactivé le {at}', en: 'disabled on {at}' },
   'access.targets.deviceUser': { fr: 'compte {user}, {kind}', en: 'account {user}, {kind}' },
   'access.targets.credential.password': { fr: 'mot de passe scellé (jamais affiché)', en: 'sealed password (never shown)' },
