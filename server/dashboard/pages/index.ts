@@ -20,6 +20,7 @@ import { accessListPages } from './access.js';
 import { accessRequestPages } from './access-request.js';
 import { accessVendorPages } from './access-vendor.js';
 import { accessTargetPages } from './access-targets.js';
+import { destinationsPages } from './destinations.js';
 
 export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   signInPages,
@@ -41,4 +42,5 @@ export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   accessRequestPages,
   accessVendorPages,
   accessTargetPages,
+  destinationsPages,
 ];
