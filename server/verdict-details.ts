@@ -60,8 +60,11 @@ export async function reportVerdicts(db: Database, reportId: string, pack: Pack,
   const base = { evaluated_at: stored.evaluated_at, pack_label: stored.pack_label };
   if (stored.details !== null) return { ...base, source: 'frozen', verdicts: stored.details };
 
-  // A gateway's report was judged with the grant windows known at its evaluation: rebuild them.
-  const judgedWith = enrolled === undefined ? pack : await withGatewayGrants(db, pack, enrolled.host_id, new Date(stored.evaluated_at));
+  // A gateway's report was judged with the grant windows known at its evaluation: rebuild them. A
+  // report judged before those grants were on record (an older server, a grant recorded with an
+  // earlier decision time) was judged with the pack alone: that one is tried too.
+  const withGrants = enrolled === undefined ? pack : await withGatewayGrants(db, pack, enrolled.host_id, new Date(stored.evaluated_at));
+  const judgedWith = [withGrants, pack].find((p) => packFingerprint(p) === stored.pack_fingerprint) ?? withGrants;
   const sameFingerprint = packFingerprint(judgedWith) === stored.pack_fingerprint;
   const body: Report | null | undefined = sameFingerprint ? await findReportBody(db, reportId) : undefined;
   if (sameFingerprint && body) {

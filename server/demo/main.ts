@@ -20,6 +20,8 @@ import { trendDay } from '../db/trends.js';
 import { demoRssiLogin } from './dashboard-login.js';
 import { seedTrendHistory } from './trend-history.js';
 import { dashboardText, HISTORY_DAYS } from './dashboard-text.js';
+import { accessDemoText, seedAccessDemo } from './access.js';
+import { openSecretsKey } from '../secrets/secrets-key.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const LOCAL_SITE = 'chi-vallee';
@@ -129,6 +131,8 @@ async function main(): Promise<void> {
 
   // Tonight's audit, run now (real verdicts), and the simulated 90 days before it for the trends.
   const packs = loadShippedPacks();
+  // Vendors, devices behind the gateways and requests in every state, before the audit judges them.
+  const access = await seedAccessDemo({ db: server.db, secretsKey: openSecretsKey(server.config), packs, overlays: loadSiteOverlays(dataDir, packs), log: server.app.log }, new Date());
   await runAudit(server.db, { packs, overlays: loadSiteOverlays(dataDir, packs), now: new Date(), trigger: 'manual', scheduledFor: null, actor: { type: 'cli', id: 'demo' } });
   await seedTrendHistory(server.db, trendDay(new Date()), { days: HISTORY_DAYS });
   const login = await demoRssiLogin(server.app, server.db, () => new Date());
@@ -151,6 +155,8 @@ async function main(): Promise<void> {
   console.log(t.api(apiToken.token).replace('URL', server.url));
   console.log('');
   console.log(await dashboardText(lang, server.url, login));
+  console.log('');
+  console.log(accessDemoText(access, lang, server.url, dataDir));
   if (values.exit) {
     await server.close();
     return;
