@@ -12,7 +12,7 @@ export interface NavEntry {
 
 /** Who may open each dashboard page (used by its routes' config.access and by the menu). */
 export const PAGE_ROLES = {
-  fleet: ['admin', 'rssi', 'auditor', 'technician'],
+  fleet: ['admin', 'rssi', 'auditor', 'technician', 'biomedical'],
   audits: ['rssi', 'auditor'],
   waivers: ['rssi', 'auditor', 'technician'],
   auditLog: ['admin', 'rssi', 'auditor'],
@@ -32,6 +32,7 @@ export const NAV: NavEntry[] = [
   { path: '/hosts', label: 'nav.hosts', roles: PAGE_ROLES.fleet },
   { path: '/rules', label: 'nav.rules', roles: PAGE_ROLES.fleet },
   { path: '/trends', label: 'nav.trends', roles: PAGE_ROLES.fleet },
+  { path: '/destinations', label: 'nav.destinations', roles: PAGE_ROLES.fleet },
   { path: '/waivers', label: 'nav.waivers', roles: PAGE_ROLES.waivers },
   { path: '/audits', label: 'nav.audits', roles: PAGE_ROLES.audits },
   { path: '/access', label: 'nav.access', roles: PAGE_ROLES.access },

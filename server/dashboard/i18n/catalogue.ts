@@ -8,6 +8,7 @@ import { trendsMessages } from './messages-trends.js';
 import { bulkMessages } from './messages-bulk.js';
 import { accessMessages } from './messages-access.js';
 import { overviewAccessMessages } from './messages-overview-access.js';
+import { destinationsMessages } from './messages-destinations.js';
 
 import type { MessageSection } from './message.js';
 
@@ -22,6 +23,7 @@ export const CATALOGUE = {
   ...bulkMessages,
   ...accessMessages,
   ...overviewAccessMessages,
+  ...destinationsMessages,
 } as const satisfies MessageSection;
 
 export type MessageKey = keyof typeof CATALOGUE;

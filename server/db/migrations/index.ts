@@ -18,6 +18,7 @@ import { inventoryMigration } from './0013_inventory.js';
 import { orgDeclarationsMigration } from './0014_org_declarations.js';
 import { dashboardIndexesMigration } from './0018_dashboard_indexes.js';
 import { trendStatusCountsMigration } from './0018b_trend_status_counts.js';
+import { inventoryFedReportsMigration } from './0022_inventory_fed_reports.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
@@ -38,6 +39,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0014_org_declarations': orgDeclarationsMigration(dialect),
     '0018_dashboard_indexes': dashboardIndexesMigration(dialect),
     '0018b_trend_status_counts': trendStatusCountsMigration(dialect),
+    '0022_inventory_fed_reports': inventoryFedReportsMigration(dialect),
   };
 }
 

@@ -4,7 +4,7 @@
 // issue 17's "done when" that concerns a session.
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -12,7 +12,7 @@ import { verifyRecording } from '../../../server/bastion/manifest.js';
 import { findBastionSession, listBastionSessions, requestBastionCut } from '../../../server/db/bastion-sessions.js';
 import type { Database } from '../../../server/db/schema.js';
 import { openTestDatabase, TEST_NOW } from '../fixture.js';
-import { sshdAvailable, startSshd, type TestSshd } from '../../helpers/sshd.js';
+import { freePort, sshdAvailable, startSshd, type TestSshd } from '../../helpers/sshd.js';
 import { approvedGrant, buildAccessWorld, enrolVendorUser, revoke, type AccessWorld, type TestGrant } from './access-world.js';
 import { openSecretsKey } from '../../../server/secrets/secrets-key.js';
 import { addVendor, askpassFor, clientOptions, collectRun, fileTool, spawnSsh, ssh, startTestBastion, TestClock, waitFor, type Bastion, type Vendor } from './harness.js';
@@ -146,6 +146,30 @@ t.test('the bastion end to end (real ssh, scp, sftp and sshd)', async (t) => {
     t.equal(exec.target, 'target:irm-01');
   });
 
+  await t.test('a command killed by a signal ends for the vendor as it does directly on the device', async (t) => {
+    // The real OpenSSH client, directly to sshd and through the bastion: the same exit status and message.
+    const command = 'echo before-kill; kill -TERM $$; echo after-kill';
+    const knownHosts = join(bastion.clientDir, 'device_known_hosts');
+    writeFileSync(knownHosts, `[127.0.0.1]:${world.sshd.port} ${world.sshd.hostKey.publicKey}\n`);
+    const direct = await collectRun(
+      spawn('ssh', ['-F', '/dev/null', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-v', '-i', world.sshd.deviceKey.privateKeyFile, '-p', String(world.sshd.port), `${world.sshd.user}@127.0.0.1`, command], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: bastion.clientDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    const through = await ssh(bastion, alice, 'alice+irm-01', [command], { extra: ['-v'] });
+    t.equal(direct.stdout, 'before-kill\n');
+    t.same([through.code, through.signal, through.stdout], [direct.code, direct.signal, direct.stdout], 'same exit and output as directly');
+    t.not(through.code, 0);
+    // OpenSSH's client exits 255 silently on an exit signal; its debug log shows what arrived.
+    t.match(direct.stderr, /rtype exit-signal/, 'sshd sent an exit-signal');
+    t.match(through.stderr, /rtype exit-signal/, 'the bastion passed the exit-signal on');
+    t.notMatch(through.stderr, /rtype exit-status/, 'and no exit status instead');
+
+    // (Signal requests: OpenSSH's client sends none, Ctrl-C goes through the pty, tested below; and
+    // Debian's sshd 9.2 ignores them when sent directly, so the relay has no real device to show on.)
+  });
+
   await t.test('Ctrl-C in a pty interrupts on the device; env passes LANG/LC_* only', async (t) => {
     const child = spawnSsh(bastion, alice, 'alice+irm-01', [], { extra: ['-tt'] });
     const done = collectRun(child, 30_000);
@@ -260,12 +284,44 @@ t.test('the bastion end to end (real ssh, scp, sftp and sshd)', async (t) => {
     run = await ssh(bastion, alice, 'alice+irm-01', ['echo display=${DISPLAY:-none}'], { extra: ['-o', 'ForwardX11=yes', '-o', 'ForwardX11Trusted=yes'] });
     t.equal(run.stdout.trim(), 'display=none', 'no X11 display on the device');
     await waitFor(async () => (await auditRows(db, 'bastion.channel_refused')).some((r) => r.details.channel === 'x11'), 5000, 'x11 refusal');
+    // A forward to a Unix socket of the device (direct-streamlocal): refused, nothing reaches the socket.
+    const socketDir = mkdtempSync(join(tmpdir(), 'vigie-device-sock-'));
+    t.teardown(() => rmSync(socketDir, { recursive: true, force: true }));
+    let reached = false;
+    const deviceSocket = createServer((socket) => {
+      reached = true;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => deviceSocket.listen(join(socketDir, 'docker.sock'), resolve));
+    t.teardown(() => new Promise<void>((resolve) => deviceSocket.close(() => resolve())));
+    const localPort = await freePort();
+    const forwarder = spawnSsh(bastion, alice, 'alice+irm-01', [], { extra: ['-N', '-L', `127.0.0.1:${localPort}:${join(socketDir, 'docker.sock')}`] });
+    const forwarding = collectRun(forwarder, 30_000);
+    let forwarderErr = '';
+    forwarder.stderr?.on('data', (d: Buffer) => (forwarderErr += d.toString()));
+    // Connect through the local end once ssh listens on it; the bastion refuses the channel it opens.
+    await waitFor(async () => {
+      const closed = await new Promise<boolean>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port: localPort }, () => socket.on('close', () => resolve(true)));
+        socket.on('error', () => resolve(false));
+        socket.setTimeout(5000, () => {
+          socket.destroy();
+          resolve(false);
+        });
+      });
+      return closed && /open failed|prohibited/.test(forwarderErr);
+    }, 15_000, `the socket forward to be refused (ssh said: ${JSON.stringify(forwarderErr)})`);
+    forwarder.kill('SIGTERM');
+    await forwarding;
+    t.notOk(reached, "the device's socket was never reached");
+    await waitFor(async () => (await auditRows(db, 'bastion.channel_refused')).some((r) => r.details.channel === 'direct-streamlocal@openssh.com'), 5000, 'the socket forward refusal');
     const refused = [...(await auditRows(db, 'bastion.channel_refused')), ...(await auditRows(db, 'bastion.forward_refused'))];
     const kinds = refused.map((row) => String(row.details.channel ?? row.details.kind));
     t.ok(kinds.includes('tcpip-forward'), 'remote forward audited');
     t.ok(kinds.includes('auth-agent'), 'agent forwarding audited');
     t.ok(kinds.includes('x11'), 'X11 audited');
     t.ok(kinds.includes('direct-tcpip'), 'unlisted local forward audited');
+    t.ok(kinds.includes('direct-streamlocal@openssh.com'), 'Unix socket forward audited');
     const opened = await auditRows(db, 'bastion.forward_opened');
     t.equal(opened.at(-1)!.details.dest_port, world.echo.port);
   });
