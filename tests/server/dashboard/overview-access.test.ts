@@ -49,7 +49,7 @@ for (const kind of DB_KINDS) {
     await session('11111111-1111-4111-8111-111111111111');
     await session('22222222-2222-4222-8222-222222222222');
     await endBastionSession(w.db, '22222222-2222-4222-8222-222222222222', {
-      ended_at: now, end_reason: 'window_end', bytes_from_client: 0, bytes_to_client: 0, manifest_sha256: null, signed_sha256: null, retain_until: null,
+      ended_at: now, end_reason: 'window_end', bytes_from_client: 0, bytes_to_client: 0, manifest_sha256: null, signed_sha256: null, retain_until: new Date(now.getTime() + 24 * hour),
     });
 
     const rssi = await fullSession(w.app, w.db, 'ov-rssi', 'rssi', now);
