@@ -1,0 +1,89 @@
+// The Windows collectors of issue 19, run together and merged into the sections they fill, as
+// linux-evidence.ts does for Linux: network (firewall, SMBv1, proxy policy, browser DoH), mfa
+// (local administrators) and system (OS build, time service, pending updates, BitLocker).
+// Each is one PowerShell script (its constant lives beside its parser) run through `runner`;
+// a failed, refused or unreadable one becomes `{unavailable: reason}` for its own field only.
+// What the Windows agent does not read yet is said so, field by field, never left to look like
+// an older agent: remote-control inventory, log forwarding (Windows Event Forwarding), VPN profiles.
+import type { Evidence, MfaEvidence, NetworkEvidence, SystemEvidence, Unavailable } from '../../policies/evidence.js';
+import { isUnavailable } from '../../policies/evidence.js';
+import { parseWindowsAdmins, WINDOWS_ADMINS_SCRIPT } from './parse-windows-admins.js';
+import { parseWindowsBitLocker, WINDOWS_BITLOCKER_SCRIPT } from './parse-windows-bitlocker.js';
+import { parseWindowsFirewall, WINDOWS_FIREWALL_SCRIPT } from './parse-windows-firewall.js';
+import { parseWindowsOs, WINDOWS_OS_SCRIPT } from './parse-windows-os.js';
+import { parseWindowsProxy, WINDOWS_PROXY_SCRIPT, type WindowsProxy } from './parse-windows-proxy.js';
+import { parseWindowsSmb1, WINDOWS_SMB1_SCRIPT } from './parse-windows-smb1.js';
+import { parseWindowsTime, WINDOWS_TIME_SCRIPT } from './parse-windows-time.js';
+import { parseWindowsUpdates, WINDOWS_UPDATES_SCRIPT } from './parse-windows-updates.js';
+import { bounded } from './redact.js';
+import { runTool } from './windows.js';
+
+/** Runs one PowerShell script and returns its standard output; throws with a reason on failure. */
+export type PowerShellRunner = (script: string) => Promise<string>;
+
+/** The Windows Update search asks the update service (WSUS or Microsoft): it takes longer than a cmdlet. */
+const UPDATE_SEARCH_TIMEOUT_MS = 180_000;
+
+export function powerShellRunner(env: NodeJS.ProcessEnv = process.env): PowerShellRunner {
+  return (script) =>
+    runTool('powershell', ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', script], env, script === WINDOWS_UPDATES_SCRIPT ? UPDATE_SEARCH_TIMEOUT_MS : undefined);
+}
+
+/** The scripts the Windows agent runs, by what they read (tests replay fixtures by script). */
+export const WINDOWS_SCRIPTS = {
+  firewall: WINDOWS_FIREWALL_SCRIPT,
+  smb1: WINDOWS_SMB1_SCRIPT,
+  proxy: WINDOWS_PROXY_SCRIPT,
+  admins: WINDOWS_ADMINS_SCRIPT,
+  os: WINDOWS_OS_SCRIPT,
+  time: WINDOWS_TIME_SCRIPT,
+  updates: WINDOWS_UPDATES_SCRIPT,
+  bitlocker: WINDOWS_BITLOCKER_SCRIPT,
+} as const;
+
+export const NOT_READ_ON_WINDOWS = {
+  remote_control: 'remote-control tools are not inventoried by the Windows agent yet (installed programs, services)',
+  log_forwarding: 'Windows Event Forwarding (subscription and last event shipped) is not read by the Windows agent yet',
+  vpn_profiles: 'VPN profiles (Get-VpnConnection -AllUserConnection, device tunnel) are not read by the Windows agent yet',
+} as const;
+
+async function read<T>(runner: PowerShellRunner, script: string, parse: (text: string) => T): Promise<T | Unavailable> {
+  try {
+    return parse(await runner(script));
+  } catch (error) {
+    return { unavailable: bounded((error as Error).message || 'unknown error', 500) };
+  }
+}
+
+export async function addWindowsEvidence(evidence: Evidence, runner: PowerShellRunner): Promise<Evidence> {
+  // One after the other: each starts a PowerShell process, and a workstation must stay usable.
+  const firewall = await read(runner, WINDOWS_SCRIPTS.firewall, parseWindowsFirewall);
+  const smb1 = await read(runner, WINDOWS_SCRIPTS.smb1, parseWindowsSmb1);
+  const proxy: WindowsProxy | Unavailable = await read(runner, WINDOWS_SCRIPTS.proxy, parseWindowsProxy);
+  const local_admins = await read(runner, WINDOWS_SCRIPTS.admins, parseWindowsAdmins);
+  const os = await read(runner, WINDOWS_SCRIPTS.os, parseWindowsOs);
+  const time_sync = await read(runner, WINDOWS_SCRIPTS.time, parseWindowsTime);
+  const updates = await read(runner, WINDOWS_SCRIPTS.updates, parseWindowsUpdates);
+  const disk_encryption = await read(runner, WINDOWS_SCRIPTS.bitlocker, parseWindowsBitLocker);
+
+  const network: NetworkEvidence | Unavailable = isUnavailable(evidence.network)
+    ? evidence.network
+    : {
+        ...evidence.network,
+        firewall,
+        smb1,
+        proxy_policy: isUnavailable(proxy) ? proxy : proxy.proxy_policy,
+        browser_doh: isUnavailable(proxy) ? proxy : proxy.browser_doh,
+        remote_control: { unavailable: NOT_READ_ON_WINDOWS.remote_control },
+      };
+  const mfa: MfaEvidence | Unavailable = isUnavailable(evidence.mfa) ? evidence.mfa : { ...evidence.mfa, local_admins };
+  const system: SystemEvidence = {
+    os,
+    time_sync,
+    log_forwarding: { unavailable: NOT_READ_ON_WINDOWS.log_forwarding },
+    updates,
+    disk_encryption,
+    vpn_profiles: { unavailable: NOT_READ_ON_WINDOWS.vpn_profiles },
+  };
+  return { ...evidence, network, mfa, system };
+}
