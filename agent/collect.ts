@@ -55,7 +55,7 @@ export async function collectEvidence(options: CollectOptions): Promise<Evidence
   const evidence: Evidence = { network, wifi, backups, mfa };
   const platform = options.platform ?? process.platform;
   if (platform === 'win32') {
-    const windows = await guarded(() => addWindowsEvidence(evidence, options.powershell ?? powerShellRunner(options.env)));
+    const windows = await guarded(() => addWindowsEvidence(evidence, options.powershell ?? powerShellRunner(options.env), options.env));
     return 'unavailable' in windows ? { ...evidence, system: windows } : windows;
   }
   if (platform !== 'linux') return evidence;

@@ -2,7 +2,8 @@
 // injected runner answering each script with a fixture (tests/fixtures/powershell/, provenance in
 // tests/fixtures/README.md), French-language Windows PowerShell 5.1 and English PowerShell 7 hosts,
 // plus malformed and truncated outputs, which must give `unavailable`, never a guessed value.
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { Value } from 'typebox/value';
@@ -10,6 +11,7 @@ import { MfaEvidence, NetworkEvidence, SystemEvidence, type Evidence } from '../
 import { collectEvidence } from '../../../agent/collect.js';
 import { parseWindowsBitLocker } from '../../../agent/collectors/parse-windows-bitlocker.js';
 import { parseWindowsProxy, winHttpProxy } from '../../../agent/collectors/parse-windows-proxy.js';
+import { parseWindowsRouting } from '../../../agent/collectors/parse-windows-routing.js';
 import { parseWindowsTime } from '../../../agent/collectors/parse-windows-time.js';
 import { parseWindowsUpdates } from '../../../agent/collectors/parse-windows-updates.js';
 import { NOT_READ_ON_WINDOWS, WINDOWS_SCRIPTS, type PowerShellRunner } from '../../../agent/collectors/windows-evidence.js';
@@ -48,6 +50,7 @@ const FRENCH_HOST: Record<Script, string> = {
   time: fixture('time-fr-ps51-domain.json'),
   updates: fixture('updates-fr-ps51-wsus.json'),
   bitlocker: fixture('bitlocker-fr-ps51-laptop.json'),
+  routing: fixture('routing-fr-ps51-laptop.json'),
 };
 
 t.test('w32tm: a French domain member, an English NTP client with an offset, a CMOS clock, a stopped service', async (t) => {
@@ -121,9 +124,40 @@ t.test('proxy and DoH: WinHTTP bytes, per-machine GPO, browser policies; direct 
   t.notMatch(JSON.stringify(parseWindowsProxy(withCredentials)), /Secret1/, 'credentials in a proxy URL are never kept');
 });
 
+t.test('routing and DNS client: forwarding per interface, wired links, ICS, bridges, resolvers', async (t) => {
+  t.same(parseWindowsRouting(fixture('routing-fr-ps51-laptop.json')), {
+    ip_forwarding: { ipv4: false, ipv6: false },
+    bridges: [],
+    wired_interfaces: [{ name: 'Ethernet', oper_state: 'up' }],
+    connection_sharing: { enabled: false },
+    resolvers: ['10.1.0.10', '10.1.0.11', 'fec0:0:0:ffff::1'],
+    wlan_adapters: 1,
+  }, 'Wi-Fi and Bluetooth are not wired links; a disconnected Wi-Fi adapter is still hardware');
+  const server = parseWindowsRouting(fixture('routing-en-ps7-bridge.json'));
+  t.same(server.ip_forwarding, { ipv4: true, ipv6: false });
+  t.same(server.bridges, [{ name: 'Network Bridge', members: [] }]);
+  t.same(server.wired_interfaces, [{ name: 'Ethernet0', oper_state: 'up' }]);
+  t.equal(server.connection_sharing, null, 'ICS unreadable is not "off"');
+  t.same(server.resolvers, ['10.2.0.10']);
+  t.equal(server.wlan_adapters, 0);
+  t.throws(() => parseWindowsRouting(truncated('routing-fr-ps51-laptop.json')), /not JSON/);
+  t.throws(() => parseWindowsRouting('{"Router":0,"Dns":[]}'), /truncated output/);
+  t.throws(() => parseWindowsRouting(fixture('routing-fr-ps51-laptop.json').replace('"AddressFamily":2,"Forwarding":0', '"AddressFamily":2,"Forwarding":7')), /unexpected Forwarding/);
+});
+
+/** A PATH whose only tool is a netsh answering `wlan show interfaces` with a connected laptop. */
+function fakeNetsh(t: { teardown(fn: () => void): void }): string {
+  const bin = mkdtempSync(join(tmpdir(), 'vigie-netsh-'));
+  t.teardown(() => rmSync(bin, { recursive: true, force: true }));
+  const interfaces = join(import.meta.dirname, '../../fixtures/netsh/show-interfaces-connected.txt');
+  writeFileSync(join(bin, 'netsh'), `#!/bin/sh\n[ "$*" = "wlan show interfaces" ] && exec /bin/cat "${interfaces}"\necho "The following command was not found: $*."; exit 1\n`);
+  chmodSync(join(bin, 'netsh'), 0o755);
+  return bin;
+}
+
 t.test('collectEvidence on win32 runs every Windows script and fills network, mfa and system', async (t) => {
   const run = runner(FRENCH_HOST);
-  const evidence: Evidence = await collectEvidence({ platform: 'win32', env: { PATH: '/nonexistent' }, sshd: { binary: '/nonexistent/sshd' }, backupSources: [], powershell: run });
+  const evidence: Evidence = await collectEvidence({ platform: 'win32', env: { PATH: fakeNetsh(t) }, sshd: { binary: '/nonexistent/sshd' }, backupSources: [], powershell: run });
   t.same([...run.calls].sort(), Object.keys(WINDOWS_SCRIPTS).sort(), 'each script once');
   const { network, mfa, system } = evidence;
   if ('unavailable' in network || 'unavailable' in mfa || system === undefined || 'unavailable' in system) throw new Error('a whole section is unavailable');
@@ -141,6 +175,25 @@ t.test('collectEvidence on win32 runs every Windows script and fills network, mf
   t.equal(Array.isArray(system.disk_encryption) ? system.disk_encryption.length : -1, 2);
   t.same(system.log_forwarding, { unavailable: NOT_READ_ON_WINDOWS.log_forwarding });
   t.same(system.vpn_profiles, { unavailable: NOT_READ_ON_WINDOWS.vpn_profiles });
+  t.same(network.proxy_dns, { env_proxy: { http: null, https: null, no_proxy: null }, resolvers: ['10.1.0.10', '10.1.0.11', 'fec0:0:0:ffff::1'], dns_over_tls: false });
+  const wifi = evidence.wifi;
+  if ('unavailable' in wifi) throw new Error('wifi unavailable');
+  t.same([wifi.ip_forwarding, wifi.connection_sharing, wifi.wired_interfaces], [{ ipv4: false, ipv6: false }, { enabled: false }, [{ name: 'Ethernet', oper_state: 'up' }]]);
+  t.equal(wifi.hardware_present, true, 'netsh still describes the radios');
+});
+
+t.test('netsh unusable: no 802.11 adapter is proof of no Wi-Fi; a Wi-Fi adapter keeps the section unavailable', async (t) => {
+  const server = await collectEvidence({ platform: 'win32', env: { PATH: '/nonexistent' }, sshd: { binary: '/nonexistent/sshd' }, backupSources: [], powershell: runner({ ...FRENCH_HOST, routing: fixture('routing-en-ps7-bridge.json') }) });
+  if ('unavailable' in server.wifi) throw new Error('wifi unavailable on a host without any 802.11 adapter');
+  t.match(server.wifi, { hardware_present: false, interfaces: [], source: /^Get-NetAdapter: no 802\.11 adapter \(netsh: .*not installed/ });
+  t.same(server.wifi.ip_forwarding, { ipv4: true, ipv6: false }, 'the routing facts are kept');
+  t.match(server.wifi.connection_sharing, { unavailable: /HNetCfg/ });
+  const laptop = await collectEvidence({ platform: 'win32', env: { PATH: '/nonexistent' }, sshd: { binary: '/nonexistent/sshd' }, backupSources: [], powershell: runner(FRENCH_HOST) });
+  t.match(laptop.wifi, { unavailable: /netsh/ }, 'never "no Wi-Fi" when Get-NetAdapter lists one');
+  const unreadable = await collectEvidence({ platform: 'win32', env: { PATH: fakeNetsh(t) }, sshd: { binary: '/nonexistent/sshd' }, backupSources: [], powershell: runner({ ...FRENCH_HOST, routing: new Error('powershell: Get-NetIPInterface : Accès refusé. (exit 1)') }) });
+  if ('unavailable' in unreadable.wifi) throw new Error('wifi unavailable although netsh answered');
+  t.match(unreadable.wifi.ip_forwarding, { unavailable: /Accès refusé/ });
+  t.match(unreadable.wifi.wired_interfaces, { unavailable: /Accès refusé/ });
 });
 
 t.test('a refused, failed or truncated script makes its own field unavailable, with the reason', async (t) => {
