@@ -36,6 +36,7 @@ import { accessRoutes } from './access/routes.js';
 import type { AccessNotifier } from './access/notices.js';
 import { defaultBastionRouteDeps } from './bastion/route-deps.js';
 import { dashboardPlugin } from './dashboard/dashboard.js';
+import type { AccessPageContext } from './dashboard/pages/access-context.js';
 import { LoginGuard } from './auth/login-guard.js';
 import { limitConnections, serverTimeouts } from './http-limits.js';
 
@@ -146,7 +147,9 @@ export function buildApp(deps: AppDeps): App {
   void app.register(tokenRoutes, ctx);
   void app.register(bastionRoutes(deps.bastion ?? defaultBastionRouteDeps(config.dataDir)), ctx);
   void app.register(accessRoutes, { ...ctx, notifier: deps.accessNotifier });
-  void app.register(dashboardPlugin, ctx);
+  // Page 9's forms announce their decisions like the API does (same notifier).
+  const dashboardCtx: AccessPageContext = { ...ctx, accessNotifier: deps.accessNotifier };
+  void app.register(dashboardPlugin, dashboardCtx);
   void app.register(inventoryRoutes, ctx);
   void app.register(learningRoutes, ctx);
   void app.register(orgRoutes, ctx);

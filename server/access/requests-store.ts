@@ -142,6 +142,8 @@ export interface RequestFilter {
   from?: Date;
   to?: Date;
   emergency?: boolean;
+  /** Keyset paging: only requests listed after this one (newest first; the dashboard's pages). */
+  after?: { created_at: string; request_id: string };
   limit: number;
 }
 
@@ -158,6 +160,11 @@ export async function listRequests(db: Database, filter: RequestFilter): Promise
   if (filter.from !== undefined) q = q.where('r.not_after', '>', toDbTime(filter.from));
   if (filter.to !== undefined) q = q.where('r.not_before', '<', toDbTime(filter.to));
   if (filter.emergency !== undefined) q = q.where('r.emergency', '=', filter.emergency ? 1 : 0);
+  if (filter.after !== undefined) {
+    const at = toDbTime(filter.after.created_at);
+    const id = filter.after.request_id;
+    q = q.where((eb) => eb.or([eb('r.created_at', '<', at), eb.and([eb('r.created_at', '=', at), eb('r.request_id', '>', id)])]));
+  }
   const limit = Math.min(Math.max(1, filter.limit), MAX_REQUESTS_LISTED);
   return (await q.orderBy('r.created_at', 'desc').orderBy('r.request_id').limit(limit).execute()).map(toRequest);
 }

@@ -9,6 +9,7 @@
 // lets the vendor in only to read one line saying why (then the connection closes): SSH has no
 // other way to tell a logged-in user why there is no session.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
@@ -38,7 +39,7 @@ import {
   type LoginGuardDeps,
   type LoginName,
 } from './login.js';
-import { grantListing, refusalLine } from './messages.js';
+import { cutText, grantListing, refusalLine } from './messages.js';
 import { SessionEventBus } from './session-events.js';
 import { connectUpstream, UpstreamError, type UpstreamClient } from './upstream.js';
 import { DEFAULT_WATCHDOG, Watchdog, type WatchdogSettings } from './watchdog.js';
@@ -85,6 +86,8 @@ export interface RunningBastion {
   /** Live sessions held by this process. */
   liveSessions(): readonly LiveSession[];
   replica: string;
+  /** One watchdog tick now (its timer runs one every tickMs); tests with a long tickMs drive it to show what one read does. */
+  tick(): void;
   close(): Promise<void>;
 }
 
@@ -240,10 +243,20 @@ export async function startBastion(deps: BastionDeps, settings: BastionSettings)
         next_window: decision.nextWindow === null ? null : { not_before: decision.nextWindow.notBefore, not_after: decision.nextWindow.notAfter },
       });
     }
+    const sessionId = randomUUID();
+    // Strict recording: a session that cannot be recorded never reaches the device.
+    try {
+      mkdirSync(settings.recordingsDir, { recursive: true, mode: 0o700 });
+      // Not recursive: a recursive mkdir reports ENOENT where the file system says EROFS or ENOSPC.
+      mkdirSync(join(settings.recordingsDir, sessionId), { mode: 0o700 });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
+      log.error({ code, recordings_dir: settings.recordingsDir }, 'bastion recording folder cannot be created: session refused');
+      return refuse('recording_unavailable', refusalLine(login.target, 'recording_unavailable', cutText('recording_failed'), null), { grant_id: decision.grant.grantId, recording_error: code });
+    }
     try {
       const credential = await deps.authority.deviceCredential(decision.target.targetId);
       const upstream = await connectUpstream(decision.target, credential);
-      const sessionId = randomUUID();
       try {
         await insertBastionSession(deps.db, {
           session_id: sessionId,
@@ -266,6 +279,8 @@ export async function startBastion(deps: BastionDeps, settings: BastionSettings)
       }
       return { kind: 'session', session: { sessionId, user, grant: decision.grant, target: decision.target, upstream } };
     } catch (error) {
+      // No session row: the empty recording folder goes too.
+      rmSync(join(settings.recordingsDir, sessionId), { recursive: true, force: true });
       if (!(error instanceof UpstreamError)) throw error;
       const message =
         error.reason === 'host_key_mismatch'
@@ -357,6 +372,7 @@ export async function startBastion(deps: BastionDeps, settings: BastionSettings)
     events,
     replica,
     liveSessions: () => [...live],
+    tick: () => watchdog.tick(),
     close() {
       closing ??= (async () => {
         watchdog.stop();

@@ -3,7 +3,7 @@
 // show, and its end (one reason, the first), sealed and recorded.
 import { mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Connection, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
 import { appendAuditEvent } from '../auditlog.js';
@@ -12,6 +12,7 @@ import type { Database } from '../db/schema.js';
 import { AsciicastWriter } from './asciicast-writer.js';
 import type { BastionAuthority, GrantWindow, UpstreamTarget } from './authority.js';
 import { sealRecording, type SealResult } from './manifest.js';
+import { persistWithRetry } from './persist-with-retry.js';
 import { cutLine, warningLine, windowText } from './messages.js';
 import type { RecordingKey } from './keys.js';
 import { SftpObserver, type SftpOperation } from './sftp-observer.js';
@@ -176,7 +177,8 @@ export class LiveSession {
       },
       (error) => {
         this.deps.log.error({ session_id: this.id, file, code: (error as NodeJS.ErrnoException).code }, 'bastion recording cannot be written: cutting the session');
-        void this.end('recording_failed');
+        // Cut by the failing write itself (not by the watchdog): nothing more is relayed unrecorded.
+        void this.end('recording_failed', { recording_error: (error as NodeJS.ErrnoException).code ?? error.message.slice(0, 200), recording_file: basename(file) });
       },
       () => this.deps.now().getTime(),
     );
@@ -412,6 +414,8 @@ export class LiveSession {
         if (channel.recorder !== null) closing.push(channel.recorder.close(`cut: ${reason}`));
       }
       this.channels.clear();
+      // Followers of the live view see the cut line the vendor sees.
+      if (cut) this.deps.events.publish(this.id, { type: 'notice', text: cutLine(reason), at: this.deps.now().toISOString() });
       // The vendor's connection: a moment for the cut line to reach the terminal, never more than CUT_GRACE_MS.
       const downstream = this.init.downstream;
       if (cut) setTimeout(() => downstream.end(), CUT_GRACE_MS).unref();
@@ -447,20 +451,27 @@ export class LiveSession {
       // A full disk may refuse the manifest too: the session row and the audit log still say so.
       this.deps.log.error({ session_id: this.id, code: (error as NodeJS.ErrnoException).code }, 'bastion recording could not be sealed');
     }
-    try {
-      await endBastionSession(this.deps.db, this.id, {
-        ended_at: endedAt,
-        end_reason: reason,
-        bytes_from_client: this.bytesFromClient,
-        bytes_to_client: this.bytesToClient,
-        manifest_sha256: sealed?.manifestSha256 ?? null,
-        signed_sha256: sealed?.signedSha256 ?? null,
-        retain_until: new Date(endedAt.getTime() + this.deps.retentionDays * 86_400_000),
-      });
-    } catch (error) {
-      this.deps.log.error({ err: error, session_id: this.id }, 'bastion session end not recorded');
-    }
-    await this.audit('bastion.session_ended', {
+    const context = { session_id: this.id, end_reason: reason };
+    // Both writes are retried in the background when the database is what failed (fail closed):
+    // the end reason reaches the row and the audit log once it can be read again.
+    await persistWithRetry(
+      'bastion session end',
+      () =>
+        endBastionSession(this.deps.db, this.id, {
+          ended_at: endedAt,
+          end_reason: reason,
+          bytes_from_client: this.bytesFromClient,
+          bytes_to_client: this.bytesToClient,
+          manifest_sha256: sealed?.manifestSha256 ?? null,
+          signed_sha256: sealed?.signedSha256 ?? null,
+          retain_until: new Date(endedAt.getTime() + this.deps.retentionDays * 86_400_000),
+        }).then(() => undefined),
+      this.deps.log,
+      context,
+    );
+    const endedDetails = {
+      bastion_session: this.id,
+      grant_id: this.grant.grantId,
       end_reason: reason,
       ...details,
       started_at: this.startedAt.toISOString(),
@@ -472,7 +483,21 @@ export class LiveSession {
       manifest_sha256: sealed?.manifestSha256 ?? null,
       signed_manifest_sha256: sealed?.signedSha256 ?? null,
       files: sealed?.manifest.files.length ?? 0,
-    });
+    };
+    this.deps.events.publish(this.id, { type: 'audit', action: 'bastion.session_ended', details: endedDetails, at: endedAt.toISOString() });
+    await persistWithRetry(
+      'bastion.session_ended audit event',
+      () =>
+        appendAuditEvent(this.deps.db, {
+          actor: { type: 'user', id: this.username },
+          action: 'bastion.session_ended',
+          target: `target:${this.target.name}`,
+          details: endedDetails,
+          at: this.deps.now(),
+        }).then(() => undefined),
+      this.deps.log,
+      context,
+    );
     this.deps.events.publish(this.id, { type: 'ended', reason, at: endedAt.toISOString() });
   }
 }

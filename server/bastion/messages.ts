@@ -38,8 +38,13 @@ const CUT_TEXT: Record<string, string> = {
   server_stopped: 'arrêt du serveur Vigie / the Vigie server is stopping',
 };
 
+/** Why a session is cut, French / English. */
+export function cutText(reason: string): string {
+  return CUT_TEXT[reason] ?? reason;
+}
+
 export function cutLine(reason: string): string {
-  return `Vigie: séance coupée / session cut: ${CUT_TEXT[reason] ?? reason}`;
+  return `Vigie: séance coupée / session cut: ${cutText(reason)}`;
 }
 
 export function channelRefusedLine(what: string): string {

@@ -21,6 +21,9 @@ export const PAGE_ROLES = {
   signedIn: ['admin', 'rssi', 'auditor', 'technician', 'vendor'],
   sessions: ['admin', 'rssi', 'biomedical', 'auditor'],
   sessionCut: ['admin', 'rssi', 'biomedical'],
+  access: ['admin', 'rssi', 'biomedical', 'auditor', 'technician', 'vendor'],
+  accessRequesters: ['vendor', 'technician', 'biomedical', 'rssi', 'admin'],
+  accessReviewers: ['admin', 'rssi', 'biomedical'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export const NAV: NavEntry[] = [
@@ -31,6 +34,7 @@ export const NAV: NavEntry[] = [
   { path: '/trends', label: 'nav.trends', roles: PAGE_ROLES.fleet },
   { path: '/waivers', label: 'nav.waivers', roles: PAGE_ROLES.waivers },
   { path: '/audits', label: 'nav.audits', roles: PAGE_ROLES.audits },
+  { path: '/access', label: 'nav.access', roles: PAGE_ROLES.access },
   { path: '/sessions', label: 'nav.sessions', roles: PAGE_ROLES.sessions },
   { path: '/care', label: 'nav.care', roles: PAGE_ROLES.care },
   { path: '/audit-log', label: 'nav.auditLog', roles: PAGE_ROLES.auditLog },

@@ -13,6 +13,13 @@ import { createApiToken, createEnrollmentToken } from '../auth/tokens.js';
 import { startServer } from '../start.js';
 import { DEMO_SITES, simulatedFleet } from './fleet.js';
 import { renderSummary, type JudgedHost, type Lang } from './summary.js';
+import { loadShippedPacks } from '../../policies/pack.js';
+import { loadSiteOverlays } from '../app.js';
+import { runAudit } from '../audit/run.js';
+import { trendDay } from '../db/trends.js';
+import { demoRssiLogin } from './dashboard-login.js';
+import { seedTrendHistory } from './trend-history.js';
+import { dashboardText, HISTORY_DAYS } from './dashboard-text.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const LOCAL_SITE = 'chi-vallee';
@@ -120,6 +127,12 @@ async function main(): Promise<void> {
     if (sent.status !== 201) throw new Error(`report of ${host.identity.hostname} refused: ${JSON.stringify(sent.json)}`);
   });
 
+  // Tonight's audit, run now (real verdicts), and the simulated 90 days before it for the trends.
+  const packs = loadShippedPacks();
+  await runAudit(server.db, { packs, overlays: loadSiteOverlays(dataDir, packs), now: new Date(), trigger: 'manual', scheduledFor: null, actor: { type: 'cli', id: 'demo' } });
+  await seedTrendHistory(server.db, trendDay(new Date()), { days: HISTORY_DAYS });
+  const login = await demoRssiLogin(server.app, server.db, () => new Date());
+
   const apiToken = await createApiToken(server.db, { name: 'demo', ttlDays: 1 });
   const { hosts } = await getJson<{ hosts: Array<{ host_id: string; hostname: string; site: string; role: string }> }>(
     `${server.url}/api/v1/hosts`,
@@ -136,6 +149,8 @@ async function main(): Promise<void> {
   console.log('');
   console.log(t.simulated);
   console.log(t.api(apiToken.token).replace('URL', server.url));
+  console.log('');
+  console.log(await dashboardText(lang, server.url, login));
   if (values.exit) {
     await server.close();
     return;

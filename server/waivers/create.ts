@@ -80,18 +80,18 @@ export interface WaiverRequest {
   expires: string;
 }
 
-export async function createWaiver(
-  db: Database,
-  request: WaiverRequest,
-  context: { packs: Map<string, Pack>; now: Date; timeZone: string; actor: AuditActor },
-): Promise<Waiver> {
+/** The checked fields of a waiver request (scope aside): trimmed texts and the expiry instant. */
+export interface CheckedWaiverFields {
+  justification: string;
+  approver: string;
+  expiresAt: Date;
+}
+
+/** Checks the rule, justification, approver and expiry of a request, whatever its scope. */
+export function checkWaiverFields(request: Omit<WaiverRequest, 'scope'>, context: { packs: Map<string, Pack>; now: Date; timeZone: string }): CheckedWaiverFields {
   const known = new Set([...context.packs.values()].flatMap((p) => p.rules.map((r) => r.id)));
   if (!known.has(request.rule)) {
     throw new WaiverInputError(`rule "${request.rule}" is not a rule of the loaded packs (${[...known].sort().join(', ')})`);
-  }
-  const scope = parseScope(request.scope);
-  if ('host_id' in scope && (await findHost(db, scope.host_id)) === undefined) {
-    throw new WaiverInputError(`scope "${request.scope}": no enrolled host with this id`);
   }
   const justification = request.justification.trim();
   const approver = request.approver.trim();
@@ -103,6 +103,19 @@ export async function createWaiver(
   if (expiresAt.getTime() <= context.now.getTime()) throw new WaiverInputError(`expiry ${request.expires} is already past`);
   if (expiresAt.getTime() > context.now.getTime() + MAX_WAIVER_DAYS * DAY_MS) {
     throw new WaiverInputError(`expiry ${request.expires} is more than ${MAX_WAIVER_DAYS} days ahead: waivers are time-boxed`);
+  }
+  return { justification, approver, expiresAt };
+}
+
+export async function createWaiver(
+  db: Database,
+  request: WaiverRequest,
+  context: { packs: Map<string, Pack>; now: Date; timeZone: string; actor: AuditActor },
+): Promise<Waiver> {
+  const { justification, approver, expiresAt } = checkWaiverFields(request, context);
+  const scope = parseScope(request.scope);
+  if ('host_id' in scope && (await findHost(db, scope.host_id)) === undefined) {
+    throw new WaiverInputError(`scope "${request.scope}": no enrolled host with this id`);
   }
   return db.transaction().execute(async (trx) => {
     const waiver = await insertWaiver(trx, {

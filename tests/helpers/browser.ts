@@ -24,6 +24,13 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 export const VIEWPORT = { width: 1280, height: 900 };
+/**
+ * The browser's own language (native controls: the segments of <input type=date> read jj/mm/aaaa).
+ * The context's `locale` only sets navigator.language, Intl and Accept-Language; the native
+ * controls follow the browser's UI locale, which needs Debian's chromium-l10n (fr.pak) and these.
+ */
+export const CHROMIUM_UI_LOCALE = join('/usr/lib/chromium/locales', 'fr.pak');
+const CHROMIUM_ENV = { LANG: 'fr_FR.UTF-8', LANGUAGE: 'fr' };
 export const ARTIFACTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 
 const require = createRequire(import.meta.url);
@@ -31,7 +38,7 @@ const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 /** Launch chromium once for the test file `t` (playwright gives it a fresh temporary profile); closed at its end. */
 export async function launchBrowser(t: Test): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--lang=fr'], env: { ...process.env, ...CHROMIUM_ENV } });
   t.teardown(() => browser.close());
   return browser;
 }

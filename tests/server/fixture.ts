@@ -18,6 +18,7 @@ import { createApiToken, createEnrollmentToken } from '../../server/auth/tokens.
 import { hashSecret, parseCredential } from '../../server/secrets/secrets.js';
 import { BUILDER_COLLECTED_AT, buildReport, type ReportOverrides } from '../helpers/report-builder.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
+import type { BastionRouteDeps } from '../../server/routes/bastion.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -71,10 +72,14 @@ export interface TestApp extends TestDatabase {
 }
 
 /** An app (not listening: use app.inject) on a fresh database; the clock is TEST_NOW unless given. */
-export async function testApp(t: Test, kind: DbKind, options: { now?: () => Date; config?: ServerConfigInput } = {}): Promise<TestApp> {
+export async function testApp(
+  t: Test,
+  kind: DbKind,
+  options: { now?: () => Date; config?: ServerConfigInput; bastion?: (dataDir: string) => BastionRouteDeps } = {},
+): Promise<TestApp> {
   const database = await openTestDatabase(t, kind);
   const config = testConfig(database.dataDir, database.databaseUrl, options.config);
-  const app = buildApp({ db: database.db, config, now: options.now ?? (() => TEST_NOW) });
+  const app = buildApp({ db: database.db, config, now: options.now ?? (() => TEST_NOW), ...(options.bastion === undefined ? {} : { bastion: options.bastion(database.dataDir) }) });
   t.teardown(() => app.close());
   await app.ready();
   return { ...database, app, config };

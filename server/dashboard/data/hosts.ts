@@ -1,6 +1,6 @@
 // The hosts list: composable filters (every one a GET parameter), keyset paging on
 // (site, hostname, host_id) — never OFFSET — and the same query streamed for exports.
-import { sql, type SqlBool } from 'kysely';
+import { sql, type Expression, type SqlBool } from 'kysely';
 import { HOST_ROLES } from '../../../policies/evidence.js';
 import { VERDICT_STATUSES, type VerdictStatus } from '../../../policies/verdict.js';
 import { dialectOf, fromDbJson, fromDbTimeOrNull, toDbTime } from '../../db/columns.js';
@@ -88,6 +88,47 @@ function ruleStatusExpr(db: Database, rule: string) {
   return dialectOf(db) === 'postgres' ? sql<string | null>`(r.statuses -> ${rule} ->> 0)` : sql<string | null>`json_extract(r.statuses, ${`$."${rule}"[0]`})`;
 }
 
+/** Whether the filter reads the current report's verdicts (the join to reports is needed). */
+function needsVerdicts(filter: HostFilter): boolean {
+  return filter.any !== undefined || filter.rule !== undefined;
+}
+
+/** The filter as WHERE terms on hosts `h` and, for verdict filters, their current report `r`. */
+function filterTerms(db: Database, filter: HostFilter, now: Date): Expression<SqlBool>[] {
+  const terms: Expression<SqlBool>[] = [];
+  if (filter.revoked !== true) terms.push(sql<SqlBool>`h.revoked_at is null`);
+  if (filter.site !== undefined) terms.push(sql<SqlBool>`h.site = ${filter.site}`);
+  if (filter.role !== undefined) terms.push(sql<SqlBool>`h.role = ${filter.role}`);
+  if (filter.q !== undefined && filter.q !== '') {
+    // Prefix match on the hostname, with LIKE's wildcards taken literally.
+    const escaped = filter.q.replace(/[\\%_]/g, (c) => `\\${c}`);
+    terms.push(sql<SqlBool>`h.hostname like ${`${escaped}%`} escape '\\'`);
+  }
+  if (filter.platform !== undefined) {
+    terms.push(dialectOf(db) === 'postgres' ? sql<SqlBool>`(h.os ->> 'platform') = ${filter.platform}` : sql<SqlBool>`json_extract(h.os, '$.platform') = ${filter.platform}`);
+  }
+  if (filter.seen !== undefined) {
+    if (filter.seen === 'never') terms.push(sql<SqlBool>`h.last_seen_at is null`);
+    else {
+      const { after, before } = seenBounds(filter.seen, now);
+      if (after !== null) terms.push(sql<SqlBool>`h.last_seen_at >= ${toDbTime(after)}`);
+      if (before !== null) terms.push(sql<SqlBool>`h.last_seen_at < ${toDbTime(before)}`);
+    }
+  }
+  if (filter.any !== undefined) terms.push(sql<SqlBool>`${sql.ref(`r.${filter.any}`)} > 0`);
+  if (filter.rule !== undefined) {
+    const expr = ruleStatusExpr(db, filter.rule);
+    terms.push(filter.status !== undefined ? sql<SqlBool>`${expr} = ${filter.status}` : sql<SqlBool>`${expr} is not null`);
+  }
+  return terms;
+}
+
+/** The filter's terms joined with AND (a true condition for an empty filter). */
+function filterCondition(db: Database, filter: HostFilter, now: Date): Expression<SqlBool> {
+  const terms = filterTerms(db, filter, now);
+  return terms.length === 0 ? sql<SqlBool>`1 = 1` : sql<SqlBool>`${sql.join(terms, sql` and `)}`;
+}
+
 function baseQuery(db: Database, filter: HostFilter, now: Date) {
   let q = db
     .selectFrom('hosts as h')
@@ -108,33 +149,8 @@ function baseQuery(db: Database, filter: HostFilter, now: Date) {
       'r.unknown',
       'r.not_applicable',
     ]);
-  if (filter.revoked !== true) q = q.where('h.revoked_at', 'is', null);
-  if (filter.site !== undefined) q = q.where('h.site', '=', filter.site);
-  if (filter.role !== undefined) q = q.where('h.role', '=', filter.role);
-  if (filter.q !== undefined && filter.q !== '') {
-    // Prefix match on the hostname, with LIKE's wildcards taken literally.
-    const escaped = filter.q.replace(/[\\%_]/g, (c) => `\\${c}`);
-    q = q.where(sql<SqlBool>`h.hostname like ${`${escaped}%`} escape '\\'`);
-  }
-  if (filter.platform !== undefined) {
-    q = q.where(dialectOf(db) === 'postgres' ? sql<SqlBool>`(h.os ->> 'platform') = ${filter.platform}` : sql<SqlBool>`json_extract(h.os, '$.platform') = ${filter.platform}`);
-  }
-  if (filter.seen !== undefined) {
-    if (filter.seen === 'never') q = q.where('h.last_seen_at', 'is', null);
-    else {
-      const { after, before } = seenBounds(filter.seen, now);
-      if (after !== null) q = q.where('h.last_seen_at', '>=', toDbTime(after));
-      if (before !== null) q = q.where('h.last_seen_at', '<', toDbTime(before));
-    }
-  }
-  if (filter.any !== undefined) q = q.where(`r.${filter.any}`, '>', 0);
-  if (filter.rule !== undefined) {
-    const expr = ruleStatusExpr(db, filter.rule);
-    q = q.select(expr.as('rule_status') as never);
-    if (filter.status !== undefined) q = q.where(sql<SqlBool>`${expr} = ${filter.status}`);
-    else q = q.where(sql<SqlBool>`${expr} is not null`);
-  }
-  return q;
+  if (filter.rule !== undefined) q = q.select(ruleStatusExpr(db, filter.rule).as('rule_status') as never);
+  return q.where(filterCondition(db, filter, now));
 }
 
 interface RawRow {
@@ -197,13 +213,14 @@ export async function* allHosts(db: Database, filter: HostFilter, now: Date, bat
   }
 }
 
-/** How many hosts the filter selects. */
+/** How many hosts the filter selects (joined to reports only when a verdict is filtered on). */
 export async function countHosts(db: Database, filter: HostFilter, now: Date): Promise<number> {
-  const row = await baseQuery(db, filter, now)
-    .clearSelect()
-    .select(sql<number | string>`count(*)`.as('n'))
-    .executeTakeFirstOrThrow();
-  return Number((row as { n: number | string }).n);
+  const condition = filterCondition(db, filter, now);
+  const n = sql<number | string>`count(*)`.as('n');
+  const row = needsVerdicts(filter)
+    ? await db.selectFrom('hosts as h').leftJoin('reports as r', 'r.report_id', 'h.current_report_id').where(condition).select(n).executeTakeFirstOrThrow()
+    : await db.selectFrom('hosts as h').where(condition).select(n).executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** Parse and check the GET parameters of a filter; unknown values are refused by the schema. */

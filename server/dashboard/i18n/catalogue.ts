@@ -5,6 +5,8 @@ import { fleetMessages } from './messages-fleet.js';
 import { bastionMessages } from './messages-bastion.js';
 import { adminMessages } from './messages-admin.js';
 import { trendsMessages } from './messages-trends.js';
+import { bulkMessages } from './messages-bulk.js';
+import { accessMessages } from './messages-access.js';
 
 import type { MessageSection } from './message.js';
 
@@ -16,6 +18,8 @@ export const CATALOGUE = {
   ...bastionMessages,
   ...adminMessages,
   ...trendsMessages,
+  ...bulkMessages,
+  ...accessMessages,
 } as const satisfies MessageSection;
 
 export type MessageKey = keyof typeof CATALOGUE;

@@ -52,6 +52,18 @@ export const bastionMessages = {
   'session.searchButton': { fr: 'Rechercher', en: 'Search' },
   'session.matches': { fr: '{n} lignes correspondent', en: '{n} matching lines' },
   'session.verifyOffline': { fr: 'Vérifier hors ligne : vigie recording export --id {id} --out DOSSIER, puis la commande de VERIFY.txt.', en: 'Verify offline: vigie recording export --id {id} --out DIR, then the command in VERIFY.txt.' },
+  'session.live': { fr: 'En direct (lecture seule)', en: 'Live (read-only)' },
+  'session.liveNote': {
+    fr: 'Ce que l’équipement affiche à l’intervenant, au fil de la séance, sans possibilité d’y écrire. Les avertissements et la coupure y apparaissent.',
+    en: 'What the device shows the vendor, as the session goes, with no way to type into it. Warnings and the cut appear here.',
+  },
+  'session.liveConnecting': { fr: 'Connexion au flux en direct…', en: 'Connecting to the live stream…' },
+  'session.liveFollowing': { fr: 'Suivi en direct en cours.', en: 'Following live.' },
+  'session.liveEnded': { fr: 'Séance terminée : {reason}. Rechargez la page pour la lecture de l’enregistrement signé.', en: 'Session ended: {reason}. Reload the page to play its signed recording.' },
+  'session.liveUnavailable': {
+    fr: 'Flux en direct indisponible ici (séance tenue par une autre instance du bastion, ou déjà terminée) : rechargez la page.',
+    en: 'Live stream unavailable here (session held by another bastion replica, or already ended): reload the page.',
+  },
   'yes': { fr: 'oui', en: 'yes' },
   'no': { fr: 'non', en: 'no' },
 } as const satisfies MessageSection;

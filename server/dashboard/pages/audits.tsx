@@ -9,6 +9,7 @@ import { latestTrendDay } from '../../db/trends.js';
 import { ApiError } from '../../errors.js';
 import type { RouteContext } from '../../routes/context.js';
 import { Layout } from '../components/layout.js';
+import { Untrusted } from '../components/visible-text.js';
 import { countsByRule, scoreOf, total } from '../data/posture.js';
 import { PAGE_ROLES } from '../nav.js';
 import { sendPage } from '../render.js';
@@ -100,7 +101,7 @@ export const auditsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
       <tr>
         <td>
           <a href={`/hosts/${encodeURIComponent(x.host_id)}`}>
-            <bdi>{x.hostname}</bdi>
+            <Untrusted text={x.hostname} />
           </a>
         </td>
         <td>{x.site}</td>
@@ -159,7 +160,7 @@ export const auditsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
         <ul>
           {report.diff.new_hosts.items.slice(0, 200).map((h) => (
             <li>
-              <bdi>{h.hostname}</bdi> ({h.site})
+              <Untrusted text={h.hostname} /> ({h.site})
             </li>
           ))}
         </ul>
@@ -167,7 +168,7 @@ export const auditsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
         <ul>
           {report.diff.vanished_hosts.items.slice(0, 200).map((h) => (
             <li>
-              <bdi>{h.hostname}</bdi> ({h.site})
+              <Untrusted text={h.hostname} /> ({h.site})
             </li>
           ))}
         </ul>

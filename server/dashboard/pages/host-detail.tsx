@@ -13,6 +13,7 @@ import { ApiError } from '../../errors.js';
 import type { RouteContext } from '../../routes/context.js';
 import { reportVerdicts } from '../../verdict-details.js';
 import { Layout } from '../components/layout.js';
+import { Untrusted } from '../components/visible-text.js';
 import { STATUS_ICONS, StatusBadge, type ShownStatus } from '../components/status.js';
 import { freshnessJudge } from '../data/freshness.js';
 import { hostRuleHistory, recentReports, since } from '../data/host-detail.js';
@@ -62,7 +63,7 @@ function Evidence({ view, report, exposure }: { view: View; report: Report; expo
               </td>
               <td class="num">{l.port}</td>
               <td>
-                <bdi>{l.process ?? '—'}</bdi>
+                <Untrusted text={l.process ?? '—'} />
               </td>
             </tr>
           ))}
@@ -89,7 +90,7 @@ function Evidence({ view, report, exposure }: { view: View; report: Report; expo
           {profiles.slice(0, 200).map((p) => (
             <tr>
               <td>
-                <bdi>{p.ssid}</bdi>
+                <Untrusted text={p.ssid} />
               </td>
               <td>{p.key_management ?? t('evidence.open')}</td>
               <td>{p.autoconnect ? t('evidence.yes') : t('evidence.no')}</td>
@@ -140,7 +141,7 @@ export const hostDetailPage: FastifyPluginAsync<RouteContext> = async (app, ctx)
             <dl class="facts">
               <dt>{t('hosts.hostname')}</dt>
               <dd>
-                <bdi>{host.hostname}</bdi>
+                <Untrusted text={host.hostname} />
               </dd>
               <dt>{t('host.id')}</dt>
               <dd>

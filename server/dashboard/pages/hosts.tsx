@@ -6,7 +6,11 @@ import { stringify } from 'csv-stringify/sync';
 import { HOST_ROLES } from '../../../policies/evidence.js';
 import { VERDICT_STATUSES } from '../../../policies/verdict.js';
 import type { RouteContext } from '../../routes/context.js';
+import { listAuditEntries } from '../../auditlog.js';
+import { MAX_BULK_WAIVER_HOSTS } from '../../waivers/bulk.js';
+import { Notice } from '../components/forms.js';
 import { Layout } from '../components/layout.js';
+import { Untrusted } from '../components/visible-text.js';
 import { StatusBadge } from '../components/status.js';
 import { allHosts, ANY_STATUSES, countHosts, decodeCursor, encodeCursor, filterQuery, hostFilterOf, hostsPage, siteNames, type HostFilter, type HostRow } from '../data/hosts.js';
 import { freshnessJudge, type HostFreshness } from '../data/freshness.js';
@@ -142,7 +146,41 @@ export function csvSafe(value: unknown): string {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
+/** The bulk action's entry point (RSSI): a link to its confirmation page, or how to get one. */
+function BulkAction({ view, filter, total }: { view: View; filter: HostFilter; total: number }) {
+  const { t, f } = view;
+  const eligible = filter.rule !== undefined && (filter.status === 'fail' || filter.status === 'warn') && filter.revoked !== true && total > 0 && total <= MAX_BULK_WAIVER_HOSTS;
+  return (
+    <section aria-labelledby="bulk-h" class="bulk">
+      <h2 id="bulk-h">{t('bulk.section')}</h2>
+      {eligible ? (
+        <p>
+          <a href={`/hosts/bulk-waiver${filterQuery(filter)}`}>{t('bulk.link', { rule: filter.rule ?? '', n: f.integer(total) })}</a>
+        </p>
+      ) : (
+        <p class="hint">{t('bulk.hint')}</p>
+      )}
+    </section>
+  );
+}
+
 export const hostsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
+  /** The notice after a bulk waiver: read from its audit-log entry, so a URL cannot make one up. */
+  async function bulkNotice(view: View, seqText: string | undefined): Promise<string | undefined> {
+    if (seqText === undefined || !/^[0-9]{1,15}$/.test(seqText)) return undefined;
+    const seq = Number(seqText);
+    const [entry] = await listAuditEntries(ctx.db, { limit: 1, beforeSeq: seq + 1, action: 'waiver.bulk_created' });
+    if (entry === undefined || entry.seq !== seq) return undefined;
+    const d = entry.details as { rule_id?: unknown; hosts?: unknown; expires_at?: unknown };
+    return view.t('bulk.done', {
+      seq: String(seq),
+      n: view.f.integer(Number(d.hosts)),
+      rule: String(d.rule_id),
+      by: entry.actor.id,
+      until: view.f.dateTime(String(d.expires_at)),
+    });
+  }
+
   app.get<{ Querystring: Query }>('/hosts', { config: { access: FLEET_ACCESS }, schema: { hide: true } }, async (request, reply) => {
     const now = ctx.now();
     const view = viewOf(request, now);
@@ -152,9 +190,11 @@ export const hostsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) => 
     const [page, total, sites] = await Promise.all([hostsPage(ctx.db, filter, cursor, now), countHosts(ctx.db, filter, now), siteNames(ctx.db)]);
     const judge = freshnessJudge(ctx.packs, ctx.overlays, now);
     const rules = [...ruleCatalogue(ctx.packs).keys()];
+    const notice = view.user?.role === 'rssi' ? await bulkNotice(view, request.query.bulk) : undefined;
     return sendPage(
       reply,
       <Layout view={view} title={t('nav.hosts')} freshness={now}>
+        {notice !== undefined && <Notice kind="success">{notice}</Notice>}
         <Filters view={view} filter={filter} sites={sites} rules={rules} />
         <p role="status">
           {t('hosts.count', { n: f.integer(total) })}{' '}
@@ -178,7 +218,7 @@ export const hostsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) => 
               <tr>
                 <td>
                   <a href={`/hosts/${encodeURIComponent(row.host_id)}`} class="rtl-safe">
-                    <bdi>{row.hostname}</bdi>
+                    <Untrusted text={row.hostname} />
                   </a>
                 </td>
                 <td>{row.site}</td>
@@ -199,6 +239,7 @@ export const hostsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) => 
           {cursor !== null && <a href={`/hosts${filterQuery(filter)}`}>{t('hosts.first')}</a>}
           {page.next !== null && <a href={`/hosts${filterQuery(filter, { after: encodeCursor(page.next) })}`}>{t('hosts.next')}</a>}
         </nav>
+        {view.user?.role === 'rssi' && <BulkAction view={view} filter={filter} total={total} />}
       </Layout>,
     );
   });

@@ -15,6 +15,10 @@ import { auditLogPages } from './audit-log.js';
 import { usersPages } from './users.js';
 import { trendsPage } from './trends.js';
 import { carePages } from './care.js';
+import { bulkWaiverPages } from './hosts-bulk.js';
+import { accessListPages } from './access.js';
+import { accessRequestPages } from './access-request.js';
+import { accessVendorPages } from './access-vendor.js';
 
 export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   signInPages,
@@ -31,4 +35,8 @@ export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   usersPages,
   trendsPage,
   carePages,
+  bulkWaiverPages,
+  accessListPages,
+  accessRequestPages,
+  accessVendorPages,
 ];

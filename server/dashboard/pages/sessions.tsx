@@ -1,8 +1,10 @@
 // Page 10, Séances: live bastion sessions with "cut now", past sessions with how each ended, and a
 // session's page: its signed recording's verification, files with size and SHA-256 (download),
 // playback with asciinema-player (markers: approval, warnings, cut) and the text transcript with
-// search. Only the session page widens the CSP, by 'wasm-unsafe-eval' (the player's terminal is
-// WebAssembly); the player is started by a static script, never inline.
+// search; for a live session, a read-only live view of what the device shows (server-sent events
+// of the API, read by a static script into a text-only <pre>). Only the session page widens the
+// CSP, by 'wasm-unsafe-eval' (the player's terminal is WebAssembly); the player is started by a
+// static script, never inline.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
@@ -191,6 +193,8 @@ export const sessionsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) 
           const shown = (query === '' ? lines : lines.filter((line) => line.text.toLowerCase().includes(query))).slice(0, MAX_SHOWN_LINES);
           return { file, markers, shown, matches: query === '' ? null : lines.filter((line) => line.text.toLowerCase().includes(query)).length };
         });
+        // The live stream is for those who may cut (as the API route): an auditor reads the recording afterwards.
+        const canFollow = view.user !== null && (PAGE_ROLES.sessionCut as readonly string[]).includes(view.user.role);
         const download = (name: string) => `/api/v1/bastion/sessions/${session.session_id}/recording/${encodeURIComponent(name)}`;
         reply.header('content-security-policy', playbackCsp());
         return sendPage(
@@ -199,7 +203,7 @@ export const sessionsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) 
             view={view}
             title={t('session.title', { id: session.session_id.slice(0, 8) })}
             freshness={ctx.now()}
-            head={[<link rel="stylesheet" href={asset('vendor/asciinema-player-3.css')} />, <script src={asset('vendor/asciinema-player-3.min.js')} defer />, <script src={asset('session-player.js')} defer />]}
+            head={[<link rel="stylesheet" href={asset('vendor/asciinema-player-3.css')} />, <script src={asset('vendor/asciinema-player-3.min.js')} defer />, <script src={asset('session-player.js')} defer />, <script src={asset('session-live.js')} defer />]}
           >
             <h1>{t('session.title', { id: session.session_id })}</h1>
             <dl class="facts">
@@ -231,6 +235,23 @@ export const sessionsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) 
                 ))}
               </dd>
             </dl>
+            {session.ended_at === null && canFollow && (
+              <section aria-labelledby="live-view">
+                <h2 id="live-view">{t('session.live')}</h2>
+                <p>{t('session.liveNote')}</p>
+                <p
+                  role="status"
+                  id="live-state"
+                  data-following={t('session.liveFollowing')}
+                  data-ended={t('session.liveEnded', { reason: '{reason}' })}
+                  data-unavailable={t('session.liveUnavailable')}
+                  data-reasons={JSON.stringify(Object.fromEntries(Object.keys(reasonKeys).map((key) => [key.slice('reason.'.length), t(key as MessageKey)])))}
+                >
+                  {t('session.liveConnecting')}
+                </p>
+                <pre class="transcript live" data-live-src={`/api/v1/bastion/sessions/${session.session_id}/events`} />
+              </section>
+            )}
             <p>{t('session.verifyOffline', { id: session.session_id })}</p>
             <h2>{t('session.files')}</h2>
             <table>

@@ -16,6 +16,7 @@ import { accessContactsMigration } from './0011b_access_contacts.js';
 import { bastionSessionsMigration } from './0012_bastion_sessions.js';
 import { inventoryMigration } from './0013_inventory.js';
 import { orgDeclarationsMigration } from './0014_org_declarations.js';
+import { dashboardIndexesMigration } from './0018_dashboard_indexes.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
@@ -34,6 +35,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0012_bastion_sessions': bastionSessionsMigration(dialect),
     '0013_inventory': inventoryMigration(dialect),
     '0014_org_declarations': orgDeclarationsMigration(dialect),
+    '0018_dashboard_indexes': dashboardIndexesMigration(dialect),
   };
 }
 

@@ -2,8 +2,8 @@
 // sshd started here, on loopback, on the access domain's real authority (vendors, keys, targets with
 // the sealed device key, grants, revokes, the posture gate of reported gateways). Every case of
 // issue 17's "done when" that concerns a session.
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { openTestDatabase, TEST_NOW } from '../fixture.js';
 import { sshdAvailable, startSshd, type TestSshd } from '../../helpers/sshd.js';
 import { approvedGrant, buildAccessWorld, enrolVendorUser, revoke, type AccessWorld, type TestGrant } from './access-world.js';
 import { openSecretsKey } from '../../../server/secrets/secrets-key.js';
-import { addVendor, collectRun, fileTool, spawnSsh, ssh, startTestBastion, TestClock, waitFor, type Bastion, type Vendor } from './harness.js';
+import { addVendor, askpassFor, clientOptions, collectRun, fileTool, spawnSsh, ssh, startTestBastion, TestClock, waitFor, type Bastion, type Vendor } from './harness.js';
 
 if (!sshdAvailable()) throw new Error('these tests need /usr/sbin/sshd and root (scripts/ensure-system-tools.sh installs openssh-server)');
 
@@ -64,6 +64,8 @@ async function setUp(tt: Test): Promise<World> {
       { name: 'labo-02', vendors: ['acme-imaging', 'globex-lab'] },
       { name: 'pharma-04', vendors: ['globex-lab'] },
       { name: 'scanner-03', vendors: ['acme-imaging'], failingGateway: true },
+      // Input recording off (a device where the vendor types patient data), and no file transfer.
+      { name: 'echo-06', vendors: ['acme-imaging'], sftp: false, recordInput: false },
     ],
   });
   const logLines: string[] = [];
@@ -287,6 +289,84 @@ t.test('the bastion end to end (real ssh, scp, sftp and sshd)', async (t) => {
     t.ok(ops.some((r) => r.details.op === 'upload' && r.details.path === `${remoteDir}/firmware.bin` && r.details.bytes === 70_000), JSON.stringify(ops));
     t.ok(ops.some((r) => r.details.op === 'mkdir' && r.details.path === `${remoteDir}/logs`));
     t.ok(ops.some((r) => r.details.op === 'upload' && r.details.path === `${remoteDir}/config.ini` && r.details.bytes === 4));
+  });
+
+  await t.test('input recording off: what the device shows is recorded, what the vendor typed is not', async (t) => {
+    await grant(world, alice, 'echo-06', -60_000, 3600_000);
+    // The same command on both targets: the typed line goes to /dev/null on the device, so it can
+    // only reach the recording as input.
+    const command = 'cat > /dev/null; echo swallowed-$((5*5))';
+    const typed = 'patient-name-typed-by-vendor\n';
+    const casts: Record<string, ReturnType<typeof castEvents>> = {};
+    const rows: Record<string, Awaited<ReturnType<typeof endedSession>>> = {};
+    for (const target of ['irm-01', 'echo-06']) {
+      const run = await ssh(bastion, alice, `alice+${target}`, [command], { stdin: typed });
+      t.equal(run.code, 0, run.stderr);
+      t.equal(run.stdout, 'swallowed-25\n');
+      const [newest] = await listBastionSessions(db, { state: 'all' });
+      rows[target] = await endedSession(world, newest!.session_id);
+      casts[target] = castEvents(join(bastion.recordingsDir, rows[target]!.recording_dir));
+    }
+    const inputOf = (target: string) => casts[target]![0]!.events.filter((e) => e[1] === 'i').map((e) => e[2]).join('');
+    const outputOf = (target: string) => casts[target]![0]!.events.filter((e) => e[1] === 'o').map((e) => e[2]).join('');
+    t.equal(inputOf('irm-01'), typed, 'input on: the typed line is recorded');
+    t.equal(inputOf('echo-06'), '', 'input off: no input event');
+    t.match(outputOf('echo-06'), /swallowed-25/, 'input off: the output is recorded');
+    t.notOk(readdirSync(join(bastion.recordingsDir, rows['echo-06']!.recording_dir)).some((f) => readFileSync(join(bastion.recordingsDir, rows['echo-06']!.recording_dir, f), 'utf8').includes('patient-name')));
+    t.equal(rows['echo-06']!.input_recorded, false);
+    t.equal(rows['irm-01']!.input_recorded, true);
+    const manifest = JSON.parse(readFileSync(join(bastion.recordingsDir, rows['echo-06']!.recording_dir, 'manifest.json'), 'utf8')) as { input_recorded: boolean };
+    t.equal(manifest.input_recorded, false, 'the signed manifest says input was not recorded');
+    t.ok(verifyRecording(join(bastion.recordingsDir, rows['echo-06']!.recording_dir), bastion.recordingKey.publicKey, rows['echo-06']!.signed_sha256).ok);
+  });
+
+  await t.test('sftp where the target does not allow file transfer: refused and audited', async (t) => {
+    const before = (await auditRows(db, 'bastion.channel_refused')).length;
+    const run = await fileTool(bastion, alice, 'sftp', ['alice+echo-06@127.0.0.1'], { stdin: 'ls /\n' });
+    t.not(run.code, 0);
+    t.match(run.stderr, /subsystem request failed/);
+    await waitFor(async () => (await auditRows(db, 'bastion.channel_refused')).length > before, 5000, 'the sftp refusal in the audit log');
+    const refused = (await auditRows(db, 'bastion.channel_refused')).at(-1)!;
+    t.equal(refused.details.channel, 'subsystem:sftp');
+    t.equal(refused.target, 'target:echo-06');
+    t.notOk((await auditRows(db, 'bastion.sftp_started')).some((r) => r.target === 'target:echo-06'));
+  });
+
+  await t.test('a real terminal resized mid-session: the device sees the new size and the recording has the resize', async (t) => {
+    // ssh on a real pseudo-terminal (util-linux script), 100x30 at start; the test then resizes that
+    // terminal (stty -F on its pts, as a terminal emulator would): the kernel sends SIGWINCH to ssh,
+    // which sends window-change through the bastion to the device.
+    const { env } = askpassFor(bastion, alice, {});
+    const args = [...clientOptions(bastion, alice.key.privateKeyFile), '-t', '-p', String(bastion.running.port), 'alice+irm-01@127.0.0.1'];
+    const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const child = spawn('script', ['-qfec', `stty cols 100 rows 30; exec ssh ${quoted}`, '/dev/null'], { env: { ...env, TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const done = collectRun(child, 60_000);
+    let shown = '';
+    child.stdout?.on('data', (d: Buffer) => (shown += d.toString()));
+    child.stdin?.write('echo ready-$((4+4))\n');
+    await waitFor(() => shown.includes('ready-8'), 15_000, `the shell (so far: ${JSON.stringify(shown)})`);
+    child.stdin?.write('stty size\n');
+    await waitFor(() => /\b30 100\b/.test(shown), 10_000, 'the device to see 100x30');
+    const [live] = await listBastionSessions(db, { state: 'live' });
+    // script -> ssh (the shell exec'd into it); ssh's stdin is the pseudo-terminal.
+    const sshPid = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]!;
+    const pts = readlinkSync(`/proc/${sshPid}/fd/0`);
+    t.match(pts, /^\/dev\/pts\/\d+$/);
+    const resized = spawnSync('stty', ['-F', pts, 'cols', '120', 'rows', '40'], { encoding: 'utf8' });
+    t.equal(resized.status, 0, resized.stderr);
+    // The shell learns the new size on SIGWINCH; ask until the device reports it (bounded).
+    for (let asked = 0; asked < 20 && !/\b40 120\b/.test(shown); asked++) {
+      child.stdin?.write('stty size\n');
+      await waitFor(() => /\b40 120\b/.test(shown), 500, 'the new size').catch(() => undefined);
+    }
+    t.match(shown, /\b40 120\b/, 'the device sees 120x40');
+    child.stdin?.write('exit\n');
+    await done;
+    const row = await endedSession(world, live!.session_id);
+    const [cast] = castEvents(join(bastion.recordingsDir, row.recording_dir));
+    t.same([cast!.header.width, cast!.header.height], [100, 30], 'the recording starts at the terminal size');
+    t.ok(cast!.events.some((e) => e[1] === 'r' && e[2] === '120x40'), 'the resize is in the recording');
+    t.match(cast!.events.filter((e) => e[1] === 'o').map((e) => e[2]).join(''), /40 120/);
   });
 
   await t.test("the upstream host key changed: refused and audited", async (t) => {

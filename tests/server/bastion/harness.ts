@@ -17,6 +17,7 @@ import { sealTotpSecret } from '../../../server/auth/totp-at-rest.js';
 import type { BastionAuthority } from '../../../server/bastion/authority.js';
 import { DEFAULT_BASTION_SETTINGS, startBastion, type BastionSettings, type RunningBastion } from '../../../server/bastion/bastion-server.js';
 import { initBastionKeys, loadHostKey, loadRecordingKey, type RecordingKey } from '../../../server/bastion/keys.js';
+import type { SessionEventBus } from '../../../server/bastion/session-events.js';
 import type { Database } from '../../../server/db/schema.js';
 import { insertUser } from '../../../server/db/users.js';
 import { openSecretsKey, type SecretsKey } from '../../../server/secrets/secrets-key.js';
@@ -66,7 +67,17 @@ export interface Bastion {
 
 export async function startTestBastion(
   t: Test,
-  options: { db: Database; dataDir: string; authority: BastionAuthority; settings?: Partial<BastionSettings>; clock?: TestClock; logSink?: (line: string) => void },
+  options: {
+    db: Database;
+    dataDir: string;
+    authority: BastionAuthority;
+    settings?: Partial<BastionSettings>;
+    clock?: TestClock;
+    logSink?: (line: string) => void;
+    /** Shared with an app's API (live stream) when a test follows sessions from it. */
+    events?: SessionEventBus;
+    replica?: string;
+  },
 ): Promise<Bastion> {
   const clock = options.clock ?? new TestClock();
   const secretsKey = openSecretsKey({ dataDir: options.dataDir, secretsKeyFile: null });
@@ -85,6 +96,8 @@ export async function startTestBastion(
           ? pino({ level: process.env.VIGIE_TEST_LOG ?? 'silent' })
           : pino({ level: 'debug' }, { write: (line: string) => options.logSink?.(line) }),
       now: clock.now,
+      ...(options.events === undefined ? {} : { events: options.events }),
+      ...(options.replica === undefined ? {} : { replica: options.replica }),
     },
     settings,
   );
@@ -119,7 +132,8 @@ export interface SshOptions {
   keyFile?: string;
 }
 
-function askpassFor(bastion: Bastion, vendor: Vendor, options: SshOptions): { env: NodeJS.ProcessEnv; home: string } {
+/** The client's environment: a throwaway HOME and an askpass script answering the TOTP prompt (the clock steps once). */
+export function askpassFor(bastion: Bastion, vendor: Vendor, options: SshOptions): { env: NodeJS.ProcessEnv; home: string } {
   if (options.noStep !== true) bastion.clock.advance(SSH_STEP_MS);
   const code = options.totp ?? totpCode(vendor.totpSecret, bastion.clock.now());
   const home = mkdtempSync(join(bastion.clientDir, 'home-'));

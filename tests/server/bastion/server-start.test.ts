@@ -96,4 +96,29 @@ t.test('server start runs the bastion; an RSSI follows a session live and cuts i
   t.match(ended, { end_reason: 'cut', cut_requested_by: 'user:rssi-bruno' });
   const request = await server.db.selectFrom('access_requests').select(['state']).executeTakeFirstOrThrow();
   t.equal(request.state, 'active');
+
+  // The device credential (the sealed key the bastion used to log in to sshd) appears in no API
+  // response about the session, no recording file served, nothing the live stream sent and nothing
+  // the vendor saw.
+  const secretLines = sshd.deviceKey.privateKey.split('\n').filter((line) => line.length > 20 && !line.startsWith('-----'));
+  t.ok(secretLines.length > 0);
+  const responses: [string, string][] = [['live stream', events], ['vendor output', run.stdout + run.stderr]];
+  for (const url of ['/api/v1/bastion/sessions?state=all', `/api/v1/bastion/sessions/${live!.session_id}`]) {
+    const res = await server.app.inject({ method: 'GET', url, cookies: rssi.cookies });
+    t.equal(res.statusCode, 200, url);
+    responses.push([url, res.body]);
+  }
+  const detail = (await server.app.inject({ method: 'GET', url: `/api/v1/bastion/sessions/${live!.session_id}`, cookies: rssi.cookies })).json() as { recording: { files: { name: string }[] } };
+  t.ok(detail.recording.files.length >= 4, 'casts and sealing files listed');
+  for (const file of detail.recording.files) {
+    const url = `/api/v1/bastion/sessions/${live!.session_id}/recording/${file.name}`;
+    const res = await server.app.inject({ method: 'GET', url, cookies: rssi.cookies });
+    t.equal(res.statusCode, 200, url);
+    responses.push([url, res.body]);
+  }
+  t.match(responses.find(([url]) => url.endsWith('.cast'))?.[1], /watched-line/, 'the served recording is the session\'s');
+  for (const [where, text] of responses) {
+    for (const line of secretLines) if (text.includes(line)) t.fail(`device key material in ${where}`);
+  }
+  t.pass(`searched ${responses.length} responses for the device key`);
 });

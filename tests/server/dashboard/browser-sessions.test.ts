@@ -8,6 +8,7 @@ import t from 'tap';
 import { AsciicastWriter } from '../../../server/bastion/asciicast-writer.js';
 import { initBastionKeys, loadRecordingKey } from '../../../server/bastion/keys.js';
 import { sealRecording } from '../../../server/bastion/manifest.js';
+import { SessionEventBus } from '../../../server/bastion/session-events.js';
 import { endBastionSession, insertBastionSession, listBastionSessions } from '../../../server/db/bastion-sessions.js';
 import { checkPage, launchBrowser, openPage } from '../../helpers/browser.js';
 import { sshdAvailable, startSshd } from '../../helpers/sshd.js';
@@ -21,8 +22,16 @@ const SEALED = '33333333-3333-4333-8333-333333333333';
 if (!sshdAvailable()) throw new Error('this test needs /usr/sbin/sshd and root');
 
 t.test('sessions pages in chromium: cut a live session, play a sealed recording, search its transcript', async (t) => {
-  const d = await dashboardServer(t, 'sqlite');
-  initBastionKeys(d.dataDir);
+  // The app follows the sessions of the bastion started below (the same event bus and replica id, as
+  // `vigie server start` wires them), for the page's read-only live view.
+  const events = new SessionEventBus();
+  const replica = 'browser-test:1:live';
+  const d = await dashboardServer(t, 'sqlite', undefined, {
+    bastion: (dataDir) => {
+      initBastionKeys(dataDir);
+      return { recordingsDir: join(dataDir, 'recordings'), recordingPublicKey: loadRecordingKey(dataDir).publicKey, events, replica };
+    },
+  });
   const key = loadRecordingKey(d.dataDir);
 
   // A sealed recording with output, input, a warning and the cut as markers.
@@ -53,7 +62,7 @@ t.test('sessions pages in chromium: cut a live session, play a sealed recording,
   const sshd = await startSshd();
   t.teardown(() => sshd.stop());
   const authority = new MemoryAuthority();
-  const bastion = await startTestBastion(t, { db: d.db, dataDir: d.dataDir, authority });
+  const bastion = await startTestBastion(t, { db: d.db, dataDir: d.dataDir, authority, events, replica });
   const vendor = await addVendor(d.db, bastion.secretsKey, bastion.clientDir, 'acme-tech', bastion.clock.now());
   authority.keys.set(vendor.userId, [{ fingerprint: vendor.key.fingerprint, publicKey: vendor.key.publicKey }]);
   authority.targets.set('ct-01', {
@@ -75,6 +84,17 @@ t.test('sessions pages in chromium: cut a live session, play a sealed recording,
   const { page } = await openPage(t, browser, d.baseURL, d.clock.now());
   await signIn(page, d, rssi);
 
+  // The read-only live view, in a second tab: what the device shows appears as it comes.
+  const [liveRow] = await listBastionSessions(d.db, { state: 'live' });
+  const livePage = await page.context().newPage();
+  await livePage.goto(`/sessions/${liveRow!.session_id}`);
+  await livePage.waitForFunction(() => document.getElementById('live-state')?.textContent?.includes('Suivi en direct'), undefined, { timeout: 15_000 });
+  child.stdin?.write('typed-while-watched <b>bold</b>\n');
+  await livePage.waitForFunction(() => document.querySelector('pre[data-live-src]')?.textContent?.includes('typed-while-watched <b>bold</b>'), undefined, { timeout: 15_000 });
+  t.equal(await livePage.locator('pre[data-live-src] b').count(), 0, 'the device output is shown as text');
+  t.equal(await livePage.locator('main input:not(#q), main textarea, main [contenteditable]').count(), 0, 'nothing to type into the session (only the transcript search field)');
+  await checkPage(t, livePage, SHOTS, 'session-live');
+
   await page.goto('/sessions');
   t.match(await page.textContent('h1'), /Séances de télémaintenance/);
   t.match(await page.textContent('main'), /acme-tech/);
@@ -84,6 +104,10 @@ t.test('sessions pages in chromium: cut a live session, play a sealed recording,
   t.match(await page.textContent('main [role=status]'), /Coupure demandée/);
   const run = await done;
   t.match(run.stderr, /coupée par la sécurité/);
+  await livePage.waitForFunction(() => document.getElementById('live-state')?.textContent?.includes('Séance terminée'), undefined, { timeout: 15_000 });
+  t.match(await livePage.textContent('#live-state'), /Séance terminée : coupée/);
+  t.match(await livePage.textContent('pre[data-live-src]'), /▶ .*coupée par la sécurité/, 'the cut line, as the vendor saw it');
+  await livePage.close();
   await waitFor(async () => (await listBastionSessions(d.db, { state: 'live' })).length === 0, 10_000, 'the live session to end');
   const cutRow = (await listBastionSessions(d.db, { state: 'ended' })).find((s) => s.username === 'acme-tech');
   t.match(cutRow, { end_reason: 'cut', cut_requested_by: 'user:rssi-page' });
@@ -91,6 +115,10 @@ t.test('sessions pages in chromium: cut a live session, play a sealed recording,
   await page.goto(`/sessions/${SEALED}`);
   await page.waitForSelector('.player .ap-player, .player .ap-wrapper', { timeout: 15_000 });
   t.pass('asciinema-player started on the sealed recording');
+  // Play it: the player's own terminal then shows the device's output.
+  await page.click('.player .ap-overlay-start, .player .ap-playback-button');
+  await page.waitForFunction(() => document.querySelector('.player .ap-term')?.textContent?.includes('hello-from-irm'), undefined, { timeout: 15_000 });
+  t.match(await page.textContent('.player .ap-term'), /root@irm:~# cat \/etc\/irm\.conf/, 'the recording played in the player');
   const transcript = (await page.textContent('pre.transcript')) ?? '';
   t.match(transcript, /hello-from-irm <img src=x onerror=alert\(1\)>/, 'hostile output shown as text');
   t.match(transcript, /▶ Vigie: la fenêtre se ferme dans 1 min/);

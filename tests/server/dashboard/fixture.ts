@@ -12,6 +12,7 @@ import type { HostRole } from '../../../policies/evidence.js';
 import { createEnrollmentToken } from '../../../server/auth/tokens.js';
 import { auditDeps, movableClock, send, type FleetHost } from '../audit/helpers.js';
 import { listen, TEST_NOW, TEST_OS, testApp, type DbKind, type TestApp } from '../fixture.js';
+import type { BastionRouteDeps } from '../../../server/routes/bastion.js';
 
 export type Clock = ReturnType<typeof movableClock>;
 export const DAY = 86_400_000;
@@ -26,15 +27,20 @@ export interface DashboardApp extends TestApp {
 }
 
 /** A fresh app whose clock the test moves (TOTP steps, nights of audits). */
-export async function dashboardApp(t: Test, kind: DbKind, start = TEST_NOW): Promise<DashboardApp> {
+export async function dashboardApp(t: Test, kind: DbKind, start = TEST_NOW, options: DashboardAppOptions = {}): Promise<DashboardApp> {
   const clock = movableClock(start);
-  const app = await testApp(t, kind, { now: clock.now });
+  const app = await testApp(t, kind, { now: clock.now, ...options });
   return { ...app, clock };
 }
 
+/** Optional parts of the app (e.g. a running bastion's live events for the sessions pages). */
+export interface DashboardAppOptions {
+  bastion?: (dataDir: string) => BastionRouteDeps;
+}
+
 /** The same, listening on 127.0.0.1 (free port) for a browser; returns its base URL too. */
-export async function dashboardServer(t: Test, kind: DbKind, start = BROWSER_EPOCH): Promise<DashboardApp & { baseURL: string }> {
-  const app = await dashboardApp(t, kind, start);
+export async function dashboardServer(t: Test, kind: DbKind, start = BROWSER_EPOCH, options: DashboardAppOptions = {}): Promise<DashboardApp & { baseURL: string }> {
+  const app = await dashboardApp(t, kind, start, options);
   return { ...app, baseURL: await listen(app.app) };
 }
 

@@ -47,6 +47,18 @@ async function seed(db: Database, dataDir: string): Promise<{ signed: string }> 
   return { signed: sealed.signedSha256 };
 }
 
+/** The offline check of docs/bastion.md's auditor section: its shell block, continuation lines joined, without the `cd`. */
+function documentedOfflineCheck(): string[] {
+  const docs = readFileSync(new URL('../../../docs/bastion.md', import.meta.url), 'utf8');
+  const block = /The export folder can be checked anywhere[^\n]*\n+```sh\n([\s\S]*?)```/.exec(docs)?.[1];
+  if (block === undefined) throw new Error('docs/bastion.md lost its offline verification block');
+  return block
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('cd '));
+}
+
 for (const kind of DB_KINDS) {
   t.test(`bastion API and recording CLI (${kind})`, async (t) => {
     const database = await openTestDatabase(t, kind);
@@ -116,7 +128,21 @@ for (const kind of DB_KINDS) {
     const offline = spawnSync('sh', ['-c', readFileSync(join(out, 'x', 'VERIFY.txt'), 'utf8').split('\n').find((l) => l.includes('openssl'))!.trim()], { cwd: join(out, 'x'), encoding: 'utf8' });
     t.equal(offline.status, 0, `offline verification: ${offline.stdout}${offline.stderr}`);
     t.match(offline.stdout, /Signature Verified Successfully/);
+    // The commands docs/bastion.md gives auditors, run as written in the export folder.
+    const documented = documentedOfflineCheck();
+    t.equal(documented.length, 2, JSON.stringify(documented));
+    const check = spawnSync('sh', ['-c', documented[0]!], { cwd: join(out, 'x'), encoding: 'utf8' });
+    t.equal(check.status, 0, `the documented check: ${check.stdout}${check.stderr}`);
+    t.match(check.stdout, /Signature Verified Successfully/);
+    t.match(check.stdout, /ch1-shell\.cast: OK/);
+    t.match(check.stdout, /manifest\.json: OK/);
+    const hash = spawnSync('sh', ['-c', documented[1]!], { cwd: join(out, 'x'), encoding: 'utf8' });
+    t.equal(hash.stdout.split(/\s+/)[0], signed, 'the documented hash command prints the signed hash of the audit log');
+    const auditHash = await db.selectFrom('bastion_sessions').select(['signed_sha256']).where('session_id', '=', ENDED).executeTakeFirstOrThrow();
+    t.equal(auditHash.signed_sha256, signed);
     appendFileSync(join(out, 'x', 'ch1-shell.cast'), '[1,"o","x"]\n');
+    const tamperedDocumented = spawnSync('sh', ['-c', documented[0]!], { cwd: join(out, 'x'), encoding: 'utf8' });
+    t.not(tamperedDocumented.status, 0, 'the documented check fails on an altered file');
     const tampered = spawnSync('sh', ['-c', 'sha256sum --strict -c SHA256SUMS'], { cwd: join(out, 'x'), encoding: 'utf8' });
     t.not(tampered.status, 0, 'sha256sum names the altered export file');
     t.match(tampered.stdout, /ch1-shell.cast: FAILED/);
