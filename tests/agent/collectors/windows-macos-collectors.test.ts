@@ -72,9 +72,12 @@ t.test('a Windows cycle replayed: Wi-Fi from netsh, logon from dsregcmd, lockout
     // Read through PowerShell (tests/agent/collectors/windows-evidence.test.ts replays it); none here.
     local_admins: { unavailable: 'powershell: not installed (executable not found)' },
   });
-  t.same(evidence.backups, {
+  t.match(evidence.backups, {
     sources: [{ tool: 'wbadmin', target: 'Network Share labeled \\\\nas01\\wsb', last_success_at: '2026-11-21T20:00:00.000Z', snapshot_count: 2 }],
+    offline_copies: { unavailable: /not declared: no backup status file/ },
   });
+  if ('unavailable' in evidence.backups) throw new Error('backups unavailable');
+  t.equal(evidence.backups.sources.length, 1);
   // No fake powershell here: the socket table says why it is missing (tests/agent/collectors/windows-sockets.test.ts replays it).
   t.match(evidence.network, { listeners: { unavailable: /powershell: not installed/ } });
 });
