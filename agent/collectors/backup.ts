@@ -3,6 +3,7 @@
 // read is reported `unavailable` with the reason: never as a recent backup.
 import { readFile } from 'node:fs/promises';
 import { Type, type Static } from 'typebox';
+import { DECLARED_BACKUP_FIELDS, undeclaredBackupReason, type DeclaredBackupField } from '../../policies/agent-coverage.js';
 import type { BackupEvidence, BackupSource, CoveredHost, OfflineCopy, RestoreTest } from '../../policies/evidence.js';
 import { runCommand, stderrSummary } from '../run-command.js';
 import type { BackupSummary } from './parse-backup-time.js';
@@ -85,17 +86,6 @@ export async function collectBackups(sources: readonly BackupSourceConfig[], opt
   return withUndeclared(evidence, sources);
 }
 
-/** The BKP-02..08 facts no tool of the host can observe: only a backup status file declares them. */
-const DECLARED_FIELDS = {
-  offline_copies: 'offline or immutable copies',
-  repositories: 'repository inventory',
-  restore_tests: 'restore tests',
-  console: 'backup console access',
-  monitoring: 'backup monitoring',
-  destinations: 'backup destinations',
-  removable_targets: 'removable backup targets',
-} as const;
-
 /**
  * A declarable field no status file gave becomes `unavailable` saying what is not configured,
  * so the rule reads "not declared" rather than "not reported by this agent" (an older agent).
@@ -103,15 +93,8 @@ const DECLARED_FIELDS = {
 function withUndeclared(evidence: BackupEvidence, sources: readonly BackupSourceConfig[]): BackupEvidence {
   const files = sources.filter((s): s is Extract<BackupSourceConfig, { tool: 'status-file' }> => s.tool === 'status-file').map((s) => s.path);
   const unread = files.length > 0 && evidence.sources.some((s) => s.tool === 'status-file' && 'unavailable' in s);
-  for (const [field, what] of Object.entries(DECLARED_FIELDS) as [keyof typeof DECLARED_FIELDS, string][]) {
-    if (evidence[field] !== undefined) continue;
-    const reason =
-      files.length === 0
-        ? `${what} not declared: no backup status file (vigie-backup-status/1) is configured in the agent config (backup_sources); no tool on the host can observe them`
-        : unread
-          ? `${what} not declared: a backup status file could not be read (see its source in /backups/sources)`
-          : `${what} not declared: the backup status file (${files.join(', ')}) has no "${field}"`;
-    evidence[field] = { unavailable: bounded(reason, 500) };
+  for (const field of Object.keys(DECLARED_BACKUP_FIELDS) as DeclaredBackupField[]) {
+    if (evidence[field] === undefined) evidence[field] = { unavailable: bounded(undeclaredBackupReason(field, files, unread), 500) };
   }
   return evidence;
 }

@@ -8,6 +8,7 @@
 // an older agent: remote-control inventory, log forwarding (Windows Event Forwarding), VPN profiles.
 import type { Evidence, MfaEvidence, NetworkEvidence, ProxyDns, SystemEvidence, Unavailable, WifiEvidence } from '../../policies/evidence.js';
 import { isUnavailable } from '../../policies/evidence.js';
+import { NOT_READ_ON_WINDOWS } from '../../policies/agent-coverage.js';
 import { parseWindowsAdmins, WINDOWS_ADMINS_SCRIPT } from './parse-windows-admins.js';
 import { parseWindowsBitLocker, WINDOWS_BITLOCKER_SCRIPT } from './parse-windows-bitlocker.js';
 import { parseWindowsFirewall, WINDOWS_FIREWALL_SCRIPT } from './parse-windows-firewall.js';
@@ -44,11 +45,7 @@ export const WINDOWS_SCRIPTS = {
   routing: WINDOWS_ROUTING_SCRIPT,
 } as const;
 
-export const NOT_READ_ON_WINDOWS = {
-  remote_control: 'remote-control tools are not inventoried by the Windows agent yet (installed programs, services)',
-  log_forwarding: 'Windows Event Forwarding (subscription and last event shipped) is not read by the Windows agent yet',
-  vpn_profiles: 'VPN profiles (Get-VpnConnection -AllUserConnection, device tunnel) are not read by the Windows agent yet',
-} as const;
+export { NOT_READ_ON_WINDOWS } from '../../policies/agent-coverage.js';
 
 async function read<T>(runner: PowerShellRunner, script: string, parse: (text: string) => T): Promise<T | Unavailable> {
   try {

@@ -56,7 +56,7 @@ t.test('policy list shows the shipped packs, and the rules of one pack', async (
   const all = await cli(['policy', 'list']);
   t.equal(all.code, 0);
   t.match(all.out, /^PACK\tVERSION\tROLES\tRULES\tALLOWLIST\tTITLE/);
-  t.match(all.out, /\nserver\t1\tserver\t\d+\t0\tServeur/);
+  t.match(all.out, /\nserver\t2\tserver\t\d+\t0\tServeur/);
   t.match(all.out, /\nbase\t1\t\(abstract\)/);
   const json = await cli(['policy', 'list', '--json', '--lang', 'en']);
   const rows = JSON.parse(json.out) as { id: string; rules: number; title: string }[];
