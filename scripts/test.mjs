@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The project's one test command: type-check, the import check, then the tap suite, then a closing line
+// The project's one test command: type-check, the import check, the docs' link check, then the tap suite, then a closing line
 // "N passed, N failed" (the form CI reads). Extra arguments are passed to tap.
 import { spawn, spawnSync } from 'node:child_process';
 
@@ -20,6 +20,13 @@ console.log('typecheck: ok');
 // No import circle, a pure policies/, agent/ and server/ apart (scripts/check-imports.mjs).
 const imports = spawnSync(process.execPath, ['scripts/check-imports.mjs'], { stdio: 'inherit' });
 if (imports.status !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+// Every relative link and #anchor of README.md and docs/*.md resolves (scripts/check-doc-links.mjs).
+const docLinks = spawnSync(process.execPath, ['scripts/check-doc-links.mjs'], { stdio: 'inherit' });
+if (docLinks.status !== 0) {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }

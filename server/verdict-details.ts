@@ -14,6 +14,7 @@ import { findReportBody } from './db/reports.js';
 import type { Database } from './db/schema.js';
 import { findVerdictSet, type StoredVerdictSet } from './db/verdicts.js';
 import { packFingerprint } from './pack-fingerprint.js';
+import { withGatewayGrants } from './access/tma02-grants.js';
 
 export interface ReportVerdicts {
   evaluated_at: string;
@@ -59,10 +60,12 @@ export async function reportVerdicts(db: Database, reportId: string, pack: Pack,
   const base = { evaluated_at: stored.evaluated_at, pack_label: stored.pack_label };
   if (stored.details !== null) return { ...base, source: 'frozen', verdicts: stored.details };
 
-  const sameFingerprint = packFingerprint(pack) === stored.pack_fingerprint;
+  // A gateway's report was judged with the grant windows known at its evaluation: rebuild them.
+  const judgedWith = enrolled === undefined ? pack : await withGatewayGrants(db, pack, enrolled.host_id, new Date(stored.evaluated_at));
+  const sameFingerprint = packFingerprint(judgedWith) === stored.pack_fingerprint;
   const body: Report | null | undefined = sameFingerprint ? await findReportBody(db, reportId) : undefined;
   if (sameFingerprint && body) {
-    const verdicts = evaluate(body, pack, new Date(stored.evaluated_at), enrolled === undefined ? {} : { enrolled });
+    const verdicts = evaluate(body, judgedWith, new Date(stored.evaluated_at), enrolled === undefined ? {} : { enrolled });
     if (sameOutcomes(stored, verdicts)) return { ...base, source: 'derived', verdicts };
   }
   const reason = !sameFingerprint

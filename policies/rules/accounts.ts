@@ -1,16 +1,10 @@
 // AUTH-07 (account lockout) and AUTH-08 (residual password policy).
 import { Type } from 'typebox';
-import { isUnavailable, type MfaEvidence, type Report } from '../evidence.js';
 import { isReported, missingEvidence } from './evidence-gaps.js';
 import { summarise } from './outcomes.js';
 import { defineRule, type Finding, type RuleOutcome } from './rule.js';
 
 const strict = { additionalProperties: false } as const;
-
-function mfaOf(report: Report, id: string): MfaEvidence {
-  if (isUnavailable(report.mfa)) throw new Error(`${id} reached with an unavailable mfa section`);
-  return report.mfa;
-}
 
 // AUTH-07: lockout threshold set (> 0) and <= max_threshold (inclusive; PGSSI-S default 3,
 // configurable up to 10), lockout duration >= min_duration_minutes (inclusive) or until an
@@ -29,7 +23,7 @@ export const auth07 = defineRule({
   parameters: Auth07Parameters,
   check(report, p): RuleOutcome {
     const threshold = `lockout after 1..${p.max_threshold} failures, for >= ${p.min_duration_minutes} min (or until unlocked); 0 = never locks = fail`;
-    const lockout = mfaOf(report, 'AUTH-07').lockout;
+    const lockout = report.mfa.lockout;
     if (!isReported(lockout)) return missingEvidence(lockout, '/mfa/lockout', { fr: 'Politique de verrouillage', en: 'Lockout policy' }, threshold);
     const findings: Finding[] = [];
     const pointer = '/mfa/lockout';
@@ -42,10 +36,8 @@ export const auth07 = defineRule({
       else findings.push({ status: 'pass', pointer: `${pointer}/duration_minutes`, fr: `durée ${lockout.duration_minutes} min`, en: `duration ${lockout.duration_minutes} min` });
     }
     return summarise(findings, {
-      pass: { fr: 'Verrouillage après échecs configuré', en: 'Account lockout configured' },
-      warn: { fr: '', en: '' },
-      unknown: { fr: '', en: '' },
-      fail: { fr: 'Verrouillage absent ou trop permissif', en: 'Lockout missing or too lenient' },
+      pass: ['Verrouillage après échecs configuré', 'Account lockout configured'],
+      fail: ['Verrouillage absent ou trop permissif', 'Lockout missing or too lenient'],
     }, threshold);
   },
 });
@@ -73,7 +65,7 @@ export const auth08 = defineRule({
     const threshold =
       `min length >= ${p.min_length_users} (privileged >= ${p.min_length_privileged}); max length none or >= ${p.min_max_length}; ` +
       `no forced expiry for standard accounts; privileged expiry <= ${p.max_privileged_age_days} d`;
-    const policy = mfaOf(report, 'AUTH-08').password_policy;
+    const policy = report.mfa.password_policy;
     if (!isReported(policy)) return missingEvidence(policy, '/mfa/password_policy', { fr: 'Politique de mot de passe', en: 'Password policy' }, threshold);
     const findings: Finding[] = [];
     const privileged = policy.accounts.filter((a) => a.privileged);
@@ -93,10 +85,8 @@ export const auth08 = defineRule({
       }
     });
     return summarise(findings, {
-      pass: { fr: 'Politique de mot de passe conforme', en: 'Password policy compliant' },
-      warn: { fr: '', en: '' },
-      unknown: { fr: '', en: '' },
-      fail: { fr: 'Politique de mot de passe non conforme', en: 'Password policy not compliant' },
+      pass: ['Politique de mot de passe conforme', 'Password policy compliant'],
+      fail: ['Politique de mot de passe non conforme', 'Password policy not compliant'],
     }, threshold);
   },
 });

@@ -21,7 +21,6 @@ export const adm02 = defineRule({
   parameters: Adm02Parameters,
   check(report, p): RuleOutcome {
     const threshold = `${p.admin_ports.map((a) => `${a.name} ${a.port}`).join(', ')} bound only to ${p.admin_addresses.join(', ') || 'the admin addresses (none declared)'}; IP forwarding off`;
-    if (isUnavailable(report.network)) throw new Error('ADM-02 reached with an unavailable network section');
     const findings: Finding[] = [];
     const listeners = report.network.listeners;
     const allowed = new Set(p.admin_addresses.map((a) => canonicalListenerAddress(a) ?? a));
@@ -46,10 +45,10 @@ export const adm02 = defineRule({
     else if (forwarding.ipv6 === null) findings.push({ status: 'unknown', pointer: '/wifi/ip_forwarding/ipv6', fr: 'routage IPv6 inconnu', en: 'IPv6 forwarding unknown' });
     else findings.push({ status: 'pass', pointer: '/wifi/ip_forwarding', fr: 'routage IP désactivé', en: 'IP forwarding off' });
     return summarise(findings, {
-      pass: { fr: "Administration sur l'interface dédiée, pas de routage", en: 'Administration on the dedicated interface, no routing' },
-      warn: { fr: "Interface d'administration à déclarer", en: 'Admin interface to be declared' },
-      unknown: { fr: "Interface d'administration ou routage non établis", en: 'Admin binding or routing not established' },
-      fail: { fr: "Service d'administration exposé ou routage actif", en: 'Admin service exposed or routing on' },
+      pass: ["Administration sur l'interface dédiée, pas de routage", 'Administration on the dedicated interface, no routing'],
+      warn: ["Interface d'administration à déclarer", 'Admin interface to be declared'],
+      unknown: ["Interface d'administration ou routage non établis", 'Admin binding or routing not established'],
+      fail: ["Service d'administration exposé ou routage actif", 'Admin service exposed or routing on'],
     }, threshold);
   },
 });

@@ -12,7 +12,7 @@ import { Type } from 'typebox';
 import { isUnavailable } from '../evidence.js';
 import { defineRule, type Finding, type RuleOutcome } from './rule.js';
 import { isInternal } from './addresses.js';
-import { reportedSection, unavailableFinding } from './evidence-gaps.js';
+import { unavailableFinding } from './evidence-gaps.js';
 import { describeEndpoint, distinctEndpoints, matchFlow, shortWindow } from './flows.js';
 import { outcomeOf } from './outcomes.js';
 
@@ -29,7 +29,7 @@ export const adm01 = defineRule({
   section: 'network',
   parameters: Adm01Parameters,
   check(report, parameters, context): RuleOutcome {
-    const network = reportedSection(report, 'network', 'ADM-01');
+    const network = report.network;
     const threshold =
       `zero destinations outside ${context.internalNetworks.networks.join(', ')} except allowlisted update relays; no "blocked" probe reachable; ` +
       `configured proxy = ${parameters.configured_proxy}; observation window >= ${parameters.min_window_hours} h`;

@@ -22,7 +22,7 @@ import {
   type SshdSettings,
 } from '../evidence.js';
 import { defineRule, formatDuration, listFindings, worstStatus, type Finding, type RuleOutcome } from './rule.js';
-import { isReported, missingEvidence, missingFinding, reportedSection } from './evidence-gaps.js';
+import { isReported, missingEvidence, missingFinding } from './evidence-gaps.js';
 import { summarise } from './outcomes.js';
 import { ageAt, DAY_MS } from './time.js';
 
@@ -152,18 +152,18 @@ export const auth01 = defineRule({
   id: 'AUTH-01',
   section: 'mfa',
   parameters: Auth01Parameters,
-  notApplicable(report: Report) {
+  notApplicable(report) {
     const mfa = report.mfa;
-    if (!isUnavailable(mfa) && !isUnavailable(mfa.sshd) && !mfa.sshd.installed) {
+    if (!isUnavailable(mfa.sshd) && !mfa.sshd.installed) {
       return { fr: "sshd n'est pas installé sur cet hôte.", en: 'sshd is not installed on this host.' };
     }
     return null;
   },
-  check(report: Report, parameters): RuleOutcome {
+  check(report, parameters): RuleOutcome {
     const threshold =
       'every AuthenticationMethods list combines >= 2 factor classes (or FIDO verify-required); ' +
       'PermitRootLogin no; PermitEmptyPasswords no; AllowUsers/AllowGroups set; X11Forwarding no';
-    const mfa = reportedSection(report, 'mfa', 'AUTH-01');
+    const mfa = report.mfa;
     const sshd = mfa.sshd;
     if (isUnavailable(sshd)) {
       return {
@@ -344,7 +344,7 @@ export const auth02 = defineRule({
     const threshold =
       `${p.second_factor_modules.join('/')} enforced (required/requisite) in ${p.services.join(', ')}, ` +
       'no bypass option, no earlier sufficient module; 100 % of the admin group enrolled';
-    const mfa = reportedSection(report, 'mfa', 'AUTH-02');
+    const mfa = report.mfa;
     const pam = mfa.pam;
     if (!isReported(pam)) return missingEvidence(pam, '/mfa/pam', { fr: 'Piles PAM', en: 'PAM stacks' }, threshold);
     const findings: Finding[] = [];
@@ -398,15 +398,11 @@ export const auth02 = defineRule({
         });
       }
     }
-    return summarise(
-      findings,
-      {
-        pass: { fr: 'Second facteur PAM appliqué', en: 'PAM second factor enforced' },
-        unknown: { fr: 'Second facteur PAM non établi', en: 'PAM second factor not established' },
-        fail: { fr: 'Second facteur PAM absent ou contournable', en: 'PAM second factor missing or bypassable' },
-      },
-      threshold,
-    );
+    return summarise(findings, {
+      pass: ['Second facteur PAM appliqué', 'PAM second factor enforced'],
+      unknown: ['Second facteur PAM non établi', 'PAM second factor not established'],
+      fail: ['Second facteur PAM absent ou contournable', 'PAM second factor missing or bypassable'],
+    }, threshold);
   },
 });
 
@@ -510,7 +506,7 @@ export const auth03 = defineRule({
     const threshold = admin
       ? 'ADM: smart card required, or WHfB with TPM and no password logon = pass; password logon = fail'
       : `WS: WHfB, CPS/e-CPS or FIDO2 = pass; password-only = warn before ${p.password_only_fail_from} (00:00 UTC), fail from then`;
-    const mfa = reportedSection(report, 'mfa', 'AUTH-03');
+    const mfa = report.mfa;
     const platform = report.host.os.platform;
     if (platform !== 'windows' && platform !== 'linux') {
       return {
@@ -579,7 +575,7 @@ export const auth04 = defineRule({
   parameters: Auth04Parameters,
   check(report): RuleOutcome {
     const threshold = 'every remote entry point (VPN, RDP gateway, exposed SSH, vendor portal...) requires >= 2 factors';
-    const entries = reportedSection(report, 'mfa', 'AUTH-04').remote_access;
+    const entries = report.mfa.remote_access;
     if (!isReported(entries)) return missingEvidence(entries, '/mfa/remote_access', { fr: "Points d'accès distants", en: 'Remote entry points' }, threshold);
     const findings: Finding[] = entries.map((e, i) => {
       const pointer = `/mfa/remote_access/${i}`;
@@ -603,15 +599,11 @@ export const auth04 = defineRule({
         threshold,
       };
     }
-    return summarise(
-      findings,
-      {
-        pass: { fr: 'Accès distants protégés par deux facteurs', en: 'Remote access requires two factors' },
-        unknown: { fr: "Facteurs d'un accès distant non établis", en: 'Factors of a remote entry point not established' },
-        fail: { fr: 'Accès distant à un seul facteur', en: 'Single-factor remote access path' },
-      },
-      threshold,
-    );
+    return summarise(findings, {
+      pass: ['Accès distants protégés par deux facteurs', 'Remote access requires two factors'],
+      unknown: ["Facteurs d'un accès distant non établis", 'Factors of a remote entry point not established'],
+      fail: ['Accès distant à un seul facteur', 'Single-factor remote access path'],
+    }, threshold);
   },
 });
 
@@ -633,7 +625,7 @@ export const auth05 = defineRule({
     const threshold =
       `second factors in {${p.allowed_factors.join(', ')}}; SMS/voice = fail for admins, third parties and remote access, ` +
       'warn for other users; other types = warn';
-    const mfa = reportedSection(report, 'mfa', 'AUTH-05');
+    const mfa = report.mfa;
     const policies = mfa.second_factors;
     const entries = mfa.remote_access;
     if (!isReported(policies) && !isReported(entries)) {
@@ -675,16 +667,12 @@ export const auth05 = defineRule({
         threshold,
       };
     }
-    return summarise(
-      findings,
-      {
-        pass: { fr: 'Seconds facteurs robustes', en: 'Second factors are strong' },
-        warn: { fr: 'Second facteur faible ou hors liste', en: 'Weak or unlisted second factor' },
-        unknown: { fr: 'Seconds facteurs non établis', en: 'Second factors not established' },
-        fail: { fr: 'SMS ou appel vocal comme second facteur', en: 'SMS or voice as a second factor' },
-      },
-      threshold,
-    );
+    return summarise(findings, {
+      pass: ['Seconds facteurs robustes', 'Second factors are strong'],
+      warn: ['Second facteur faible ou hors liste', 'Weak or unlisted second factor'],
+      unknown: ['Seconds facteurs non établis', 'Second factors not established'],
+      fail: ['SMS ou appel vocal comme second facteur', 'SMS or voice as a second factor'],
+    }, threshold);
   },
 });
 
@@ -717,7 +705,7 @@ export const auth06 = defineRule({
     const threshold =
       'admin members in the allowlist; built-in admin disabled or LAPS-managed; daily user not admin (WS); ' +
       `no interactive logon by a generic account within ${p.generic_logon_window_days} d`;
-    const admins = reportedSection(report, 'mfa', 'AUTH-06').local_admins;
+    const admins = report.mfa.local_admins;
     if (!isReported(admins)) return missingEvidence(admins, '/mfa/local_admins', { fr: 'Administrateurs locaux', en: 'Local administrators' }, threshold);
     const findings: Finding[] = [];
     const builtin = admins.builtin_admin;
@@ -778,15 +766,11 @@ export const auth06 = defineRule({
         findings.push({ status: 'fail', pointer: a.pointer, fr: `compte générique ${a.name} utilisé il y a ${d.fr}`, en: `generic account ${a.name} used ${d.en} ago` });
       } else findings.push({ status: 'pass', pointer: a.pointer, fr: `${a.name} : dernière ouverture ${a.at}`, en: `${a.name}: last logon ${a.at}` });
     }
-    return summarise(
-      findings,
-      {
-        pass: { fr: "Comptes d'administration nominatifs et séparés", en: 'Admin accounts are named and separate' },
-        warn: { fr: "Comptes d'administration à vérifier", en: 'Admin accounts to be checked' },
-        unknown: { fr: "Comptes d'administration non établis", en: 'Admin accounts not established' },
-        fail: { fr: "Comptes d'administration génériques ou partagés", en: 'Generic or shared admin accounts' },
-      },
-      threshold,
-    );
+    return summarise(findings, {
+      pass: ["Comptes d'administration nominatifs et séparés", 'Admin accounts are named and separate'],
+      warn: ["Comptes d'administration à vérifier", 'Admin accounts to be checked'],
+      unknown: ["Comptes d'administration non établis", 'Admin accounts not established'],
+      fail: ["Comptes d'administration génériques ou partagés", 'Generic or shared admin accounts'],
+    }, threshold);
   },
 });

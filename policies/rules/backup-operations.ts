@@ -2,7 +2,7 @@
 // in the EEA), BKP-08 (removable backup drives encrypted, labelled, not left connected). Their
 // evidence is declared by the backup tool's status file (revision 2 fields).
 import { Type } from 'typebox';
-import { isUnavailable, type BackupEvidence, type Report } from '../evidence.js';
+import { isUnavailable } from '../evidence.js';
 import { ageAt } from './time.js';
 import { isReported, missingEvidence } from './evidence-gaps.js';
 import { summarise } from './outcomes.js';
@@ -10,11 +10,6 @@ import { defineRule, formatDuration, HOUR_MS, type Finding, type RuleOutcome } f
 import type { Bilingual } from '../verdict.js';
 
 const strict = { additionalProperties: false } as const;
-
-function backupsOf(report: Report, id: string): BackupEvidence {
-  if (isUnavailable(report.backups)) throw new Error(`${id} reached with an unavailable backups section`);
-  return report.backups;
-}
 
 export const Bkp06Parameters = Type.Object({ max_unacknowledged_hours: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 31 }) }, strict);
 
@@ -24,7 +19,7 @@ export const bkp06 = defineRule({
   parameters: Bkp06Parameters,
   check(report, p, context): RuleOutcome {
     const threshold = `alerting configured; no unacknowledged failed job older than ${p.max_unacknowledged_hours} h; transfers encrypted`;
-    const m = backupsOf(report, 'BKP-06').monitoring;
+    const m = report.backups.monitoring;
     if (!isReported(m)) return missingEvidence(m, '/backups/monitoring', { fr: 'Supervision des sauvegardes', en: 'Backup monitoring' }, threshold);
     const findings: Finding[] = [];
     findings.push(m.alert_target === null
@@ -43,10 +38,9 @@ export const bkp06 = defineRule({
         ? { status: 'fail', pointer: '/backups/monitoring/transport_encrypted', fr: 'transferts en clair', en: 'transfers in clear' }
         : { status: 'unknown', pointer: '/backups/monitoring/transport_encrypted', fr: 'chiffrement des transferts inconnu', en: 'transfer encryption unknown' });
     return summarise(findings, {
-      pass: { fr: 'Sauvegardes supervisées et chiffrées en transit', en: 'Backups monitored and encrypted in transit' },
-      warn: { fr: '', en: '' },
-      unknown: { fr: 'Supervision des sauvegardes non établie', en: 'Backup monitoring not established' },
-      fail: { fr: 'Sauvegardes non supervisées ou transferts en clair', en: 'Backups unmonitored or sent in clear' },
+      pass: ['Sauvegardes supervisées et chiffrées en transit', 'Backups monitored and encrypted in transit'],
+      unknown: ['Supervision des sauvegardes non établie', 'Backup monitoring not established'],
+      fail: ['Sauvegardes non supervisées ou transferts en clair', 'Backups unmonitored or sent in clear'],
     }, threshold);
   },
 });
@@ -62,7 +56,7 @@ export const bkp07 = defineRule({
   parameters: Bkp07Parameters,
   check(report, p, context): RuleOutcome {
     const threshold = `third-party targets of health data: valid HDS certificate and region in {${p.allowed_countries.join(', ')}} (EEA); SecNumCloud noted`;
-    const destinations = backupsOf(report, 'BKP-07').destinations;
+    const destinations = report.backups.destinations;
     if (!isReported(destinations)) return missingEvidence(destinations, '/backups/destinations', { fr: 'Destinations de sauvegarde', en: 'Backup destinations' }, threshold);
     const findings: Finding[] = [];
     destinations.forEach((d, i) => {
@@ -86,10 +80,8 @@ export const bkp07 = defineRule({
       return { status: 'pass', explanation: { fr: 'Aucune destination tierce recevant des données de santé.', en: 'No third-party destination receives health data.' }, evidence: ['/backups/destinations'], threshold };
     }
     return summarise(findings, {
-      pass: { fr: 'Destinations tierces HDS dans l\'EEE', en: 'Third-party targets HDS-certified in the EEA' },
-      warn: { fr: '', en: '' },
-      unknown: { fr: '', en: '' },
-      fail: { fr: 'Destination tierce non HDS ou hors EEE', en: 'Third-party target not HDS or outside the EEA' },
+      pass: ['Destinations tierces HDS dans l\'EEE', 'Third-party targets HDS-certified in the EEA'],
+      fail: ['Destination tierce non HDS ou hors EEE', 'Third-party target not HDS or outside the EEA'],
     }, threshold);
   },
 });
@@ -101,9 +93,7 @@ export const bkp08 = defineRule({
   section: 'backups',
   parameters: Bkp08Parameters,
   notApplicable(report) {
-    const b = report.backups;
-    if (isUnavailable(b)) return null;
-    const targets = b.removable_targets;
+    const targets = report.backups.removable_targets;
     if (targets !== undefined && !isUnavailable(targets) && targets.length === 0) {
       return { fr: 'Aucun support amovible de sauvegarde vu.', en: 'No removable backup target seen.' };
     }
@@ -111,7 +101,7 @@ export const bkp08 = defineRule({
   },
   check(report, p, context): RuleOutcome {
     const threshold = `encrypted; inventory ID; not connected more than ${p.max_connected_hours_after_job} h after the job ended (warn)`;
-    const targets = backupsOf(report, 'BKP-08').removable_targets;
+    const targets = report.backups.removable_targets;
     if (!isReported(targets)) return missingEvidence(targets, '/backups/removable_targets', { fr: 'Supports amovibles de sauvegarde', en: 'Removable backup targets' }, threshold);
     const findings: Finding[] = targets.map((d, i) => {
       const pointer = `/backups/removable_targets/${i}`;
@@ -127,10 +117,10 @@ export const bkp08 = defineRule({
       return { status: 'pass', pointer, fr: `${d.label} (${d.inventory_id}) chiffré`, en: `${d.label} (${d.inventory_id}) encrypted` };
     });
     return summarise(findings, {
-      pass: { fr: 'Supports amovibles chiffrés et étiquetés', en: 'Removable targets encrypted and labelled' },
-      warn: { fr: 'Support amovible laissé branché', en: 'Removable target left connected' },
-      unknown: { fr: 'Supports amovibles non établis', en: 'Removable targets not established' },
-      fail: { fr: 'Support amovible non chiffré ou non inventorié', en: 'Removable target unencrypted or not inventoried' },
+      pass: ['Supports amovibles chiffrés et étiquetés', 'Removable targets encrypted and labelled'],
+      warn: ['Support amovible laissé branché', 'Removable target left connected'],
+      unknown: ['Supports amovibles non établis', 'Removable targets not established'],
+      fail: ['Support amovible non chiffré ou non inventorié', 'Removable target unencrypted or not inventoried'],
     }, threshold);
   },
 });

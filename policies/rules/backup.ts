@@ -10,7 +10,7 @@
 // A last_success_at more than CLOCK_SKEW_TOLERANCE_MS in the future is unknown (clock problem).
 // On workstations the rule applies only when the pack sets `local_business_data: true`.
 import { Type, type Static } from 'typebox';
-import { type BackupConsoleAccess, type BackupSource, type OfflineCopy, type Report } from '../evidence.js';
+import { type BackupConsoleAccess, type BackupSource, type OfflineCopy } from '../evidence.js';
 import {
   defineRule,
   formatDuration,
@@ -20,7 +20,7 @@ import {
   type Finding,
   type RuleOutcome,
 } from './rule.js';
-import { isReported, missingEvidence, reportedSection } from './evidence-gaps.js';
+import { isReported, missingEvidence } from './evidence-gaps.js';
 import { summarise } from './outcomes.js';
 import { ageAt, CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from './time.js';
 
@@ -82,7 +82,7 @@ export const bkp01 = defineRule({
       ? []
       : [`pass_max_age_hours (${p.pass_max_age_hours}) must not exceed warn_max_age_hours (${p.warn_max_age_hours})`];
   },
-  notApplicable(report: Report, _rule, context) {
+  notApplicable(report, _rule, context) {
     if (report.host.role === 'workstation' && !context.packParameters.local_business_data) {
       return {
         fr: "Poste de travail sans données métier locales (local_business_data = false) : ses données sont sauvegardées côté serveur.",
@@ -91,8 +91,8 @@ export const bkp01 = defineRule({
     }
     return null;
   },
-  check(report: Report, parameters, context): RuleOutcome {
-    const backups = reportedSection(report, 'backups', 'BKP-01');
+  check(report, parameters, context): RuleOutcome {
+    const backups = report.backups;
     const threshold =
       `pass: age <= ${parameters.pass_max_age_hours} h; warn: age <= ${parameters.warn_max_age_hours} h; ` +
       'fail: older, or no successful job; unknown: no backup source, local or on a backup server';
@@ -239,7 +239,7 @@ export const bkp02 = defineRule({
     const threshold =
       `>= 1 offline (media disconnected now) or immutable (retention >= ${p.min_immutable_retention_days} d) copy ` +
       `with age <= ${p.max_age_days} d; none = fail`;
-    const copies = reportedSection(report, 'backups', 'BKP-02').offline_copies;
+    const copies = report.backups.offline_copies;
     if (!isReported(copies)) return missingEvidence(copies, '/backups/offline_copies', { fr: 'Copies hors ligne ou immuables', en: 'Offline or immutable copies' }, threshold);
     if (copies.length === 0) {
       return {
@@ -303,7 +303,7 @@ export const bkp03 = defineRule({
     const threshold =
       `>= ${p.min_copies} copies besides production, on >= ${p.min_distinct} distinct media or storage systems, ` +
       `>= ${p.min_off_site_or_offline} off-site or offline`;
-    const repos = reportedSection(report, 'backups', 'BKP-03').repositories;
+    const repos = report.backups.repositories;
     if (!isReported(repos)) return missingEvidence(repos, '/backups/repositories', { fr: 'Inventaire des dépôts de sauvegarde', en: 'Backup repository inventory' }, threshold);
     const media = new Set(repos.map((r) => r.media));
     const systems = new Set(repos.map((r) => r.storage_system.toLowerCase()));
@@ -336,14 +336,10 @@ export const bkp03 = defineRule({
             en: `${protectedCopies.length} off-site or offline copies < ${p.min_off_site_or_offline}`,
           },
     ];
-    return summarise(
-      findings,
-      {
-        pass: { fr: 'Topologie 3-2-1 respectée', en: '3-2-1 topology met' },
-        fail: { fr: 'Topologie 3-2-1 non respectée', en: '3-2-1 topology not met' },
-      },
-      threshold,
-    );
+    return summarise(findings, {
+      pass: ['Topologie 3-2-1 respectée', '3-2-1 topology met'],
+      fail: ['Topologie 3-2-1 non respectée', '3-2-1 topology not met'],
+    }, threshold);
   },
 });
 
@@ -372,7 +368,7 @@ export const bkp04 = defineRule({
     const threshold =
       `last successful restore test: pass <= ${p.pass_max_age_days} d; warn <= ${p.fail_after_days} d; ` +
       'fail: older or none';
-    const tests = reportedSection(report, 'backups', 'BKP-04').restore_tests;
+    const tests = report.backups.restore_tests;
     if (!isReported(tests)) return missingEvidence(tests, '/backups/restore_tests', { fr: 'Tests de restauration', en: 'Restore tests' }, threshold);
     let found: { index: number; age: number } | null = null;
     const implausible: number[] = [];
@@ -537,17 +533,13 @@ export const bkp05 = defineRule({
     const threshold =
       'identity source != production forest (dedicated AD: ADS score >= ' +
       `${p.min_ads_score}); MFA enabled (unsupported: warn); built-in admin disabled or unused with vaulted password`;
-    const console = reportedSection(report, 'backups', 'BKP-05').console;
+    const console = report.backups.console;
     if (!isReported(console)) return missingEvidence(console, '/backups/console', { fr: 'Authentification de la console de sauvegarde', en: 'Backup console authentication' }, threshold);
-    return summarise(
-      [identityFinding(console, p), consoleMfaFinding(console), builtinAdminFinding(console)],
-      {
-        pass: { fr: `Authentification de ${console.product} indépendante et forte`, en: `${console.product} authentication is independent and strong` },
-        warn: { fr: `Authentification de ${console.product} à justifier`, en: `${console.product} authentication to be justified` },
-        unknown: { fr: `Authentification de ${console.product} non établie`, en: `${console.product} authentication not established` },
-        fail: { fr: `Authentification de ${console.product} insuffisante`, en: `${console.product} authentication is insufficient` },
-      },
-      threshold,
-    );
+    return summarise([identityFinding(console, p), consoleMfaFinding(console), builtinAdminFinding(console)], {
+      pass: [`Authentification de ${console.product} indépendante et forte`, `${console.product} authentication is independent and strong`],
+      warn: [`Authentification de ${console.product} à justifier`, `${console.product} authentication to be justified`],
+      unknown: [`Authentification de ${console.product} non établie`, `${console.product} authentication not established`],
+      fail: [`Authentification de ${console.product} insuffisante`, `${console.product} authentication is insufficient`],
+    }, threshold);
   },
 });

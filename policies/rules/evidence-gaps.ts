@@ -12,7 +12,7 @@ export function reportedSection<S extends ReportSection>(report: Report, section
 }
 
 /** True when an optional evidence field was reported and observed (neither absent nor `{unavailable}`). */
-export function isReported<T>(value: T | Unavailable | undefined): value is T {
+export function isReported<T>(value: T | Unavailable | undefined): value is Exclude<T, Unavailable | undefined> {
   return value !== undefined && !isUnavailable(value);
 }
 

@@ -48,10 +48,9 @@ export const inv01 = defineRule({
       );
     }
     return summarise(findings, {
-      pass: { fr: 'Actif inventorié et à jour', en: 'Asset inventoried and fresh' },
-      warn: { fr: '', en: '' },
-      unknown: { fr: 'Inventaire incomplet', en: 'Inventory incomplete' },
-      fail: { fr: 'Inventaire périmé', en: 'Inventory out of date' },
+      pass: ['Actif inventorié et à jour', 'Asset inventoried and fresh'],
+      unknown: ['Inventaire incomplet', 'Inventory incomplete'],
+      fail: ['Inventaire périmé', 'Inventory out of date'],
     }, threshold);
   },
 });
@@ -142,10 +141,9 @@ export const inv03 = defineRule({
       return { status: 'pass', explanation: { fr: `Aucune mise à jour de sécurité en attente (${updates.manager}).`, en: `No pending security update (${updates.manager}).` }, evidence: ['/system/updates/pending'], threshold };
     }
     return summarise(findings, {
-      pass: { fr: 'Correctifs de sécurité récents seulement en attente', en: 'Only recent security updates pending' },
-      warn: { fr: '', en: '' },
-      unknown: { fr: 'Âge des correctifs en attente non établi', en: 'Age of pending security updates not established' },
-      fail: { fr: `Correctifs de sécurité en attente depuis plus de ${p.max_age_days} j`, en: `Security updates pending for more than ${p.max_age_days} d` },
+      pass: ['Correctifs de sécurité récents seulement en attente', 'Only recent security updates pending'],
+      unknown: ['Âge des correctifs en attente non établi', 'Age of pending security updates not established'],
+      fail: [`Correctifs de sécurité en attente depuis plus de ${p.max_age_days} j`, `Security updates pending for more than ${p.max_age_days} d`],
     }, threshold);
   },
 });

@@ -57,10 +57,10 @@ export const log01 = defineRule({
       }
     }
     return summarise(findings, {
-      pass: { fr: 'Horloge synchronisée et journaux transférés', en: 'Clock synchronised and logs forwarded' },
-      warn: { fr: 'Horloge et journaux à vérifier', en: 'Clock and logs to be checked' },
-      unknown: { fr: 'Horloge ou transfert des journaux non établi', en: 'Clock or log forwarding not established' },
-      fail: { fr: 'Horloge non conforme ou journaux non transférés', en: 'Clock off or logs not forwarded' },
+      pass: ['Horloge synchronisée et journaux transférés', 'Clock synchronised and logs forwarded'],
+      warn: ['Horloge et journaux à vérifier', 'Clock and logs to be checked'],
+      unknown: ['Horloge ou transfert des journaux non établi', 'Clock or log forwarding not established'],
+      fail: ['Horloge non conforme ou journaux non transférés', 'Clock off or logs not forwarded'],
     }, threshold);
   },
 });

@@ -15,10 +15,10 @@
 // The evidence has no firewall source scope, so "reachable only from admin sources" (WS ports
 // 135/445/3389) cannot be observed: such listeners are judged by the allowlist alone.
 import { Type, type Static } from 'typebox';
-import { isUnavailable, type Listener, type Report } from '../evidence.js';
+import { isUnavailable, type Listener } from '../evidence.js';
 import { defineRule, derivedFrom, listFindings, worstStatus, type Finding, type RuleOutcome } from './rule.js';
 import { AddressList, addressListErrors, addressSet, canonicalListenerAddress, type Ip, isInternal, isLoopback, isLoopbackIp, parseAddress } from './addresses.js';
-import { reportedSection, unavailableFinding } from './evidence-gaps.js';
+import { unavailableFinding } from './evidence-gaps.js';
 import { describeEndpoint, describeFlow, distinctEndpoints, flowQuery, matchFlow, shortWindow } from './flows.js';
 import { outcomeOf } from './outcomes.js';
 
@@ -83,12 +83,12 @@ export const net05 = defineRule({
     ].filter((a) => canonicalListenerAddress(a) === null);
     return bad.length > 0 ? [`not an IP address: ${bad.join(', ')}`] : [];
   },
-  check(report: Report, parameters, context): RuleOutcome {
+  check(report, parameters, context): RuleOutcome {
     void context;
     const threshold =
       'every non-loopback listener is in the role allowlist; remote-control ports only if allowlisted; ' +
       `SSH (${parameters.ssh_port}/tcp) on Unix bound only to admin addresses`;
-    const network = reportedSection(report, 'network', 'NET-05');
+    const network = report.network;
     if (isUnavailable(network.listeners)) {
       return {
         status: 'unknown',
@@ -231,7 +231,7 @@ export const net03 = defineRule({
     ...addressListErrors('vpn_concentrators', p.vpn_concentrators),
   ],
   check(report, parameters, context): RuleOutcome {
-    const network = reportedSection(report, 'network', 'NET-03');
+    const network = report.network;
     const threshold =
       `proxy set explicitly and by policy; no direct TCP ${parameters.web_ports.join('/')} flow to an Internet address ` +
       `(outside internal ranges, not a proxy or VPN concentrator) in an observation window >= ${parameters.min_window_hours} h`;
@@ -374,7 +374,7 @@ export const net04 = defineRule({
     ...p.public_doh_resolvers.flatMap((r) => addressListErrors(`public_doh_resolvers ${r.name}`, r.addresses)),
   ],
   check(report, parameters, context): RuleOutcome {
-    const network = reportedSection(report, 'network', 'NET-04');
+    const network = report.network;
     const declared = addressSet(parameters.dns_resolvers);
     const threshold =
       (declared.size > 0 ? `DNS (53, DoT 853) only to the declared resolvers ${parameters.dns_resolvers.join(', ')}` : 'DNS only to declared resolvers (none declared: internal resolvers give warn)') +
@@ -525,7 +525,7 @@ export const net06 = defineRule({
     return bad.length > 0 ? [`legacy_listeners: not an IP address: ${bad.join(', ')}`] : [];
   },
   check(report, parameters, context): RuleOutcome {
-    const network = reportedSection(report, 'network', 'NET-06');
+    const network = report.network;
     const { cleartext, threshold } = net06Tables(parameters);
     const findings: Finding[] = [];
 
@@ -616,7 +616,7 @@ export const net07 = defineRule({
   section: 'network',
   parameters: Net07Parameters,
   check(report, parameters): RuleOutcome {
-    const network = reportedSection(report, 'network', 'NET-07');
+    const network = report.network;
     const threshold = `firewall enabled on every active profile with default inbound = block; blocked-traffic logging on (${parameters.missing_logging} if not)`;
     const firewall = network.firewall;
     if (firewall === undefined || isUnavailable(firewall)) {
@@ -685,7 +685,7 @@ export const net01 = defineRule({
   section: 'network',
   parameters: Net01Parameters,
   check(report, parameters, context): RuleOutcome {
-    const network = reportedSection(report, 'network', 'NET-01');
+    const network = report.network;
     const threshold =
       `every remote endpoint outside ${context.internalNetworks.networks.join(', ')} matches an unexpired egress allowlist entry for role ${context.role} ` +
       `(FQDN or CIDR, port, protocol); observation window >= ${parameters.min_window_hours} h`;

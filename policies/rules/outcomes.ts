@@ -4,15 +4,19 @@
 import type { Bilingual, VerdictStatus } from '../verdict.js';
 import { listFindings, worstStatus, type Finding, type RuleOutcome } from './rule.js';
 
+/** A lead sentence, bilingual or in its short form [fr, en]. */
+export type Lead = Bilingual | readonly [fr: string, en: string];
+
 /** Lead sentence per overall status; a rule that never warns (or is never unknown) leaves it out. */
 export interface Leads {
-  pass: Bilingual;
-  fail: Bilingual;
-  warn?: Bilingual;
-  unknown?: Bilingual;
+  pass: Lead;
+  fail: Lead;
+  warn?: Lead;
+  unknown?: Lead;
 }
 
 const NO_LEAD: Bilingual = { fr: '', en: '' };
+const textOf = (lead: Lead | undefined): Bilingual => (lead === undefined ? NO_LEAD : 'fr' in lead ? lead : { fr: lead[0], en: lead[1] });
 
 /**
  * Worst-wins summary of findings: the lead for the overall status, then the findings (problems
@@ -21,7 +25,7 @@ const NO_LEAD: Bilingual = { fr: '', en: '' };
 export function summarise(findings: readonly Finding[], leads: Leads, threshold: string): RuleOutcome {
   const judged = findings.filter((f) => f.status !== 'not_applicable');
   const status = worstStatus(judged.map((f) => f.status));
-  const lead = leads[status === 'not_applicable' ? 'pass' : status] ?? NO_LEAD;
+  const lead = textOf(leads[status === 'not_applicable' ? 'pass' : status]);
   const shown = status === 'pass' ? findings : findings.filter((f) => f.status !== 'pass' && f.status !== 'not_applicable');
   const listed = listFindings(shown);
   const deciding = judged.filter((f) => f.status === status).map((f) => f.pointer);

@@ -1,7 +1,6 @@
 // NET-08: no remote-control product outside the approved list. Installed only = the pack's
 // severity (high); running or connected = critical (the catalogue's escalation).
 import { Type } from 'typebox';
-import { isUnavailable } from '../evidence.js';
 import { isReported, missingEvidence } from './evidence-gaps.js';
 import { summarise } from './outcomes.js';
 import { defineRule, type Finding, type RuleOutcome } from './rule.js';
@@ -17,7 +16,6 @@ export const net08 = defineRule({
   parameters: Net08Parameters,
   check(report, p): RuleOutcome {
     const threshold = `no remote-control product outside {${p.approved_products.join(', ') || 'none approved'}}; running or connected = critical`;
-    if (isUnavailable(report.network)) throw new Error('NET-08 reached with an unavailable network section');
     const tools = report.network.remote_control;
     if (!isReported(tools)) return missingEvidence(tools, '/network/remote_control', { fr: 'Outils de prise en main à distance', en: 'Remote-control tools' }, threshold);
     const approved = new Set(p.approved_products.map((x) => x.toLowerCase()));
@@ -30,10 +28,8 @@ export const net08 = defineRule({
     });
     if (findings.length === 0) return { status: 'pass', explanation: { fr: 'Aucun outil de prise en main à distance trouvé.', en: 'No remote-control tool found.' }, evidence: ['/network/remote_control'], threshold };
     const outcome = summarise(findings, {
-      pass: { fr: 'Outils de prise en main approuvés seulement', en: 'Only approved remote-control tools' },
-      warn: { fr: '', en: '' },
-      unknown: { fr: '', en: '' },
-      fail: { fr: 'Outil de prise en main à distance non approuvé', en: 'Unapproved remote-control tool' },
+      pass: ['Outils de prise en main approuvés seulement', 'Only approved remote-control tools'],
+      fail: ['Outil de prise en main à distance non approuvé', 'Unapproved remote-control tool'],
     }, threshold);
     const escalate = tools.some((t) => !approved.has(t.product.toLowerCase()) && (t.running || t.connected === true));
     return escalate ? { ...outcome, escalated_severity: 'critical' } : outcome;

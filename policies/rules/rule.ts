@@ -5,7 +5,7 @@ import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { HostAllowlist, NetworkSet } from '../allowlist.js';
 import type { BackupServerProof } from '../backup-coverage.js';
-import type { HostRole, Report } from '../evidence.js';
+import { isUnavailable, type HostRole, type Report, type Unavailable } from '../evidence.js';
 import type { Bilingual, Severity, VerdictStatus } from '../verdict.js';
 import type { AppliedOverlay, PackParameters, RuleConfig } from '../pack-schema.js';
 
@@ -57,18 +57,33 @@ export interface RuleImplementation {
   check(report: Report, rule: RuleConfig, context: RuleContext): RuleOutcome;
 }
 
-export interface RuleDefinition<S extends TSchema> {
+/**
+ * A report whose section K is known to be observed: evaluate() judges a rule unknown before asking
+ * it anything when its section is `{unavailable}`, and defineRule checks it again. An optional
+ * section (system, telemaintenance) may still be absent (an older agent).
+ */
+export type ReportWith<K extends ReportSection> = Omit<Report, K> & { readonly [P in K]: Exclude<Report[P], Unavailable> };
+
+export interface RuleDefinition<S extends TSchema, K extends ReportSection = ReportSection> {
   id: string;
-  section: ReportSection;
+  section: K;
   parameters: S;
   /** Cross-field checks the schema cannot express (e.g. pass limit <= warn limit). */
   extraParameterErrors?: (parameters: Static<S>) => string[];
-  notApplicable?: (report: Report, rule: RuleConfig, context: RuleContext) => Bilingual | null;
-  check: (report: Report, parameters: Static<S>, context: RuleContext) => RuleOutcome;
+  notApplicable?: (report: ReportWith<K>, rule: RuleConfig, context: RuleContext) => Bilingual | null;
+  check: (report: ReportWith<K>, parameters: Static<S>, context: RuleContext) => RuleOutcome;
 }
 
-/** Builds a RuleImplementation whose check receives its parameters already typed and validated. */
-export function defineRule<S extends TSchema>(definition: RuleDefinition<S>): RuleImplementation {
+/**
+ * Builds a RuleImplementation whose check (and notApplicable) receive the report with the rule's
+ * section already known to be observed, and the parameters already typed and validated.
+ */
+export function defineRule<S extends TSchema, K extends ReportSection>(definition: RuleDefinition<S, K>): RuleImplementation {
+  const withSection = (report: Report): ReportWith<K> => {
+    // evaluate() answers unknown for an unavailable section first: reaching here without it is a bug.
+    if (isUnavailable(report[definition.section])) throw new Error(`${definition.id} reached with an unavailable ${definition.section} section`);
+    return report as unknown as ReportWith<K>;
+  };
   const validator = Compile(definition.parameters);
   const errorsOf = (parameters: unknown): string[] => {
     if (!validator.Check(parameters)) {
@@ -94,10 +109,11 @@ export function defineRule<S extends TSchema>(definition: RuleDefinition<S>): Ru
         if (errors.length > 0) throw new Error(`rule ${rule.id}: invalid parameters: ${errors.join('; ')}`);
         validated.add(parameters);
       }
-      return definition.check(report, parameters as Static<S>, context);
+      return definition.check(withSection(report), parameters as Static<S>, context);
     },
   };
-  if (definition.notApplicable) implementation.notApplicable = definition.notApplicable;
+  const notApplicable = definition.notApplicable;
+  if (notApplicable) implementation.notApplicable = (report, rule, context) => notApplicable(withSection(report), rule, context);
   return implementation;
 }
 

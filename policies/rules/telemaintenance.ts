@@ -13,7 +13,7 @@ import { Type, type Static } from 'typebox';
 import { canonicalIp, parseCidr } from '../allowlist.js';
 import { isUnavailable, type Tunnel, type VendorAccount } from '../evidence.js';
 import { defineRule, formatDuration, HOUR_MS, listFindings, type Finding, type RuleOutcome } from './rule.js';
-import { isReported, missingEvidence, missingFinding, reportedSection } from './evidence-gaps.js';
+import { isReported, missingEvidence, missingFinding } from './evidence-gaps.js';
 import { summarise } from './outcomes.js';
 import { ageAt, DAY_MS } from './time.js';
 
@@ -114,7 +114,7 @@ export const tma01 = defineRule({
         if (open.length === 0) findings.push({ status: 'pass', pointer: '/telemaintenance/ingress_rules', fr: 'aucune règle entrante depuis any', en: 'no ingress rule from any' });
       }
     }
-    const network = reportedSection(report, 'network', 'TMA-01');
+    const network = report.network;
     const listeners = network.listeners;
     if (isUnavailable(listeners)) {
       findings.push({ status: 'unknown', pointer: '/network/listeners', fr: `services en écoute non observables (${listeners.unavailable})`, en: `listeners not observable (${listeners.unavailable})` });
@@ -131,15 +131,11 @@ export const tma01 = defineRule({
       }
       if (exposed.length === 0) findings.push({ status: 'pass', pointer: '/network/listeners', fr: 'exposition limitée au tunnel et au service de rebond', en: 'exposure limited to the tunnel and jump service' });
     }
-    return summarise(
-      findings,
-      {
-        pass: { fr: 'Accès entrants limités aux IP déclarées du fournisseur', en: "Inbound access limited to the vendor's declared IPs" },
-        unknown: { fr: 'Accès entrants non établis', en: 'Inbound access not established' },
-        fail: { fr: 'Accès entrant hors des IP déclarées ou exposition excessive', en: 'Inbound access outside declared IPs or excessive exposure' },
-      },
-      threshold,
-    );
+    return summarise(findings, {
+      pass: ['Accès entrants limités aux IP déclarées du fournisseur', "Inbound access limited to the vendor's declared IPs"],
+      unknown: ['Accès entrants non établis', 'Inbound access not established'],
+      fail: ['Accès entrant hors des IP déclarées ou exposition excessive', 'Inbound access outside declared IPs or excessive exposure'],
+    }, threshold);
   },
 });
 
@@ -254,15 +250,11 @@ export const tma02 = defineRule({
         threshold,
       };
     }
-    return summarise(
-      findings,
-      {
-        pass: { fr: 'Accès fournisseur ouverts à la demande et bornés', en: 'Vendor access opened on demand and time-boxed' },
-        unknown: { fr: 'Ouverture des accès fournisseur non établie', en: 'Vendor access opening not established' },
-        fail: { fr: 'Accès fournisseur ouvert hors fenêtre ou trop longtemps', en: 'Vendor access open outside a window or for too long' },
-      },
-      threshold,
-    );
+    return summarise(findings, {
+      pass: ['Accès fournisseur ouverts à la demande et bornés', 'Vendor access opened on demand and time-boxed'],
+      unknown: ['Ouverture des accès fournisseur non établie', 'Vendor access opening not established'],
+      fail: ['Accès fournisseur ouvert hors fenêtre ou trop longtemps', 'Vendor access open outside a window or for too long'],
+    }, threshold);
   },
 });
 
@@ -321,15 +313,11 @@ export const tma03 = defineRule({
       }
       return { status: 'fail', pointer, fr: `${name} : authentification ${a.auth} sans second facteur`, en: `${name}: ${a.auth} authentication without a second factor` };
     });
-    return summarise(
-      findings,
-      {
-        pass: { fr: 'Comptes dédiés par équipement et authentification forte', en: 'Dedicated per-device accounts and strong authentication' },
-        unknown: { fr: 'Comptes par équipement non établis', en: 'Per-device accounts not established' },
-        fail: { fr: 'Compte partagé, secret réutilisé ou authentification faible', en: 'Shared account, reused credential or weak authentication' },
-      },
-      threshold,
-    );
+    return summarise(findings, {
+      pass: ['Comptes dédiés par équipement et authentification forte', 'Dedicated per-device accounts and strong authentication'],
+      unknown: ['Comptes par équipement non établis', 'Per-device accounts not established'],
+      fail: ['Compte partagé, secret réutilisé ou authentification faible', 'Shared account, reused credential or weak authentication'],
+    }, threshold);
   },
 });
 
@@ -400,16 +388,12 @@ export const tma04 = defineRule({
       }
       if (late.length === 0) findings.push({ status: 'pass', pointer: '/telemaintenance/sessions', fr: `${sessions.length} session(s), rapports à jour`, en: `${sessions.length} session(s), reports up to date` });
     }
-    return summarise(
-      findings,
-      {
-        pass: { fr: 'Traçabilité centralisée et rapports à jour', en: 'Central logging and reports up to date' },
-        warn: { fr: 'Traçabilité à compléter', en: 'Traceability to be completed' },
-        unknown: { fr: 'Traçabilité non établie', en: 'Traceability not established' },
-        fail: { fr: 'Journaux non centralisés ou conservés trop peu', en: 'Logs not centralised or kept too briefly' },
-      },
-      threshold,
-    );
+    return summarise(findings, {
+      pass: ['Traçabilité centralisée et rapports à jour', 'Central logging and reports up to date'],
+      warn: ['Traçabilité à compléter', 'Traceability to be completed'],
+      unknown: ['Traçabilité non établie', 'Traceability not established'],
+      fail: ['Journaux non centralisés ou conservés trop peu', 'Logs not centralised or kept too briefly'],
+    }, threshold);
   },
 });
 
@@ -466,16 +450,12 @@ export const tma05 = defineRule({
       }
       return { status: 'warn', pointer, fr: `${name} : canal hors des modèles acceptés`, en: `${name}: not one of the accepted channels` };
     });
-    return summarise(
-      findings,
-      {
-        pass: { fr: 'Canal chiffré à authentification mutuelle', en: 'Encrypted, mutually authenticated channel' },
-        warn: { fr: 'Canal à renforcer', en: 'Channel to be strengthened' },
-        unknown: { fr: 'Canal non établi', en: 'Channel not established' },
-        fail: { fr: 'Canal en clair, non authentifié ou TLS obsolète', en: 'Cleartext, unauthenticated or outdated-TLS channel' },
-      },
-      threshold,
-    );
+    return summarise(findings, {
+      pass: ['Canal chiffré à authentification mutuelle', 'Encrypted, mutually authenticated channel'],
+      warn: ['Canal à renforcer', 'Channel to be strengthened'],
+      unknown: ['Canal non établi', 'Channel not established'],
+      fail: ['Canal en clair, non authentifié ou TLS obsolète', 'Cleartext, unauthenticated or outdated-TLS channel'],
+    }, threshold);
   },
 });
 
@@ -514,7 +494,7 @@ export const tma06 = defineRule({
   ],
   check(report, p): RuleOutcome {
     const threshold = 'internal destinations within the maintained devices\' declared flows and the infrastructure services (log collector, NTP, DNS, admin hosts)';
-    const network = reportedSection(report, 'network', 'TMA-06');
+    const network = report.network;
     const outbound = network.outbound;
     if (isUnavailable(outbound)) return missingEvidence(outbound, '/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, threshold);
     if (p.declared_flows.length === 0) {

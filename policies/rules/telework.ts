@@ -58,10 +58,10 @@ export const enc01 = defineRule({
       return { status: 'pass', pointer, fr: `${v.mount} : ${v.scheme} ${v.cipher}, clé séquestrée`, en: `${v.mount}: ${v.scheme} ${v.cipher}, key escrowed` };
     });
     return summarise(findings, {
-      pass: { fr: 'Disques chiffrés, clés séquestrées', en: 'Disks encrypted, keys escrowed' },
-      warn: { fr: 'Protection suspendue récemment', en: 'Protection recently suspended' },
-      unknown: { fr: 'Chiffrement non établi', en: 'Encryption not established' },
-      fail: { fr: 'Disque non chiffré ou mal protégé', en: 'Disk not encrypted or poorly protected' },
+      pass: ['Disques chiffrés, clés séquestrées', 'Disks encrypted, keys escrowed'],
+      warn: ['Protection suspendue récemment', 'Protection recently suspended'],
+      unknown: ['Chiffrement non établi', 'Encryption not established'],
+      fail: ['Disque non chiffré ou mal protégé', 'Disk not encrypted or poorly protected'],
     }, threshold);
   },
 });
@@ -100,10 +100,9 @@ export const net09 = defineRule({
       return { status: 'pass', explanation: { fr: `VPN toujours actif : ${findings.filter((f) => f.status === 'pass').map((f) => f.fr).join(' ; ')}.`, en: `Always-on VPN: ${findings.filter((f) => f.status === 'pass').map((f) => f.en).join('; ')}.` }, evidence: findings.filter((f) => f.status === 'pass').map((f) => f.pointer), threshold };
     }
     return summarise(findings, {
-      pass: { fr: '', en: '' },
-      warn: { fr: '', en: '' },
-      unknown: { fr: 'VPN toujours actif non établi', en: 'Always-on VPN not established' },
-      fail: { fr: 'Pas de VPN toujours actif et verrouillé', en: 'No locked always-on VPN' },
+      pass: ['', ''],
+      unknown: ['VPN toujours actif non établi', 'Always-on VPN not established'],
+      fail: ['Pas de VPN toujours actif et verrouillé', 'No locked always-on VPN'],
     }, threshold);
   },
 });

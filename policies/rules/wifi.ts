@@ -11,7 +11,7 @@ import { Type } from 'typebox';
 import { isUnavailable, type Report, type WifiEvidence, type WifiInterface, type WifiProfile } from '../evidence.js';
 import type { Bilingual } from '../verdict.js';
 import { defineRule, listFindings, worstStatus, type Finding, type RuleOutcome } from './rule.js';
-import { reportedSection, unavailableFinding } from './evidence-gaps.js';
+import { unavailableFinding } from './evidence-gaps.js';
 import { outcomeOf } from './outcomes.js';
 
 export const Wifi01Parameters = Type.Object(
@@ -49,9 +49,9 @@ export const wifi01 = defineRule({
   id: 'WIFI-01',
   section: 'wifi',
   parameters: Wifi01Parameters,
-  notApplicable(report: Report) {
+  notApplicable(report) {
     const wifi = report.wifi;
-    if (!isUnavailable(wifi) && !wifi.hardware_present && wifi.interfaces.length === 0) {
+    if (!wifi.hardware_present && wifi.interfaces.length === 0) {
       return {
         fr: `Aucun périphérique Wi-Fi n'est présent (${wifi.source}) : il n'y a pas de radio à couper.`,
         en: `No Wi-Fi device is present (${wifi.source}): there is no radio to turn off.`,
@@ -59,8 +59,8 @@ export const wifi01 = defineRule({
     }
     return null;
   },
-  check(report: Report, parameters): RuleOutcome {
-    const wifi = reportedSection(report, 'wifi', 'WIFI-01');
+  check(report, parameters): RuleOutcome {
+    const wifi = report.wifi;
     const threshold = parameters.wifi_required
       ? 'wifi_required = true: the role needs Wi-Fi'
       : 'wifi_required = false: no WLAN interface up and no radio on';
@@ -191,7 +191,7 @@ export const wifi02 = defineRule({
   parameters: Wifi02Parameters,
   notApplicable: noWifiAtAll,
   check(report, parameters): RuleOutcome {
-    const wifi = reportedSection(report, 'wifi', 'WIFI-02');
+    const wifi = report.wifi;
     const threshold =
       'current connection: WPA2/WPA3-Enterprise' +
       (parameters.personal_allowed ? `, or WPA2/WPA3-Personal on ${parameters.allowed_ssids.join(', ') || '(no SSID listed)'}` : '') +
@@ -325,7 +325,7 @@ export const wifi03 = defineRule({
   parameters: Wifi03Parameters,
   notApplicable: noWifiAtAll,
   check(report, parameters): RuleOutcome {
-    const wifi = reportedSection(report, 'wifi', 'WIFI-03');
+    const wifi = report.wifi;
     const threshold = `802.1X profiles: EAP-TLS with a pinned CA = pass; PEAP/TTLS with pinned CA and server name = ${parameters.tunnelled_methods}; no validation or no pinned CA = fail`;
     const profiles = wifi.profiles;
     if (profiles === undefined || isUnavailable(profiles)) {
@@ -361,7 +361,7 @@ export const wifi04 = defineRule({
   parameters: Wifi04Parameters,
   notApplicable: noWifiAtAll,
   check(report, parameters): RuleOutcome {
-    const wifi = reportedSection(report, 'wifi', 'WIFI-04');
+    const wifi = report.wifi;
     const threshold = `every saved profile with autoconnect = true has its SSID (exact match) in: ${parameters.allowed_ssids.join(', ') || '(empty list)'}`;
     const profiles = wifi.profiles;
     if (profiles === undefined || isUnavailable(profiles)) {
@@ -407,7 +407,7 @@ export const wifi05 = defineRule({
   parameters: Wifi05Parameters,
   notApplicable: noWifiAtAll,
   check(report): RuleOutcome {
-    const wifi = reportedSection(report, 'wifi', 'WIFI-05');
+    const wifi = report.wifi;
     const threshold = 'no interface in AP/IBSS/P2P-GO mode; hotspot off, no AP daemon; no AP/ad-hoc profile set to autostart';
     const findings: Finding[] = [];
     wifi.interfaces.forEach((iface, i) => {
@@ -467,7 +467,7 @@ export const wifi06 = defineRule({
   parameters: Wifi06Parameters,
   notApplicable: noWifiAtAll,
   check(report, parameters): RuleOutcome {
-    const wifi = reportedSection(report, 'wifi', 'WIFI-06');
+    const wifi = report.wifi;
     const threshold =
       'not (wired interface up and Wi-Fi associated to a non-enterprise SSID)' +
       (parameters.routing_allowed ? '; routing allowed for this role' : '; IP forwarding, ICS and bridges off') +

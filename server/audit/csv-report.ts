@@ -6,7 +6,8 @@ import { stringify } from 'csv-stringify/sync';
 import { auditHostBatches } from '../db/audits.js';
 import type { Database } from '../db/schema.js';
 import type { ReportLang } from './html-report.js';
-import type { AuditReport } from './model.js';
+import { formatOverdue } from '../access/countersign-overdue.js';
+import type { AccessFinding, AuditReport } from './model.js';
 
 export const CSV_COLUMNS = [
   'audit_id',
@@ -61,6 +62,36 @@ export async function* auditCsvChunks(db: Database, report: AuditReport, lang: R
     }
     yield stringify(records, options);
   }
+  // Emergencies not countersigned within 24 h: a finding on their gateway, named by request.
+  const emergencies = report.access_findings?.items ?? [];
+  if (emergencies.length > 0) yield stringify(emergencies.map((f) => accessFindingRecord(report.audit_id, f, lang)), options);
+}
+
+/** The pseudo rule id the CSV gives an emergency not countersigned in time (no pack defines it). */
+export const EMERGENCY_CSV_RULE = 'ACCESS-COUNTERSIGN';
+
+function accessFindingRecord(auditId: string, f: AccessFinding, lang: ReportLang): string[] {
+  const overdue = formatOverdue(f.overdue_minutes, lang);
+  const approvers = f.approvers.join(', ') || '?';
+  const explanation =
+    lang === 'fr'
+      ? `Demande ${f.request_id} (${f.ticket}) sur ${f.target}, fournisseur ${f.vendor ?? '—'}, demandeur ${f.requester}, approuvée par ${approvers} le ${f.approved_at} : non contresignée, ${overdue} de retard`
+      : `Request ${f.request_id} (${f.ticket}) on ${f.target}, vendor ${f.vendor ?? '-'}, requester ${f.requester}, approved by ${approvers} at ${f.approved_at}: not countersigned, ${overdue} overdue`;
+  return [
+    auditId,
+    f.site,
+    'telemaintenance-gateway',
+    f.gateway_host_id,
+    neutraliseFormula(f.gateway ?? ''),
+    '',
+    '',
+    EMERGENCY_CSV_RULE,
+    lang === 'fr' ? "Accès d'urgence contresigné sous 24 h" : 'Emergency access countersigned within 24 h',
+    'high',
+    'fail',
+    '',
+    neutraliseFormula(explanation),
+  ];
 }
 
 /** The whole CSV as one string (small audits, tests). */

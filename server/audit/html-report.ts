@@ -4,7 +4,8 @@
 import type { HostRole } from '../../policies/evidence.js';
 import type { Severity, VerdictStatus } from '../../policies/verdict.js';
 import { html, SafeHtml } from './html-escape.js';
-import type { AuditReport, Finding, HostRef, Score, WaiverRef } from './model.js';
+import { formatOverdue } from '../access/countersign-overdue.js';
+import type { AccessFinding, AuditReport, Finding, HostRef, Score, WaiverRef } from './model.js';
 
 export type ReportLang = 'fr' | 'en';
 export const REPORT_LANGS = ['fr', 'en'] as const;
@@ -67,6 +68,15 @@ const TEXT = {
     expires: 'Expiration',
     new: 'nouveau',
     count: 'Nombre',
+    emergencies: "Accès d'urgence non contresignés sous 24 h",
+    emergencyNote: "Un accès d'urgence (bris de glace) est ouvert sur une seule approbation et doit être contresigné par un autre approbateur dans les 24 h.",
+    request: 'Demande',
+    target: 'Équipement',
+    vendor: 'Fournisseur',
+    requester: 'Demandeur',
+    approvers: 'Approuvé par',
+    approvedAt: 'Approuvé le',
+    overdue: 'Retard',
     status_: { pass: 'conforme', fail: 'non conforme', warn: 'avertissement', unknown: 'inconnu', not_applicable: 'non applicable', waived: 'dérogation' },
     severity_: { critical: 'critique', high: 'élevée', medium: 'moyenne', low: 'faible' },
     role_: {
@@ -132,6 +142,15 @@ const TEXT = {
     expires: 'Expires',
     new: 'new',
     count: 'Count',
+    emergencies: 'Emergency accesses not countersigned within 24 h',
+    emergencyNote: 'An emergency (break-glass) access opens on one approval and must be countersigned by another approver within 24 h.',
+    request: 'Request',
+    target: 'Device',
+    vendor: 'Vendor',
+    requester: 'Requester',
+    approvers: 'Approved by',
+    approvedAt: 'Approved at',
+    overdue: 'Overdue',
     status_: { pass: 'pass', fail: 'fail', warn: 'warn', unknown: 'unknown', not_applicable: 'not applicable', waived: 'waived' },
     severity_: { critical: 'critical', high: 'high', medium: 'medium', low: 'low' },
     role_: {
@@ -272,6 +291,22 @@ ${items.slice(0, HTML_MAX_ROWS).map((w) => html`<tr data-waiver="${w.id}"><td>${
 </tbody></table>`;
 }
 
+function emergencyTable(id: string, items: readonly AccessFinding[], total: number, t: Text, lang: ReportLang, timeZone: string): SafeHtml {
+  if (total === 0) return html`<p id="${id}" class="empty">${t.none}</p>`;
+  const shown = items.slice(0, HTML_MAX_ROWS);
+  return html`<table id="${id}">
+<thead><tr><th>${t.request}</th><th>${t.target}</th><th>${t.site}</th><th>${t.vendor}</th><th>${t.requester}</th><th>${t.approvers}</th><th>${t.approvedAt}</th><th>${t.overdue}</th></tr></thead>
+<tbody>
+${shown.map(
+  (f) => html`<tr data-request="${f.request_id}">
+<td><code>${f.request_id}</code><br>${f.ticket}</td><td>${f.target}${f.gateway === null ? '' : html`<br><span class="note">${f.gateway}</span>`}</td><td>${f.site}</td><td>${f.vendor ?? '—'}</td>
+<td>${f.requester}</td><td>${f.approvers.join(', ')}</td><td>${formatDate(f.approved_at, t, timeZone)}</td><td class="sev-high">${formatOverdue(f.overdue_minutes, lang)}</td>
+</tr>`,
+)}
+</tbody></table>
+${total > shown.length ? html`<p class="note">${t.more(total - shown.length)}</p>` : ''}`;
+}
+
 function ruleTable(report: AuditReport, t: Text, lang: ReportLang): SafeHtml {
   return html`<table id="scores-by-rule">
 <thead><tr><th>${t.rule}</th><th>${t.score}</th><th>${t.status_.pass}</th><th>${t.status_.fail}</th><th>${t.status_.warn}</th><th>${t.status_.waived}</th><th>${t.status_.unknown}</th><th>${t.status_.not_applicable}</th></tr></thead>
@@ -340,6 +375,12 @@ ${ruleTable(report, t, lang)}
 <section id="critical">
 <h2>${t.criticalFindings} (${criticalTotal})</h2>
 ${findingTable('critical-findings', critical, criticalTotal, report, t, lang)}
+</section>
+
+<section id="access-emergencies">
+<h2>${t.emergencies} (${report.access_findings?.total ?? 0})</h2>
+<p class="note">${t.emergencyNote}</p>
+${emergencyTable('emergencies-not-countersigned', report.access_findings?.items ?? [], report.access_findings?.total ?? 0, t, lang, tz)}
 </section>
 
 <section id="findings">

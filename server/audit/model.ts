@@ -81,6 +81,37 @@ export const WaiverRefSchema = Type.Object(
 );
 export type WaiverRef = Static<typeof WaiverRefSchema>;
 
+/**
+ * A finding of the telemaintenance access domain (server/access/): an emergency let in on one
+ * approval that nobody countersigned within 24 h. Not a (host, rule) result: it names the request.
+ */
+export const AccessFindingSchema = Type.Object(
+  {
+    kind: Type.Literal('emergency_not_countersigned'),
+    request_id: Type.String(),
+    target: Type.String(),
+    site: Type.String(),
+    gateway_host_id: Type.String(),
+    gateway: NullableString,
+    /** The vendor company (slug); null for a request made by a hospital user. */
+    vendor: NullableString,
+    requester: Type.String(),
+    /** Who approved it ("username (role)"). */
+    approvers: Type.Array(Type.String()),
+    ticket: Type.String(),
+    reason: Type.String(),
+    state: Type.String(),
+    window: Type.Object({ not_before: Type.String(), not_after: Type.String() }, strict),
+    approved_at: Type.String(),
+    /** approved_at + 24 h. */
+    countersign_due: Type.String(),
+    /** Whole minutes past countersign_due at the audit. */
+    overdue_minutes: Count,
+  },
+  strict,
+);
+export type AccessFinding = Static<typeof AccessFindingSchema>;
+
 export const AuditReportSchema = Type.Object(
   {
     audit_id: Type.String(),
@@ -102,6 +133,8 @@ export const AuditReportSchema = Type.Object(
     stale_hosts: Listed(HostRefSchema),
     never_reported: Listed(HostRefSchema),
     expired_waivers: Listed(WaiverRefSchema),
+    /** Telemaintenance access findings (absent from audits made before they existed). */
+    access_findings: Type.Optional(Listed(AccessFindingSchema)),
     diff: Type.Object(
       {
         previous_audit_id: NullableString,

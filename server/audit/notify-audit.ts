@@ -5,7 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { sendSyslog, type SyslogMessage, type SyslogSeverity } from '../notify/syslog.js';
 import { sendWebhook, type DeliveryOutcome } from '../notify/webhook.js';
 import type { AuditConfig } from './config.js';
-import type { AuditReport, Finding } from './model.js';
+import type { AccessFinding, AuditReport, Finding } from './model.js';
 
 /** Items of each list carried by a webhook body (the full report is one API call away). */
 export const WEBHOOK_MAX_ITEMS = 20;
@@ -47,8 +47,24 @@ export function webhookPayload(report: AuditReport, reportSha256: string) {
     stale_hosts: report.stale_hosts.total,
     never_reported: report.never_reported.total,
     expired_waivers: report.expired_waivers.total,
+    access_findings: {
+      total: report.access_findings?.total ?? 0,
+      items: (report.access_findings?.items ?? []).slice(0, WEBHOOK_MAX_ITEMS).map(accessItem),
+    },
   };
 }
+
+const accessItem = (f: AccessFinding) => ({
+  kind: f.kind,
+  request_id: f.request_id,
+  target: f.target,
+  site: f.site,
+  vendor: f.vendor,
+  requester: f.requester,
+  approvers: f.approvers,
+  approved_at: f.approved_at,
+  overdue_minutes: f.overdue_minutes,
+});
 
 const FINDING_SEVERITY: Record<Finding['severity'], SyslogSeverity> = { critical: 'error', high: 'warning', medium: 'notice', low: 'info' };
 
@@ -70,6 +86,7 @@ export function syslogMessages(report: AuditReport, reportSha256: string, at: Da
       findings: report.findings.total,
       new_failures: report.diff.new_failures.total,
       fixed: report.diff.fixed.total,
+      access_findings: report.access_findings?.total ?? 0,
       report_sha256: reportSha256,
     },
     message:
@@ -86,7 +103,18 @@ export function syslogMessages(report: AuditReport, reportSha256: string, at: Da
       message: `New failure ${f.rule_id} (${f.severity}) on ${f.hostname} [${f.site}, ${f.role}]: ${f.explanation?.en ?? ''}`,
     }),
   );
-  return [summary, ...findings];
+  const emergencies = (report.access_findings?.items ?? []).slice(0, SYSLOG_MAX_FINDINGS).map(
+    (f): SyslogMessage => ({
+      severity: 'warning',
+      timestamp: at,
+      msgId: 'ACCESS',
+      data: { audit_id: report.audit_id, kind: f.kind, request_id: f.request_id, target: f.target, site: f.site, vendor: f.vendor ?? '-', approvers: f.approvers.join(','), overdue_minutes: f.overdue_minutes },
+      message:
+        `Emergency access ${f.request_id} to ${f.target} [${f.site}] by ${f.requester}${f.vendor === null ? '' : ` (${f.vendor})`}, ` +
+        `approved by ${f.approvers.join(', ') || '?'} at ${f.approved_at}, not countersigned: ${f.overdue_minutes} min overdue`,
+    }),
+  );
+  return [summary, ...findings, ...emergencies];
 }
 
 export interface NotifyOptions {

@@ -27,6 +27,8 @@ import {
   type HostEvidence,
 } from '../db/audits.js';
 import { TrendTally, trendDay, writeTrendDay } from '../db/trends.js';
+import { overdueCountersignatures } from '../access/countersign-overdue.js';
+import { approvedWindowsOfGateway, gatewaysWithTargets, withGrantWindows, type ApprovedWindow } from '../access/tma02-grants.js';
 import { appendAuditEvent, type AuditActor } from '../auditlog.js';
 import type { Database } from '../db/schema.js';
 import { formatScope, listWaivers } from '../db/waivers.js';
@@ -156,9 +158,11 @@ export function judgeHost(
   now: Date,
   overlays?: ReadonlyMap<string, SiteOverlay>,
   backupCoverage?: BackupCoverageIndex,
+  /** The approved windows of Vigie's grants on this gateway's targets (TMA-02), known at `now`. */
+  grantWindows?: readonly ApprovedWindow[],
 ): { state: HostState; collected_at: string | null; results: AuditResult[] } {
   if (host.current_report_id === null) return { state: 'never_reported', collected_at: null, results: [] };
-  const pack = packOf(host, packs, overlays);
+  const pack = withGrantWindows(packOf(host, packs, overlays), grantWindows ?? []);
   if (host.body === null) {
     // The current report's body is never pruned; this only happens on a damaged database.
     const results: AuditResult[] = pack.rules.map((r) => ({ rule_id: r.id, status: 'unknown', severity: r.severity, waiver_id: null, explanation: null }));
@@ -248,6 +252,8 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
   });
 
   const backupCoverage = backupCoverageIndex(await latestBackupServerReports(db));
+  // TMA-02 re-judged with the windows Vigie's grants approved, for the gateways that have targets.
+  const gateways = await gatewaysWithTargets(db);
   const allWaivers = await listWaivers(db);
   const waiversOf = waiversByScope(allWaivers.filter((w) => waiverActive(w, now)));
   const expired = new TopList<WaiverRef>(MAX_LISTED, (a, b) => (a.expires_at > b.expires_at ? -1 : a.expires_at < b.expires_at ? 1 : 0));
@@ -304,7 +310,15 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
         hostname: host.hostname,
         site: host.site,
         role: host.role,
-        ...judgeHost(host, packs, waiversOf(host), now, options.overlays, backupCoverage),
+        ...judgeHost(
+          host,
+          packs,
+          waiversOf(host),
+          now,
+          options.overlays,
+          backupCoverage,
+          gateways.has(host.host_id) ? await approvedWindowsOfGateway(db, host.host_id, now) : undefined,
+        ),
       };
       rows.push(encodeAuditHost(row));
       trends.add(row);
@@ -349,6 +363,9 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
     for await (const refs of auditHostFailingBatches(db, previous.audit_id, after, null)) for (const ref of refs) vanished.push(hostRef(ref));
   }
 
+  // Emergencies let in on one approval and still not countersigned after 24 h (server/access/).
+  const accessFindings = await overdueCountersignatures(db, now, MAX_LISTED);
+
   const rules: AuditReport['rules'] = {};
   const packsUsed = new Map<string, number>();
   for (const pack of packs.values()) {
@@ -377,6 +394,7 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
     stale_hosts: stale.result(),
     never_reported: neverReported.result(),
     expired_waivers: expired.result(),
+    access_findings: accessFindings,
     diff: {
       previous_audit_id: previous?.audit_id ?? null,
       previous_started_at: previous?.started_at ?? null,
@@ -397,6 +415,7 @@ export async function runAudit(db: Database, options: RunAuditOptions): Promise<
     critical,
     new_failures: newFailures.total,
     fixed: fixed.total,
+    access_findings: accessFindings.total,
   };
   // The audit and its journal entry (with the report's hash) commit together.
   await db.transaction().execute(async (trx) => {

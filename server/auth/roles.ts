@@ -19,7 +19,11 @@ export const ApiTokenRoleSchema = Type.Enum(API_TOKEN_ROLES);
 
 /** Shorthands for route declarations. */
 export const ALL_ROLES: readonly Role[] = ROLES;
-/** Everyone who may read the fleet's posture (vendors see only their own access windows). */
-export const FLEET_READERS: readonly Role[] = ['admin', 'rssi', 'auditor', 'technician'];
+/**
+ * Everyone who may read the fleet's posture (vendors see only their own access windows). The
+ * biomedical engineer owns the maintained devices and approves their telemaintenance: they read
+ * the posture of the gateways (and the rest of the fleet) they approve access through.
+ */
+export const FLEET_READERS: readonly Role[] = ['admin', 'rssi', 'auditor', 'technician', 'biomedical'];
 
 export type RoleList = Static<typeof RoleSchema>[];

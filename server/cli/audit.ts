@@ -2,6 +2,7 @@
 import { userInfo } from 'node:os';
 import { Type } from 'typebox';
 import { loadShippedPacks } from '../../policies/pack.js';
+import { formatOverdue } from '../access/countersign-overdue.js';
 import { resolveAuditConfig } from '../audit/config.js';
 import { AUDIT_FORMATS, loadAuditReport, renderAudit } from '../audit/formats.js';
 import { REPORT_LANGS } from '../audit/html-report.js';
@@ -62,6 +63,16 @@ export async function auditRun(args: string[], io: CliIo): Promise<number> {
         `${s.findings} findings (${s.critical} critical), ${s.new_failures} new failures, ${s.fixed} fixed.\n` +
         `Report SHA-256: ${result.report_sha256}`,
     );
+    const emergencies = result.report.access_findings;
+    if (emergencies !== undefined && emergencies.total > 0) {
+      io.stdout(`${emergencies.total} emergency access(es) not countersigned within 24 h:`);
+      for (const f of emergencies.items) {
+        io.stdout(
+          `  ${f.request_id}  ${f.target} [${f.site}]  vendor ${f.vendor ?? '-'}  requester ${f.requester}  approved by ${f.approvers.join(', ') || '?'} ` +
+            `at ${f.approved_at}  overdue ${formatOverdue(f.overdue_minutes, 'en')}`,
+        );
+      }
+    }
     for (const n of notifications) io.stdout(`Notification ${n.channel}: ${n.ok ? 'delivered' : `FAILED (${n.error ?? 'unknown error'})`}`);
     return 0;
   });

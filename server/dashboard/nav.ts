@@ -12,7 +12,7 @@ export interface NavEntry {
 
 /** Who may open each dashboard page (used by its routes' config.access and by the menu). */
 export const PAGE_ROLES = {
-  fleet: ['admin', 'rssi', 'auditor', 'technician'],
+  fleet: ['admin', 'rssi', 'auditor', 'technician', 'biomedical'],
   audits: ['rssi', 'auditor'],
   waivers: ['rssi', 'auditor', 'technician'],
   auditLog: ['admin', 'rssi', 'auditor'],

@@ -43,6 +43,8 @@ export interface AuditSummary {
   critical: number;
   new_failures: number;
   fixed: number;
+  /** Telemaintenance access findings (emergencies not countersigned in 24 h); absent before they existed. */
+  access_findings?: number;
 }
 
 export interface AuditRecord {

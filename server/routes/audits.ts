@@ -41,6 +41,7 @@ export const AuditListItem = Type.Object(
           critical: Count,
           new_failures: Count,
           fixed: Count,
+          access_findings: Type.Optional(Count),
         },
         strict,
       ),

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { REPORT_MAX_BYTES, Report } from '../../policies/evidence.js';
 import { packFor } from '../../policies/pack.js';
+import { withGatewayGrants } from '../access/tma02-grants.js';
 import { AgentCredentialCache, type AgentIdentity } from '../auth/agent-credentials.js';
 import { ApiError } from '../errors.js';
 import { AGENT_REFUSALS, committerFor, ingestReport, type IngestionResult } from '../ingestion/ingestion.js';
@@ -60,10 +61,12 @@ export const reportRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
     async (request, reply) => {
       const agent = agents.get(request);
       if (agent === undefined) throw new Error('onRequest authentication did not run');
-      const pack = packFor(agent.role, agent.site, ctx.packs, ctx.overlays);
+      const now = ctx.now();
+      // A telemaintenance gateway's TMA-02 is judged with the windows Vigie's own grants approved.
+      const pack = await withGatewayGrants(ctx.db, packFor(agent.role, agent.site, ctx.packs, ctx.overlays), agent.host_id, now);
       let result: IngestionResult;
       try {
-        result = await ingestReport(ctx.db, agent, request.body, pack, ctx.now(), texts.get(request));
+        result = await ingestReport(ctx.db, agent, request.body, pack, now, texts.get(request));
       } catch (error) {
         // The database knows the agent otherwise (revoked, re-enrolled): read it again next time.
         if (error instanceof ApiError && AGENT_REFUSALS.has(error.code)) credentials.forget(agent.host_id);

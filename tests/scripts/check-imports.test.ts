@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
+import { childEnv } from '../helpers/child-env.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCRIPT = join(ROOT, 'scripts/check-imports.mjs');
 
 function check(root: string): { status: number | null; out: string } {
-  const run = spawnSync(process.execPath, [SCRIPT, root], { encoding: 'utf8', cwd: ROOT });
+  const run = spawnSync(process.execPath, [SCRIPT, root], { encoding: 'utf8', cwd: ROOT, env: childEnv() });
   return { status: run.status, out: run.stdout + run.stderr };
 }
 

@@ -24,7 +24,7 @@ const unauthenticated = (c: Caller): Outcome => (c === 'none' || c === 'agent' ?
 const PUBLIC = table(CALLERS, () => 401);
 // Agent routes authenticate the agent credential themselves: any other caller is unauthenticated.
 const AGENT = table(['agent'], () => 401);
-const FLEET = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician'], unauthenticated);
+const FLEET = table(['token:auditor', 'token:technician', 'admin', 'rssi', 'auditor', 'technician', 'biomedical'], unauthenticated);
 const AUDIT_READERS = table(['token:auditor', 'rssi', 'auditor'], unauthenticated);
 const ADMIN_SESSION = table(['admin'], unauthenticated);
 const RSSI_SESSION = table(['rssi'], unauthenticated);
@@ -39,14 +39,14 @@ const ACCESS_READERS = table(['admin', 'rssi', 'biomedical', 'auditor', 'technic
 const ACCESS_REQUESTERS = table(['admin', 'rssi', 'biomedical', 'technician', 'vendor'], unauthenticated);
 const ACCESS_REVIEWERS = table(['admin', 'rssi', 'biomedical'], unauthenticated);
 const ACCESS_DIRECTORY = table(['admin', 'rssi', 'biomedical', 'auditor'], unauthenticated);
-const TOKEN_READERS = table(['token:auditor', 'token:technician'], (c) => (c === 'vendor' || c === 'biomedical' || c === 'setup' || c === 'token:log-shipper' ? 403 : 401));
+const TOKEN_READERS = table(['token:auditor', 'token:technician'], (c) => (c === 'vendor' || c === 'setup' || c === 'token:log-shipper' ? 403 : 401));
 // The proxy-log route: only an API token of the log-shipper role (issue 18).
 const LOG_SHIPPER = table(['token:log-shipper'], unauthenticated);
 
 // Dashboard pages answer as pages: signed-out callers and setup sessions are redirected (303, to
 // the sign-in page or their account page); API tokens and other roles get a 403 page.
 const pageTable = (allowed: readonly Caller[]) => table(allowed, (c) => (c === 'none' || c === 'agent' || c === 'setup' ? 303 : 403));
-const PAGE_FLEET = pageTable(['admin', 'rssi', 'auditor', 'technician']);
+const PAGE_FLEET = pageTable(['admin', 'rssi', 'auditor', 'technician', 'biomedical']);
 const PAGE_SETUP = table(['admin', 'rssi', 'auditor', 'technician', 'vendor', 'biomedical', 'setup'], (c) => (c === 'none' || c === 'agent' ? 303 : 403));
 
 const EXPECTED: Record<string, Record<Caller, Outcome>> = {

@@ -162,7 +162,7 @@ function Facts({ view, d }: { view: View; d: Detail }) {
             {r.end_reason !== null && (
               <>
                 {' '}
-                — <Untrusted text={r.end_reason} />
+                — <ReasonText view={view} reason={r.end_reason} fromSystem={r.state === 'expired' || r.state === 'closed' || r.state === 'cancelled'} />
               </>
             )}
           </dd>
@@ -440,6 +440,37 @@ const ACTION_KEYS: Record<string, MessageKey> = {
   'access.expired': 'access.action.expired',
 };
 
+/** The domain's own words (refusal codes, clock and bastion reasons) in the reader's language. */
+const SYSTEM_REASONS: Record<string, MessageKey> = {
+  self_approval: 'access.sysReason.self_approval',
+  posture_gate: 'access.sysReason.posture_gate',
+  window_extension_refused: 'access.sysReason.window_extension_refused',
+  invalid_window: 'access.sysReason.invalid_window',
+  not_pending: 'access.sysReason.not_pending',
+  already_reviewed: 'access.sysReason.already_reviewed',
+  not_a_reviewer: 'access.sysReason.not_a_reviewer',
+  'first session': 'access.sysReason.first_session',
+  'window over before the quorum was reached': 'access.sysReason.quorum_too_late',
+  'review deadline passed': 'access.sysReason.deadline',
+  'window ended': 'access.sysReason.window_ended',
+  'window ended, never used': 'access.sysReason.window_ended_unused',
+  'no session before the first-connect deadline': 'access.sysReason.no_first_session',
+  'cancelled by the requester': 'access.sysReason.cancelled',
+};
+
+/** A reason as the reader should see it: the domain's own words translated, a person's words as untrusted text. */
+export function ReasonText({ view, reason, fromSystem }: { view: View; reason: string; fromSystem: boolean }) {
+  const key = SYSTEM_REASONS[reason];
+  return fromSystem && key !== undefined ? <>{view.t(key)}</> : <Untrusted text={reason} />;
+}
+
+interface JournalWindow {
+  not_before: string;
+  not_after: string;
+}
+const isWindow = (v: unknown): v is JournalWindow =>
+  typeof v === 'object' && v !== null && typeof (v as JournalWindow).not_before === 'string' && typeof (v as JournalWindow).not_after === 'string';
+
 function Timeline({ view, entries, detailed }: { view: View; entries: Awaited<ReturnType<typeof timelineOf>>; detailed: boolean }) {
   const { t, f } = view;
   return (
@@ -450,13 +481,34 @@ function Timeline({ view, entries, detailed }: { view: View; entries: Awaited<Re
           const details = (typeof e.details === 'object' && e.details !== null ? e.details : {}) as Record<string, unknown>;
           const reason = typeof details.reason === 'string' ? details.reason : null;
           const key = ACTION_KEYS[e.action];
+          // Refusal codes, the clock's and the bastion's reasons and the default cancel text are the system's words.
+          const fromSystem = e.action === 'access.review_refused' || e.action === 'access.cancelled' || e.actor.includes(':');
+          const override = typeof details.posture_override === 'object' && details.posture_override !== null ? (details.posture_override as { justification?: unknown }) : null;
+          const before = details.window_before;
+          const after = details.window_after;
+          const moved = isWindow(before) && isWindow(after) && (before.not_before !== after.not_before || before.not_after !== after.not_after);
           return (
             <li>
               <time datetime={e.at}>{f.dateTime(e.at)}</time> — {key === undefined ? <code>{e.action}</code> : t(key)} — <Untrusted text={e.actor} />
               {detailed && reason !== null && (
                 <>
                   {' '}
-                  : <Untrusted text={reason} />
+                  : <ReasonText view={view} reason={reason} fromSystem={fromSystem} />
+                </>
+              )}
+              {moved && (
+                <>
+                  {' '}
+                  · {t('access.timeline.window')}
+                  <WindowText view={view} from={after.not_before} to={after.not_after} />
+                </>
+              )}
+              {override !== null && typeof override.justification === 'string' && (
+                <>
+                  {' '}
+                  · <span aria-hidden="true">⚠ </span>
+                  {t('access.timeline.override')}
+                  <Untrusted text={override.justification} />
                 </>
               )}
             </li>

@@ -3,7 +3,7 @@
 // people of every reviewer role with an enrolled TOTP secret (codes computed at the test clock).
 import type { Test } from 'tap';
 import type { Report } from '../../../policies/evidence.js';
-import { loadShippedPacks, packForRole, type Pack } from '../../../policies/pack.js';
+import { loadShippedPacks, packForRole, type Pack, type SiteOverlay } from '../../../policies/pack.js';
 import { buildApp, type App } from '../../../server/app.js';
 import { createTarget, createVendor, addVendorMember } from '../../../server/access/directory.js';
 import { DEFAULT_CHANNELS, type Quorum, type Target } from '../../../server/access/model.js';
@@ -29,13 +29,16 @@ export const PASSWORD = 'correct horse battery staple';
 /** The device credential every test target holds: searched for in every response, log line and audit entry. */
 export const DEVICE_SECRET = 'Dev1ce-Cr3dential-DO-NOT-LEAK-7f3a9c';
 
-/** The shipped packs with the gateway pack carrying the site declarations the test evidence matches. */
-export function testPacks(): Map<string, Pack> {
+/**
+ * The shipped packs with the gateway pack carrying the site declarations the test evidence matches
+ * (`overlayWindows`: TMA-02's hand-typed approved windows, as a site overlay would declare them).
+ */
+export function testPacks(overlayWindows: { ticket: string; start: string; end: string }[] = [DEFAULT_WINDOW]): Map<string, Pack> {
   const packs = loadShippedPacks();
   const gateway = structuredClone(packForRole('telemaintenance-gateway', packs));
   const declared: Record<string, Record<string, unknown>> = {
     'TMA-01': { vendor_sources: [VENDOR_IP], admin_sources: ['10.0.0.0/24'] },
-    'TMA-02': { approved_windows: [DEFAULT_WINDOW] },
+    'TMA-02': { approved_windows: overlayWindows },
     'TMA-04': { collector_retention_days: 365 },
     'TMA-06': { declared_flows: [{ name: 'IRM-1 DICOM', destination: DEVICE_IP, ports: [104], protocol: 'tcp' }], infrastructure: [{ name: 'syslog', destination: '10.0.0.20' }] },
   };
@@ -77,6 +80,7 @@ export interface AccessWorld {
   app: App;
   key: SecretsKey;
   packs: Map<string, Pack>;
+  overlays: ReadonlyMap<string, SiteOverlay>;
   clock: TestClock;
   deps: AccessDeps;
   gateway: EnrolledHost;
@@ -117,15 +121,22 @@ export async function storeReport(db: Database, packs: Map<string, Pack>, host: 
   await recordReportSeen(db, prepared.seen);
 }
 
-export async function accessWorld(t: Test, kind: DbKind, options: { quorum?: Quorum; firstConnectMinutes?: number | null } = {}): Promise<AccessWorld> {
+export async function accessWorld(t: Test, kind: DbKind, options: {
+    quorum?: Quorum;
+    firstConnectMinutes?: number | null;
+    packs?: Map<string, Pack>;
+    /** Site overlays, as the server would load them from <dataDir>/overlays/ (none by default). */
+    overlays?: ReadonlyMap<string, SiteOverlay>;
+  } = {},): Promise<AccessWorld> {
   const database = await openTestDatabase(t, kind);
   const config = testConfig(database.dataDir, database.databaseUrl, { logLevel: 'trace' });
   const key = openSecretsKey(config);
-  const packs = testPacks();
+  const packs = options.packs ?? testPacks();
+  const overlays = options.overlays ?? new Map<string, SiteOverlay>();
   const clock = new TestClock();
   const logs: string[] = [];
   const logger = createLogger('trace', { write: (line: string) => void logs.push(line) });
-  const app = buildApp({ db: database.db, config, now: clock.now, packs, overlays: new Map(), secretsKey: key, logger });
+  const app = buildApp({ db: database.db, config, now: clock.now, packs, overlays, secretsKey: key, logger });
   t.teardown(() => app.close());
   await app.ready();
   const db = database.db;
@@ -172,7 +183,7 @@ export async function accessWorld(t: Test, kind: DbKind, options: { quorum?: Quo
   });
   const target = await createTarget(db, key, targetInput('irm-vallee-01', gateway), cli, now);
   const failingTarget = await createTarget(db, key, targetInput('ct-vallee-01', failingGateway), cli, now);
-  const deps: AccessDeps = { db, packs, overlays: new Map(), secretsKey: key, log: app.log };
+  const deps: AccessDeps = { db, packs, overlays, secretsKey: key, log: app.log };
   return {
     kind,
     database,
@@ -180,6 +191,7 @@ export async function accessWorld(t: Test, kind: DbKind, options: { quorum?: Quo
     app,
     key,
     packs,
+    overlays,
     clock,
     deps,
     gateway,

@@ -4,7 +4,7 @@
 // issue 17's "done when" that concerns a session.
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -12,7 +12,7 @@ import { verifyRecording } from '../../../server/bastion/manifest.js';
 import { findBastionSession, listBastionSessions, requestBastionCut } from '../../../server/db/bastion-sessions.js';
 import type { Database } from '../../../server/db/schema.js';
 import { openTestDatabase, TEST_NOW } from '../fixture.js';
-import { sshdAvailable, startSshd, type TestSshd } from '../../helpers/sshd.js';
+import { freePort, sshdAvailable, startSshd, type TestSshd } from '../../helpers/sshd.js';
 import { approvedGrant, buildAccessWorld, enrolVendorUser, revoke, type AccessWorld, type TestGrant } from './access-world.js';
 import { openSecretsKey } from '../../../server/secrets/secrets-key.js';
 import { addVendor, askpassFor, clientOptions, collectRun, fileTool, spawnSsh, ssh, startTestBastion, TestClock, waitFor, type Bastion, type Vendor } from './harness.js';
@@ -260,12 +260,44 @@ t.test('the bastion end to end (real ssh, scp, sftp and sshd)', async (t) => {
     run = await ssh(bastion, alice, 'alice+irm-01', ['echo display=${DISPLAY:-none}'], { extra: ['-o', 'ForwardX11=yes', '-o', 'ForwardX11Trusted=yes'] });
     t.equal(run.stdout.trim(), 'display=none', 'no X11 display on the device');
     await waitFor(async () => (await auditRows(db, 'bastion.channel_refused')).some((r) => r.details.channel === 'x11'), 5000, 'x11 refusal');
+    // A forward to a Unix socket of the device (direct-streamlocal): refused, nothing reaches the socket.
+    const socketDir = mkdtempSync(join(tmpdir(), 'vigie-device-sock-'));
+    t.teardown(() => rmSync(socketDir, { recursive: true, force: true }));
+    let reached = false;
+    const deviceSocket = createServer((socket) => {
+      reached = true;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => deviceSocket.listen(join(socketDir, 'docker.sock'), resolve));
+    t.teardown(() => new Promise<void>((resolve) => deviceSocket.close(() => resolve())));
+    const localPort = await freePort();
+    const forwarder = spawnSsh(bastion, alice, 'alice+irm-01', [], { extra: ['-N', '-L', `127.0.0.1:${localPort}:${join(socketDir, 'docker.sock')}`] });
+    const forwarding = collectRun(forwarder, 30_000);
+    let forwarderErr = '';
+    forwarder.stderr?.on('data', (d: Buffer) => (forwarderErr += d.toString()));
+    // Connect through the local end once ssh listens on it; the bastion refuses the channel it opens.
+    await waitFor(async () => {
+      const closed = await new Promise<boolean>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port: localPort }, () => socket.on('close', () => resolve(true)));
+        socket.on('error', () => resolve(false));
+        socket.setTimeout(5000, () => {
+          socket.destroy();
+          resolve(false);
+        });
+      });
+      return closed && /open failed|prohibited/.test(forwarderErr);
+    }, 15_000, `the socket forward to be refused (ssh said: ${JSON.stringify(forwarderErr)})`);
+    forwarder.kill('SIGTERM');
+    await forwarding;
+    t.notOk(reached, "the device's socket was never reached");
+    await waitFor(async () => (await auditRows(db, 'bastion.channel_refused')).some((r) => r.details.channel === 'direct-streamlocal@openssh.com'), 5000, 'the socket forward refusal');
     const refused = [...(await auditRows(db, 'bastion.channel_refused')), ...(await auditRows(db, 'bastion.forward_refused'))];
     const kinds = refused.map((row) => String(row.details.channel ?? row.details.kind));
     t.ok(kinds.includes('tcpip-forward'), 'remote forward audited');
     t.ok(kinds.includes('auth-agent'), 'agent forwarding audited');
     t.ok(kinds.includes('x11'), 'X11 audited');
     t.ok(kinds.includes('direct-tcpip'), 'unlisted local forward audited');
+    t.ok(kinds.includes('direct-streamlocal@openssh.com'), 'Unix socket forward audited');
     const opened = await auditRows(db, 'bastion.forward_opened');
     t.equal(opened.at(-1)!.details.dest_port, world.echo.port);
   });

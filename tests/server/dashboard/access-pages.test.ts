@@ -10,6 +10,7 @@ import { createVendor } from '../../../server/access/directory.js';
 import { insertRequest, listReviews, findRequest } from '../../../server/access/requests-store.js';
 import { SESSION_COOKIE } from '../../../server/auth/session.js';
 import { parisLocalMinute } from '../../../server/dashboard/data/paris-local.js';
+import { CATALOGUE } from '../../../server/dashboard/i18n/catalogue.js';
 import { LANG_COOKIE } from '../../../server/dashboard/i18n/lang.js';
 import { DB_KINDS } from '../fixture.js';
 import { accessWorld, DEVICE_SECRET, PASSWORD, type AccessWorld, type Person } from '../access/helpers.js';
@@ -85,9 +86,11 @@ for (const kind of DB_KINDS) {
     const auditor = await signIn(w, w.people.auditor);
 
     /** A vendor asks on the form; returns the new request's id. */
+    const asked: string[] = [];
     const ask = async (who: Signed, fields: Record<string, string>) => {
       const response = await post(who, '/access/requests', fields);
       if (response.statusCode !== 303) throw new Error(`request refused: ${response.statusCode} ${text(response.body).slice(0, 400)}`);
+      asked.push(idFrom(response.headers.location));
       return idFrom(response.headers.location);
     };
 
@@ -199,6 +202,8 @@ for (const kind of DB_KINDS) {
       const after = (await findRequest(w.db, id))!;
       t.equal(after.state, 'approved');
       t.equal(parisLocalMinute(after.not_after), shorter, 'the grant ends earlier');
+      const timeline = text(/<ol class="timeline">[\s\S]*?<\/ol>/.exec((await get(rssi, `/access/requests/${id}`)).body)?.[0] ?? '');
+      t.match(timeline, /approuvée : quorum atteint — bio-claire : OK pour 1 h 30 · fenêtre : .*\(1 h 30 min\)/, 'the narrowed window in the timeline');
       t.equal(after.not_before, current.not_before, 'the start left at its minute is unchanged');
       const page = await get(vendor, `/access/requests/${id}`);
       t.match(text(page.body), /Autorisation .* autorisation ouverte, pas encore utilisée/);
@@ -273,6 +278,11 @@ for (const kind of DB_KINDS) {
       t.match(list, /contrôle de posture outrepassé/, 'marked in the list too');
       const third = await post(bio2, `/access/requests/${req}/review`, { decision: 'approve', comment: '', totp_code: fresh(w.people.bio2) });
       t.match(third.headers.location, /done=approved/);
+      const timeline = text(/<ol class="timeline">[\s\S]*?<\/ol>/.exec((await get(rssi, `/access/requests/${req}`)).body)?.[0] ?? '');
+      t.match(timeline, /avis refusé par le serveur — rssi-anne : la passerelle ne passe pas le contrôle de posture/, 'the refusal in words, not a code');
+      t.match(timeline, /contrôle de posture outrepassé, justification : Panne bloquante du scanner/, 'the override marked in the timeline');
+      const timelineEn = text(/<ol class="timeline">[\s\S]*?<\/ol>/.exec((await get(rssi, `/access/requests/${req}`, 'en')).body)?.[0] ?? '');
+      t.match(timelineEn, /review refused by the server — rssi-anne : the gateway fails the posture gate/);
     });
 
     await t.test('emergency: one approver, then countersigned by another', async (t) => {
@@ -359,6 +369,36 @@ for (const kind of DB_KINDS) {
       t.equal(rows((await get(rssi, '/access?vendor=nobody')).body).length, 0, 'an unknown vendor matches nothing');
       t.equal(rows((await get(rssi, `/access?site=${w.target.site}&target=ct-vallee-01`)).body).length, 1);
       t.equal((await get(auditor, '/access')).statusCode, 200, 'auditors read');
+    });
+
+    await t.test('French first, English available: no French catalogue text on an English page, nor the reverse', async (t) => {
+      // Fragments of page 9's messages that differ between the languages (placeholders cut out).
+      const fragments = (lang: 'fr' | 'en') =>
+        Object.entries(CATALOGUE)
+          .filter(([key, m]) => (key.startsWith('access.') || key === 'nav.access') && m.fr !== m.en)
+          .flatMap(([, m]) => m[lang].split(/\{[^}]+\}/).map((x) => x.trim()))
+          .filter((x) => x.length >= 12 && !Object.values(CATALOGUE).some((m) => m[lang === 'fr' ? 'en' : 'fr'].includes(x)));
+      const french = fragments('fr');
+      const english = fragments('en');
+      t.ok(french.length > 100 && english.length > 100, `${french.length} French and ${english.length} English fragments to look for`);
+      const pages = ['/access', '/access?state=approved', '/access?state=denied', '/access/new', '/access/keys', ...asked.map((r) => `/access/requests/${r}`), `/access/requests/${id}`];
+      let checked = 0;
+      for (const who of [rssi, vendor, admin]) {
+        for (const path of pages) {
+          const en = await get(who, path, 'en');
+          const fr = await get(who, path);
+          if (en.statusCode === 404) continue;
+          t.equal(en.statusCode, 200, path);
+          t.match(en.body, /<html lang="en"/);
+          const leftFrench = french.filter((x) => text(en.body).includes(x));
+          const leftEnglish = english.filter((x) => text(fr.body).includes(x));
+          t.same(leftFrench, [], `${path}: no French left on the English page`);
+          t.same(leftEnglish, [], `${path}: no English on the French page`);
+          t.ok(french.some((x) => text(fr.body).includes(x)) && english.some((x) => text(en.body).includes(x)), `${path}: each page does speak its language (the checks above are not vacuous)`);
+          checked++;
+        }
+      }
+      t.ok(checked >= 20, `${checked} pages checked in both languages`);
     });
 
     await t.test('the device credential is in no page', async (t) => {

@@ -2,7 +2,8 @@
 // signs in (password + TOTP), registers an SSH key, asks for a window on a target with a hostile
 // justification (HTML and a right-to-left override: shown as text, the override made visible); an
 // RSSI approves with a fresh code, a biomedical engineer approves with the keyboard alone; the
-// grant shows on the vendor's page; the RSSI revokes it. Another vendor gets 404 for the request
+// grant shows on the vendor's page; the RSSI revokes it. A closed posture gate is overridden
+// with a written justification and one approver more; an emergency is countersigned. Another vendor gets 404 for the request
 // (reading and cancelling) and does not see it in their list. Every page: zero CSP and zero
 // axe-core (WCAG 2.1 AA) violations, a screenshot kept.
 import { generateKeyPairSync } from 'node:crypto';
@@ -10,6 +11,7 @@ import type { Page } from 'playwright-core';
 import type { Report } from '../../../policies/evidence.js';
 import t, { type Test } from 'tap';
 import { findRequest, listReviews } from '../../../server/access/requests-store.js';
+import { parisLocalMinute } from '../../../server/dashboard/data/paris-local.js';
 import { listAuditEntries } from '../../../server/auditlog.js';
 import { checkPage, launchBrowser, openPage } from '../../helpers/browser.js';
 import { listen, TEST_NOW } from '../fixture.js';
@@ -224,6 +226,82 @@ t.test('page 9 in chromium: a vendor asks, an RSSI and a biomedical engineer app
     await vendor.goto('/access?state=revoked');
     t.equal(await vendor.locator(`main a[href="${requestUrl}"]`).count(), 1, 'listed under revoked');
     await check(t, vendor, 'vendor-list-revoked');
+  });
+
+  await t.test('a closed posture gate overridden on the page, and an emergency countersigned', async (t) => {
+    const vendor = await contextFor(t, w.people.vendor);
+    await vendor.goto('/access/new');
+    await vendor.selectOption('#new-target', 'ct-vallee-01');
+    await vendor.fill('#new-reason', 'Scanner CT en panne, diagnostic constructeur');
+    await vendor.fill('#new-ticket', 'CHG-2035-002');
+    await submitted(vendor, () => vendor.click('form[action="/access/requests"] button[type=submit]'), 'done=created');
+    const gated = new URL(vendor.url()).pathname;
+
+    await vendor.goto('/access/new');
+    await vendor.selectOption('#new-target', 'irm-vallee-01');
+    await vendor.check('input[name=emergency]');
+    await vendor.fill('#new-end', parisLocalMinute(new Date(w.clock.at.getTime() + 90 * 60_000)));
+    await vendor.fill('#new-reason', 'IRM à l’arrêt, patients en attente');
+    await vendor.fill('#new-ticket', 'URG-2035-001');
+    await submitted(vendor, () => vendor.click('form[action="/access/requests"] button[type=submit]'), 'done=created');
+    const emergency = new URL(vendor.url()).pathname;
+    t.match(await main(vendor), /urgence \(bris de glace\)/);
+    await check(t, vendor, 'vendor-emergency-pending');
+
+    const rssi = await contextFor(t, w.people.rssi);
+    await rssi.goto(gated);
+    t.match(await main(rssi), /non conforme fermée/);
+    t.match(await main(rssi), /TMA-05/, 'the failing rule is named with its explanation');
+    await check(t, rssi, 'rssi-gate-closed');
+    await rssi.check('input[name=decision][value=approve]');
+    await rssi.fill('#review-totp', fresh(w, w.people.rssi));
+    await Promise.all([rssi.waitForNavigation(), rssi.click('form[action$="/review"] button[type=submit]')]);
+    t.match(await rssi.textContent('main [role=alert]'), /ne passe pas le contrôle de posture/, 'approval without a justification is refused');
+    t.ok(await rssi.isChecked('input[name=decision][value=approve]'), 'the decision typed is kept');
+    await check(t, rssi, 'rssi-gate-refused');
+    await rssi.fill('#review-override', 'Panne bloquante du scanner, tunnel chiffré remis demain <b>urgent</b>');
+    await rssi.fill('#review-totp', fresh(w, w.people.rssi));
+    await submitted(rssi, () => rssi.click('form[action$="/review"] button[type=submit]'), 'done=reviewed');
+    t.match(await main(rssi), /Contrôle de posture outrepassé/);
+    t.match(await main(rssi), /Panne bloquante du scanner, tunnel chiffré remis demain <b>urgent<\/b>/, 'the justification is text');
+    t.match(await main(rssi), /1 approbation\(s\) sur 3/, 'one approver more than the quorum');
+    await check(t, rssi, 'rssi-gate-overridden');
+
+    const bio = await contextFor(t, w.people.bio);
+    await bio.goto(gated);
+    await bio.check('input[name=decision][value=approve]');
+    await bio.fill('#review-totp', fresh(w, w.people.bio));
+    await submitted(bio, () => bio.click('form[action$="/review"] button[type=submit]'), 'done=reviewed');
+    t.match(await main(bio), /2 approbation\(s\) sur 3/);
+    const bio2 = await contextFor(t, w.people.bio2);
+    await bio2.goto(gated);
+    await bio2.check('input[name=decision][value=approve]');
+    await bio2.fill('#review-totp', fresh(w, w.people.bio2));
+    await submitted(bio2, () => bio2.click('form[action$="/review"] button[type=submit]'), 'done=approved');
+    await bio2.goto('/access?target=ct-vallee-01');
+    t.match(await bio2.innerText(`main tr:has(a[href="${gated}"])`), /contrôle de posture outrepassé/, 'marked in the list');
+    await check(t, bio2, 'bio-list-override');
+    await vendor.goto(gated);
+    t.match(await main(vendor), /Contrôle de posture outrepassé/, 'marked for the vendor too');
+
+    // The emergency: one approver opens it, another countersigns.
+    await bio.goto(emergency);
+    await bio.check('input[name=decision][value=approve]');
+    await bio.fill('#review-totp', fresh(w, w.people.bio));
+    await submitted(bio, () => bio.click('form[action$="/review"] button[type=submit]'), 'done=approved');
+    t.match(await main(bio), /à contresigner/);
+    t.equal(await bio.locator('form[action$="/countersign"]').count(), 0, 'the approver does not countersign');
+    await check(t, bio, 'bio-emergency-approved');
+    await rssi.goto(emergency);
+    t.match(await main(rssi), /À contresigner avant le/);
+    await rssi.fill('#countersign-comment', 'Vu, justifié');
+    await rssi.fill('#countersign-totp', fresh(w, w.people.rssi));
+    await submitted(rssi, () => rssi.click('form[action$="/countersign"] button[type=submit]'), 'done=countersigned');
+    t.match(await main(rssi), /Contresignée par rssi-anne/);
+    await check(t, rssi, 'rssi-emergency-countersigned');
+    const stored = (await findRequest(w.db, emergency.split('/').pop()!))!;
+    t.equal(stored.countersigned_by, 'rssi-anne');
+    t.equal((await findRequest(w.db, gated.split('/').pop()!))!.posture_override?.by, 'rssi-anne');
   });
 
   await t.test('journalled by the domain; the device credential in no page, log line or audit entry', async (t) => {

@@ -93,6 +93,19 @@ for (const kind of DB_KINDS) {
       t.ok([400, 404].includes(res.statusCode), `${bad}: ${res.statusCode}`);
     }
 
+    // Only the playback page widens the CSP, and only by 'wasm-unsafe-eval' (asciinema-player's terminal).
+    const cspOf = async (url: string) => {
+      const page = await app.inject({ method: 'GET', url, cookies: rssi.cookies });
+      t.equal(page.statusCode, 200, url);
+      return String(page.headers['content-security-policy']);
+    };
+    const playback = await cspOf(`/sessions/${ENDED}`);
+    t.match(playback, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
+    t.notMatch(playback, /unsafe-inline|unsafe-eval'(?<!wasm-unsafe-eval')/);
+    const directives = (csp: string) => csp.split(';').map((d) => d.trim()).filter((d) => d !== '');
+    t.same(directives(playback.replace(" 'wasm-unsafe-eval'", '')), directives(await cspOf('/sessions')), 'otherwise the same policy as the other pages');
+    for (const url of ['/sessions', '/api/v1/bastion/sessions']) t.notMatch(await cspOf(url), /wasm-unsafe-eval/, url);
+
     res = await app.inject({ method: 'POST', url: `/api/v1/bastion/sessions/${LIVE}/cut`, cookies: auditor.cookies, headers: auditor.headers });
     t.equal(res.statusCode, 403, 'an auditor cannot cut');
     res = await app.inject({ method: 'POST', url: `/api/v1/bastion/sessions/${LIVE}/cut`, cookies: rssi.cookies });
