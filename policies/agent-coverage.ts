@@ -28,7 +28,7 @@ export const AGENT_FIELDS: Record<AgentPlatform, AgentFields> = {
     wifi: ['source', 'hardware_present', 'interfaces', 'profiles', 'visible_networks', 'hotspot', 'ip_forwarding', 'bridges', 'wired_interfaces'],
     wifiWithoutHardware: ['source', 'hardware_present', 'interfaces', 'ip_forwarding', 'bridges', 'wired_interfaces'],
     backups: BACKUPS,
-    mfa: ['sshd', 'pam', 'lockout', 'local_admins', 'remote_access', 'second_factors', 'password_policy'],
+    mfa: ['sshd', 'pam', 'lockout', 'local_admins', 'remote_access', 'second_factors', 'enrolment', 'password_policy'],
     system: ['os', 'time_sync', 'log_forwarding', 'updates', 'disk_encryption', 'vpn_profiles'],
     telemaintenance: ['inbound', 'ingress_rules', 'vendor_accounts', 'tunnels', 'device_accounts', 'log_forwarding', 'sessions'],
   },
