@@ -30,7 +30,7 @@ import { learningRoutes } from './routes/learning.js';
 import { orgRoutes } from './routes/org.js';
 import { installAccessGuard } from './auth/guard.js';
 import cookie from '@fastify/cookie';
-import { registerServiceHygiene } from './service-hygiene.js';
+import { apiSecurityHeaders, registerServiceHygiene } from './service-hygiene.js';
 import { bastionRoutes, type BastionRouteDeps } from './routes/bastion.js';
 import { accessRoutes } from './access/routes.js';
 import type { AccessNotifier } from './access/notices.js';
@@ -39,6 +39,9 @@ import { dashboardPlugin } from './dashboard/dashboard.js';
 import type { AccessPageContext } from './dashboard/pages/access-context.js';
 import { LoginGuard } from './auth/login-guard.js';
 import { limitConnections, serverTimeouts } from './http-limits.js';
+import { loginFrontDoor, type RequestHandler } from './auth/login-front-door.js';
+import http from 'node:http';
+import https from 'node:https';
 
 export interface AppDeps {
   db: Database;
@@ -84,8 +87,19 @@ export function loadSiteOverlays(dataDir: string, packs: Map<string, Pack>): Rea
   return overlays;
 }
 
+/** What Fastify's own factory does for HTTP/1.1 (server/lib/server.js), around `handler`. */
+function createRawServer(handler: RequestHandler, config: ServerConfig, tls: AppDeps['https'], options: Record<string, unknown>): http.Server {
+  const server = tls === undefined ? http.createServer(serverTimeouts(config).http, handler) : https.createServer({ ...tls, ...serverTimeouts(config).http }, handler);
+  if (typeof options.keepAliveTimeout === 'number') server.keepAliveTimeout = options.keepAliveTimeout;
+  if (typeof options.connectionTimeout === 'number') server.setTimeout(options.connectionTimeout);
+  server.requestTimeout = config.requestTimeoutMs;
+  return server;
+}
+
 export function buildApp(deps: AppDeps): App {
   const { config } = deps;
+  const now = deps.now ?? (() => new Date());
+  const loginGuard = deps.loginGuard ?? new LoginGuard();
   const base = {
     bodyLimit: config.bodyLimit,
     // Requests carry no secrets in URLs, but bound them anyway.
@@ -99,6 +113,9 @@ export function buildApp(deps: AppDeps): App {
     ...serverTimeouts(config),
     // node's https.Server answers requests like http.Server; the instance type stays the default one.
     ...(deps.https === undefined ? {} : { https: { ...deps.https, ...serverTimeouts(config).http } as unknown as null }),
+    // The server is made here to put the login route's front door before Fastify's handler.
+    serverFactory: (handler: RequestHandler, options: Record<string, unknown>) =>
+      createRawServer(loginFrontDoor(loginGuard, now, apiSecurityHeaders(deps.https !== undefined), handler), config, deps.https, options),
   } as const;
   const fastify =
     deps.logger === undefined
@@ -126,8 +143,8 @@ export function buildApp(deps: AppDeps): App {
     // Read once at start: a bad file stops the server with its path and reason.
     agentPolicy: loadAgentPolicy(config.dataDir),
     secretsKey: deps.secretsKey ?? openSecretsKey(config),
-    now: deps.now ?? (() => new Date()),
-    loginGuard: deps.loginGuard ?? new LoginGuard(),
+    now,
+    loginGuard,
   };
   // Every route declares config.access; this one hook enforces it (server/auth/guard.ts).
   void app.register(cookie);

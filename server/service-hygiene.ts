@@ -66,6 +66,16 @@ export function securityHeaders(options: HelmetOptions): Record<string, string> 
   return headers;
 }
 
+/** The security headers of every answer (also those given below Fastify: ./auth/login-front-door.ts). */
+export function apiSecurityHeaders(tls: boolean): Record<string, string> {
+  return securityHeaders({
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    hsts: tls ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+}
+
 /** The host id of the request's agent credential. Runs after authenticateAgent, so it is genuine. */
 function agentKey(request: FastifyRequest): string {
   const presented = bearerToken(request);
@@ -82,12 +92,7 @@ async function requireApiToken(ctx: RouteContext, request: FastifyRequest): Prom
 export function registerServiceHygiene(app: FastifyInstance, ctx: RouteContext, options: HygieneOptions): ServerMetrics {
   const metrics = options.metrics ?? createMetrics();
 
-  const headers = securityHeaders({
-    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
-    hsts: options.tls ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    crossOriginResourcePolicy: { policy: 'same-origin' },
-    referrerPolicy: { policy: 'no-referrer' },
-  });
+  const headers = apiSecurityHeaders(options.tls);
   const names = Object.keys(headers);
   // onSend: errors (401 from an access check, 404) get the headers too; a route that chose its
   // own value for one of them keeps it.

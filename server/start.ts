@@ -114,7 +114,7 @@ export async function startServer(input: ServerConfigInput = {}, options: StartO
   const accessClock = startAccessClock({ db, packs, overlays, secretsKey, log: app.log, notifier }, now, options.accessClockSchedule);
   await accessClock.ready;
   // The inventory's feed (every minute) and nightly job (retention, verdicts, proposals), caught up now.
-  const inventoryJobs = startInventoryJobs({ db, packs, overlays, log: app.log, now }, { feed: options.inventoryFeedSchedule ?? INVENTORY_FEED_SCHEDULE, nightly: INVENTORY_NIGHTLY_SCHEDULE });
+  const inventoryJobs = startInventoryJobs({ db, packs, overlays, log: app.log, now, dataDir: config.dataDir }, { feed: options.inventoryFeedSchedule ?? INVENTORY_FEED_SCHEDULE, nightly: INVENTORY_NIGHTLY_SCHEDULE });
   await inventoryJobs.ready;
   const listening = app;
 

@@ -30,6 +30,11 @@ export class HashGate {
     if (!(Number.isInteger(capacity) && capacity >= 1)) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
   }
 
+  /** Every slot is taken. */
+  get full(): boolean {
+    return this.inFlight >= this.capacity;
+  }
+
   /** Hashes running now. */
   get running(): number {
     return this.inFlight;

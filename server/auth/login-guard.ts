@@ -8,9 +8,9 @@
 // in memory go to the database and are journalled once their lock is over, and login_attempts
 // rows that hold nothing any more are pruned, a bounded number per sweep.
 import type { Database } from '../db/schema.js';
-import { HashGate } from './hash-gate.js';
+import { HASH_BUSY_RETRY_SECONDS, HashGate } from './hash-gate.js';
 import { LoginLockCache } from './login-lock-cache.js';
-import { addLoginRefusals, DEFAULT_THROTTLE, journalPendingRefusals, pruneLoginAttempts, type ThrottlePolicy } from './throttle.js';
+import { addLoginRefusals, addressSubject, DEFAULT_THROTTLE, journalPendingRefusals, pruneLoginAttempts, type ThrottlePolicy } from './throttle.js';
 
 export const LOGIN_SWEEP_MS = 60_000;
 
@@ -33,6 +33,19 @@ export class LoginGuard {
   /** The options login() and changeOwnPassword() take. */
   get options(): { gate: HashGate; locks: LoginLockCache; policy: ThrottlePolicy } {
     return { gate: this.gate, locks: this.locks, policy: this.policy };
+  }
+
+  /**
+   * Before the request body is even read: the refusal that the source address alone decides, as
+   * login() would (the address is locked; or it failed recently and every hash slot is taken), or
+   * null. A flood from one address then costs no body parsing, validation or error object each.
+   */
+  refuseEarly(sourceIp: string, now: Date): { status: 429 | 503; retryAfterSeconds: number } | null {
+    const subjects = [addressSubject(sourceIp)];
+    const locked = this.locks.refuse(subjects, now);
+    if (locked !== null) return { status: 429, retryAfterSeconds: locked };
+    if (this.gate.full && !this.locks.clean(subjects, now)) return { status: 503, retryAfterSeconds: HASH_BUSY_RETRY_SECONDS };
+    return null;
   }
 
   async sweep(db: Database, now: Date): Promise<LoginSweepResult> {

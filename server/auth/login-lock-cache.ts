@@ -6,6 +6,9 @@
 //   cannot succeed on a locked subject), so a remembered lock is never wrong.
 // - recent failures: an attempt whose subjects have none is "clean" and may wait for a hash slot
 //   (./hash-gate.ts); one from a subject that failed recently is refused at once when none is free.
+// - attempts in flight: a subject with an attempt still being checked is not clean either. One
+//   person logs in once at a time; a client sending many at once from one address is a flood, and
+//   its first attempts (before any has failed) must not fill the queue genuine logins wait in.
 // Refusals answered from memory are counted here and handed to the database's refusal counter by
 // the periodic sweep (server/routes/auth.ts), which journals them once per lock with the others.
 
@@ -27,6 +30,8 @@ export interface PendingRefusals {
 
 export class LoginLockCache {
   private readonly known = new Map<string, Known>();
+  /** Attempts being checked now, per subject (bounded by the requests in progress). */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     /** How long a failure makes its subjects suspect (the throttle's reset time). */
@@ -61,12 +66,28 @@ export class LoginLockCache {
     }
   }
 
-  /** No subject failed recently (as far as this process knows). */
+  /** No subject failed recently, nor has an attempt being checked now (as far as this process knows). */
   clean(subjects: readonly string[], now: Date): boolean {
     return subjects.every((subject) => {
+      if (this.inFlight.has(subject)) return false;
       const known = this.known.get(subject);
       return known === undefined || known.failedAt + this.failureMemoryMs < now.getTime();
     });
+  }
+
+  /** An attempt of these subjects is being checked until the returned function is called. */
+  begin(subjects: readonly string[]): () => void {
+    for (const subject of subjects) this.inFlight.set(subject, (this.inFlight.get(subject) ?? 0) + 1);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      for (const subject of subjects) {
+        const left = (this.inFlight.get(subject) ?? 1) - 1;
+        if (left <= 0) this.inFlight.delete(subject);
+        else this.inFlight.set(subject, left);
+      }
+    };
   }
 
   /** A success forgives the account (as the database does). */

@@ -85,13 +85,20 @@ export async function login(
   // Refusals are counted and journalled once per lock period (./throttle.ts), not one by one.
   const cached = options.locks?.refuse(subjects, now) ?? null;
   if (cached !== null) throw loginLocked(cached);
-  // A hash slot first (memory only): a refusal for lack of one costs no database work.
-  const releaseSlot = await (options.gate ?? defaultGate).acquire(options.locks?.clean(subjects, now) ?? true);
-  if (releaseSlot === null) throw hashBusy();
+  // A hash slot first (memory only): a refusal for lack of one costs no database work. Clean is
+  // judged before this attempt counts as in flight.
+  const clean = options.locks?.clean(subjects, now) ?? true;
+  const endFlight = options.locks?.begin(subjects);
   try {
-    return await reservedLogin(db, totpSecrets, input, sourceIp, now, options, policy, subjects);
+    const releaseSlot = await (options.gate ?? defaultGate).acquire(clean);
+    if (releaseSlot === null) throw hashBusy();
+    try {
+      return await reservedLogin(db, totpSecrets, input, sourceIp, now, options, policy, subjects);
+    } finally {
+      releaseSlot();
+    }
   } finally {
-    releaseSlot();
+    endFlight?.();
   }
 }
 

@@ -32,6 +32,7 @@ export const NAV: NavEntry[] = [
   { path: '/hosts', label: 'nav.hosts', roles: PAGE_ROLES.fleet },
   { path: '/rules', label: 'nav.rules', roles: PAGE_ROLES.fleet },
   { path: '/trends', label: 'nav.trends', roles: PAGE_ROLES.fleet },
+  { path: '/destinations', label: 'nav.destinations', roles: PAGE_ROLES.fleet },
   { path: '/waivers', label: 'nav.waivers', roles: PAGE_ROLES.waivers },
   { path: '/audits', label: 'nav.audits', roles: PAGE_ROLES.audits },
   { path: '/access', label: 'nav.access', roles: PAGE_ROLES.access },

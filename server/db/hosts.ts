@@ -44,6 +44,11 @@ export async function ensureSite(db: Database, site: string, now: Date): Promise
     .execute();
 }
 
+/** Whether `site` is known (an enrollment token named it). */
+export async function siteExists(db: Database, site: string): Promise<boolean> {
+  return (await db.selectFrom('sites').select('site').where('site', '=', site).executeTakeFirst()) !== undefined;
+}
+
 export async function insertHost(db: Database, host: NewHost): Promise<void> {
   await db
     .insertInto('hosts')

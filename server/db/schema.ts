@@ -381,6 +381,12 @@ export interface InventoryHostAddressesTable {
   seen_at: TimestampColumn;
 }
 
+/** Reports the inventory feed has rolled up, within its lookback (migration 0022). */
+export interface InventoryFedReportsTable {
+  report_id: string;
+  received_at: TimestampColumn;
+}
+
 export interface InventoryStateTable {
   name: string;
   value: string;
@@ -478,6 +484,7 @@ export interface Tables {
   inventory_destinations: InventoryDestinationsTable;
   inventory_host_addresses: InventoryHostAddressesTable;
   inventory_state: InventoryStateTable;
+  inventory_fed_reports: InventoryFedReportsTable;
   proxy_log_imports: ProxyLogImportsTable;
   learning_scopes: LearningScopesTable;
   destination_proposals: DestinationProposalsTable;

@@ -1,11 +1,23 @@
-// The inventory follows stored reports by a cursor (received_at, report_id) instead of sitting
-// on the ingestion hot path: ingestion's transaction is unchanged (no cost per report), and the
-// inventory catches up in bounded batches, every minute and at start. A report whose body the
-// evidence retention already pruned is skipped (counted). See bench/inventory-feed.bench.ts.
+// The inventory follows stored reports instead of sitting on the ingestion hot path: ingestion's
+// transaction is unchanged (no cost per report), and the inventory catches up in bounded batches,
+// every minute, at start and before reads.
+//
+// Why a lookback and not a plain cursor: a report's received_at is stamped when it is judged,
+// before it waits in the group committer and before its transaction commits (PostgreSQL runs four
+// at once), so reports become visible out of received_at order, and several share a millisecond
+// with report_ids (the agent's UUIDs) in no particular order. A cursor (received_at, report_id)
+// skipped such a report for ever. The feed therefore re-reads FEED_LOOKBACK_MS behind its
+// watermark (the latest received_at it fed) and claims each report in inventory_fed_reports in
+// the same transaction as its sightings: a report is rolled up exactly once, also when two feeds
+// run at once (the second one's claim conflicts and it skips the report). Claims older than the
+// lookback are pruned. A report committed more than FEED_LOOKBACK_MS after its received_at would
+// still be missed: the group committer holds reports for milliseconds, so ten minutes is a wide
+// bound (it also covers clock skew between replicas). A report whose body the evidence retention
+// already pruned is claimed and skipped. See bench/inventory-feed.bench.ts.
 import type { Report } from '../../policies/evidence.js';
-import { fromDbJson, fromDbTime } from '../db/columns.js';
+import { fromDbJson, fromDbTime, toDbTime } from '../db/columns.js';
 import type { Database } from '../db/schema.js';
-import { recordSightings } from './record.js';
+import { reduceSightings, writeAggregates } from './record.js';
 import { recordHostAddresses, reportAddresses } from './host-addresses.js';
 import { reportSightings } from './report-sightings.js';
 import type { Sighting } from './sighting.js';
@@ -13,22 +25,44 @@ import type { Judge } from './verdict.js';
 
 const CURSOR = 'feed.reports';
 export const FEED_BATCH = 200;
+/** How far behind its watermark the feed looks for reports committed late. */
+export const FEED_LOOKBACK_MS = 10 * 60_000;
 
-interface Cursor {
-  received_at: string;
-  report_id: string;
-}
+/** The stored progress: the watermark, or the cursor an earlier version kept (claimed at upgrade). */
+type FeedState = { watermark: string } | { legacy: { received_at: string; report_id: string } };
 
-async function readCursor(db: Database): Promise<Cursor | null> {
+async function readState(db: Database): Promise<FeedState | null> {
   const row = await db.selectFrom('inventory_state').select('value').where('name', '=', CURSOR).executeTakeFirst();
   if (!row) return null;
-  const value = JSON.parse(row.value) as Cursor;
-  return typeof value.received_at === 'string' && typeof value.report_id === 'string' ? value : null;
+  const value = JSON.parse(row.value) as { watermark?: unknown; received_at?: unknown; report_id?: unknown };
+  if (typeof value.watermark === 'string') return { watermark: value.watermark };
+  if (typeof value.received_at === 'string' && typeof value.report_id === 'string') return { legacy: { received_at: value.received_at, report_id: value.report_id } };
+  return null;
 }
 
-async function writeCursor(db: Database, cursor: Cursor): Promise<void> {
-  const value = JSON.stringify(cursor);
+async function writeWatermark(db: Database, watermark: string): Promise<void> {
+  const value = JSON.stringify({ watermark });
   await db.insertInto('inventory_state').values({ name: CURSOR, value }).onConflict((oc) => oc.column('name').doUpdateSet({ value })).execute();
+}
+
+const behind = (iso: string, ms: number) => toDbTime(new Date(Date.parse(iso) - ms));
+
+/** An earlier version's cursor: the reports it covered within the lookback are claimed, so none is fed twice. */
+async function upgradeLegacyCursor(db: Database, legacy: { received_at: string; report_id: string }, lookbackMs: number): Promise<string> {
+  await db.transaction().execute(async (trx) => {
+    const covered = await trx
+      .selectFrom('reports')
+      .select(['report_id', 'received_at'])
+      .where('received_at', '>=', behind(legacy.received_at, lookbackMs))
+      .where((eb) => eb.or([eb('received_at', '<', legacy.received_at), eb.and([eb('received_at', '=', legacy.received_at), eb('report_id', '<=', legacy.report_id)])]))
+      .execute();
+    for (let i = 0; i < covered.length; i += FEED_BATCH) {
+      const part = covered.slice(i, i + FEED_BATCH).map((r) => ({ report_id: r.report_id, received_at: toDbTime(fromDbTime(r.received_at)) }));
+      await trx.insertInto('inventory_fed_reports').values(part).onConflict((oc) => oc.column('report_id').doNothing()).execute();
+    }
+    await writeWatermark(trx, legacy.received_at);
+  });
+  return legacy.received_at;
 }
 
 export interface FeedResult {
@@ -36,33 +70,56 @@ export interface FeedResult {
   destinations: number;
 }
 
-/** Feeds at most `maxBatches` batches of reports received since the cursor; returns what it did. */
-export async function feedInventory(db: Database, judge: Judge, maxBatches = 50): Promise<FeedResult> {
+/** Feeds at most `maxBatches` batches of reports not fed yet; returns what it did. */
+export async function feedInventory(db: Database, judge: Judge, maxBatches = 50, lookbackMs = FEED_LOOKBACK_MS): Promise<FeedResult> {
   const total: FeedResult = { reports: 0, destinations: 0 };
+  const state = await readState(db);
+  let watermark = state === null ? null : 'legacy' in state ? await upgradeLegacyCursor(db, state.legacy, lookbackMs) : state.watermark;
   for (let batch = 0; batch < maxBatches; batch += 1) {
-    const cursor = await readCursor(db);
-    let query = db.selectFrom('reports').select(['report_id', 'received_at', 'body']).orderBy('received_at').orderBy('report_id').limit(FEED_BATCH);
-    if (cursor !== null) {
-      query = query.where((eb) =>
-        eb.or([eb('received_at', '>', cursor.received_at), eb.and([eb('received_at', '=', cursor.received_at), eb('report_id', '>', cursor.report_id)])]),
-      );
-    }
+    let query = db
+      .selectFrom('reports')
+      .select(['report_id', 'received_at', 'body'])
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('inventory_fed_reports').select('inventory_fed_reports.report_id').whereRef('inventory_fed_reports.report_id', '=', 'reports.report_id'))))
+      .orderBy('received_at')
+      .orderBy('report_id')
+      .limit(FEED_BATCH);
+    if (watermark !== null) query = query.where('received_at', '>=', behind(watermark, lookbackMs));
     const rows = await query.execute();
     if (rows.length === 0) break;
-    const sightings: Sighting[] = [];
-    const addresses = new Map<string, { host_id: string; site: string; role: string; seen_at: string }>();
-    for (const row of rows) {
-      if (row.body === null) continue;
-      const report = fromDbJson(row.body) as Report;
-      sightings.push(...reportSightings(report));
-      for (const address of reportAddresses(report)) addresses.set(address, { host_id: report.host.host_id, site: report.host.site, role: report.host.role, seen_at: report.collected_at });
-    }
-    await recordHostAddresses(db, addresses);
-    total.destinations += await recordSightings(db, sightings, judge);
-    const last = rows[rows.length - 1]!;
-    await writeCursor(db, { received_at: fromDbTime(last.received_at), report_id: last.report_id });
-    total.reports += rows.length;
+    const latest = rows.reduce((max, row) => (fromDbTime(row.received_at) > max ? fromDbTime(row.received_at) : max), watermark ?? '');
+    const fed = await db.transaction().execute(async (trx) => {
+      // The claim: a report another feed claimed first (its transaction committed) conflicts and is skipped here.
+      const claimed = new Set(
+        (
+          await trx
+            .insertInto('inventory_fed_reports')
+            .values(rows.map((r) => ({ report_id: r.report_id, received_at: toDbTime(fromDbTime(r.received_at)) })))
+            .onConflict((oc) => oc.column('report_id').doNothing())
+            .returning('report_id')
+            .execute()
+        ).map((r) => r.report_id),
+      );
+      const sightings: Sighting[] = [];
+      const addresses = new Map<string, { host_id: string; site: string; role: string; seen_at: string }>();
+      for (const row of rows) {
+        if (!claimed.has(row.report_id) || row.body === null) continue;
+        const report = fromDbJson(row.body) as Report;
+        sightings.push(...reportSightings(report));
+        for (const address of reportAddresses(report)) addresses.set(address, { host_id: report.host.host_id, site: report.host.site, role: report.host.role, seen_at: report.collected_at });
+      }
+      await recordHostAddresses(trx, addresses);
+      const aggregates = reduceSightings(sightings);
+      await writeAggregates(trx, aggregates, judge);
+      const stored = await readState(trx);
+      const current = stored !== null && 'watermark' in stored && stored.watermark > latest ? stored.watermark : latest;
+      await writeWatermark(trx, current);
+      return { reports: claimed.size, destinations: aggregates.size, watermark: current };
+    });
+    watermark = fed.watermark;
+    total.reports += fed.reports;
+    total.destinations += fed.destinations;
     if (rows.length < FEED_BATCH) break;
   }
+  if (watermark !== null) await db.deleteFrom('inventory_fed_reports').where('received_at', '<', behind(watermark, lookbackMs)).execute();
   return total;
 }

@@ -1,15 +1,18 @@
 // The inventory's scheduled jobs, run by the server (node-cron): every minute the feed follows
 // stored reports; each night the raw sightings past their retention are deleted, the inventory is
-// judged again (entries expire), and learning scopes get their proposals. Both run once at start
+// judged again (entries expire), learning scopes get their proposals and unused learned entries
+// are proposed for removal. Both run once at start
 // (catch-up after downtime) before `ready` resolves. One run at a time in this process; a failure
 // is logged and retried at the next tick. With several replicas each would run the nightly job:
 // proposals are keyed by a hash of their subject, so a second run inserts nothing.
+import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Pack, SiteOverlay } from '../../policies/pack.js';
 import type { Database } from '../db/schema.js';
 import { feedInventory } from './feed.js';
 import { runLearningProposals } from './learning/nightly.js';
+import { runRemovalProposals } from './learning/removals.js';
 import { applySightingsRetention, rejudgeInventory } from './maintenance.js';
 import { inventoryJudge } from './verdict.js';
 
@@ -23,6 +26,8 @@ export interface InventoryJobDeps {
   overlays: ReadonlyMap<string, SiteOverlay>;
   log: FastifyBaseLogger;
   now: () => Date;
+  /** Where the site overlays live: unused learned entries are proposed for removal (none without it). */
+  dataDir?: string;
 }
 
 export interface InventoryJobs {
@@ -32,14 +37,15 @@ export interface InventoryJobs {
 }
 
 /** The nightly work, also run at start: retention, judging again, proposals. */
-export async function runInventoryNightly(deps: InventoryJobDeps): Promise<{ pruned: number; rejudged: number; proposed: number }> {
+export async function runInventoryNightly(deps: InventoryJobDeps): Promise<{ pruned: number; rejudged: number; proposed: number; removals: number }> {
   const now = deps.now();
   const judge = inventoryJudge(deps.packs, deps.overlays, now);
   await feedInventory(deps.db, judge);
   const pruned = await applySightingsRetention(deps.db, now);
   const rejudged = await rejudgeInventory(deps.db, judge);
   const { proposed } = await runLearningProposals(deps.db, now);
-  return { pruned, rejudged, proposed };
+  const removals = deps.dataDir === undefined ? 0 : await runRemovalProposals({ db: deps.db, packs: deps.packs, overlays: deps.overlays, overlaysDir: join(deps.dataDir, 'overlays'), now });
+  return { pruned, rejudged, proposed, removals };
 }
 
 export function startInventoryJobs(deps: InventoryJobDeps, schedules = { feed: INVENTORY_FEED_SCHEDULE, nightly: INVENTORY_NIGHTLY_SCHEDULE }): InventoryJobs {

@@ -2,7 +2,8 @@
 // protocol, direction; the cursor is the last row's key, opaque to clients), one row, CSV.
 import { Type, type Static } from 'typebox';
 import { fromDbJson, fromDbTime } from '../db/columns.js';
-import type { Database } from '../db/schema.js';
+import type { SelectQueryBuilder } from 'kysely';
+import type { Database, Tables } from '../db/schema.js';
 import { INVENTORY_VERDICTS, type InventoryVerdict } from './verdict.js';
 
 const strict = { additionalProperties: false } as const;
@@ -107,9 +108,9 @@ export function toInventoryRow(row: Row): InventoryRow {
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** One page of rows after `cursor`; `next` is the cursor of the page after, null at the end. */
-export async function listInventory(db: Database, filter: InventoryFilter, limit: number, cursor?: string): Promise<{ rows: InventoryRow[]; next: string | null }> {
-  let q = db.selectFrom('inventory_destinations').selectAll();
+/** The filter's conditions on a query of inventory_destinations (shared by the list and the dashboard's groupings). */
+export function filterInventory<O>(query: SelectQueryBuilder<Tables, 'inventory_destinations', O>, filter: InventoryFilter): SelectQueryBuilder<Tables, 'inventory_destinations', O> {
+  let q = query;
   if (filter.site !== undefined) q = q.where('site', '=', filter.site);
   if (filter.role !== undefined) q = q.where('role', '=', filter.role);
   if (filter.verdict !== undefined) q = q.where('verdict', '=', filter.verdict);
@@ -123,6 +124,12 @@ export async function listInventory(db: Database, filter: InventoryFilter, limit
     const like = `%"${escapeLike(filter.source)}%`;
     q = q.where((eb) => eb(eb.cast('sources', 'text'), 'like', like));
   }
+  return q;
+}
+
+/** One page of rows after `cursor`; `next` is the cursor of the page after, null at the end. */
+export async function listInventory(db: Database, filter: InventoryFilter, limit: number, cursor?: string): Promise<{ rows: InventoryRow[]; next: string | null }> {
+  let q = filterInventory(db.selectFrom('inventory_destinations').selectAll(), filter);
   if (cursor !== undefined) {
     const k = decodeCursor(cursor);
     q = q.where((eb) =>

@@ -14,6 +14,7 @@ import { clearSessionCookies, setSessionCookies } from '../auth/session.js';
 import { deleteSession, setSessionStage } from '../db/sessions.js';
 import { findUserById, publicUser, type UserCredentials } from '../db/users.js';
 import { ApiError } from '../errors.js';
+import { earlyRefusalBody } from '../auth/login-front-door.js';
 import { errorResponses, type RouteContext } from './context.js';
 
 const strict = { additionalProperties: false } as const;
@@ -84,7 +85,18 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, c
 
   app.post(
     '/api/v1/auth/login',
-    { config: { access: { public: true } }, bodyLimit: 4096, schema: { body: LoginBody, response: { 200: LoginResponse, ...errorResponses } } },
+    {
+      config: { access: { public: true } },
+      bodyLimit: 4096,
+      schema: { body: LoginBody, response: { 200: LoginResponse, ...errorResponses } },
+      // Refusals the address alone decides are answered before the body is read (a flood's cost);
+      // most never get here: ../auth/login-front-door.ts answers them below Fastify.
+      onRequest: async (request, reply) => {
+        const early = guard.refuseEarly(request.ip, ctx.now());
+        if (early === null) return;
+        return reply.status(early.status).header('retry-after', String(early.retryAfterSeconds)).send(earlyRefusalBody(early.status, early.retryAfterSeconds));
+      },
+    },
     async (request, reply) => {
       let result;
       try {

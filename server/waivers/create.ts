@@ -4,7 +4,7 @@ import { HOST_ROLES, type HostRole } from '../../policies/evidence.js';
 import type { Pack } from '../../policies/pack.js';
 import type { Waiver, WaiverScope } from '../../policies/waiver.js';
 import { appendAuditEvent, type AuditActor } from '../auditlog.js';
-import { findHost } from '../db/hosts.js';
+import { findHost, siteExists } from '../db/hosts.js';
 import type { Database } from '../db/schema.js';
 import { formatScope, insertWaiver } from '../db/waivers.js';
 
@@ -116,6 +116,10 @@ export async function createWaiver(
   const scope = parseScope(request.scope);
   if ('host_id' in scope && (await findHost(db, scope.host_id)) === undefined) {
     throw new WaiverInputError(`scope "${request.scope}": no enrolled host with this id`);
+  }
+  // A misspelt site would waive nothing and still read as an approved exception in the register.
+  if ('site' in scope && !(await siteExists(db, scope.site))) {
+    throw new WaiverInputError(`scope "${request.scope}": no site named "${scope.site}" (a site exists once an enrollment token names it)`);
   }
   return db.transaction().execute(async (trx) => {
     const waiver = await insertWaiver(trx, {

@@ -7,6 +7,7 @@ import { adminMessages } from './messages-admin.js';
 import { trendsMessages } from './messages-trends.js';
 import { bulkMessages } from './messages-bulk.js';
 import { accessMessages } from './messages-access.js';
+import { destinationsMessages } from './messages-destinations.js';
 
 import type { MessageSection } from './message.js';
 
@@ -20,6 +21,7 @@ export const CATALOGUE = {
   ...trendsMessages,
   ...bulkMessages,
   ...accessMessages,
+  ...destinationsMessages,
 } as const satisfies MessageSection;
 
 export type MessageKey = keyof typeof CATALOGUE;

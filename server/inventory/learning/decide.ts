@@ -13,7 +13,7 @@ import type { Database } from '../../db/schema.js';
 import { rejudgeInventory } from '../maintenance.js';
 import { inventoryJudge } from '../verdict.js';
 import { DEFAULT_ENTRY_DAYS, entryLints } from './propose.js';
-import { OverlayWriteError, writeLearnedEntry } from './overlay-writer.js';
+import { OverlayWriteError, removeLearnedEntry, writeLearnedEntry } from './overlay-writer.js';
 import { LearningInputError } from './scopes.js';
 import { decideProposal, findProposal, type Proposal } from './store.js';
 
@@ -55,6 +55,7 @@ export async function approveProposal(ctx: DecisionContext, proposalId: string, 
   if (proposal.kind === 'via-proxy') {
     throw new LearningInputError(`proposal ${proposalId} is advice: route this browser flow through the proxy, then reject it with that reason`, 409);
   }
+  if (proposal.kind === 'remove') return approveRemoval(ctx, proposal, approval);
   const purpose = approval.purpose.trim();
   const owner = approval.owner.trim();
   const ticket = approval.ticket.trim();
@@ -103,6 +104,38 @@ export async function approveProposal(ctx: DecisionContext, proposalId: string, 
         file: result.allowlistFile,
         overlay_version: result.overlay.version,
       },
+      at: ctx.now,
+    });
+    return result;
+  });
+  if (ctx.overlays instanceof Map) (ctx.overlays as Map<string, SiteOverlay>).set(proposal.site, written.overlay);
+  await rejudgeInventory(ctx.db, inventoryJudge(ctx.packs, ctx.overlays, ctx.now), proposal.site);
+  const decided = await findProposal(ctx.db, proposalId);
+  return { proposal: decided ?? proposal, entry, file: written.allowlistFile };
+}
+
+/** An approved removal: the entry leaves the site's learned allowlist (linted, reloaded, judged again). */
+async function approveRemoval(ctx: DecisionContext, proposal: Proposal, approval: Approval): Promise<{ proposal: Proposal; entry: AllowlistEntry; file: string }> {
+  const ticket = approval.ticket.trim();
+  if (!/^[\p{L}\p{N} ._:#/-]{1,128}$/u.test(ticket)) throw new LearningInputError('ticket: 1 to 128 letters, digits, spaces or ._:#/-');
+  const proposalId = proposal.proposal_id;
+  const entry = proposal.entry;
+  const written = await ctx.db.transaction().execute(async (trx) => {
+    if (!(await decideProposal(trx, proposalId, 'approved', approval.by, { removed_entry_id: entry.id, ticket }, ctx.now))) {
+      throw new LearningInputError(`proposal ${proposalId} was decided meanwhile`, 409);
+    }
+    let result;
+    try {
+      result = await removeLearnedEntry(join(ctx.dataDir, 'overlays'), proposal.site, entry.id, ctx.packs);
+    } catch (error) {
+      if (error instanceof OverlayWriteError) throw new LearningInputError(error.message, 409);
+      throw error;
+    }
+    await appendAuditEvent(trx, {
+      actor: approval.actor,
+      action: 'proposal.approved',
+      target: `proposal:${proposalId}`,
+      details: { site: proposal.site, role: proposal.role, removed_entry_id: entry.id, ticket, file: result.allowlistFile, overlay_version: result.overlay.version },
       at: ctx.now,
     });
     return result;

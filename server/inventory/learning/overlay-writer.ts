@@ -7,7 +7,7 @@
 // the approval fails with the reason. One writer at a time in this process.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { isMap, isSeq, parseDocument, stringify } from 'yaml';
+import { isMap, isSeq, parseDocument, stringify, type Document, type YAMLSeq } from 'yaml';
 import type { AllowlistEntry } from '../../../policies/allowlist.js';
 import { HOST_ROLES } from '../../../policies/evidence.js';
 import { formatFinding, lintPolicyFile } from '../../../policies/lint.js';
@@ -36,12 +36,46 @@ let queue: Promise<unknown> = Promise.resolve();
 
 /** Appends `entry` to the site's learned allowlist; returns the overlay as now loaded. */
 export function writeLearnedEntry(overlaysDir: string, site: string, entry: AllowlistEntry, packs: Map<string, Pack>, note: string): Promise<WrittenEntry> {
-  const run = queue.then(() => writeNow(overlaysDir, site, entry, packs, note));
+  return enqueue(() =>
+    editLearned(overlaysDir, site, packs, (entries, listDoc, allowlistFile) => {
+      if (entries.items.some((item) => isMap(item) && item.get('id') === entry.id)) throw new OverlayWriteError(`${allowlistFile}: entry ${entry.id} is already there`);
+      const node = listDoc.createNode(entry);
+      node.commentBefore = ` ${note}`;
+      entries.items.push(node);
+    }),
+  );
+}
+
+/** Removes entry `entryId` from the site's learned allowlist (an approved removal); returns the overlay as now loaded. */
+export function removeLearnedEntry(overlaysDir: string, site: string, entryId: string, packs: Map<string, Pack>): Promise<WrittenEntry> {
+  return enqueue(() =>
+    editLearned(overlaysDir, site, packs, (entries, _listDoc, allowlistFile, existed) => {
+      const index = existed ? entries.items.findIndex((item) => isMap(item) && item.get('id') === entryId) : -1;
+      if (index < 0) throw new OverlayWriteError(`${allowlistFile}: no learned entry ${entryId} (an entry written by hand is removed by hand)`);
+      entries.items.splice(index, 1);
+    }),
+  );
+}
+
+/** Ids of the entries in the site's learned allowlist (none when the file does not exist or does not parse). */
+export function learnedEntryIds(overlaysDir: string, site: string): Set<string> {
+  const file = join(overlaysDir, learnedFileName(site));
+  if (!existsSync(file)) return new Set();
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  const entries = doc.errors.length === 0 ? doc.get('entries', true) : undefined;
+  if (!isSeq(entries)) return new Set();
+  return new Set(entries.items.flatMap((item) => (isMap(item) && typeof item.get('id') === 'string' ? [item.get('id') as string] : [])));
+}
+
+function enqueue(work: () => WrittenEntry): Promise<WrittenEntry> {
+  const run = queue.then(work);
   queue = run.catch(() => undefined);
   return run;
 }
 
-function writeNow(overlaysDir: string, site: string, entry: AllowlistEntry, packs: Map<string, Pack>, note: string): WrittenEntry {
+type Edit = (entries: YAMLSeq, listDoc: Document, allowlistFile: string, existed: boolean) => void;
+
+function editLearned(overlaysDir: string, site: string, packs: Map<string, Pack>, edit: Edit): WrittenEntry {
   const overlayFile = join(overlaysDir, `${site}.yaml`);
   const relative = learnedFileName(site);
   const allowlistFile = join(overlaysDir, relative);
@@ -51,18 +85,15 @@ function writeNow(overlaysDir: string, site: string, entry: AllowlistEntry, pack
     allowlist: existsSync(allowlistFile) ? readFileSync(allowlistFile, 'utf8') : null,
   };
 
-  // The learned allowlist: append to `entries`, the provenance as a comment above the entry.
+  // The learned allowlist: edited in `entries`, the provenance as a comment above each entry.
   const listDoc = parseDocument(
     before.allowlist ?? `# Allowlist entries approved from learning-mode proposals for site ${site} (written by Vigie;\n# each carries its proposal id as ticket or in the comment above it). Edit with care: lint runs on every approval.\nentries: []\n`,
   );
   if (listDoc.errors.length > 0 || !isMap(listDoc.contents)) throw new OverlayWriteError(`${allowlistFile}: not a valid allowlist file; fix it before approving`);
   const entries = listDoc.get('entries', true);
   if (!isSeq(entries)) throw new OverlayWriteError(`${allowlistFile}: no entries list`);
-  if (entries.items.some((item) => isMap(item) && item.get('id') === entry.id)) throw new OverlayWriteError(`${allowlistFile}: entry ${entry.id} is already there`);
-  const node = listDoc.createNode(entry);
-  node.commentBefore = ` ${note}`;
-  entries.items.push(node);
-  entries.flow = false;
+  edit(entries, listDoc, allowlistFile, before.allowlist !== null);
+  entries.flow = entries.items.length === 0;
 
   // The overlay: name the learned file, bump the version.
   const overlayDoc = parseDocument(before.overlay ?? `# Site overlay of ${site}, created by Vigie when the first learned allowlist entry was approved.\nsite: ${site}\nversion: 0\n`);

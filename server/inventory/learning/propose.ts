@@ -64,7 +64,8 @@ export interface ProposalScope {
   alreadyProposed: ReadonlySet<string>;
 }
 
-export type ProposalKind = 'allow' | 'via-proxy';
+/** `remove`: an unused learned entry (./removals.ts). */
+export type ProposalKind = 'allow' | 'via-proxy' | 'remove';
 
 export interface ProposalEvidence {
   /** The inventory rows behind the proposal, as `match|port|proto` keys. */
@@ -104,7 +105,7 @@ export function isBrowser(process: string): boolean {
 
 const isRealHost = (key: string) => key !== '' && !key.startsWith('unmapped:') && /^[A-Za-z0-9._:-]{1,253}$/.test(key);
 
-function proposalId(site: string, role: string, subject: string): string {
+export function proposalId(site: string, role: string, subject: string): string {
   return `P-${createHash('sha256').update(`${site}\u0000${role}\u0000${subject}`).digest('hex').slice(0, 12).toUpperCase()}`;
 }
 

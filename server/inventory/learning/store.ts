@@ -34,7 +34,7 @@ export const ProposalSchema = Type.Object(
     proposal_id: Type.String(),
     site: Type.String(),
     role: Type.String(),
-    kind: Type.Union([Type.Literal('allow'), Type.Literal('via-proxy')]),
+    kind: Type.Union([Type.Literal('allow'), Type.Literal('via-proxy'), Type.Literal('remove')]),
     subject: Type.String(),
     entry: AllowlistEntrySchema,
     evidence: Type.Object(
@@ -103,7 +103,7 @@ export function proposalOfRow(r: ProposalRow): Proposal {
     proposal_id: r.proposal_id,
     site: r.site,
     role: r.role,
-    kind: r.kind === 'via-proxy' ? 'via-proxy' : 'allow',
+    kind: r.kind === 'via-proxy' || r.kind === 'remove' ? r.kind : 'allow',
     subject: r.subject,
     entry: fromDbJson(r.entry) as AllowlistEntry,
     evidence: fromDbJson(r.evidence) as ProposalEvidence,

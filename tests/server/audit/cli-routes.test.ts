@@ -26,7 +26,9 @@ for (const kind of DB_KINDS) {
       return { code, out: io.out.join(''), err: io.err.join('') };
     };
 
-    const bad = await cli('waiver', 'add', '--rule', 'BKP-01', '--scope', 'rack:12', '--justification', 'Replacement ordered', '--approver', 'rssi', '--expires', '2099-01-01');
+    // Within the time box, so that the scope is what is judged (the fields are checked first).
+    const soon = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const bad = await cli('waiver', 'add', '--rule', 'BKP-01', '--scope', 'rack:12', '--justification', 'Replacement ordered', '--approver', 'rssi', '--expires', soon);
     t.equal(bad.code, 2, 'bad scope is a usage error');
     t.match(bad.err, /host:ID, site:SITE, role:ROLE or site-role:SITE\/ROLE/);
     const unknownRule = await cli('waiver', 'add', '--rule', 'XYZ-99', '--scope', 'site:ch-a', '--justification', 'Replacement ordered', '--approver', 'rssi', '--expires', '2099-01-01');
@@ -35,6 +37,9 @@ for (const kind of DB_KINDS) {
     const past = await cli('waiver', 'add', '--rule', 'BKP-01', '--scope', 'site:ch-a', '--justification', 'Replacement ordered', '--approver', 'rssi', '--expires', '2001-01-01');
     t.equal(past.code, 2);
     t.match(past.err, /already past/);
+    const unknownSite = await cli('waiver', 'add', '--rule', 'BKP-01', '--scope', 'site:ch-z', '--justification', 'Replacement ordered', '--approver', 'rssi', '--expires', soon);
+    t.equal(unknownSite.code, 2, 'a site no token or host names is refused');
+    t.match(unknownSite.err, /no site named "ch-z"/);
     const added = await cli('waiver', 'add', '--rule', 'BKP-01', '--scope', `host:${h.host_id}`, '--justification', 'Backup target replaced, ticket 4521', '--approver', 'rssi.dupont', '--expires', new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10), '--json');
     t.equal(added.code, 0, added.err);
     const waiver = (JSON.parse(added.out) as { waiver: { id: string } }).waiver;

@@ -96,6 +96,9 @@ for (const kind of DB_KINDS) {
       t.match(text(tooFar.body), /Dérogation refusée/);
       const expires = new Date(d.clock.now().getTime() + 30 * 86_400_000).toISOString().slice(0, 10);
       const good = `rule=BKP-01&scope=site%3Ach-plateau&justification=${encodeURIComponent('Remplacement du NAS prévu en mars')}&expires=${expires}`;
+      const unknownSite = await form(rssi, `_csrf=${rssi.csrf}&${good.replace('ch-plateau', 'ch-plateua')}`);
+      t.equal(unknownSite.statusCode, 400, 'a misspelt site is refused with a page');
+      t.match(text(unknownSite.body), /Dérogation refusée.*no site named &quot;ch-plateua&quot;/s);
       const noCsrf = await form(rssi, good);
       t.equal(noCsrf.statusCode, 403, 'no CSRF token: refused');
       const byTech = await form(tech, `_csrf=${tech.csrf}&${good}`);

@@ -41,6 +41,9 @@ for (const kind of DB_KINDS) {
       const cases: Array<[object, RegExp]> = [
         [{ ...valid, rule: 'XYZ-99' }, /not a rule of the loaded packs/],
         [{ ...valid, scope: 'host:00000000-0000-4000-8000-000000000000' }, /no enrolled host/],
+        // A misspelt site would waive nothing yet read as an approved exception (issue 13, item 18).
+        [{ ...valid, scope: 'site:ch-nowhere' }, /no site named "ch-nowhere"/],
+        [{ ...valid, scope: 'site-role:ch-nowhere/server' }, /no site named "ch-nowhere"/],
         [{ ...valid, scope: 'building:B' }, /expected host:ID, site:SITE, role:ROLE or site-role:SITE\/ROLE/],
         [{ ...valid, expires: '2025-05-01' }, /already past/],
         [{ ...valid, expires: '2029-12-31' }, /time-boxed/],
@@ -57,6 +60,10 @@ for (const kind of DB_KINDS) {
         t.equal(refused.statusCode, 400, JSON.stringify(payload));
       }
       t.equal(await count(), before);
+      // The site the host was enrolled in is known: the same waiver on it is accepted.
+      const site = (await db.selectFrom('hosts').select('site').where('host_id', '=', host.host_id).executeTakeFirstOrThrow()).site;
+      const onSite = await post({ ...valid, scope: `site:${site}` });
+      t.equal(onSite.statusCode, 201, onSite.body);
     });
 
     await t.test('only the RSSI approves, with the CSRF token of the session', async (t) => {

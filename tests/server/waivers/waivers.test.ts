@@ -7,6 +7,7 @@ import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog.js';
 import { createWaiver, endOfDayIn, parseScope, WaiverInputError } from '../../../server/waivers/create.js';
 import { listWaiversAt, waiverState } from '../../../server/waivers/list.js';
 import { revokeWaiver } from '../../../server/waivers/revoke.js';
+import { ensureSite } from '../../../server/db/hosts.js';
 import { DB_KINDS, openTestDatabase } from '../fixture.js';
 
 const packs = loadShippedPacks();
@@ -30,10 +31,14 @@ t.test('scopes and expiry dates are parsed strictly', async (t) => {
 for (const kind of DB_KINDS) {
   t.test(`create, list and revoke on ${kind}`, async (t) => {
     const { db } = await openTestDatabase(t, kind);
+    // A site exists once an enrollment token names it (ch-nowhere is named by none).
+    await ensureSite(db, 'ch-a', now);
 
     for (const [bad, why] of [
       [{ rule: 'XXX-99' }, /not a rule of the loaded packs/],
       [{ scope: 'host:unknown-host' }, /no enrolled host/],
+      [{ scope: 'site:ch-nowhere' }, /no site named "ch-nowhere"/],
+      [{ scope: 'site-role:ch-nowhere/server' }, /no site named "ch-nowhere"/],
       [{ justification: '  short  ' }, /10 to 2000 characters/],
       [{ expires: '2026-03-01' }, /already past/],
       [{ expires: '2031-01-01' }, /time-boxed/],
