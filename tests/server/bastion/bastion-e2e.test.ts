@@ -146,6 +146,30 @@ t.test('the bastion end to end (real ssh, scp, sftp and sshd)', async (t) => {
     t.equal(exec.target, 'target:irm-01');
   });
 
+  await t.test('a command killed by a signal ends for the vendor as it does directly on the device', async (t) => {
+    // The real OpenSSH client, directly to sshd and through the bastion: the same exit status and message.
+    const command = 'echo before-kill; kill -TERM $$; echo after-kill';
+    const knownHosts = join(bastion.clientDir, 'device_known_hosts');
+    writeFileSync(knownHosts, `[127.0.0.1]:${world.sshd.port} ${world.sshd.hostKey.publicKey}\n`);
+    const direct = await collectRun(
+      spawn('ssh', ['-F', '/dev/null', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-v', '-i', world.sshd.deviceKey.privateKeyFile, '-p', String(world.sshd.port), `${world.sshd.user}@127.0.0.1`, command], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: bastion.clientDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    const through = await ssh(bastion, alice, 'alice+irm-01', [command], { extra: ['-v'] });
+    t.equal(direct.stdout, 'before-kill\n');
+    t.same([through.code, through.signal, through.stdout], [direct.code, direct.signal, direct.stdout], 'same exit and output as directly');
+    t.not(through.code, 0);
+    // OpenSSH's client exits 255 silently on an exit signal; its debug log shows what arrived.
+    t.match(direct.stderr, /rtype exit-signal/, 'sshd sent an exit-signal');
+    t.match(through.stderr, /rtype exit-signal/, 'the bastion passed the exit-signal on');
+    t.notMatch(through.stderr, /rtype exit-status/, 'and no exit status instead');
+
+    // (Signal requests: OpenSSH's client sends none, Ctrl-C goes through the pty, tested below; and
+    // Debian's sshd 9.2 ignores them when sent directly, so the relay has no real device to show on.)
+  });
+
   await t.test('Ctrl-C in a pty interrupts on the device; env passes LANG/LC_* only', async (t) => {
     const child = spawnSsh(bastion, alice, 'alice+irm-01', [], { extra: ['-tt'] });
     const done = collectRun(child, 30_000);
