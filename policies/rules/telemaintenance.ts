@@ -228,12 +228,24 @@ export const tma02 = defineRule({
       tunnels.forEach((t, i) => findings.push(judgeTunnel(t, `/telemaintenance/tunnels/${i}`)));
     }
     function judgeTunnel(t: Tunnel, pointer: string): Finding {
+      // An opening whose time does not parse (a leap second passes the format) cannot be placed
+      // in or out of a window: unknown, unless another opening already fails.
+      let unreadable: number | undefined;
       for (const [j, e] of t.events.entries()) {
+        if (e.event !== 'up') continue;
         const at = Date.parse(e.at);
-        if (e.event !== 'up' || Number.isNaN(at) || now - at > lookbackMs) continue;
+        if (Number.isNaN(at)) {
+          unreadable ??= j;
+          continue;
+        }
+        if (now - at > lookbackMs) continue;
         if (!windowFor(at, null)) {
           return { status: 'fail', pointer: `${pointer}/events/${j}`, fr: `tunnel ${t.name} établi à ${e.at} sans fenêtre approuvée`, en: `tunnel ${t.name} established at ${e.at} with no approved window` };
         }
+      }
+      if (unreadable !== undefined) {
+        const at = t.events[unreadable]?.at ?? '';
+        return { status: 'unknown', pointer: `${pointer}/events/${unreadable}`, fr: `tunnel ${t.name} : heure d'établissement illisible (${at})`, en: `tunnel ${t.name}: opening time does not parse (${at})` };
       }
       if (t.state === 'up') {
         const open = windows.find(({ start, end }) => start <= now && now <= end + graceMs);

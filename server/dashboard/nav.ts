@@ -24,6 +24,7 @@ export const PAGE_ROLES = {
   access: ['admin', 'rssi', 'biomedical', 'auditor', 'technician', 'vendor'],
   accessRequesters: ['vendor', 'technician', 'biomedical', 'rssi', 'admin'],
   accessReviewers: ['admin', 'rssi', 'biomedical'],
+  accessTargets: ['admin', 'rssi', 'biomedical', 'auditor', 'technician'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export const NAV: NavEntry[] = [

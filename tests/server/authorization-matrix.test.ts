@@ -144,6 +144,7 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'GET /access/keys': pageTable(['admin', 'rssi', 'biomedical', 'technician', 'vendor']),
   'POST /access/keys': pageTable(['admin', 'rssi', 'biomedical', 'technician', 'vendor']),
   'POST /access/keys/:id/remove': pageTable(['admin', 'rssi', 'biomedical', 'technician', 'vendor']),
+  'GET /access/targets': pageTable(['admin', 'rssi', 'biomedical', 'auditor', 'technician']),
   'GET /audit-log': pageTable(['admin', 'rssi', 'auditor']),
   'GET /audit-log/export.csv': pageTable(['admin', 'rssi', 'auditor']),
   'GET /audit-log/export.json': pageTable(['admin', 'rssi', 'auditor']),

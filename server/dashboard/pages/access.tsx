@@ -126,13 +126,20 @@ export const accessListPages: FastifyPluginAsync<AccessPageContext> = async (app
       }
       const { state: _state, ...withoutState } = filter;
       const canRequest = (PAGE_ROLES.accessRequesters as readonly string[]).includes(who.role);
+      const seesTargets = (PAGE_ROLES.accessTargets as readonly string[]).includes(who.role);
       return sendPage(
         reply,
         <Layout view={view} title={t('nav.access')} freshness={now}>
           <p>{t(isVendor ? 'access.introVendor' : 'access.intro')}</p>
-          {canRequest && (
+          {(canRequest || seesTargets) && (
             <p>
-              <a href="/access/new">{t('access.newRequest')}</a> · <a href="/access/keys">{t('access.myKeys')}</a>
+              {canRequest && (
+                <>
+                  <a href="/access/new">{t('access.newRequest')}</a> · <a href="/access/keys">{t('access.myKeys')}</a>
+                </>
+              )}
+              {canRequest && seesTargets && ' · '}
+              {seesTargets && <a href="/access/targets">{t('access.targets.link')}</a>}
             </p>
           )}
           <section aria-labelledby="by-state-h">

@@ -19,6 +19,7 @@ import { bulkWaiverPages } from './hosts-bulk.js';
 import { accessListPages } from './access.js';
 import { accessRequestPages } from './access-request.js';
 import { accessVendorPages } from './access-vendor.js';
+import { accessTargetPages } from './access-targets.js';
 import { destinationsPages } from './destinations.js';
 
 export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
@@ -40,5 +41,6 @@ export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   accessListPages,
   accessRequestPages,
   accessVendorPages,
+  accessTargetPages,
   destinationsPages,
 ];

@@ -119,6 +119,19 @@ t.test('TMA-02: tunnels with no matching window fail', async (t) => {
   t.equal(v(tunnel({ state: 'up', events: [{ at: hoursBefore(5), event: 'up' }] })).status, 'fail', 'still up 3 h after the window');
   t.equal(v().status, 'pass', 'no account and no tunnel');
   t.equal(verdict('TMA-02', gw).severity, 'critical');
+  // The report schema refuses a time that does not parse, but reports stored before it (or read
+  // from elsewhere) may hold one: the opening cannot be placed in or out of a window.
+  const unparseable = (events: Array<{ at: string; event: 'up' | 'down' }>) => {
+    const report = withTelemaintenance(gw, { vendor_accounts: [], tunnels: [tunnel({ events: [{ at: hoursBefore(11), event: 'down' }] })] });
+    const tma = report.telemaintenance as { tunnels: Array<{ events: unknown[] }> };
+    tma.tunnels[0]!.events = events;
+    return verdict('TMA-02', report);
+  };
+  const leap = unparseable([{ at: '2026-01-01T25:00:00Z', event: 'up' }, { at: hoursBefore(11), event: 'down' }]);
+  t.equal(leap.status, 'unknown', 'an opening time that does not parse gives unknown, not pass');
+  t.same(leap.evidence, ['/telemaintenance/tunnels/0/events/0']);
+  t.match(leap.explanation.en, /opening time does not parse/);
+  t.equal(unparseable([{ at: 'not a time', event: 'up' }, { at: hoursBefore(12), event: 'up' }]).status, 'fail', 'an opening outside any window still fails');
 });
 
 const deviceAccount = (overrides: Partial<DeviceAccount>): DeviceAccount => ({ device: 'IRM-1', account: 'vendor-mri', auth: 'mfa', otp_validity_hours: null, credential_reused: false, ...overrides });

@@ -371,6 +371,27 @@ for (const kind of DB_KINDS) {
       t.equal((await get(auditor, '/access')).statusCode, 200, 'auditors read');
     });
 
+    await t.test('maintained devices: gateway posture, reach, policy and vendors; never the credential; not for vendors', async (t) => {
+      const page = await get(admin, '/access/targets');
+      t.equal(page.statusCode, 200);
+      const body = text(page.body);
+      t.match(body, /2 équipement\(s\), dont 1 derrière une passerelle qui ne passe pas le contrôle de posture/);
+      const row = (name: string) => text(new RegExp(`<tr id="t-[^"]+">\\s*<th scope="row">${name}[\\s\\S]*?</tr>`).exec(page.body)?.[0] ?? '');
+      t.match(row('irm-vallee-01'), /✔ conforme ouverte/);
+      t.match(row('ct-vallee-01'), /✖ non conforme fermée \(TMA-05\)/, 'the failing gate rule named');
+      t.match(row('irm-vallee-01'), /10\.20\.0\.15:22 SHA256:A{43} compte service, mot de passe scellé \(jamais affiché\)/);
+      t.match(row('irm-vallee-01'), /1 RSSI \+ 1 ingénieur biomédical fenêtre de 8 h au plus/);
+      t.match(row('irm-vallee-01'), /Acme Imaging SAS/);
+      t.match(page.body, /href="\/access\?target=irm-vallee-01"/, 'each device links to its requests');
+      t.notOk(page.body.includes(DEVICE_SECRET), 'the device credential is not on the page');
+      t.equal([...(await get(admin, '/access/targets?site=nowhere')).body.matchAll(/<tr id="t-/g)].length, 0, 'the site filter');
+      t.equal([...(await get(admin, `/access/targets?site=${w.target.site}`)).body.matchAll(/<tr id="t-/g)].length, 2);
+      t.match(text((await get(rssi, '/access/targets', 'en')).body), /sealed password \(never shown\)/);
+      t.equal((await get(auditor, '/access/targets')).statusCode, 200, 'auditors read');
+      t.equal((await get(vendor, '/access/targets')).statusCode, 403, 'vendors see their targets on the request form only');
+      t.match((await get(rssi, '/access')).body, /href="\/access\/targets"/, 'linked from the list');
+    });
+
     await t.test('French first, English available: no French catalogue text on an English page, nor the reverse', async (t) => {
       // Fragments of page 9's messages that differ between the languages (placeholders cut out).
       const fragments = (lang: 'fr' | 'en') =>
@@ -381,13 +402,13 @@ for (const kind of DB_KINDS) {
       const french = fragments('fr');
       const english = fragments('en');
       t.ok(french.length > 100 && english.length > 100, `${french.length} French and ${english.length} English fragments to look for`);
-      const pages = ['/access', '/access?state=approved', '/access?state=denied', '/access/new', '/access/keys', ...asked.map((r) => `/access/requests/${r}`), `/access/requests/${id}`];
+      const pages = ['/access', '/access?state=approved', '/access?state=denied', '/access/new', '/access/keys', '/access/targets', ...asked.map((r) => `/access/requests/${r}`), `/access/requests/${id}`];
       let checked = 0;
       for (const who of [rssi, vendor, admin]) {
         for (const path of pages) {
           const en = await get(who, path, 'en');
           const fr = await get(who, path);
-          if (en.statusCode === 404) continue;
+          if (en.statusCode === 404 || en.statusCode === 403) continue;
           t.equal(en.statusCode, 200, path);
           t.match(en.body, /<html lang="en"/);
           const leftFrench = french.filter((x) => text(en.body).includes(x));

@@ -168,6 +168,11 @@ t.test('page 9 in chromium: a vendor asks, an RSSI and a biomedical engineer app
     const page = await contextFor(t, w.people.rssi);
     await page.goto('/access');
     await check(t, page, 'rssi-list');
+    await page.click('main a[href="/access/targets"]');
+    await page.waitForURL('**/access/targets');
+    t.match(await main(page), /2 équipement\(s\), dont 1 derrière une passerelle qui ne passe pas le contrôle de posture/);
+    await check(t, page, 'rssi-targets');
+    await page.goto('/access');
     await Promise.all([page.waitForURL('**/access?state=pending'), page.click('main .tiles a[href="/access?state=pending"]')]);
     t.match(await main(page), /manque : 1 RSSI, 1 ingénieur biomédical/);
     await Promise.all([page.waitForURL(`**${requestUrl}`), page.click(`main a[href="${requestUrl}"]`)]);
