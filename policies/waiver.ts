@@ -2,7 +2,7 @@
 // role, or one role at one site (learning mode's scope), signed by an approver. applyWaivers never changes a verdict's status: it adds the
 // waiver next to it (WaivedVerdict), so reports show both "fail" and "waived by W-12 until ...".
 // - A waiver applies from created_at to expires_at, both inclusive; expired waivers stop applying
-//   by themselves (the caller passes `now`).
+//   by themselves (the caller passes `now`). A revoked one stops at revoked_at.
 // - Only `fail` and `warn` verdicts are waived: a waiver never hides unknown evidence.
 // - Several matching waivers: the most specific scope wins (host > site+role > site > role), then the one
 //   that expires last. (site, role) sits between host and site.
@@ -31,6 +31,10 @@ export const WaiverSchema = Type.Object(
     approver: Text(128),
     created_at: Timestamp,
     expires_at: Timestamp,
+    /** Set when someone ended it before its last day: it stops applying at that instant; expires_at keeps the signed end. */
+    revoked_at: Type.Optional(Timestamp),
+    /** Who revoked it (the user name, or the CLI actor). */
+    revoked_by: Type.Optional(Text(200)),
   },
   strict,
 );
@@ -48,9 +52,10 @@ export interface AppliedWaiver {
 /** A verdict with its waiver, if any. The original `status` is unchanged. */
 export type WaivedVerdict = Verdict & { waived: boolean; waiver: AppliedWaiver | null };
 
-/** True when `now` lies within [created_at, expires_at]. */
+/** True when `now` lies within [created_at, expires_at] and before its revocation, if any. */
 export function waiverActive(waiver: Waiver, now: Date): boolean {
   const t = now.getTime();
+  if (waiver.revoked_at !== undefined && Date.parse(waiver.revoked_at) <= t) return false;
   return Date.parse(waiver.created_at) <= t && t <= Date.parse(waiver.expires_at);
 }
 

@@ -6,7 +6,10 @@
 //    spawns or talks to the network (it may read pack files);
 //  - `agent/` and `server/` never import each other;
 //  - `server/db/` (the repositories, the bottom floor of the server) imports only itself and
-//    `policies/`: the rooms above it (auth, audit, secrets, ...) build on it, never the reverse.
+//    `policies/`: the rooms above it (auth, audit, secrets, ...) build on it, never the reverse;
+//  - a rule file (one under policies/rules/ that defines a rule: `export const x = defineRule(`
+//    or `defineFindingsRule(`) imports no other rule file: what two rules share lives in a shared
+//    rules module (rule, outcomes, evidence-gaps, flows, factors...).
 // Reads every .ts/.tsx file under the roots with TypeScript's own `ts.preProcessFile`
 // (imports, re-exports and dynamic imports with a literal path). Prints each breach and exits 1.
 //   node scripts/check-imports.mjs [repo-root]
@@ -113,9 +116,13 @@ export function circles(graph) {
 /** Packages that would make `policies/` impure: servers, databases, processes, the network. */
 const IMPURE = /^(node:)?(child_process|cluster|dgram|dns|http|http2|https|net|tls|worker_threads)$|^(fastify|@fastify\/.*|kysely|better-sqlite3|pg|ssh2|pino|nodemailer|node-cron)$/;
 
+/** A file that defines a rule (policies/rules/rule.ts, findings-rule.ts). */
+const RULE_DEFINITION = /^export const \w+ = define\w*Rule\(/m;
+
 export function breaches(root) {
   const files = ROOTS.flatMap((dir) => sourceFiles(join(root, dir)));
   const { graph, external } = importGraph(files);
+  const ruleFiles = new Set(files.filter((f) => within(relative(root, f), 'policies/rules') && RULE_DEFINITION.test(readFileSync(f, 'utf8'))));
   const out = [];
   for (const component of circles(graph)) out.push(`import circle: ${component.map((f) => relative(root, f)).join(' <-> ')} (move what they share into a module of its own that both import)`);
   for (const [file, edges] of graph) {
@@ -126,6 +133,9 @@ export function breaches(root) {
       if ((from === 'agent' && to === 'server') || (from === 'server' && to === 'agent')) out.push(`${from}/ imports ${to}/: ${relative(root, file)} -> ${relative(root, target)}`);
       const [source, imported] = [relative(root, file), relative(root, target)];
       if (within(source, 'server/db') && !within(imported, 'server/db') && to !== 'policies') out.push(`server/db/ imports a room above it: ${source} -> ${imported}`);
+    }
+    if (ruleFiles.has(file)) {
+      for (const target of edges) if (ruleFiles.has(target)) out.push(`a rule file imports another rule file: ${relative(root, file)} -> ${relative(root, target)} (move what they share into a shared rules module)`);
     }
     if (from === 'policies') {
       for (const name of external.get(file) ?? []) {
@@ -139,6 +149,6 @@ export function breaches(root) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const found = breaches(ROOT);
   for (const line of found) console.log(line);
-  console.log(found.length === 0 ? 'imports: ok (no circle, policies/ pure, agent/ and server/ apart, server/db/ at the bottom)' : `imports: ${found.length} breach(es)`);
+  console.log(found.length === 0 ? 'imports: ok (no circle, policies/ pure, agent/ and server/ apart, server/db/ at the bottom, rule files apart)' : `imports: ${found.length} breach(es)`);
   process.exit(found.length === 0 ? 0 : 1);
 }

@@ -5,13 +5,13 @@
 import { Type } from 'typebox';
 import { isUnavailable } from '../evidence.js';
 import { missingEvidence } from './evidence-gaps.js';
-import { summarise } from './outcomes.js';
-import { defineRule, type Finding, type RuleOutcome } from './rule.js';
+import type { Finding } from './rule.js';
+import { defineFindingsRule } from './findings-rule.js';
 import type { Bilingual } from '../verdict.js';
 
 export const Wifi07Parameters = Type.Object({ min_password_length: Type.Integer({ minimum: 1, maximum: 128 }) }, { additionalProperties: false });
 
-export const wifi07 = defineRule({
+export const wifi07 = defineFindingsRule({
   id: 'WIFI-07',
   section: 'wifi',
   parameters: Wifi07Parameters,
@@ -22,8 +22,13 @@ export const wifi07 = defineRule({
     }
     return null;
   },
-  check(report, p): RuleOutcome {
-    const threshold = `WPS off; admin not reachable from any WLAN; admin password changed and >= ${p.min_password_length} characters; guest VLAN isolated; guest TTL set`;
+  threshold: (p) => `WPS off; admin not reachable from any WLAN; admin password changed and >= ${p.min_password_length} characters; guest VLAN isolated; guest TTL set`,
+  leads: {
+    pass: ['Bornes Wi-Fi durcies', 'Access points hardened'],
+    unknown: ['Durcissement des bornes non établi', 'Access-point hardening not established'],
+    fail: ['Borne Wi-Fi non durcie', 'Access point not hardened'],
+  },
+  check(report, p, context, threshold) {
     const aps = report.wifi.access_points;
     if (aps === undefined || isUnavailable(aps)) return missingEvidence(aps, '/wifi/access_points', { fr: 'Bornes Wi-Fi', en: 'Access points' }, threshold);
     const findings: Finding[] = aps.map((ap, i) => {
@@ -46,10 +51,6 @@ export const wifi07 = defineRule({
       if (unknown) return { status: 'unknown', pointer, fr: `${ap.name} : éléments non rapportés`, en: `${ap.name}: items not reported` };
       return { status: 'pass', pointer, fr: `${ap.name} durcie`, en: `${ap.name} hardened` };
     });
-    return summarise(findings, {
-      pass: ['Bornes Wi-Fi durcies', 'Access points hardened'],
-      unknown: ['Durcissement des bornes non établi', 'Access-point hardening not established'],
-      fail: ['Borne Wi-Fi non durcie', 'Access point not hardened'],
-    }, threshold);
+    return findings;
   },
 });

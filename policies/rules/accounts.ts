@@ -1,8 +1,8 @@
 // AUTH-07 (account lockout) and AUTH-08 (residual password policy).
 import { Type } from 'typebox';
 import { isReported, missingEvidence } from './evidence-gaps.js';
-import { summarise } from './outcomes.js';
-import { defineRule, type Finding, type RuleOutcome } from './rule.js';
+import type { Finding } from './rule.js';
+import { defineFindingsRule } from './findings-rule.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -17,12 +17,16 @@ export const Auth07Parameters = Type.Object(
   strict,
 );
 
-export const auth07 = defineRule({
+export const auth07 = defineFindingsRule({
   id: 'AUTH-07',
   section: 'mfa',
   parameters: Auth07Parameters,
-  check(report, p): RuleOutcome {
-    const threshold = `lockout after 1..${p.max_threshold} failures, for >= ${p.min_duration_minutes} min (or until unlocked); 0 = never locks = fail`;
+  threshold: (p) => `lockout after 1..${p.max_threshold} failures, for >= ${p.min_duration_minutes} min (or until unlocked); 0 = never locks = fail`,
+  leads: {
+    pass: ['Verrouillage après échecs configuré', 'Account lockout configured'],
+    fail: ['Verrouillage absent ou trop permissif', 'Lockout missing or too lenient'],
+  },
+  check(report, p, context, threshold) {
     const lockout = report.mfa.lockout;
     if (!isReported(lockout)) return missingEvidence(lockout, '/mfa/lockout', { fr: 'Politique de verrouillage', en: 'Lockout policy' }, threshold);
     const findings: Finding[] = [];
@@ -35,10 +39,7 @@ export const auth07 = defineRule({
       else if (lockout.duration_minutes < p.min_duration_minutes) findings.push({ status: 'fail', pointer: `${pointer}/duration_minutes`, fr: `durée ${lockout.duration_minutes} min < ${p.min_duration_minutes} min`, en: `duration ${lockout.duration_minutes} min < ${p.min_duration_minutes} min` });
       else findings.push({ status: 'pass', pointer: `${pointer}/duration_minutes`, fr: `durée ${lockout.duration_minutes} min`, en: `duration ${lockout.duration_minutes} min` });
     }
-    return summarise(findings, {
-      pass: ['Verrouillage après échecs configuré', 'Account lockout configured'],
-      fail: ['Verrouillage absent ou trop permissif', 'Lockout missing or too lenient'],
-    }, threshold);
+    return findings;
   },
 });
 
@@ -56,15 +57,19 @@ export const Auth08Parameters = Type.Object(
   strict,
 );
 
-export const auth08 = defineRule({
+export const auth08 = defineFindingsRule({
   id: 'AUTH-08',
   section: 'mfa',
   parameters: Auth08Parameters,
   extraParameterErrors: (p) => (p.min_length_users <= p.min_length_privileged ? [] : ['min_length_users must not exceed min_length_privileged']),
-  check(report, p): RuleOutcome {
-    const threshold =
-      `min length >= ${p.min_length_users} (privileged >= ${p.min_length_privileged}); max length none or >= ${p.min_max_length}; ` +
-      `no forced expiry for standard accounts; privileged expiry <= ${p.max_privileged_age_days} d`;
+  threshold: (p) =>
+    `min length >= ${p.min_length_users} (privileged >= ${p.min_length_privileged}); max length none or >= ${p.min_max_length}; ` +
+    `no forced expiry for standard accounts; privileged expiry <= ${p.max_privileged_age_days} d`,
+  leads: {
+    pass: ['Politique de mot de passe conforme', 'Password policy compliant'],
+    fail: ['Politique de mot de passe non conforme', 'Password policy not compliant'],
+  },
+  check(report, p, context, threshold) {
     const policy = report.mfa.password_policy;
     if (!isReported(policy)) return missingEvidence(policy, '/mfa/password_policy', { fr: 'Politique de mot de passe', en: 'Password policy' }, threshold);
     const findings: Finding[] = [];
@@ -84,9 +89,6 @@ export const auth08 = defineRule({
         findings.push({ status: 'fail', pointer, fr: `${a.name} (privilèges) : ${a.max_age_days === null ? 'jamais renouvelé' : `renouvelé tous les ${a.max_age_days} j`} (> ${p.max_privileged_age_days} j)`, en: `${a.name} (privileged): ${a.max_age_days === null ? 'never renewed' : `renewed every ${a.max_age_days} d`} (> ${p.max_privileged_age_days} d)` });
       }
     });
-    return summarise(findings, {
-      pass: ['Politique de mot de passe conforme', 'Password policy compliant'],
-      fail: ['Politique de mot de passe non conforme', 'Password policy not compliant'],
-    }, threshold);
+    return findings;
   },
 });

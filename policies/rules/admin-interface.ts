@@ -2,9 +2,9 @@
 // network exists (`admin_addresses` declared; none declared = warn), and IP forwarding off.
 import { Type } from 'typebox';
 import { isUnavailable } from '../evidence.js';
-import { summarise } from './outcomes.js';
 import { canonicalListenerAddress, isLoopback } from './addresses.js';
-import { defineRule, type Finding, type RuleOutcome } from './rule.js';
+import type { Finding } from './rule.js';
+import { defineFindingsRule } from './findings-rule.js';
 
 export const Adm02Parameters = Type.Object(
   {
@@ -15,12 +15,18 @@ export const Adm02Parameters = Type.Object(
   { additionalProperties: false },
 );
 
-export const adm02 = defineRule({
+export const adm02 = defineFindingsRule({
   id: 'ADM-02',
   section: 'network',
   parameters: Adm02Parameters,
-  check(report, p): RuleOutcome {
-    const threshold = `${p.admin_ports.map((a) => `${a.name} ${a.port}`).join(', ')} bound only to ${p.admin_addresses.join(', ') || 'the admin addresses (none declared)'}; IP forwarding off`;
+  threshold: (p) => `${p.admin_ports.map((a) => `${a.name} ${a.port}`).join(', ')} bound only to ${p.admin_addresses.join(', ') || 'the admin addresses (none declared)'}; IP forwarding off`,
+  leads: {
+    pass: ["Administration sur l'interface dédiée, pas de routage", 'Administration on the dedicated interface, no routing'],
+    warn: ["Interface d'administration à déclarer", 'Admin interface to be declared'],
+    unknown: ["Interface d'administration ou routage non établis", 'Admin binding or routing not established'],
+    fail: ["Service d'administration exposé ou routage actif", 'Admin service exposed or routing on'],
+  },
+  check(report, p) {
     const findings: Finding[] = [];
     const listeners = report.network.listeners;
     const allowed = new Set(p.admin_addresses.map((a) => canonicalListenerAddress(a) ?? a));
@@ -44,11 +50,6 @@ export const adm02 = defineRule({
     else if (forwarding.ipv4 || forwarding.ipv6 === true) findings.push({ status: 'fail', pointer: '/wifi/ip_forwarding', fr: `routage IP actif (${forwarding.ipv4 ? 'IPv4' : 'IPv6'})`, en: `IP forwarding on (${forwarding.ipv4 ? 'IPv4' : 'IPv6'})` });
     else if (forwarding.ipv6 === null) findings.push({ status: 'unknown', pointer: '/wifi/ip_forwarding/ipv6', fr: 'routage IPv6 inconnu', en: 'IPv6 forwarding unknown' });
     else findings.push({ status: 'pass', pointer: '/wifi/ip_forwarding', fr: 'routage IP désactivé', en: 'IP forwarding off' });
-    return summarise(findings, {
-      pass: ["Administration sur l'interface dédiée, pas de routage", 'Administration on the dedicated interface, no routing'],
-      warn: ["Interface d'administration à déclarer", 'Admin interface to be declared'],
-      unknown: ["Interface d'administration ou routage non établis", 'Admin binding or routing not established'],
-      fail: ["Service d'administration exposé ou routage actif", 'Admin service exposed or routing on'],
-    }, threshold);
+    return findings;
   },
 });

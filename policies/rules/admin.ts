@@ -10,11 +10,9 @@
 // - With nothing wrong, a window shorter than `min_window_hours` (inclusive) gives unknown.
 import { Type } from 'typebox';
 import { isUnavailable } from '../evidence.js';
-import { defineRule, type Finding, type RuleOutcome } from './rule.js';
-import { isInternal } from './addresses.js';
-import { unavailableFinding } from './evidence-gaps.js';
-import { describeEndpoint, distinctEndpoints, matchFlow, shortWindow } from './flows.js';
-import { outcomeOf } from './outcomes.js';
+import type { Finding } from './rule.js';
+import { defineFindingsRule } from './findings-rule.js';
+import { judgeExternalEndpoints, observedOutbound } from './flows.js';
 
 export const Adm01Parameters = Type.Object(
   {
@@ -24,46 +22,29 @@ export const Adm01Parameters = Type.Object(
   { additionalProperties: false },
 );
 
-export const adm01 = defineRule({
+export const adm01 = defineFindingsRule({
   id: 'ADM-01',
   section: 'network',
   parameters: Adm01Parameters,
-  check(report, parameters, context): RuleOutcome {
+  threshold: (parameters, context) =>
+    `zero destinations outside ${context.internalNetworks.networks.join(', ')} except allowlisted update relays; no "blocked" probe reachable; ` +
+    `configured proxy = ${parameters.configured_proxy}; observation window >= ${parameters.min_window_hours} h`,
+  passed: {
+    text: { fr: 'Aucune destination Internet depuis ce poste d\'administration :', en: 'No Internet destination from this admin workstation:' },
+    evidence: ['/network/outbound', '/network/egress_probes', '/network/proxy_dns/env_proxy'],
+  },
+  check(report, parameters, context) {
     const network = report.network;
-    const threshold =
-      `zero destinations outside ${context.internalNetworks.networks.join(', ')} except allowlisted update relays; no "blocked" probe reachable; ` +
-      `configured proxy = ${parameters.configured_proxy}; observation window >= ${parameters.min_window_hours} h`;
     const findings: Finding[] = [];
 
-    const outbound = network.outbound;
-    if (isUnavailable(outbound)) {
-      findings.push(unavailableFinding('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, outbound));
-    } else {
-      const short = shortWindow(outbound, parameters.min_window_hours);
-      if (short) findings.push(short);
-      let relays = 0;
-      for (const endpoint of distinctEndpoints(outbound.flows, context)) {
-        const { flow, index, ip } = endpoint;
-        const pointer = `/network/outbound/flows/${index}`;
-        if (ip === null) {
-          const text = describeEndpoint(endpoint);
-          findings.push({ status: 'unknown', pointer, fr: `${text} : adresse distante illisible`, en: `${text}: unreadable remote address` });
-          continue;
-        }
-        if (isInternal(ip, context)) continue;
-        const match = matchFlow(flow, context);
-        if (match.entry) {
-          relays += 1;
-          continue;
-        }
-        const text = describeEndpoint(endpoint);
-        findings.push({
-          status: 'fail',
-          pointer,
-          fr: `${text} : destination Internet depuis un poste d'administration (${match.reason})`,
-          en: `${text}: Internet destination from an admin workstation (${match.reason})`,
-        });
-      }
+    const outbound = observedOutbound(network.outbound, parameters.min_window_hours, findings);
+    if (outbound !== null) {
+      const endpoints = judgeExternalEndpoints(outbound.flows, context, (text, reason) => ({
+        fr: `${text} : destination Internet depuis un poste d'administration (${reason})`,
+        en: `${text}: Internet destination from an admin workstation (${reason})`,
+      }));
+      findings.push(...endpoints.findings);
+      const relays = [...endpoints.allowedBy.values()].reduce((sum, n) => sum + n, 0);
       findings.push({
         status: 'pass',
         pointer: '/network/outbound/flows',
@@ -104,11 +85,6 @@ export const adm01 = defineRule({
         en: `proxy configured (${proxies.join(', ')}): the Internet may be reached through it; check that it refuses the admin role`,
       });
     }
-    return outcomeOf(
-      findings,
-      threshold,
-      { fr: 'Aucune destination Internet depuis ce poste d\'administration :', en: 'No Internet destination from this admin workstation:' },
-      ['/network/outbound', '/network/egress_probes', '/network/proxy_dns/env_proxy'],
-    );
+    return findings;
   },
 });

@@ -13,17 +13,12 @@
 // - PermitEmptyPasswords no; AllowUsers or AllowGroups set; X11Forwarding no.
 // A setting sshd did not report (null) is unknown. sshd not installed = not_applicable.
 import { Type, type Static } from 'typebox';
-import {
-  FactorType,
-  isUnavailable,
-  type MfaEvidence,
-  type PamService,
-  type Report,
-  type SshdSettings,
-} from '../evidence.js';
+import { FactorType, isUnavailable, type MfaEvidence, type PamService, type SshdSettings } from '../evidence.js';
 import { defineRule, formatDuration, listFindings, worstStatus, type Finding, type RuleOutcome } from './rule.js';
+import { defineFindingsRule } from './findings-rule.js';
+import { isMultiFactor } from './factors.js';
 import { isReported, missingEvidence, missingFinding } from './evidence-gaps.js';
-import { summarise } from './outcomes.js';
+import { passOutcome } from './outcomes.js';
 import { ageAt, DAY_MS } from './time.js';
 
 export const Auth01Parameters = Type.Object(
@@ -331,7 +326,7 @@ export const Auth02Parameters = Type.Object(
   { additionalProperties: false },
 );
 
-export const auth02 = defineRule({
+export const auth02 = defineFindingsRule({
   id: 'AUTH-02',
   section: 'mfa',
   parameters: Auth02Parameters,
@@ -340,10 +335,15 @@ export const auth02 = defineRule({
       ? { fr: "PAM n'existe pas sous Windows (AUTH-03 et AUTH-04 jugent l'ouverture de session).", en: 'Windows has no PAM (AUTH-03 and AUTH-04 judge its logon).' }
       : null;
   },
-  check(report, p): RuleOutcome {
-    const threshold =
-      `${p.second_factor_modules.join('/')} enforced (required/requisite) in ${p.services.join(', ')}, ` +
-      'no bypass option, no earlier sufficient module; 100 % of the admin group enrolled';
+  threshold: (p) =>
+    `${p.second_factor_modules.join('/')} enforced (required/requisite) in ${p.services.join(', ')}, ` +
+    'no bypass option, no earlier sufficient module; 100 % of the admin group enrolled',
+  leads: {
+    pass: ['Second facteur PAM appliqué', 'PAM second factor enforced'],
+    unknown: ['Second facteur PAM non établi', 'PAM second factor not established'],
+    fail: ['Second facteur PAM absent ou contournable', 'PAM second factor missing or bypassable'],
+  },
+  check(report, p, context, threshold) {
     const mfa = report.mfa;
     const pam = mfa.pam;
     if (!isReported(pam)) return missingEvidence(pam, '/mfa/pam', { fr: 'Piles PAM', en: 'PAM stacks' }, threshold);
@@ -398,11 +398,7 @@ export const auth02 = defineRule({
         });
       }
     }
-    return summarise(findings, {
-      pass: ['Second facteur PAM appliqué', 'PAM second factor enforced'],
-      unknown: ['Second facteur PAM non établi', 'PAM second factor not established'],
-      fail: ['Second facteur PAM absent ou contournable', 'PAM second factor missing or bypassable'],
-    }, threshold);
+    return findings;
   },
 });
 
@@ -549,32 +545,23 @@ export const auth03 = defineRule({
   },
 });
 
-// ---------------------------------------------------------------- factors (AUTH-04, AUTH-05)
-
-/** Factors that are multi-factor on their own (card/device + PIN or biometric). */
-const MULTI_FACTOR: ReadonlySet<FactorType> = new Set(['cps', 'e-cps', 'psc', 'whfb', 'smartcard']);
-const KNOWLEDGE: ReadonlySet<FactorType> = new Set(['password', 'pin']);
-/** FIDO2 counts as possession only: user verification (PIN) is not reported. */
-const POSSESSION: ReadonlySet<FactorType> = new Set([
-  'publickey', 'client-certificate', 'totp', 'hotp', 'push', 'sms', 'voice', 'email', 'fido2', 'u2f',
-]);
-
-/** True when the factors required together make >= 2 factor classes. */
-export function isMultiFactor(factors: readonly FactorType[]): boolean {
-  if (factors.some((f) => MULTI_FACTOR.has(f))) return true;
-  return factors.some((f) => KNOWLEDGE.has(f)) && factors.some((f) => POSSESSION.has(f));
-}
+// ---------------------------------------------------------------- AUTH-04
 
 // AUTH-04: every remote entry point (exposure other than admin-network) requires >= 2 factors
 // (isMultiFactor). Single-factor = fail; factors not reported = unknown. No parameter.
 export const Auth04Parameters = Type.Object({}, { additionalProperties: false });
 
-export const auth04 = defineRule({
+export const auth04 = defineFindingsRule({
   id: 'AUTH-04',
   section: 'mfa',
   parameters: Auth04Parameters,
-  check(report): RuleOutcome {
-    const threshold = 'every remote entry point (VPN, RDP gateway, exposed SSH, vendor portal...) requires >= 2 factors';
+  threshold: () => 'every remote entry point (VPN, RDP gateway, exposed SSH, vendor portal...) requires >= 2 factors',
+  leads: {
+    pass: ['Accès distants protégés par deux facteurs', 'Remote access requires two factors'],
+    unknown: ["Facteurs d'un accès distant non établis", 'Factors of a remote entry point not established'],
+    fail: ['Accès distant à un seul facteur', 'Single-factor remote access path'],
+  },
+  check(report, parameters, context, threshold) {
     const entries = report.mfa.remote_access;
     if (!isReported(entries)) return missingEvidence(entries, '/mfa/remote_access', { fr: "Points d'accès distants", en: 'Remote entry points' }, threshold);
     const findings: Finding[] = entries.map((e, i) => {
@@ -589,21 +576,9 @@ export const auth04 = defineRule({
         : { status: 'fail', pointer, fr: `${name} : un seul facteur (${e.factors.join(' + ')})`, en: `${name}: single factor (${e.factors.join(' + ')})` };
     });
     if (findings.every((f) => f.status === 'not_applicable')) {
-      return {
-        status: 'pass',
-        explanation: {
-          fr: `Aucun point d'accès distant hors réseau d'administration rapporté (${entries.length} sur le réseau d'administration).`,
-          en: `No remote entry point outside the admin network reported (${entries.length} on the admin network).`,
-        },
-        evidence: ['/mfa/remote_access'],
-        threshold,
-      };
+      return passOutcome({ fr: `Aucun point d'accès distant hors réseau d'administration rapporté (${entries.length} sur le réseau d'administration).`, en: `No remote entry point outside the admin network reported (${entries.length} on the admin network).` }, ['/mfa/remote_access'], threshold);
     }
-    return summarise(findings, {
-      pass: ['Accès distants protégés par deux facteurs', 'Remote access requires two factors'],
-      unknown: ["Facteurs d'un accès distant non établis", 'Factors of a remote entry point not established'],
-      fail: ['Accès distant à un seul facteur', 'Single-factor remote access path'],
-    }, threshold);
+    return findings;
   },
 });
 
@@ -617,14 +592,20 @@ export const Auth05Parameters = Type.Object(
   { additionalProperties: false },
 );
 
-export const auth05 = defineRule({
+export const auth05 = defineFindingsRule({
   id: 'AUTH-05',
   section: 'mfa',
   parameters: Auth05Parameters,
-  check(report, p): RuleOutcome {
-    const threshold =
-      `second factors in {${p.allowed_factors.join(', ')}}; SMS/voice = fail for admins, third parties and remote access, ` +
-      'warn for other users; other types = warn';
+  threshold: (p) =>
+    `second factors in {${p.allowed_factors.join(', ')}}; SMS/voice = fail for admins, third parties and remote access, ` +
+    'warn for other users; other types = warn',
+  leads: {
+    pass: ['Seconds facteurs robustes', 'Second factors are strong'],
+    warn: ['Second facteur faible ou hors liste', 'Weak or unlisted second factor'],
+    unknown: ['Seconds facteurs non établis', 'Second factors not established'],
+    fail: ['SMS ou appel vocal comme second facteur', 'SMS or voice as a second factor'],
+  },
+  check(report, p, context, threshold) {
     const mfa = report.mfa;
     const policies = mfa.second_factors;
     const entries = mfa.remote_access;
@@ -660,19 +641,9 @@ export const auth05 = defineRule({
       }
     }
     if (findings.length === 0) {
-      return {
-        status: 'pass',
-        explanation: { fr: 'Aucun second facteur configuré rapporté : rien à juger ici (voir AUTH-02, AUTH-04).', en: 'No configured second factor reported: nothing to judge here (see AUTH-02, AUTH-04).' },
-        evidence: ['/mfa/second_factors', '/mfa/remote_access'],
-        threshold,
-      };
+      return passOutcome({ fr: 'Aucun second facteur configuré rapporté : rien à juger ici (voir AUTH-02, AUTH-04).', en: 'No configured second factor reported: nothing to judge here (see AUTH-02, AUTH-04).' }, ['/mfa/second_factors', '/mfa/remote_access'], threshold);
     }
-    return summarise(findings, {
-      pass: ['Seconds facteurs robustes', 'Second factors are strong'],
-      warn: ['Second facteur faible ou hors liste', 'Weak or unlisted second factor'],
-      unknown: ['Seconds facteurs non établis', 'Second factors not established'],
-      fail: ['SMS ou appel vocal comme second facteur', 'SMS or voice as a second factor'],
-    }, threshold);
+    return findings;
   },
 });
 
@@ -697,14 +668,20 @@ export const Auth06Parameters = Type.Object(
 
 const lower = (s: string) => s.toLowerCase();
 
-export const auth06 = defineRule({
+export const auth06 = defineFindingsRule({
   id: 'AUTH-06',
   section: 'mfa',
   parameters: Auth06Parameters,
-  check(report, p, context): RuleOutcome {
-    const threshold =
-      'admin members in the allowlist; built-in admin disabled or LAPS-managed; daily user not admin (WS); ' +
-      `no interactive logon by a generic account within ${p.generic_logon_window_days} d`;
+  threshold: (p) =>
+    'admin members in the allowlist; built-in admin disabled or LAPS-managed; daily user not admin (WS); ' +
+    `no interactive logon by a generic account within ${p.generic_logon_window_days} d`,
+  leads: {
+    pass: ["Comptes d'administration nominatifs et séparés", 'Admin accounts are named and separate'],
+    warn: ["Comptes d'administration à vérifier", 'Admin accounts to be checked'],
+    unknown: ["Comptes d'administration non établis", 'Admin accounts not established'],
+    fail: ["Comptes d'administration génériques ou partagés", 'Generic or shared admin accounts'],
+  },
+  check(report, p, context, threshold) {
     const admins = report.mfa.local_admins;
     if (!isReported(admins)) return missingEvidence(admins, '/mfa/local_admins', { fr: 'Administrateurs locaux', en: 'Local administrators' }, threshold);
     const findings: Finding[] = [];
@@ -766,11 +743,6 @@ export const auth06 = defineRule({
         findings.push({ status: 'fail', pointer: a.pointer, fr: `compte générique ${a.name} utilisé il y a ${d.fr}`, en: `generic account ${a.name} used ${d.en} ago` });
       } else findings.push({ status: 'pass', pointer: a.pointer, fr: `${a.name} : dernière ouverture ${a.at}`, en: `${a.name}: last logon ${a.at}` });
     }
-    return summarise(findings, {
-      pass: ["Comptes d'administration nominatifs et séparés", 'Admin accounts are named and separate'],
-      warn: ["Comptes d'administration à vérifier", 'Admin accounts to be checked'],
-      unknown: ["Comptes d'administration non établis", 'Admin accounts not established'],
-      fail: ["Comptes d'administration génériques ou partagés", 'Generic or shared admin accounts'],
-    }, threshold);
+    return findings;
   },
 });

@@ -5,20 +5,25 @@ import { Type } from 'typebox';
 import { isUnavailable } from '../evidence.js';
 import { ageAt } from './time.js';
 import { isReported, missingEvidence } from './evidence-gaps.js';
-import { summarise } from './outcomes.js';
-import { defineRule, formatDuration, HOUR_MS, type Finding, type RuleOutcome } from './rule.js';
+import { formatDuration, HOUR_MS, type Finding } from './rule.js';
+import { defineFindingsRule } from './findings-rule.js';
 import type { Bilingual } from '../verdict.js';
 
 const strict = { additionalProperties: false } as const;
 
 export const Bkp06Parameters = Type.Object({ max_unacknowledged_hours: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 31 }) }, strict);
 
-export const bkp06 = defineRule({
+export const bkp06 = defineFindingsRule({
   id: 'BKP-06',
   section: 'backups',
   parameters: Bkp06Parameters,
-  check(report, p, context): RuleOutcome {
-    const threshold = `alerting configured; no unacknowledged failed job older than ${p.max_unacknowledged_hours} h; transfers encrypted`;
+  threshold: (p) => `alerting configured; no unacknowledged failed job older than ${p.max_unacknowledged_hours} h; transfers encrypted`,
+  leads: {
+    pass: ['Sauvegardes supervisées et chiffrées en transit', 'Backups monitored and encrypted in transit'],
+    unknown: ['Supervision des sauvegardes non établie', 'Backup monitoring not established'],
+    fail: ['Sauvegardes non supervisées ou transferts en clair', 'Backups unmonitored or sent in clear'],
+  },
+  check(report, p, context, threshold) {
     const m = report.backups.monitoring;
     if (!isReported(m)) return missingEvidence(m, '/backups/monitoring', { fr: 'Supervision des sauvegardes', en: 'Backup monitoring' }, threshold);
     const findings: Finding[] = [];
@@ -37,11 +42,7 @@ export const bkp06 = defineRule({
       : m.transport_encrypted === false
         ? { status: 'fail', pointer: '/backups/monitoring/transport_encrypted', fr: 'transferts en clair', en: 'transfers in clear' }
         : { status: 'unknown', pointer: '/backups/monitoring/transport_encrypted', fr: 'chiffrement des transferts inconnu', en: 'transfer encryption unknown' });
-    return summarise(findings, {
-      pass: ['Sauvegardes supervisées et chiffrées en transit', 'Backups monitored and encrypted in transit'],
-      unknown: ['Supervision des sauvegardes non établie', 'Backup monitoring not established'],
-      fail: ['Sauvegardes non supervisées ou transferts en clair', 'Backups unmonitored or sent in clear'],
-    }, threshold);
+    return findings;
   },
 });
 
@@ -50,12 +51,16 @@ export const Bkp07Parameters = Type.Object(
   strict,
 );
 
-export const bkp07 = defineRule({
+export const bkp07 = defineFindingsRule({
   id: 'BKP-07',
   section: 'backups',
   parameters: Bkp07Parameters,
-  check(report, p, context): RuleOutcome {
-    const threshold = `third-party targets of health data: valid HDS certificate and region in {${p.allowed_countries.join(', ')}} (EEA); SecNumCloud noted`;
+  threshold: (p) => `third-party targets of health data: valid HDS certificate and region in {${p.allowed_countries.join(', ')}} (EEA); SecNumCloud noted`,
+  leads: {
+    pass: ['Destinations tierces HDS dans l\'EEE', 'Third-party targets HDS-certified in the EEA'],
+    fail: ['Destination tierce non HDS ou hors EEE', 'Third-party target not HDS or outside the EEA'],
+  },
+  check(report, p, context, threshold) {
     const destinations = report.backups.destinations;
     if (!isReported(destinations)) return missingEvidence(destinations, '/backups/destinations', { fr: 'Destinations de sauvegarde', en: 'Backup destinations' }, threshold);
     const findings: Finding[] = [];
@@ -79,16 +84,13 @@ export const bkp07 = defineRule({
     if (findings.every((f) => f.status === 'not_applicable')) {
       return { status: 'pass', explanation: { fr: 'Aucune destination tierce recevant des données de santé.', en: 'No third-party destination receives health data.' }, evidence: ['/backups/destinations'], threshold };
     }
-    return summarise(findings, {
-      pass: ['Destinations tierces HDS dans l\'EEE', 'Third-party targets HDS-certified in the EEA'],
-      fail: ['Destination tierce non HDS ou hors EEE', 'Third-party target not HDS or outside the EEA'],
-    }, threshold);
+    return findings;
   },
 });
 
 export const Bkp08Parameters = Type.Object({ max_connected_hours_after_job: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 31 }) }, strict);
 
-export const bkp08 = defineRule({
+export const bkp08 = defineFindingsRule({
   id: 'BKP-08',
   section: 'backups',
   parameters: Bkp08Parameters,
@@ -99,8 +101,14 @@ export const bkp08 = defineRule({
     }
     return null;
   },
-  check(report, p, context): RuleOutcome {
-    const threshold = `encrypted; inventory ID; not connected more than ${p.max_connected_hours_after_job} h after the job ended (warn)`;
+  threshold: (p) => `encrypted; inventory ID; not connected more than ${p.max_connected_hours_after_job} h after the job ended (warn)`,
+  leads: {
+    pass: ['Supports amovibles chiffrés et étiquetés', 'Removable targets encrypted and labelled'],
+    warn: ['Support amovible laissé branché', 'Removable target left connected'],
+    unknown: ['Supports amovibles non établis', 'Removable targets not established'],
+    fail: ['Support amovible non chiffré ou non inventorié', 'Removable target unencrypted or not inventoried'],
+  },
+  check(report, p, context, threshold) {
     const targets = report.backups.removable_targets;
     if (!isReported(targets)) return missingEvidence(targets, '/backups/removable_targets', { fr: 'Supports amovibles de sauvegarde', en: 'Removable backup targets' }, threshold);
     const findings: Finding[] = targets.map((d, i) => {
@@ -116,11 +124,6 @@ export const bkp08 = defineRule({
       }
       return { status: 'pass', pointer, fr: `${d.label} (${d.inventory_id}) chiffré`, en: `${d.label} (${d.inventory_id}) encrypted` };
     });
-    return summarise(findings, {
-      pass: ['Supports amovibles chiffrés et étiquetés', 'Removable targets encrypted and labelled'],
-      warn: ['Support amovible laissé branché', 'Removable target left connected'],
-      unknown: ['Supports amovibles non établis', 'Removable targets not established'],
-      fail: ['Support amovible non chiffré ou non inventorié', 'Removable target unencrypted or not inventoried'],
-    }, threshold);
+    return findings;
   },
 });

@@ -10,7 +10,7 @@
 // A last_success_at more than CLOCK_SKEW_TOLERANCE_MS in the future is unknown (clock problem).
 // On workstations the rule applies only when the pack sets `local_business_data: true`.
 import { Type, type Static } from 'typebox';
-import { type BackupConsoleAccess, type BackupSource, type OfflineCopy } from '../evidence.js';
+import type { BackupConsoleAccess, BackupSource, OfflineCopy } from '../evidence.js';
 import {
   defineRule,
   formatDuration,
@@ -20,6 +20,7 @@ import {
   type Finding,
   type RuleOutcome,
 } from './rule.js';
+import { defineFindingsRule } from './findings-rule.js';
 import { isReported, missingEvidence } from './evidence-gaps.js';
 import { summarise } from './outcomes.js';
 import { ageAt, CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from './time.js';
@@ -295,14 +296,18 @@ export const Bkp03Parameters = Type.Object(
   { additionalProperties: false },
 );
 
-export const bkp03 = defineRule({
+export const bkp03 = defineFindingsRule({
   id: 'BKP-03',
   section: 'backups',
   parameters: Bkp03Parameters,
-  check(report, p): RuleOutcome {
-    const threshold =
-      `>= ${p.min_copies} copies besides production, on >= ${p.min_distinct} distinct media or storage systems, ` +
-      `>= ${p.min_off_site_or_offline} off-site or offline`;
+  threshold: (p) =>
+    `>= ${p.min_copies} copies besides production, on >= ${p.min_distinct} distinct media or storage systems, ` +
+    `>= ${p.min_off_site_or_offline} off-site or offline`,
+  leads: {
+    pass: ['Topologie 3-2-1 respectée', '3-2-1 topology met'],
+    fail: ['Topologie 3-2-1 non respectée', '3-2-1 topology not met'],
+  },
+  check(report, p, context, threshold) {
     const repos = report.backups.repositories;
     if (!isReported(repos)) return missingEvidence(repos, '/backups/repositories', { fr: 'Inventaire des dépôts de sauvegarde', en: 'Backup repository inventory' }, threshold);
     const media = new Set(repos.map((r) => r.media));
@@ -336,10 +341,7 @@ export const bkp03 = defineRule({
             en: `${protectedCopies.length} off-site or offline copies < ${p.min_off_site_or_offline}`,
           },
     ];
-    return summarise(findings, {
-      pass: ['Topologie 3-2-1 respectée', '3-2-1 topology met'],
-      fail: ['Topologie 3-2-1 non respectée', '3-2-1 topology not met'],
-    }, threshold);
+    return findings;
   },
 });
 

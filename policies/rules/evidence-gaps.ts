@@ -1,6 +1,6 @@
 // Evidence a rule needs but did not get: a report section or optional field that an older agent
 // does not send, or that the collector reported `{unavailable}`. Never a guess: unknown, with why.
-import { isUnavailable, type Report, type Unavailable } from '../evidence.js';
+import { isUnavailable, type Report, type SystemEvidence, type Unavailable } from '../evidence.js';
 import type { Bilingual } from '../verdict.js';
 import type { Finding, ReportSection, RuleOutcome } from './rule.js';
 
@@ -57,3 +57,15 @@ export function unavailableFinding(pointer: string, what: Bilingual, value: unkn
     en: `${what.en} not reported by this agent`,
   };
 }
+
+const SYSTEM = { fr: 'Inventaire système', en: 'System inventory' };
+
+/** The system section (evidence revision 2), or the unknown outcome when the agent did not report it. */
+export function systemOf(report: Report, threshold: string): SystemEvidence | RuleOutcome {
+  const system = report.system;
+  if (!isReported(system)) return missingEvidence(system, '/system', SYSTEM, threshold);
+  return system;
+}
+
+/** True for an outcome a helper answered instead of the evidence asked for (systemOf). */
+export const isOutcome = (v: unknown): v is RuleOutcome => typeof v === 'object' && v !== null && 'status' in v && 'explanation' in v;

@@ -1,9 +1,12 @@
 // The outbound observation as the flow rules read it (NET-01, NET-03, NET-04, NET-06, ADM-01):
 // distinct endpoints, their description in explanations, whether the observation window is long
-// enough for an absence of flows to mean something, and the egress allowlist verdict of a flow.
+// enough for an absence of flows to mean something, the egress allowlist verdict of a flow, and
+// the walk over external endpoints that NET-01 and ADM-01 share.
 import type { HostEndpointQuery } from '../allowlist.js';
-import type { OutboundFlow, OutboundObservation } from '../evidence.js';
-import { parseAddress, type Ip } from './addresses.js';
+import { isUnavailable, type OutboundFlow, type OutboundObservation, type Unavailable } from '../evidence.js';
+import type { Bilingual } from '../verdict.js';
+import { isInternal, parseAddress, type Ip } from './addresses.js';
+import { unavailableFinding } from './evidence-gaps.js';
 import { formatDuration, HOUR_MS, type Finding, type RuleContext } from './rule.js';
 
 /** "name [ip]:port/proto (process)" for explanations. */
@@ -99,4 +102,62 @@ export function matchFlow(flow: OutboundFlow, context: RuleContext): { entry: st
   if (byIp.entry) return { entry: byIp.entry.id, reason: byIp.reason };
   reasons.push(byIp.reason);
   return { entry: null, reason: reasons.join('; ') };
+}
+
+/**
+ * The outbound observation a flow rule judges, null when it was not observed. What limits it goes
+ * to `findings`: the unknown finding when it is unavailable, or the note that its window is too
+ * short for an absence of flows to prove anything.
+ */
+export function observedOutbound(outbound: OutboundObservation | Unavailable, minWindowHours: number, findings: Finding[]): OutboundObservation | null {
+  if (isUnavailable(outbound)) {
+    findings.push(unavailableFinding('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, outbound));
+    return null;
+  }
+  const short = shortWindow(outbound, minWindowHours);
+  if (short) findings.push(short);
+  return outbound;
+}
+
+/** The distinct external endpoints of the flows judged against the egress allowlist. */
+export interface ExternalEndpoints {
+  /** unknown for an unreadable remote address; fail (worded by the rule) for an external endpoint no entry allows. */
+  findings: Finding[];
+  /** Endpoints inside internal_networks (not judged). */
+  internal: number;
+  /** Allowlist entry id → how many external endpoints it allowed. */
+  allowedBy: Map<string, number>;
+}
+
+/**
+ * Each distinct remote endpoint: internal ones are counted, external ones must match an entry of
+ * the egress allowlist; `refused` words the fail for one that matches none, from the endpoint's
+ * text and the matcher's reason (NET-01 and ADM-01 differ only in that wording).
+ */
+export function judgeExternalEndpoints(
+  flows: readonly OutboundFlow[],
+  context: RuleContext,
+  refused: (text: string, reason: string) => Bilingual,
+): ExternalEndpoints {
+  const result: ExternalEndpoints = { findings: [], internal: 0, allowedBy: new Map() };
+  for (const endpoint of distinctEndpoints(flows, context)) {
+    const { flow, index, ip } = endpoint;
+    const pointer = `/network/outbound/flows/${index}`;
+    if (ip === null) {
+      const text = describeEndpoint(endpoint);
+      result.findings.push({ status: 'unknown', pointer, fr: `${text} : adresse distante illisible`, en: `${text}: unreadable remote address` });
+      continue;
+    }
+    if (isInternal(ip, context)) {
+      result.internal += 1;
+      continue;
+    }
+    const match = matchFlow(flow, context);
+    if (match.entry) {
+      result.allowedBy.set(match.entry, (result.allowedBy.get(match.entry) ?? 0) + 1);
+      continue;
+    }
+    result.findings.push({ status: 'fail', pointer, ...refused(describeEndpoint(endpoint), match.reason) });
+  }
+  return result;
 }

@@ -6,31 +6,28 @@ import { endOfSupportOf } from '../data/end-of-support.js';
 import type { Report, SystemEvidence } from '../evidence.js';
 import { isUnavailable } from '../evidence.js';
 import { ageAt, DAY_MS } from './time.js';
-import { isReported, missingEvidence } from './evidence-gaps.js';
-import { summarise } from './outcomes.js';
+import { isOutcome, missingEvidence, systemOf } from './evidence-gaps.js';
+import { passOutcome, summarise } from './outcomes.js';
 import { defineRule, formatDuration, type Finding, type RuleOutcome } from './rule.js';
+import { defineFindingsRule } from './findings-rule.js';
 
 const strict = { additionalProperties: false } as const;
-const SYSTEM = { fr: 'Inventaire système', en: 'System inventory' };
-
-/** The system section, or the unknown outcome when the agent did not report it. */
-export function systemOf(report: Report, threshold: string): SystemEvidence | RuleOutcome {
-  const system = report.system;
-  if (!isReported(system)) return missingEvidence(system, '/system', SYSTEM, threshold);
-  return system;
-}
-export const isOutcome = (v: unknown): v is RuleOutcome => typeof v === 'object' && v !== null && 'status' in v && 'explanation' in v;
 
 // INV-01: the host reports its role and an identified OS, and the inventory (the report) is no
 // older than max_age_days (inclusive). Owner and location are CMDB fields of the server, not judged here.
 export const Inv01Parameters = Type.Object({ max_age_days: Type.Number({ exclusiveMinimum: 0, maximum: 366 }) }, strict);
 
-export const inv01 = defineRule({
+export const inv01 = defineFindingsRule({
   id: 'INV-01',
   section: 'system',
   parameters: Inv01Parameters,
-  check(report, p, context): RuleOutcome {
-    const threshold = `role and OS identified; inventory age <= ${p.max_age_days} d`;
+  threshold: (p) => `role and OS identified; inventory age <= ${p.max_age_days} d`,
+  leads: {
+    pass: ['Actif inventorié et à jour', 'Asset inventoried and fresh'],
+    unknown: ['Inventaire incomplet', 'Inventory incomplete'],
+    fail: ['Inventaire périmé', 'Inventory out of date'],
+  },
+  check(report, p, context, threshold) {
     const system = systemOf(report, threshold);
     if (isOutcome(system)) return system;
     const findings: Finding[] = [];
@@ -47,11 +44,7 @@ export const inv01 = defineRule({
           : { status: 'fail', pointer: '/collected_at', fr: `inventaire de il y a ${d.fr} (> ${p.max_age_days} j)`, en: `inventory ${d.en} old (> ${p.max_age_days} d)` },
       );
     }
-    return summarise(findings, {
-      pass: ['Actif inventorié et à jour', 'Asset inventoried and fresh'],
-      unknown: ['Inventaire incomplet', 'Inventory incomplete'],
-      fail: ['Inventaire périmé', 'Inventory out of date'],
-    }, threshold);
+    return findings;
   },
 });
 
@@ -138,7 +131,7 @@ export const inv03 = defineRule({
     }
     if (!updates.complete) findings.push({ status: 'unknown', pointer: '/system/updates/complete', fr: 'liste des mises à jour tronquée', en: 'update list truncated' });
     if (findings.length === 0) {
-      return { status: 'pass', explanation: { fr: `Aucune mise à jour de sécurité en attente (${updates.manager}).`, en: `No pending security update (${updates.manager}).` }, evidence: ['/system/updates/pending'], threshold };
+      return passOutcome({ fr: `Aucune mise à jour de sécurité en attente (${updates.manager}).`, en: `No pending security update (${updates.manager}).` }, ['/system/updates/pending'], threshold);
     }
     return summarise(findings, {
       pass: ['Correctifs de sécurité récents seulement en attente', 'Only recent security updates pending'],

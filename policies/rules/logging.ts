@@ -2,10 +2,10 @@
 // inclusive) and logs forwarded (last shipped event <= max_forwarding_age_hours, inclusive).
 import { Type } from 'typebox';
 import { isUnavailable } from '../evidence.js';
+import { isOutcome, systemOf } from './evidence-gaps.js';
 import { ageAt } from './time.js';
-import { summarise } from './outcomes.js';
-import { isOutcome, systemOf } from './inventory.js';
-import { defineRule, formatDuration, HOUR_MS, type Finding, type RuleOutcome } from './rule.js';
+import { formatDuration, HOUR_MS, type Finding } from './rule.js';
+import { defineFindingsRule } from './findings-rule.js';
 
 export const Log01Parameters = Type.Object(
   {
@@ -17,12 +17,18 @@ export const Log01Parameters = Type.Object(
   { additionalProperties: false },
 );
 
-export const log01 = defineRule({
+export const log01 = defineFindingsRule({
   id: 'LOG-01',
   section: 'system',
   parameters: Log01Parameters,
-  check(report, p, context): RuleOutcome {
-    const threshold = `time source in {${p.ntp_sources.join(', ') || 'not declared'}}; offset <= ${p.max_offset_seconds} s; last shipped log event <= ${p.max_forwarding_age_hours} h`;
+  threshold: (p) => `time source in {${p.ntp_sources.join(', ') || 'not declared'}}; offset <= ${p.max_offset_seconds} s; last shipped log event <= ${p.max_forwarding_age_hours} h`,
+  leads: {
+    pass: ['Horloge synchronisée et journaux transférés', 'Clock synchronised and logs forwarded'],
+    warn: ['Horloge et journaux à vérifier', 'Clock and logs to be checked'],
+    unknown: ['Horloge ou transfert des journaux non établi', 'Clock or log forwarding not established'],
+    fail: ['Horloge non conforme ou journaux non transférés', 'Clock off or logs not forwarded'],
+  },
+  check(report, p, context, threshold) {
     const system = systemOf(report, threshold);
     if (isOutcome(system)) return system;
     const findings: Finding[] = [];
@@ -56,11 +62,6 @@ export const log01 = defineRule({
           : { status: 'fail', pointer: `/system/log_forwarding/${best.i}`, fr: `dernier événement transmis à ${best.l.target} il y a ${d.fr} (> ${p.max_forwarding_age_hours} h)`, en: `last event shipped to ${best.l.target} ${d.en} ago (> ${p.max_forwarding_age_hours} h)` });
       }
     }
-    return summarise(findings, {
-      pass: ['Horloge synchronisée et journaux transférés', 'Clock synchronised and logs forwarded'],
-      warn: ['Horloge et journaux à vérifier', 'Clock and logs to be checked'],
-      unknown: ['Horloge ou transfert des journaux non établi', 'Clock or log forwarding not established'],
-      fail: ['Horloge non conforme ou journaux non transférés', 'Clock off or logs not forwarded'],
-    }, threshold);
+    return findings;
   },
 });

@@ -17,10 +17,11 @@
 import { Type, type Static } from 'typebox';
 import { isUnavailable, type Listener } from '../evidence.js';
 import { defineRule, derivedFrom, listFindings, worstStatus, type Finding, type RuleOutcome } from './rule.js';
+import { defineFindingsRule } from './findings-rule.js';
 import { AddressList, addressListErrors, addressSet, canonicalListenerAddress, type Ip, isInternal, isLoopback, isLoopbackIp, parseAddress } from './addresses.js';
 import { unavailableFinding } from './evidence-gaps.js';
-import { describeEndpoint, describeFlow, distinctEndpoints, flowQuery, matchFlow, shortWindow } from './flows.js';
-import { outcomeOf } from './outcomes.js';
+import { describeEndpoint, describeFlow, distinctEndpoints, flowQuery, judgeExternalEndpoints, observedOutbound, shortWindow } from './flows.js';
+import { outcomeOf, passOutcome } from './outcomes.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const strict = { additionalProperties: false } as const;
@@ -169,15 +170,7 @@ export const net05 = defineRule({
       en: `${accepted} compliant listener(s), ${ignoredLoopback} loopback listener(s) ignored`,
     };
     if (findings.length === 0) {
-      return {
-        status: 'pass',
-        explanation: {
-          fr: `Toutes les écoutes hors boucle locale sont autorisées pour le rôle : ${counts.fr}.`,
-          en: `Every non-loopback listener is allowed for the role: ${counts.en}.`,
-        },
-        evidence: ['/network/listeners'],
-        threshold,
-      };
+      return passOutcome({ fr: `Toutes les écoutes hors boucle locale sont autorisées pour le rôle : ${counts.fr}.`, en: `Every non-loopback listener is allowed for the role: ${counts.en}.` }, ['/network/listeners'], threshold);
     }
     const listed = listFindings(findings);
     return {
@@ -222,7 +215,7 @@ export function proxyHost(setting: string): string | null {
   return host === '' ? null : host;
 }
 
-export const net03 = defineRule({
+export const net03 = defineFindingsRule({
   id: 'NET-03',
   section: 'network',
   parameters: Net03Parameters,
@@ -230,11 +223,15 @@ export const net03 = defineRule({
     ...addressListErrors('proxy_addresses', p.proxy_addresses),
     ...addressListErrors('vpn_concentrators', p.vpn_concentrators),
   ],
-  check(report, parameters, context): RuleOutcome {
+  threshold: (parameters) =>
+    `proxy set explicitly and by policy; no direct TCP ${parameters.web_ports.join('/')} flow to an Internet address ` +
+    `(outside internal ranges, not a proxy or VPN concentrator) in an observation window >= ${parameters.min_window_hours} h`,
+  passed: {
+    text: { fr: 'Le proxy est imposé et aucun flux ne le contourne :', en: 'The proxy is enforced and no flow bypasses it:' },
+    evidence: ['/network/proxy_policy', '/network/proxy_dns/env_proxy', '/network/outbound'],
+  },
+  check(report, parameters, context) {
     const network = report.network;
-    const threshold =
-      `proxy set explicitly and by policy; no direct TCP ${parameters.web_ports.join('/')} flow to an Internet address ` +
-      `(outside internal ranges, not a proxy or VPN concentrator) in an observation window >= ${parameters.min_window_hours} h`;
     const findings: Finding[] = [];
 
     // 1. The proxy setting: explicit, and imposed by policy.
@@ -286,12 +283,8 @@ export const net03 = defineRule({
     }
 
     // 2. Direct web flows to the Internet.
-    const outbound = network.outbound;
-    if (isUnavailable(outbound)) {
-      findings.push(unavailableFinding('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, outbound));
-    } else {
-      const short = shortWindow(outbound, parameters.min_window_hours);
-      if (short) findings.push(short);
+    const outbound = observedOutbound(network.outbound, parameters.min_window_hours, findings);
+    if (outbound !== null) {
       const proxies = addressSet(parameters.proxy_addresses);
       const vpn = addressSet(parameters.vpn_concentrators);
       const proxyHosts = new Set(settings.map((s) => proxyHost(s.value)).filter((h): h is string => h !== null));
@@ -314,16 +307,12 @@ export const net03 = defineRule({
           en: `${describeFlow(flow)}${times}: direct web flow to the Internet, bypassing the proxy`,
         });
       }
-      if (direct === 0 && !short) {
+      // A pass only where the window is long enough for an absence of direct flows to mean something.
+      if (direct === 0 && shortWindow(outbound, parameters.min_window_hours) === null) {
         findings.push({ status: 'pass', pointer: '/network/outbound', fr: `aucun flux web direct vers Internet sur ${outbound.flows.length} flux observés`, en: `no direct web flow to the Internet among ${outbound.flows.length} observed flows` });
       }
     }
-    return outcomeOf(
-      findings,
-      threshold,
-      { fr: 'Le proxy est imposé et aucun flux ne le contourne :', en: 'The proxy is enforced and no flow bypasses it:' },
-      ['/network/proxy_policy', '/network/proxy_dns/env_proxy', '/network/outbound'],
-    );
+    return findings;
   },
 });
 
@@ -411,12 +400,8 @@ export const net04 = defineRule({
     }
 
     // 2. Observed DNS, DoT and DoH flows.
-    const outbound = network.outbound;
-    if (isUnavailable(outbound)) {
-      findings.push(unavailableFinding('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, outbound));
-    } else {
-      const short = shortWindow(outbound, parameters.min_window_hours);
-      if (short) findings.push(short);
+    const outbound = observedOutbound(network.outbound, parameters.min_window_hours, findings);
+    if (outbound !== null) {
       const doh = publicDohResolvers(parameters.public_doh_resolvers);
       for (const endpoint of distinctEndpoints(outbound.flows, context)) {
         const { flow, index, ip } = endpoint;
@@ -680,49 +665,28 @@ export const net07 = defineRule({
 
 export const Net01Parameters = Type.Object({ min_window_hours: WINDOW_HOURS }, strict);
 
-export const net01 = defineRule({
+export const net01 = defineFindingsRule({
   id: 'NET-01',
   section: 'network',
   parameters: Net01Parameters,
-  check(report, parameters, context): RuleOutcome {
-    const network = report.network;
-    const threshold =
-      `every remote endpoint outside ${context.internalNetworks.networks.join(', ')} matches an unexpired egress allowlist entry for role ${context.role} ` +
-      `(FQDN or CIDR, port, protocol); observation window >= ${parameters.min_window_hours} h`;
-    const outbound = network.outbound;
-    if (isUnavailable(outbound)) {
-      return outcomeOf([unavailableFinding('/network/outbound', { fr: 'Flux sortants', en: 'Outbound flows' }, outbound)], threshold, { fr: '', en: '' }, ['/network/outbound']);
-    }
+  threshold: (parameters, context) =>
+    `every remote endpoint outside ${context.internalNetworks.networks.join(', ')} matches an unexpired egress allowlist entry for role ${context.role} ` +
+    `(FQDN or CIDR, port, protocol); observation window >= ${parameters.min_window_hours} h`,
+  passed: {
+    text: { fr: 'Toutes les destinations externes sont en liste blanche :', en: 'Every external destination is allowlisted:' },
+    evidence: ['/network/outbound/window_start', '/network/outbound/window_end', '/network/outbound/flows'],
+  },
+  check(report, parameters, context) {
     const findings: Finding[] = [];
-    const short = shortWindow(outbound, parameters.min_window_hours);
-    if (short) findings.push(short);
-    let internalCount = 0;
-    const matched = new Map<string, number>();
-    for (const endpoint of distinctEndpoints(outbound.flows, context)) {
-      const { flow, index, ip } = endpoint;
-      const pointer = `/network/outbound/flows/${index}`;
-      if (ip === null) {
-        const text = describeEndpoint(endpoint);
-        findings.push({ status: 'unknown', pointer, fr: `${text} : adresse distante illisible`, en: `${text}: unreadable remote address` });
-        continue;
-      }
-      if (isInternal(ip, context)) {
-        internalCount += 1;
-        continue;
-      }
-      const match = matchFlow(flow, context);
-      if (match.entry) {
-        matched.set(match.entry, (matched.get(match.entry) ?? 0) + 1);
-        continue;
-      }
-      const text = describeEndpoint(endpoint);
-      findings.push({
-        status: 'fail',
-        pointer,
-        fr: `${text} : destination hors liste blanche (${match.reason})`,
-        en: `${text}: destination not allowlisted (${match.reason})`,
-      });
-    }
+    const outbound = observedOutbound(report.network.outbound, parameters.min_window_hours, findings);
+    if (outbound === null) return findings;
+    const endpoints = judgeExternalEndpoints(outbound.flows, context, (text, reason) => ({
+      fr: `${text} : destination hors liste blanche (${reason})`,
+      en: `${text}: destination not allowlisted (${reason})`,
+    }));
+    findings.push(...endpoints.findings);
+    const internalCount = endpoints.internal;
+    const matched = endpoints.allowedBy;
     const entries = [...matched.entries()].map(([id, n]) => `${id} ×${n}`).join(', ') || '-';
     findings.push({
       status: 'pass',
@@ -730,11 +694,6 @@ export const net01 = defineRule({
       fr: `${outbound.flows.length} flux observés (${outbound.method}), ${internalCount} destination(s) interne(s), destinations externes autorisées par : ${entries}`,
       en: `${outbound.flows.length} flows observed (${outbound.method}), ${internalCount} internal destination(s), external destinations allowed by: ${entries}`,
     });
-    return outcomeOf(
-      findings,
-      threshold,
-      { fr: 'Toutes les destinations externes sont en liste blanche :', en: 'Every external destination is allowlisted:' },
-      ['/network/outbound/window_start', '/network/outbound/window_end', '/network/outbound/flows'],
-    );
+    return findings;
   },
 });

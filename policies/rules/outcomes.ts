@@ -40,6 +40,11 @@ export function summarise(findings: readonly Finding[], leads: Leads, threshold:
   };
 }
 
+/** A pass with nothing listed: what a rule says when it found nothing to judge (no tool, no account...). */
+export function passOutcome(explanation: Bilingual, evidence: string[], threshold: string): RuleOutcome {
+  return { status: 'pass', explanation, evidence, threshold };
+}
+
 /** Turns findings into an outcome: pass text when all pass, else the worst findings listed. */
 export function outcomeOf(
   findings: readonly Finding[],
@@ -57,7 +62,8 @@ export function outcomeOf(
         fr: notes.length > 0 ? `${passText.fr} ${listed.fr}.` : passText.fr,
         en: notes.length > 0 ? `${passText.en} ${listed.en}.` : passText.en,
       },
-      evidence: fallbackEvidence,
+      // A copy: verdicts own their arrays, and the rule's definition holds this one for every evaluation.
+      evidence: [...fallbackEvidence],
       threshold,
     };
   }

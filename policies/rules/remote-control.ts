@@ -2,7 +2,7 @@
 // severity (high); running or connected = critical (the catalogue's escalation).
 import { Type } from 'typebox';
 import { isReported, missingEvidence } from './evidence-gaps.js';
-import { summarise } from './outcomes.js';
+import { passOutcome, summarise } from './outcomes.js';
 import { defineRule, type Finding, type RuleOutcome } from './rule.js';
 
 export const Net08Parameters = Type.Object(
@@ -26,7 +26,7 @@ export const net08 = defineRule({
       const active = tool.running || tool.connected === true;
       return { status: 'fail', pointer, fr: `${what} non approuvé${active ? ', en cours d\'exécution' : ', installé'}`, en: `${what} not approved${active ? ', running' : ', installed'}` };
     });
-    if (findings.length === 0) return { status: 'pass', explanation: { fr: 'Aucun outil de prise en main à distance trouvé.', en: 'No remote-control tool found.' }, evidence: ['/network/remote_control'], threshold };
+    if (findings.length === 0) return passOutcome({ fr: 'Aucun outil de prise en main à distance trouvé.', en: 'No remote-control tool found.' }, ['/network/remote_control'], threshold);
     const outcome = summarise(findings, {
       pass: ['Outils de prise en main approuvés seulement', 'Only approved remote-control tools'],
       fail: ['Outil de prise en main à distance non approuvé', 'Unapproved remote-control tool'],

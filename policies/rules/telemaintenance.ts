@@ -13,8 +13,9 @@ import { Type, type Static } from 'typebox';
 import { canonicalIp, parseCidr } from '../allowlist.js';
 import { isUnavailable, type Tunnel, type VendorAccount } from '../evidence.js';
 import { defineRule, formatDuration, HOUR_MS, listFindings, type Finding, type RuleOutcome } from './rule.js';
+import { defineFindingsRule } from './findings-rule.js';
 import { isReported, missingEvidence, missingFinding } from './evidence-gaps.js';
-import { summarise } from './outcomes.js';
+import { passOutcome, summarise } from './outcomes.js';
 import { ageAt, DAY_MS } from './time.js';
 
 const strict = { additionalProperties: false } as const;
@@ -70,15 +71,20 @@ export const Tma01Parameters = Type.Object(
 
 const ANY_SOURCES = new Set(['any', '*', '0.0.0.0/0', '::/0', '0/0']);
 
-export const tma01 = defineRule({
+export const tma01 = defineFindingsRule({
   id: 'TMA-01',
   section: 'network',
   parameters: Tma01Parameters,
   extraParameterErrors: (p) => [...networkErrors('vendor_sources', p.vendor_sources), ...networkErrors('admin_sources', p.admin_sources)],
-  check(report, p): RuleOutcome {
-    const threshold =
-      "inbound sources in the vendor's declared IPs (or admin sources); no ingress rule from any; " +
-      `listeners limited to ${p.allowed_listeners.map((l) => `${l.protocol}/${l.port}`).join(', ') || 'none'}`;
+  threshold: (p) =>
+    "inbound sources in the vendor's declared IPs (or admin sources); no ingress rule from any; " +
+    `listeners limited to ${p.allowed_listeners.map((l) => `${l.protocol}/${l.port}`).join(', ') || 'none'}`,
+  leads: {
+    pass: ['Accès entrants limités aux IP déclarées du fournisseur', "Inbound access limited to the vendor's declared IPs"],
+    unknown: ['Accès entrants non établis', 'Inbound access not established'],
+    fail: ['Accès entrant hors des IP déclarées ou exposition excessive', 'Inbound access outside declared IPs or excessive exposure'],
+  },
+  check(report, p) {
     const findings: Finding[] = [];
     const tma = report.telemaintenance;
     const missing = missingFinding(tma, '/telemaintenance', TMA_WHAT);
@@ -131,11 +137,7 @@ export const tma01 = defineRule({
       }
       if (exposed.length === 0) findings.push({ status: 'pass', pointer: '/network/listeners', fr: 'exposition limitée au tunnel et au service de rebond', en: 'exposure limited to the tunnel and jump service' });
     }
-    return summarise(findings, {
-      pass: ['Accès entrants limités aux IP déclarées du fournisseur', "Inbound access limited to the vendor's declared IPs"],
-      unknown: ['Accès entrants non établis', 'Inbound access not established'],
-      fail: ['Accès entrant hors des IP déclarées ou exposition excessive', 'Inbound access outside declared IPs or excessive exposure'],
-    }, threshold);
+    return findings;
   },
 });
 
@@ -169,16 +171,21 @@ export const Tma02Parameters = Type.Object(
 );
 type Window = Static<typeof Tma02Parameters>['approved_windows'][number];
 
-export const tma02 = defineRule({
+export const tma02 = defineFindingsRule({
   id: 'TMA-02',
   section: 'network',
   parameters: Tma02Parameters,
   extraParameterErrors: (p) =>
     p.approved_windows.flatMap((w, i) => (Date.parse(w.start) <= Date.parse(w.end) ? [] : [`approved_windows/${i} (${w.ticket}): start after end`])),
-  check(report, p, context): RuleOutcome {
-    const threshold =
-      `vendor accounts and tunnels only inside an approved window; enabled <= ${p.max_enabled_hours} h; ` +
-      `closed by window end + ${p.grace_minutes} min; a tunnel with no window = fail`;
+  threshold: (p) =>
+    `vendor accounts and tunnels only inside an approved window; enabled <= ${p.max_enabled_hours} h; ` +
+    `closed by window end + ${p.grace_minutes} min; a tunnel with no window = fail`,
+  leads: {
+    pass: ['Accès fournisseur ouverts à la demande et bornés', 'Vendor access opened on demand and time-boxed'],
+    unknown: ['Ouverture des accès fournisseur non établie', 'Vendor access opening not established'],
+    fail: ['Accès fournisseur ouvert hors fenêtre ou trop longtemps', 'Vendor access open outside a window or for too long'],
+  },
+  check(report, p, context, threshold) {
     const tma = report.telemaintenance;
     if (!isReported(tma)) return missingEvidence(tma, '/telemaintenance', TMA_WHAT, threshold);
     const now = context.now.getTime();
@@ -255,18 +262,9 @@ export const tma02 = defineRule({
       return { status: 'pass', pointer, fr: `tunnel ${t.name} fermé`, en: `tunnel ${t.name} down` };
     }
     if (findings.length === 0) {
-      return {
-        status: 'pass',
-        explanation: { fr: 'Aucun compte fournisseur ni tunnel sur la passerelle.', en: 'No vendor account or tunnel on the gateway.' },
-        evidence: ['/telemaintenance/vendor_accounts', '/telemaintenance/tunnels'],
-        threshold,
-      };
+      return passOutcome({ fr: 'Aucun compte fournisseur ni tunnel sur la passerelle.', en: 'No vendor account or tunnel on the gateway.' }, ['/telemaintenance/vendor_accounts', '/telemaintenance/tunnels'], threshold);
     }
-    return summarise(findings, {
-      pass: ['Accès fournisseur ouverts à la demande et bornés', 'Vendor access opened on demand and time-boxed'],
-      unknown: ['Ouverture des accès fournisseur non établie', 'Vendor access opening not established'],
-      fail: ['Accès fournisseur ouvert hors fenêtre ou trop longtemps', 'Vendor access open outside a window or for too long'],
-    }, threshold);
+    return findings;
   },
 });
 
@@ -281,12 +279,17 @@ export const Tma03Parameters = Type.Object(
   strict,
 );
 
-export const tma03 = defineRule({
+export const tma03 = defineFindingsRule({
   id: 'TMA-03',
   section: 'network',
   parameters: Tma03Parameters,
-  check(report, p): RuleOutcome {
-    const threshold = `one account per device; no reused credential; MFA or one-time password valid < ${p.otp_max_validity_hours} h`;
+  threshold: (p) => `one account per device; no reused credential; MFA or one-time password valid < ${p.otp_max_validity_hours} h`,
+  leads: {
+    pass: ['Comptes dédiés par équipement et authentification forte', 'Dedicated per-device accounts and strong authentication'],
+    unknown: ['Comptes par équipement non établis', 'Per-device accounts not established'],
+    fail: ['Compte partagé, secret réutilisé ou authentification faible', 'Shared account, reused credential or weak authentication'],
+  },
+  check(report, p, context, threshold) {
     const tma = report.telemaintenance;
     if (!isReported(tma)) return missingEvidence(tma, '/telemaintenance', TMA_WHAT, threshold);
     const accounts = tma.device_accounts;
@@ -325,11 +328,7 @@ export const tma03 = defineRule({
       }
       return { status: 'fail', pointer, fr: `${name} : authentification ${a.auth} sans second facteur`, en: `${name}: ${a.auth} authentication without a second factor` };
     });
-    return summarise(findings, {
-      pass: ['Comptes dédiés par équipement et authentification forte', 'Dedicated per-device accounts and strong authentication'],
-      unknown: ['Comptes par équipement non établis', 'Per-device accounts not established'],
-      fail: ['Compte partagé, secret réutilisé ou authentification faible', 'Shared account, reused credential or weak authentication'],
-    }, threshold);
+    return findings;
   },
 });
 
@@ -428,12 +427,18 @@ function tlsAtLeast(version: string, minimum: string): boolean | null {
   return a > major || (a === major && b >= minor);
 }
 
-export const tma05 = defineRule({
+export const tma05 = defineFindingsRule({
   id: 'TMA-05',
   section: 'network',
   parameters: Tma05Parameters,
-  check(report, p): RuleOutcome {
-    const threshold = `IPsec IKEv2 + certificates or TLS >= ${p.min_tls_version} + client certificate = pass; PSK = warn; cleartext or unauthenticated = fail`;
+  threshold: (p) => `IPsec IKEv2 + certificates or TLS >= ${p.min_tls_version} + client certificate = pass; PSK = warn; cleartext or unauthenticated = fail`,
+  leads: {
+    pass: ['Canal chiffré à authentification mutuelle', 'Encrypted, mutually authenticated channel'],
+    warn: ['Canal à renforcer', 'Channel to be strengthened'],
+    unknown: ['Canal non établi', 'Channel not established'],
+    fail: ['Canal en clair, non authentifié ou TLS obsolète', 'Cleartext, unauthenticated or outdated-TLS channel'],
+  },
+  check(report, p, context, threshold) {
     const tma = report.telemaintenance;
     if (!isReported(tma)) return missingEvidence(tma, '/telemaintenance', TMA_WHAT, threshold);
     const tunnels = tma.tunnels;
@@ -462,12 +467,7 @@ export const tma05 = defineRule({
       }
       return { status: 'warn', pointer, fr: `${name} : canal hors des modèles acceptés`, en: `${name}: not one of the accepted channels` };
     });
-    return summarise(findings, {
-      pass: ['Canal chiffré à authentification mutuelle', 'Encrypted, mutually authenticated channel'],
-      warn: ['Canal à renforcer', 'Channel to be strengthened'],
-      unknown: ['Canal non établi', 'Channel not established'],
-      fail: ['Canal en clair, non authentifié ou TLS obsolète', 'Cleartext, unauthenticated or outdated-TLS channel'],
-    }, threshold);
+    return findings;
   },
 });
 
@@ -538,15 +538,7 @@ export const tma06 = defineRule({
       if (!allowed && !unexpected.has(key)) unexpected.set(key, i);
     });
     if (unexpected.size === 0) {
-      return {
-        status: 'pass',
-        explanation: {
-          fr: `${judged} flux interne(s) observé(s) de ${outbound.window_start} à ${outbound.window_end}, tous déclarés.`,
-          en: `${judged} internal flow(s) observed from ${outbound.window_start} to ${outbound.window_end}, all declared.`,
-        },
-        evidence: ['/network/outbound/flows'],
-        threshold,
-      };
+      return passOutcome({ fr: `${judged} flux interne(s) observé(s) de ${outbound.window_start} à ${outbound.window_end}, tous déclarés.`, en: `${judged} internal flow(s) observed from ${outbound.window_start} to ${outbound.window_end}, all declared.` }, ['/network/outbound/flows'], threshold);
     }
     const findings: Finding[] = [...unexpected].map(([key, i]) => ({
       status: 'fail',

@@ -3,11 +3,11 @@
 // (HYG M32). Not tagged `mobile`: not applicable.
 import { Type } from 'typebox';
 import type { Report } from '../evidence.js';
-import { isMultiFactor } from './auth.js';
+import { isMultiFactor } from './factors.js';
 import { ageAt } from './time.js';
-import { isReported, missingEvidence } from './evidence-gaps.js';
-import { summarise } from './outcomes.js';
-import { defineRule, formatDuration, HOUR_MS, type Finding, type RuleOutcome } from './rule.js';
+import { isOutcome, isReported, missingEvidence, systemOf } from './evidence-gaps.js';
+import { formatDuration, HOUR_MS, type Finding } from './rule.js';
+import { defineFindingsRule } from './findings-rule.js';
 import type { Bilingual } from '../verdict.js';
 
 const strict = { additionalProperties: false } as const;
@@ -29,15 +29,21 @@ export function strongCipher(cipher: string | null, keyBits: number | null): boo
 
 export const Enc01Parameters = Type.Object({ max_suspended_hours: Type.Number({ minimum: 0, maximum: 24 * 31 }) }, strict);
 
-export const enc01 = defineRule({
+export const enc01 = defineFindingsRule({
   id: 'ENC-01',
   section: 'system',
   parameters: Enc01Parameters,
   notApplicable: (report) => notMobile(report),
-  check(report, p, context): RuleOutcome {
-    const threshold = `every OS/data volume encrypted, protection on, XTS-AES-128 or stronger, recovery key escrowed; suspended <= ${p.max_suspended_hours} h = warn`;
-    const system = report.system;
-    if (!isReported(system)) return missingEvidence(system, '/system', { fr: 'Inventaire système', en: 'System inventory' }, threshold);
+  threshold: (p) => `every OS/data volume encrypted, protection on, XTS-AES-128 or stronger, recovery key escrowed; suspended <= ${p.max_suspended_hours} h = warn`,
+  leads: {
+    pass: ['Disques chiffrés, clés séquestrées', 'Disks encrypted, keys escrowed'],
+    warn: ['Protection suspendue récemment', 'Protection recently suspended'],
+    unknown: ['Chiffrement non établi', 'Encryption not established'],
+    fail: ['Disque non chiffré ou mal protégé', 'Disk not encrypted or poorly protected'],
+  },
+  check(report, p, context, threshold) {
+    const system = systemOf(report, threshold);
+    if (isOutcome(system)) return system;
     const volumes = system.disk_encryption;
     if (!isReported(volumes)) return missingEvidence(volumes, '/system/disk_encryption', { fr: 'Chiffrement des disques', en: 'Disk encryption' }, threshold);
     if (volumes.length === 0) return { status: 'unknown', explanation: { fr: 'Aucune information de volume.', en: 'No volume information.' }, evidence: ['/system/disk_encryption'], threshold };
@@ -57,12 +63,7 @@ export const enc01 = defineRule({
       if (v.recovery_escrowed === null) return { status: 'unknown', pointer, fr: `${v.mount} : séquestre de la clé de récupération non observable`, en: `${v.mount}: recovery key escrow not observable` };
       return { status: 'pass', pointer, fr: `${v.mount} : ${v.scheme} ${v.cipher}, clé séquestrée`, en: `${v.mount}: ${v.scheme} ${v.cipher}, key escrowed` };
     });
-    return summarise(findings, {
-      pass: ['Disques chiffrés, clés séquestrées', 'Disks encrypted, keys escrowed'],
-      warn: ['Protection suspendue récemment', 'Protection recently suspended'],
-      unknown: ['Chiffrement non établi', 'Encryption not established'],
-      fail: ['Disque non chiffré ou mal protégé', 'Disk not encrypted or poorly protected'],
-    }, threshold);
+    return findings;
   },
 });
 
@@ -71,15 +72,20 @@ export const enc01 = defineRule({
 // concentrator declared there.
 export const Net09Parameters = Type.Object({}, strict);
 
-export const net09 = defineRule({
+export const net09 = defineFindingsRule({
   id: 'NET-09',
   section: 'system',
   parameters: Net09Parameters,
   notApplicable: (report) => notMobile(report),
-  check(report): RuleOutcome {
-    const threshold = 'an always-on VPN profile the user cannot disable, requiring >= 2 factors';
-    const system = report.system;
-    if (!isReported(system)) return missingEvidence(system, '/system', { fr: 'Inventaire système', en: 'System inventory' }, threshold);
+  threshold: () => 'an always-on VPN profile the user cannot disable, requiring >= 2 factors',
+  leads: {
+    pass: ['', ''],
+    unknown: ['VPN toujours actif non établi', 'Always-on VPN not established'],
+    fail: ['Pas de VPN toujours actif et verrouillé', 'No locked always-on VPN'],
+  },
+  check(report, parameters, context, threshold) {
+    const system = systemOf(report, threshold);
+    if (isOutcome(system)) return system;
     const vpns = system.vpn_profiles;
     if (!isReported(vpns)) return missingEvidence(vpns, '/system/vpn_profiles', { fr: 'Profils VPN', en: 'VPN profiles' }, threshold);
     if (vpns.length === 0) return { status: 'fail', explanation: { fr: 'Aucun profil VPN sur ce poste nomade.', en: 'No VPN profile on this mobile host.' }, evidence: ['/system/vpn_profiles'], threshold };
@@ -99,10 +105,6 @@ export const net09 = defineRule({
     if (findings.some((f) => f.status === 'pass')) {
       return { status: 'pass', explanation: { fr: `VPN toujours actif : ${findings.filter((f) => f.status === 'pass').map((f) => f.fr).join(' ; ')}.`, en: `Always-on VPN: ${findings.filter((f) => f.status === 'pass').map((f) => f.en).join('; ')}.` }, evidence: findings.filter((f) => f.status === 'pass').map((f) => f.pointer), threshold };
     }
-    return summarise(findings, {
-      pass: ['', ''],
-      unknown: ['VPN toujours actif non établi', 'Always-on VPN not established'],
-      fail: ['Pas de VPN toujours actif et verrouillé', 'No locked always-on VPN'],
-    }, threshold);
+    return findings;
   },
 });

@@ -11,6 +11,7 @@ import { Type } from 'typebox';
 import { isUnavailable, type Report, type WifiEvidence, type WifiInterface, type WifiProfile } from '../evidence.js';
 import type { Bilingual } from '../verdict.js';
 import { defineRule, listFindings, worstStatus, type Finding, type RuleOutcome } from './rule.js';
+import { defineFindingsRule } from './findings-rule.js';
 import { unavailableFinding } from './evidence-gaps.js';
 import { outcomeOf } from './outcomes.js';
 
@@ -185,17 +186,21 @@ export const Wifi02Parameters = Type.Object(
   strict,
 );
 
-export const wifi02 = defineRule({
+export const wifi02 = defineFindingsRule({
   id: 'WIFI-02',
   section: 'wifi',
   parameters: Wifi02Parameters,
   notApplicable: noWifiAtAll,
-  check(report, parameters): RuleOutcome {
+  threshold: (parameters) =>
+    'current connection: WPA2/WPA3-Enterprise' +
+    (parameters.personal_allowed ? `, or WPA2/WPA3-Personal on ${parameters.allowed_ssids.join(', ') || '(no SSID listed)'}` : '') +
+    `, cipher CCMP/GCMP; saved profiles: no open, WEP, WPA1 or TKIP; OWE = ${parameters.owe}`,
+  passed: {
+    text: { fr: 'Aucun réseau ouvert, WEP, WPA1 ou TKIP :', en: 'No open, WEP, WPA1 or TKIP network:' },
+    evidence: ['/wifi/interfaces', '/wifi/profiles'],
+  },
+  check(report, parameters) {
     const wifi = report.wifi;
-    const threshold =
-      'current connection: WPA2/WPA3-Enterprise' +
-      (parameters.personal_allowed ? `, or WPA2/WPA3-Personal on ${parameters.allowed_ssids.join(', ') || '(no SSID listed)'}` : '') +
-      `, cipher CCMP/GCMP; saved profiles: no open, WEP, WPA1 or TKIP; OWE = ${parameters.owe}`;
     const findings: Finding[] = [];
     let associated = 0;
     wifi.interfaces.forEach((iface, i) => {
@@ -271,7 +276,7 @@ export const wifi02 = defineRule({
       fr: `${associated} association(s) en cours, ${goodProfiles} profil(s) enregistré(s) conforme(s)`,
       en: `${associated} current association(s), ${goodProfiles} compliant saved profile(s)`,
     });
-    return outcomeOf(findings, threshold, { fr: 'Aucun réseau ouvert, WEP, WPA1 ou TKIP :', en: 'No open, WEP, WPA1 or TKIP network:' }, ['/wifi/interfaces', '/wifi/profiles']);
+    return findings;
   },
 });
 
@@ -355,17 +360,21 @@ export const Wifi04Parameters = Type.Object(
   strict,
 );
 
-export const wifi04 = defineRule({
+export const wifi04 = defineFindingsRule({
   id: 'WIFI-04',
   section: 'wifi',
   parameters: Wifi04Parameters,
   notApplicable: noWifiAtAll,
-  check(report, parameters): RuleOutcome {
+  threshold: (parameters) => `every saved profile with autoconnect = true has its SSID (exact match) in: ${parameters.allowed_ssids.join(', ') || '(empty list)'}`,
+  passed: {
+    text: { fr: 'Connexion automatique limitée aux SSID autorisés :', en: 'Auto-connect limited to allowlisted SSIDs:' },
+    evidence: ['/wifi/profiles'],
+  },
+  check(report, parameters, context, threshold) {
     const wifi = report.wifi;
-    const threshold = `every saved profile with autoconnect = true has its SSID (exact match) in: ${parameters.allowed_ssids.join(', ') || '(empty list)'}`;
     const profiles = wifi.profiles;
     if (profiles === undefined || isUnavailable(profiles)) {
-      return outcomeOf([unavailableFinding('/wifi/profiles', { fr: 'Profils Wi-Fi enregistrés', en: 'Saved Wi-Fi profiles' }, profiles)], threshold, { fr: '', en: '' }, ['/wifi/profiles']);
+      return [unavailableFinding('/wifi/profiles', { fr: 'Profils Wi-Fi enregistrés', en: 'Saved Wi-Fi profiles' }, profiles)];
     }
     const allowed = new Set(parameters.allowed_ssids);
     const findings: Finding[] = [];
@@ -388,7 +397,7 @@ export const wifi04 = defineRule({
       fr: `${auto} profil(s) en connexion automatique sur ${profiles.length}`,
       en: `${auto} auto-connect profile(s) out of ${profiles.length}`,
     });
-    return outcomeOf(findings, threshold, { fr: 'Connexion automatique limitée aux SSID autorisés :', en: 'Auto-connect limited to allowlisted SSIDs:' }, ['/wifi/profiles']);
+    return findings;
   },
 });
 
@@ -401,14 +410,18 @@ export const wifi04 = defineRule({
 export const Wifi05Parameters = Type.Object({}, strict);
 const AP_MODES = new Set<WifiInterface['mode']>(['ap', 'ibss', 'p2p-go']);
 
-export const wifi05 = defineRule({
+export const wifi05 = defineFindingsRule({
   id: 'WIFI-05',
   section: 'wifi',
   parameters: Wifi05Parameters,
   notApplicable: noWifiAtAll,
-  check(report): RuleOutcome {
+  threshold: () => 'no interface in AP/IBSS/P2P-GO mode; hotspot off, no AP daemon; no AP/ad-hoc profile set to autostart',
+  passed: {
+    text: { fr: 'Aucun point d\'accès, hotspot ou mode ad hoc :', en: 'No access point, hotspot or ad-hoc mode:' },
+    evidence: ['/wifi/interfaces', '/wifi/hotspot', '/wifi/profiles'],
+  },
+  check(report) {
     const wifi = report.wifi;
-    const threshold = 'no interface in AP/IBSS/P2P-GO mode; hotspot off, no AP daemon; no AP/ad-hoc profile set to autostart';
     const findings: Finding[] = [];
     wifi.interfaces.forEach((iface, i) => {
       const pointer = `/wifi/interfaces/${i}/mode`;
@@ -442,7 +455,7 @@ export const wifi05 = defineRule({
       });
     }
     findings.push({ status: 'pass', pointer: '/wifi/interfaces', fr: `${wifi.interfaces.length} interface(s) Wi-Fi examinée(s)`, en: `${wifi.interfaces.length} Wi-Fi interface(s) examined` });
-    return outcomeOf(findings, threshold, { fr: 'Aucun point d\'accès, hotspot ou mode ad hoc :', en: 'No access point, hotspot or ad-hoc mode:' }, ['/wifi/interfaces', '/wifi/hotspot', '/wifi/profiles']);
+    return findings;
   },
 });
 
@@ -461,17 +474,21 @@ export const Wifi06Parameters = Type.Object(
   strict,
 );
 
-export const wifi06 = defineRule({
+export const wifi06 = defineFindingsRule({
   id: 'WIFI-06',
   section: 'wifi',
   parameters: Wifi06Parameters,
   notApplicable: noWifiAtAll,
-  check(report, parameters): RuleOutcome {
+  threshold: (parameters) =>
+    'not (wired interface up and Wi-Fi associated to a non-enterprise SSID)' +
+    (parameters.routing_allowed ? '; routing allowed for this role' : '; IP forwarding, ICS and bridges off') +
+    (parameters.allowed_bridges.length > 0 ? ` (bridges allowed: ${parameters.allowed_bridges.join(', ')})` : ''),
+  passed: {
+    text: { fr: 'Aucun pont entre le Wi-Fi et le réseau interne :', en: 'No bridge between Wi-Fi and the internal network:' },
+    evidence: ['/wifi/interfaces', '/wifi/wired_interfaces', '/wifi/ip_forwarding', '/wifi/bridges'],
+  },
+  check(report, parameters) {
     const wifi = report.wifi;
-    const threshold =
-      'not (wired interface up and Wi-Fi associated to a non-enterprise SSID)' +
-      (parameters.routing_allowed ? '; routing allowed for this role' : '; IP forwarding, ICS and bridges off') +
-      (parameters.allowed_bridges.length > 0 ? ` (bridges allowed: ${parameters.allowed_bridges.join(', ')})` : '');
     const findings: Finding[] = [];
     const wlanNames = new Set(wifi.interfaces.map((i) => i.name));
 
@@ -540,6 +557,6 @@ export const wifi06 = defineRule({
       }
     }
     findings.push({ status: 'pass', pointer: '/wifi', fr: `${risky.length} association(s) Wi-Fi non entreprise`, en: `${risky.length} non-enterprise Wi-Fi association(s)` });
-    return outcomeOf(findings, threshold, { fr: 'Aucun pont entre le Wi-Fi et le réseau interne :', en: 'No bridge between Wi-Fi and the internal network:' }, ['/wifi/interfaces', '/wifi/wired_interfaces', '/wifi/ip_forwarding', '/wifi/bridges']);
+    return findings;
   },
 });

@@ -61,7 +61,8 @@ export async function waiverAdd(args: string[], io: CliIo): Promise<number> {
 
 export const WAIVER_LIST_USAGE = `Usage: vigie waiver list [--data-dir D] [--json]
 
-List waivers, latest expiry first, with their state (active / expired).`;
+List waivers, latest expiry first, with their state (active / pending / expired / revoked) and,
+for a revoked one, when and by whom.`;
 
 export async function waiverList(args: string[], io: CliIo): Promise<number> {
   const { options } = parseCommand(
@@ -81,9 +82,10 @@ export async function waiverList(args: string[], io: CliIo): Promise<number> {
     io.stdout('No waiver.');
     return 0;
   }
-  io.stdout(['WAIVER_ID', 'RULE', 'SCOPE', 'STATE', 'EXPIRES', 'APPROVER', 'JUSTIFICATION'].join('\t'));
+  io.stdout(['WAIVER_ID', 'RULE', 'SCOPE', 'STATE', 'EXPIRES', 'APPROVER', 'JUSTIFICATION', 'REVOKED'].join('\t'));
   for (const w of rows) {
-    io.stdout([w.id, w.rule_id, formatScope(w.scope), w.state, w.expires_at, w.approver, w.justification.replace(/\s+/g, ' ').slice(0, 80)].join('\t'));
+    const revoked = w.revoked_at === undefined ? '-' : `${w.revoked_at} by ${w.revoked_by ?? '?'}`;
+    io.stdout([w.id, w.rule_id, formatScope(w.scope), w.state, w.expires_at, w.approver, w.justification.replace(/\s+/g, ' ').slice(0, 80), revoked].join('\t'));
   }
   return 0;
 }

@@ -174,6 +174,9 @@ export interface WaiversTable {
   approver: string;
   created_at: TimestampColumn;
   expires_at: TimestampColumn;
+  /** Migration 0017: when and by whom it was revoked (null while it runs its course). */
+  revoked_at: NullableTimestampColumn;
+  revoked_by: string | null;
 }
 
 export interface AuditsTable {

@@ -93,21 +93,23 @@ export async function listWaivers(db: Database): Promise<Waiver[]> {
     approver: r.approver,
     created_at: fromDbTime(r.created_at),
     expires_at: fromDbTime(r.expires_at),
+    ...(r.revoked_at === null ? {} : { revoked_at: fromDbTime(r.revoked_at), revoked_by: r.revoked_by ?? '?' }),
   }));
 }
 
 /**
- * Ends an active waiver at `now` (its expiry becomes the millisecond before, so it stops applying
- * at once and its row stays as history). Undefined when no waiver with this id is still active.
- * Run it in the transaction that journals the revocation.
+ * Revokes a waiver that still runs (not expired, not already revoked) at `now`, recording who:
+ * it stops applying at once, its signed expiry and its row stay as history. Undefined when no
+ * waiver with this id is still running. Run it in the transaction that journals the revocation.
  */
-export async function endWaiver(db: Database, id: string, now: Date): Promise<{ rule_id: string; scope: WaiverScope } | undefined> {
+export async function revokeWaiverRow(db: Database, id: string, now: Date, by: string): Promise<{ rule_id: string; scope: WaiverScope } | undefined> {
   const row = await db.selectFrom('waivers').select(['rule_id', 'scope_kind', 'scope_value']).where('waiver_id', '=', id).executeTakeFirst();
   if (row === undefined) return undefined;
   const result = await db
     .updateTable('waivers')
-    .set({ expires_at: toDbTime(new Date(now.getTime() - 1)) })
+    .set({ revoked_at: toDbTime(now), revoked_by: by })
     .where('waiver_id', '=', id)
+    .where('revoked_at', 'is', null)
     .where('expires_at', '>', toDbTime(now))
     .executeTakeFirst();
   if (result.numUpdatedRows !== 1n) return undefined;

@@ -9,7 +9,7 @@ import { auditConfigOf } from '../audit/config.js';
 import { actorOf, principalOf } from '../auth/guard.js';
 import { ApiError } from '../errors.js';
 import { createWaiver, WaiverInputError } from '../waivers/create.js';
-import { describeWaiver, listWaiversAt } from '../waivers/list.js';
+import { describeWaiver, listWaiversAt, WAIVER_STATES } from '../waivers/list.js';
 import { AUDIT_READERS } from './audits.js';
 import { errorResponses, type RouteContext } from './context.js';
 
@@ -28,6 +28,11 @@ export const WaiverView = Type.Object(
     expires_at: Type.String(),
     /** Still applies now (an expired waiver stops applying by itself). */
     active: Type.Boolean(),
+    /** active, pending (starts later), expired (last day past) or revoked (ended early by someone). */
+    state: Type.Enum(WAIVER_STATES),
+    /** When and by whom it was revoked; absent unless revoked. */
+    revoked_at: Type.Optional(Type.String()),
+    revoked_by: Type.Optional(Type.String()),
   },
   strict,
 );

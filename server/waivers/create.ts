@@ -112,8 +112,9 @@ export async function createWaiver(
   request: WaiverRequest,
   context: { packs: Map<string, Pack>; now: Date; timeZone: string; actor: AuditActor },
 ): Promise<Waiver> {
-  const { justification, approver, expiresAt } = checkWaiverFields(request, context);
+  // The scope first: a mistyped scope is named before anything else the request gets wrong.
   const scope = parseScope(request.scope);
+  const { justification, approver, expiresAt } = checkWaiverFields(request, context);
   if ('host_id' in scope && (await findHost(db, scope.host_id)) === undefined) {
     throw new WaiverInputError(`scope "${request.scope}": no enrolled host with this id`);
   }

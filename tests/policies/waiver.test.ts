@@ -50,6 +50,16 @@ t.test('expiry boundaries: active from created_at to expires_at inclusive, then 
   t.equal(waiverActive(w[0]!, at('2025-07-01T00:00:00Z')), false);
 });
 
+t.test('a revoked waiver applies until revoked_at (exclusive) and never after, whatever its expiry says', async (t) => {
+  const revoked = waiver('W-1', { site: 'ch-nord' }, { revoked_at: '2025-06-10T12:00:00.000Z', revoked_by: 'rssi' });
+  const waived = (iso: string) => applyWaivers([verdict('NET-05', 'fail')], host, [revoked], at(iso))[0]!.waived;
+  t.equal(waived('2025-06-10T11:59:59Z'), true, 'before the revocation it applied (history stays true)');
+  t.equal(waived('2025-06-10T12:00:00Z'), false, 'from the revocation instant it does not');
+  t.equal(waived('2025-06-20T00:00:00Z'), false, 'nor later, although expires_at is still ahead');
+  t.ok(Compile(WaiverSchema).Check(revoked), 'the schema admits revoked_at and revoked_by');
+  t.notOk(Compile(WaiverSchema).Check({ ...revoked, revoked_at: 'yesterday' }), 'but only a date-time');
+});
+
 t.test('only fail and warn are waived; other rules, hosts, sites and roles are untouched', async (t) => {
   const now = at('2025-06-10T00:00:00Z');
   const all = applyWaivers(

@@ -112,3 +112,21 @@ t.test('server/db/ importing a room above it fails; policies/ and itself are all
   t.notMatch(out, 'server/db/columns.ts', 'db/ may import itself');
   t.notMatch(out, 'guard.ts', 'rooms above may import db/');
 });
+
+t.test('a rule file importing another rule file fails; shared rules modules are allowed', async (t) => {
+  const root = tree(t, {
+    'policies/rules/rule.ts': 'export function defineRule(x: unknown) { return x; }\n',
+    'policies/rules/outcomes.ts': "import { defineRule } from './rule.js';\nexport const summarise = defineRule;\n",
+    'policies/rules/auth.ts': "import { defineRule } from './rule.js';\nexport const isMultiFactor = 1;\nexport const auth01 = defineRule({});\n",
+    'policies/rules/telework.ts':
+      "import { defineRule } from './rule.js';\nimport { summarise } from './outcomes.js';\nimport { isMultiFactor } from './auth.js';\nexport const tel01 = defineRule({ summarise, isMultiFactor });\n",
+    'policies/rules/registry.ts': "import { auth01 } from './auth.js';\nimport { tel01 } from './telework.js';\nexport const all = [auth01, tel01];\n",
+  });
+  const { status, out } = check(root);
+  t.equal(status, 1);
+  t.match(out, 'a rule file imports another rule file: policies/rules/telework.ts -> policies/rules/auth.ts');
+  t.notMatch(out, '-> policies/rules/rule.ts', 'the rule helpers are shared');
+  t.notMatch(out, '-> policies/rules/outcomes.ts', 'so are the outcome helpers');
+  t.notMatch(out, 'registry.ts ->', 'the registry gathers the rule files');
+  t.match(out, 'imports: 1 breach(es)');
+});

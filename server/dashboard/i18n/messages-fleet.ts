@@ -151,6 +151,8 @@ export const fleetMessages = {
   'waivers.active': { fr: 'active', en: 'active' },
   'waivers.soon': { fr: 'expire bientôt', en: 'expires soon' },
   'waivers.expired': { fr: 'expirée', en: 'expired' },
+  'waivers.pending': { fr: 'à venir', en: 'pending' },
+  'waivers.revoked': { fr: 'révoquée le {date} par {by}', en: 'revoked on {date} by {by}' },
   'waivers.state': { fr: 'État', en: 'State' },
   'waivers.none': { fr: 'Aucune dérogation.', en: 'No waiver.' },
   'waivers.actions': { fr: 'Actions', en: 'Actions' },

@@ -72,6 +72,7 @@ export const waiversPage: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
               {waivers.map((w) => {
                 const active = w.active;
                 const soon = active && Date.parse(w.expires_at) - now.getTime() < SOON_DAYS * 86_400_000;
+                const revokedAt = w.state === 'revoked' ? w.revoked_at : undefined;
                 return (
                   <tr id={`w-${w.id}`}>
                     <td>
@@ -90,11 +91,17 @@ export const waiversPage: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
                     <td>{f.date(w.created_at)}</td>
                     <td>{f.dateTime(w.expires_at)}</td>
                     <td>
-                      <span class={`badge ${!active ? 'expired' : soon ? 'soon' : ''}`}>{t(!active ? 'waivers.expired' : soon ? 'waivers.soon' : 'waivers.active')}</span>
+                      {revokedAt !== undefined ? (
+                        <span class="badge expired">{t('waivers.revoked', { date: f.dateTime(revokedAt), by: w.revoked_by ?? '?' })}</span>
+                      ) : (
+                        <span class={`badge ${w.state === 'active' ? (soon ? 'soon' : '') : w.state === 'pending' ? 'soon' : 'expired'}`}>
+                          {t(w.state === 'active' ? (soon ? 'waivers.soon' : 'waivers.active') : w.state === 'pending' ? 'waivers.pending' : 'waivers.expired')}
+                        </span>
+                      )}
                     </td>
                     {canEdit && (
                       <td>
-                        {active && (
+                        {(w.state === 'active' || w.state === 'pending') && (
                           <form method="post" action={`/waivers/${encodeURIComponent(w.id)}/revoke`}>
                             <CsrfField view={view} />
                             <button type="submit" aria-label={t('waivers.revokeLabel', { id: w.id })}>

@@ -17,6 +17,7 @@ import { bastionSessionsMigration } from './0012_bastion_sessions.js';
 import { inventoryMigration } from './0013_inventory.js';
 import { orgDeclarationsMigration } from './0014_org_declarations.js';
 import { dashboardIndexesMigration } from './0018_dashboard_indexes.js';
+import { waiverRevocationMigration } from './0017_waiver_revocation.js';
 import { inventoryFedReportsMigration } from './0022_inventory_fed_reports.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -37,6 +38,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0013_inventory': inventoryMigration(dialect),
     '0014_org_declarations': orgDeclarationsMigration(dialect),
     '0018_dashboard_indexes': dashboardIndexesMigration(dialect),
+    '0017_waiver_revocation': waiverRevocationMigration(dialect),
     '0022_inventory_fed_reports': inventoryFedReportsMigration(dialect),
   };
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import t from 'tap';
 import { runCli } from '../../../server/cli/run.js';
 import type { CliIo } from '../../../server/cli/io.js';
+import { revokeWaiver } from '../../../server/waivers/revoke.js';
 import { bearer, DB_KINDS, readToken, TEST_NOW, testApp } from '../fixture.js';
 import { enroll, movableClock, reportAt, send } from './helpers.js';
 
@@ -23,7 +24,7 @@ for (const kind of DB_KINDS) {
     const cli = async (...argv: string[]) => {
       const io = captureIo(env);
       const code = await runCli(argv, io);
-      return { code, out: io.out.join(''), err: io.err.join('') };
+      return { code, out: io.out.join(''), lines: io.out, err: io.err.join('') };
     };
 
     // Within the time box, so that the scope is what is judged (the fields are checked first).
@@ -85,5 +86,18 @@ for (const kind of DB_KINDS) {
     t.notMatch(csvResponse.body, waiver.id, 'a waiver never covers unknown results');
     t.equal((await app.inject({ method: 'GET', url: '/api/v1/audits/A-nope', headers: bearer(token) })).statusCode, 404);
     t.equal((await app.inject({ method: 'GET', url: `/api/v1/audits/${run.audit_id}?format=exe`, headers: bearer(token) })).statusCode, 400);
+
+    // Revoked (from the dashboard): the list says revoked, when and by whom; the expiry is kept.
+    const revokedAt = new Date();
+    t.equal(await revokeWaiver(db, waiver.id, { now: revokedAt, actor: { type: 'user', id: 'rssi.dupont' } }), true);
+    const afterRevoke = await cli('waiver', 'list');
+    const [header, row] = afterRevoke.lines;
+    t.equal(header?.split('\t').at(-1), 'REVOKED');
+    const cells = row?.split('\t') ?? [];
+    t.equal(cells[3], 'revoked', 'state');
+    t.match(cells[4], /^\d{4}-\d{2}-\d{2}T/, 'the signed expiry is still there');
+    t.equal(cells.at(-1), `${revokedAt.toISOString()} by rssi.dupont`);
+    const asJson = JSON.parse((await cli('waiver', 'list', '--json')).out) as { waivers: Array<{ state: string; revoked_by?: string }> };
+    t.match(asJson.waivers, [{ state: 'revoked', revoked_by: 'rssi.dupont' }]);
   });
 }

@@ -110,8 +110,15 @@ for (const kind of DB_KINDS) {
       t.match(text(list.body), /Remplacement du NAS prévu en mars/);
       const revoked = await form(rssi, `_csrf=${rssi.csrf}`, `/waivers/${id}/revoke`);
       t.equal(revoked.statusCode, 303);
-      const api = (await d.app.inject({ method: 'GET', url: '/api/v1/waivers', cookies: rssi.cookies })).json() as { waivers: Array<{ id: string; active: boolean }> };
-      t.equal(api.waivers.find((w) => w.id === decodeURIComponent(id))?.active, false, 'revoked waiver no longer active');
+      const api = (await d.app.inject({ method: 'GET', url: '/api/v1/waivers', cookies: rssi.cookies })).json() as {
+        waivers: Array<{ id: string; active: boolean; state: string; expires_at: string; revoked_at?: string; revoked_by?: string }>;
+      };
+      const listed = api.waivers.find((w) => w.id === decodeURIComponent(id));
+      t.equal(listed?.active, false, 'revoked waiver no longer active');
+      t.match(listed, { state: 'revoked', revoked_at: d.clock.now().toISOString(), revoked_by: 'rssi-p' }, 'the API says when and by whom');
+      t.match(listed?.expires_at, new RegExp(`^${expires}`), 'its signed expiry is kept');
+      const after = text((await page(d, rssi, '/waivers')).body);
+      t.match(after, /révoquée le .* par rssi-p/, 'the page shows it revoked, when and by whom');
       const log = (await d.app.inject({ method: 'GET', url: '/api/v1/auditlog', cookies: rssi.cookies })).json() as { entries: Array<{ action: string }> };
       t.ok(log.entries.some((e) => e.action === 'waiver.revoked'), 'revocation journalled');
     });

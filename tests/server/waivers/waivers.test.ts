@@ -3,6 +3,7 @@
 // the listing says which waivers apply now.
 import t from 'tap';
 import { loadShippedPacks } from '../../../policies/pack.js';
+import { waiverActive } from '../../../policies/waiver.js';
 import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog.js';
 import { createWaiver, endOfDayIn, parseScope, WaiverInputError } from '../../../server/waivers/create.js';
 import { listWaiversAt, waiverState } from '../../../server/waivers/list.js';
@@ -63,15 +64,29 @@ for (const kind of DB_KINDS) {
     t.equal(await revokeWaiver(db, 'W-00000000', { now: later, actor }), false, 'nor an unknown one');
     const [ended] = await listWaiversAt(db, later);
     t.match(ended, { id: waiver.id, active: false, justification: request.justification }, 'the row stays, no longer active');
-    t.equal(waiverState(ended!, later), 'expired');
+    t.match(
+      ended,
+      { state: 'revoked', revoked_at: later.toISOString(), revoked_by: 'rssi-1', expires_at: '2026-03-31T21:59:59.999Z' },
+      'revoked records when and by whom; the signed expiry is not moved',
+    );
+    t.equal(waiverState(ended!, later), 'revoked');
+    t.equal(waiverState(ended!, new Date('2026-04-01T00:00:00Z')), 'revoked', 'still revoked (not "expired") after its last day');
+    t.equal(waiverActive(ended!, now), true, 'before the revocation it applied: an audit of that time still shows it');
+
+    const lapsed = await createWaiver(db, { ...request, rule: 'BKP-02' }, context);
+    t.equal(await revokeWaiver(db, lapsed.id, { now: new Date('2026-04-01T00:00:00Z'), actor }), false, 'an expired waiver is not revoked');
+    const stillExpired = (await listWaiversAt(db, new Date('2026-04-01T00:00:00Z'))).find((w) => w.id === lapsed.id);
+    t.match(stillExpired, { id: lapsed.id, state: 'expired' });
+    t.equal(stillExpired?.revoked_at, undefined, 'and carries no revocation');
 
     const entries = await listAuditEntries(db, { limit: 10 });
     t.same(
       entries.map((e) => [e.action, e.target, e.actor.id]).sort(),
       [
+        ['waiver.created', `waiver:${lapsed.id}`, 'rssi-1'],
         ['waiver.created', `waiver:${waiver.id}`, 'rssi-1'],
         ['waiver.revoked', `waiver:${waiver.id}`, 'rssi-1'],
-      ],
+      ].sort(),
       'one entry per change, none for the refusals',
     );
     t.match(entries.find((e) => e.action === 'waiver.revoked')?.details, { rule_id: 'BKP-01', scope: 'site:ch-a' });
