@@ -15,6 +15,7 @@ import { collectSshd, type SshdCollectOptions } from './collectors/sshd.js';
 import { collectWifi, type WifiCollectOptions } from './collectors/wifi.js';
 import { collectWindowsLockout, collectWindowsLogon, collectWindowsLogonPolicy } from './collectors/windows.js';
 import { addLinuxEvidence, type LinuxEvidenceOptions } from './collectors/linux-evidence.js';
+import { addWindowsEvidence, powerShellRunner, type PowerShellRunner } from './collectors/windows-evidence.js';
 import type { HostRole } from '../policies/evidence.js';
 
 export { BackupSourceConfig };
@@ -40,6 +41,8 @@ export interface CollectOptions {
   role?: HostRole;
   /** Options of the Linux collectors of issue 19 (firewall, admins, VPN, system...). */
   linux?: Omit<LinuxEvidenceOptions, 'role'>;
+  /** Runs the Windows collectors' PowerShell scripts (default: powershell.exe; tests replay fixtures). */
+  powershell?: PowerShellRunner;
 }
 
 export async function collectEvidence(options: CollectOptions): Promise<Evidence> {
@@ -50,7 +53,12 @@ export async function collectEvidence(options: CollectOptions): Promise<Evidence
     guarded(() => collectMfa(options)),
   ]);
   const evidence: Evidence = { network, wifi, backups, mfa };
-  if ((options.platform ?? process.platform) !== 'linux') return evidence;
+  const platform = options.platform ?? process.platform;
+  if (platform === 'win32') {
+    const windows = await guarded(() => addWindowsEvidence(evidence, options.powershell ?? powerShellRunner(options.env), options.env));
+    return 'unavailable' in windows ? { ...evidence, system: windows } : windows;
+  }
+  if (platform !== 'linux') return evidence;
   const linux = await guarded(() => addLinuxEvidence(evidence, { role: options.role ?? 'workstation', ...options.linux }));
   return 'unavailable' in linux ? { ...evidence, system: linux } : linux;
 }

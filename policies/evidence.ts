@@ -417,6 +417,7 @@ export const BridgeInterface = Type.Object(
   { name: Text(64), members: List(Text(64), 64) },
   strict,
 );
+export type BridgeInterface = Static<typeof BridgeInterface>;
 
 /** Hotspot state (added for WIFI-05 by rules-net); null when the platform or tool cannot say. */
 export const WifiHotspot = Type.Object(

@@ -3,6 +3,7 @@
 // read is reported `unavailable` with the reason: never as a recent backup.
 import { readFile } from 'node:fs/promises';
 import { Type, type Static } from 'typebox';
+import { DECLARED_BACKUP_FIELDS, undeclaredBackupReason, type DeclaredBackupField } from '../../policies/agent-coverage.js';
 import type { BackupEvidence, BackupSource, CoveredHost, OfflineCopy, RestoreTest } from '../../policies/evidence.js';
 import { runCommand, stderrSummary } from '../run-command.js';
 import type { BackupSummary } from './parse-backup-time.js';
@@ -82,6 +83,19 @@ export async function collectBackups(sources: readonly BackupSourceConfig[], opt
   if (extra?.monitoring) evidence.monitoring = extra.monitoring;
   if (extra?.destinations) evidence.destinations = extra.destinations.slice(0, 32);
   if (extra?.removable_targets) evidence.removable_targets = extra.removable_targets.slice(0, 32);
+  return withUndeclared(evidence, sources);
+}
+
+/**
+ * A declarable field no status file gave becomes `unavailable` saying what is not configured,
+ * so the rule reads "not declared" rather than "not reported by this agent" (an older agent).
+ */
+function withUndeclared(evidence: BackupEvidence, sources: readonly BackupSourceConfig[]): BackupEvidence {
+  const files = sources.filter((s): s is Extract<BackupSourceConfig, { tool: 'status-file' }> => s.tool === 'status-file').map((s) => s.path);
+  const unread = files.length > 0 && evidence.sources.some((s) => s.tool === 'status-file' && 'unavailable' in s);
+  for (const field of Object.keys(DECLARED_BACKUP_FIELDS) as DeclaredBackupField[]) {
+    if (evidence[field] === undefined) evidence[field] = { unavailable: bounded(undeclaredBackupReason(field, files, unread), 500) };
+  }
   return evidence;
 }
 

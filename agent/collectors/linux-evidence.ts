@@ -11,6 +11,7 @@ import { collectLocalAdmins } from './local-admins.js';
 import { collectPam } from './pam.js';
 import { collectPasswordPolicy } from './password-policy.js';
 import { collectRemoteControl } from './remote-control.js';
+import { collectEnrolment } from './second-factor-enrolment.js';
 import { collectSmb1 } from './smb.js';
 import { collectSystem, type SystemCollectOptions } from './system.js';
 import { collectVpnConfigs } from './vpn.js';
@@ -52,6 +53,7 @@ export async function addLinuxEvidence(evidence: Evidence, options: LinuxEvidenc
       local_admins,
       remote_access,
       second_factors: secondFactorPolicies(mfa.pam),
+      enrolment: await collectEnrolment(mfa.pam, local_admins, { fsRoot }),
       password_policy: await collectPasswordPolicy(passwdPam, privileged, { fsRoot }),
     };
   }

@@ -110,3 +110,33 @@ export function parseAptHistoryLastInstall(text: string): Date | null {
   }
   return last;
 }
+
+/**
+ * dnf5 `advisory list --security --updates --json` (dnf5 >= 5.2, libdnf5-cli/output/advisorylist.cpp
+ * print_advisorylist_json): an array of {name, type, severity, nevra, buildtime}; buildtime is the
+ * advisory's date as fmt's "%F %X" of the epoch (UTC: the agent runs its tools with TZ=UTC).
+ * Security advisories only; anything not of that shape is refused (truncated or foreign output).
+ */
+export function parseDnf5AdvisoryList(text: string): (DnfPending & { issued: Date | null })[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`dnf5 advisory list: not JSON (truncated output?): ${text.slice(0, 60)}`);
+  }
+  if (!Array.isArray(parsed)) throw new Error('dnf5 advisory list: not a JSON array');
+  const out: (DnfPending & { issued: Date | null })[] = [];
+  for (const item of parsed.slice(0, 100_000)) {
+    const a = item as Record<string, unknown>;
+    if (typeof a !== 'object' || a === null || typeof a.name !== 'string' || typeof a.type !== 'string' || typeof a.nevra !== 'string') {
+      throw new Error(`dnf5 advisory list: unexpected entry ${JSON.stringify(item)?.slice(0, 80)}`);
+    }
+    if (a.type !== 'security') continue;
+    const nevra = /^(.+)-([^-]+-[^-]+)$/.exec(a.nevra);
+    if (!nevra) throw new Error(`dnf5 advisory list: unreadable NEVRA ${a.nevra.slice(0, 80)}`);
+    const date = typeof a.buildtime === 'string' ? /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(a.buildtime) : null;
+    const issued = date ? new Date(`${date[1]}T${date[2]}Z`) : null;
+    out.push({ advisory: a.name, severity: typeof a.severity === 'string' && a.severity !== '' ? a.severity : 'None', package: nevra[1]!, version: nevra[2]!, issued: issued && !Number.isNaN(issued.getTime()) ? issued : null });
+  }
+  return out;
+}

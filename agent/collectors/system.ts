@@ -10,7 +10,7 @@ import { parseChronySources, parseChronyTracking } from './parse-chronyc.js';
 import { parseJournalUploadConf, parseJournalUploadState, parseRsyslogConf, parseSyslogNgConf } from './parse-log-forwarding.js';
 import { mountedVolumes, parseCryptsetupStatus, parseLsblk } from './parse-lsblk.js';
 import { parseOsRelease } from './parse-os-release.js';
-import { parseAptHistoryLastInstall, parseAptSimulate, parseDnfUpdateinfoInfo, parseDnfUpdateinfoList, parseReleaseDate, parseRpmInstallTimes } from './parse-updates.js';
+import { parseAptHistoryLastInstall, parseAptSimulate, parseDnf5AdvisoryList, parseDnfUpdateinfoInfo, parseDnfUpdateinfoList, parseReleaseDate, parseRpmInstallTimes } from './parse-updates.js';
 import { bounded } from './redact.js';
 import { listDir, messageOf, readOptional, runTool } from './tool.js';
 import type { VpnState } from './vpn.js';
@@ -24,7 +24,7 @@ export interface SystemCollectOptions {
   rsyslogStatsFile?: string;
   /** The agent's state directory: first-seen dates of pending updates are kept there. */
   stateDir?: string;
-  binaries?: { chronyc?: string; aptGet?: string; dnf?: string; rpm?: string; lsblk?: string; cryptsetup?: string; journalctl?: string };
+  binaries?: { chronyc?: string; aptGet?: string; dnf?: string; dnf5?: string; rpm?: string; lsblk?: string; cryptsetup?: string; journalctl?: string };
   now?: () => Date;
 }
 
@@ -245,22 +245,44 @@ async function aptPending(root: string, options: SystemCollectOptions): Promise<
 }
 
 /**
- * RPM hosts (RHEL, Rocky, Alma, Fedora with dnf 4): the security advisories pending for installed
+ * RPM hosts (RHEL, Rocky, Alma, Fedora; dnf5 when installed, else dnf 4): the security advisories pending for installed
  * packages and each one's date, from the metadata cache only (-C: no download, no lock; the
  * distribution's dnf-makecache timer keeps it fresh). Needs no privilege beyond reading the cache.
  */
 async function collectDnfUpdates(options: SystemCollectOptions, now: Date): Promise<UpdateState | Unavailable> {
-  const dnf = options.binaries?.dnf ?? 'dnf';
-  const list = await runTool(dnf, ['-q', '-C', 'updateinfo', 'list', '--security', '--updates'], { timeoutMs: 120_000 });
-  if ('missing' in list) return { unavailable: 'neither apt-get nor dnf is installed: pending updates cannot be read' };
-  if ('error' in list) return { unavailable: `dnf updateinfo list: ${list.error}` };
-  const pending = parseDnfUpdateinfoList(list.stdout);
+  // dnf5 (Fedora 41+, RHEL 10) prints the advisories with their dates as JSON in one call.
+  const dnf5 = await runTool(options.binaries?.dnf5 ?? 'dnf5', ['-q', '-C', 'advisory', 'list', '--security', '--updates', '--json'], { timeoutMs: 120_000 });
+  if ('error' in dnf5) return { unavailable: `dnf5 advisory list: ${dnf5.error}` };
+  let pending: { advisory: string; package: string; version: string }[];
   const issued = new Map<string, string>();
-  if (pending.length > 0) {
-    const info = await runTool(dnf, ['-q', '-C', 'updateinfo', 'info', '--security', '--updates'], { timeoutMs: 120_000 });
-    // Without the dates the list still stands; each date is then null (INV-03 says unknown for it).
-    if ('stdout' in info) for (const a of parseDnfUpdateinfoInfo(info.stdout)) if (a.issued) issued.set(a.id, a.issued.toISOString());
+  if ('stdout' in dnf5) {
+    let advisories: ReturnType<typeof parseDnf5AdvisoryList>;
+    try {
+      advisories = parseDnf5AdvisoryList(dnf5.stdout);
+    } catch (error) {
+      return { unavailable: messageOf(error) };
+    }
+    pending = advisories;
+    for (const p of advisories) if (p.issued) issued.set(p.advisory, p.issued.toISOString());
+  } else {
+    const dnf = options.binaries?.dnf ?? 'dnf';
+    const list = await runTool(dnf, ['-q', '-C', 'updateinfo', 'list', '--security', '--updates'], { timeoutMs: 120_000 });
+    if ('missing' in list) return { unavailable: 'neither apt-get nor dnf is installed: pending updates cannot be read' };
+    if ('error' in list) return { unavailable: `dnf updateinfo list: ${list.error}` };
+    pending = parseDnfUpdateinfoList(list.stdout);
+    if (pending.length > 0) await dnf4Dates(dnf, issued);
   }
+  return dnfState(pending, issued, options, now);
+}
+
+/** dnf 4 prints the dates only in `updateinfo info`. */
+async function dnf4Dates(dnf: string, issued: Map<string, string>): Promise<void> {
+  const info = await runTool(dnf, ['-q', '-C', 'updateinfo', 'info', '--security', '--updates'], { timeoutMs: 120_000 });
+  // Without the dates the list still stands; each date is then null (INV-03 says unknown for it).
+  if ('stdout' in info) for (const a of parseDnfUpdateinfoInfo(info.stdout)) if (a.issued) issued.set(a.id, a.issued.toISOString());
+}
+
+async function dnfState(pending: { advisory: string; package: string; version: string }[], issued: Map<string, string>, options: SystemCollectOptions, now: Date): Promise<UpdateState> {
   const installs = await runTool(options.binaries?.rpm ?? 'rpm', ['-qa', '--qf', '%{INSTALLTIME}\\n']);
   const lastInstall = 'stdout' in installs ? parseRpmInstallTimes(installs.stdout) : null;
   const seen = options.stateDir ? readUpdatesSeen(options.stateDir) : new Map<string, string>();

@@ -13,8 +13,8 @@ const MAX_OUTPUT = 1024 * 1024;
 const MAX_PROFILES = 64;
 
 /** Runs a tool and returns its stdout; throws with a reason on any failure. */
-export async function runTool(file: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const result = await runCommand(file, args, { timeoutMs: TIMEOUT_MS, maxOutputBytes: MAX_OUTPUT, env });
+export async function runTool(file: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = TIMEOUT_MS): Promise<string> {
+  const result = await runCommand(file, args, { timeoutMs, maxOutputBytes: MAX_OUTPUT, env });
   if (!result.ok) throw new Error(result.reason);
   // netsh and net print their errors on stdout; keep both for the reason.
   if (result.code !== 0) throw new Error(`${file} ${args.join(' ').slice(0, 60)} failed (exit ${result.code}): ${stderrSummary(`${result.stderr}\n${result.stdout}`) || 'no message'}`);

@@ -1,7 +1,8 @@
 // A simulated GHT fleet for the demo: three hospitals of one territory, with the mix of
 // machines an RSSI actually has (clinical workstations and a few laptops, admin workstations,
 // vendor telemaintenance gateways in front of MRI/CT, servers, a backup server per site), each
-// reporting every section a fully deployed Vigie agent of its platform reports.
+// reporting every section a fully deployed Vigie agent of its platform reports, and nothing more:
+// fleet/agent-view.ts cuts what a real agent of the platform does not collect.
 //
 // Most hosts are well kept; the flaws are the usual ones, placed on purpose: VNC or TeamViewer
 // left on a few workstations, a gateway with single-factor sshd open on every interface, a
@@ -37,7 +38,9 @@
 // (vendors, access targets, inventory destinations, trend history) gets its own file in
 // server/demo/ (e.g. vendors.ts), built from `DEMO_SITES` and seeded from main.ts after the fleet.
 import { SCHEMA_VERSION, type HostIdentity, type Report } from '../../policies/evidence.js';
+import { asRealAgentReports } from './fleet/agent-view.js';
 import { iso } from './fleet/clock.js';
+import { systemEvidence } from './fleet/evidence/system.js';
 import { prng, reportId } from './fleet/deterministic.js';
 import { adminWorkstations } from './fleet/roles/admin-workstations.js';
 import { backupServer } from './fleet/roles/backup-servers.js';
@@ -73,7 +76,8 @@ export function simulatedFleet(seed = 2022): SimulatedHost[] {
     identity: { hostname: spec.hostname, os: spec.os, role: spec.role, site: spec.site.id },
     report: (hostId: string, now: Date): Report => {
       const collectedAt = new Date(now.getTime() - (spec.reportAgeMs ?? 0));
-      const evidence = spec.build(collectedAt);
+      // Only what a real agent of the host's platform reports (fleet/agent-view.ts).
+      const evidence = asRealAgentReports(spec.os.platform, { ...spec.build(collectedAt), system: systemEvidence(spec.site, spec.os, collectedAt, spec.system) });
       const report: Report = {
         schema_version: SCHEMA_VERSION,
         report_id: reportId(seed, spec.hostname, iso(collectedAt)),
@@ -85,6 +89,7 @@ export function simulatedFleet(seed = 2022): SimulatedHost[] {
         backups: evidence.backups,
         mfa: evidence.mfa,
       };
+      if (evidence.system !== undefined) report.system = evidence.system;
       if (evidence.telemaintenance !== undefined) report.telemaintenance = evidence.telemaintenance;
       return report;
     },

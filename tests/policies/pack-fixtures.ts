@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadShippedPacks, packForRole, type Pack } from '../../policies/pack.js';
+import { packForRole, type Pack } from '../../policies/pack.js';
 import type { HostRole } from '../../policies/evidence.js';
 
 /** A fresh temp directory holding the given files (name -> YAML text). */
@@ -49,16 +49,9 @@ export const MINIMAL_WIFI_RULE = `
 `;
 
 /**
- * The shipped pack for `role` plus the issue-19 rules of `catalogue-completion` (not yet extended
- * by the role packs), with `parameters` merged over rule `ruleId`.
+ * The shipped pack for `role` (which extends catalogue-completion) with `parameters` merged over
+ * rule `ruleId`; fails loudly when the role's pack lacks the rule.
  */
 export function completedWith(role: HostRole, ruleId: string, parameters: Record<string, unknown>): Pack {
-  const pack = structuredClone(packForRole(role));
-  const completion = loadShippedPacks().get('catalogue-completion');
-  if (!completion) throw new Error('no shipped pack catalogue-completion');
-  const rule = structuredClone(completion.rules.find((r) => r.id === ruleId));
-  if (!rule) throw new Error(`catalogue-completion has no rule ${ruleId}`);
-  rule.parameters = { ...rule.parameters, ...parameters };
-  pack.rules = [...pack.rules, rule];
-  return pack;
+  return shippedWith(role, ruleId, parameters);
 }

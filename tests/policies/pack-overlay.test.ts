@@ -54,8 +54,8 @@ t.test('packFor applies the site overlay: parameters, overrides by role, append,
   const shipped = packForRole('server');
   t.not(server, shipped);
   t.same(server.overlay, { site: 'chi-vallee', version: 3 });
-  t.equal(packLabel(server), 'server v1 + site chi-vallee v3');
-  t.equal(packLabel(shipped), 'server v1');
+  t.equal(packLabel(server), 'server v2 + site chi-vallee v3');
+  t.equal(packLabel(shipped), 'server v2');
   t.equal(server.parameters.evidence_max_age_hours, 48);
   t.equal(server.parameters.local_business_data, false, 'other parameters kept');
   const net = server.rules.find((r) => r.id === 'NET-05')!;
@@ -144,7 +144,7 @@ t.test('evaluateWithProvenance names the pack version and the overlay that judge
   const server = packFor('server', 'chi-vallee', undefined, overlays);
   const report = buildReport();
   const result = evaluateWithProvenance(report, server, AT);
-  t.same(result.pack, { id: 'server', version: 1, overlay: { site: 'chi-vallee', version: 3 } });
+  t.same(result.pack, { id: 'server', version: 2, overlay: { site: 'chi-vallee', version: 3 } });
   t.same(result.verdicts, evaluate(report, server, AT));
-  t.same(evaluateWithProvenance(report, packForRole('server'), AT).pack, { id: 'server', version: 1, overlay: null });
+  t.same(evaluateWithProvenance(report, packForRole('server'), AT).pack, { id: 'server', version: 2, overlay: null });
 });

@@ -71,7 +71,7 @@ t.test('a site pack in another directory extends a shipped pack', async (t) => {
   });
   const pack = loadPackFile(join(dir, 'site-ws.yaml'));
   t.equal(pack.version, 3);
-  t.same(pack.extends, ['workstation', 'base']);
+  t.same(pack.extends, ['workstation', 'base', 'catalogue-completion']);
   t.equal(pack.parameters.local_business_data, true);
   t.equal(pack.parameters.evidence_max_age_hours, 24, 'inherited');
   const bkp = pack.rules.find((r) => r.id === 'BKP-01')!;

@@ -26,10 +26,10 @@ for (const kind of DB_KINDS) {
       t.equal(shown?.source, 'derived');
       t.same(shown?.verdicts, expected);
       t.equal(shown?.evaluated_at, TEST_NOW.toISOString());
-      t.equal(shown?.pack_label, 'server v1');
+      t.equal(shown?.pack_label, 'server v2');
       const api = await app.inject({ method: 'GET', url: `/api/v1/hosts/${host.host_id}/verdicts`, headers: bearer(await readToken(db)) });
       t.equal(api.json().verdicts_source, 'derived');
-      t.equal(api.json().pack, 'server v1');
+      t.equal(api.json().pack, 'server v2');
       t.same(api.json().verdicts, expected.map((v) => ({ ...v, evaluated_at: TEST_NOW.toISOString() })));
       t.same(sent.json().verdicts.fail, expected.filter((v) => v.status === 'fail').length);
     });
@@ -45,7 +45,7 @@ for (const kind of DB_KINDS) {
         expected.map((v) => [v.rule_id, v.status, v.severity]),
       );
       for (const v of shown?.verdicts ?? []) {
-        t.match(v.explanation.fr, /server v1/);
+        t.match(v.explanation.fr, /server v2/);
         t.match(v.explanation.en, /no longer applies/);
         t.same(v.evidence, []);
       }

@@ -135,12 +135,22 @@ t.test('status files declare offline copies and restore tests (BKP-02, BKP-04), 
   ]);
   t.same(evidence.restore_tests, [{ tested_at: '2026-10-02T10:00:00.000Z', scope: 'DPI database', result: 'success', record: 'TICKET-4521' }]);
 
-  // Nothing declared: the fields are absent (not an empty, reassuring list).
+  t.match(evidence.monitoring, { unavailable: `backup monitoring not declared: the backup status file (${a}, ${b}) has no "monitoring"` }, 'one field declared does not make the others');
+
+  // Nothing declared: unavailable saying what is not configured (never an empty, reassuring list).
   const plain = join(dir, 'plain.json');
   writeFileSync(plain, JSON.stringify(base));
   const none = await collectBackups([{ tool: 'status-file', path: plain }], { now: () => now });
-  t.notOk('offline_copies' in none);
-  t.notOk('restore_tests' in none);
+  t.same(none.offline_copies, { unavailable: `offline or immutable copies not declared: the backup status file (${plain}) has no "offline_copies"` });
+  t.same(none.restore_tests, { unavailable: `restore tests not declared: the backup status file (${plain}) has no "restore_tests"` });
+  const noFile = await collectBackups([], { now: () => now });
+  for (const field of ['offline_copies', 'repositories', 'restore_tests', 'console', 'monitoring', 'destinations', 'removable_targets'] as const) {
+    t.match(noFile[field], { unavailable: /not declared: no backup status file \(vigie-backup-status\/1\) is configured in the agent config/ }, field);
+  }
+  t.ok(Value.Check(BackupEvidence, noFile));
+  const broken = join(dir, 'broken.json');
+  writeFileSync(broken, '{"format":');
+  t.match((await collectBackups([{ tool: 'status-file', path: broken }], { now: () => now })).console, { unavailable: /a backup status file could not be read/ });
 
   // A declared time in the future or without a zone makes the whole file untrustworthy.
   writeFileSync(plain, JSON.stringify({ ...base, restore_tests: [{ tested_at: '2026-12-01T10:00:00Z', scope: 'x', result: 'success', record: null }] }));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { Value } from 'typebox/value';
-import { parseDnfUpdateinfoInfo, parseDnfUpdateinfoList, parseRpmInstallTimes } from '../../../agent/collectors/parse-updates.js';
+import { parseDnf5AdvisoryList, parseDnfUpdateinfoInfo, parseDnfUpdateinfoList, parseRpmInstallTimes } from '../../../agent/collectors/parse-updates.js';
 import { collectSystem } from '../../../agent/collectors/system.js';
 import { UpdateState } from '../../../policies/evidence.js';
 
@@ -52,7 +52,7 @@ t.test('collector: no apt-get, dnf answers from its cache; dates joined per pack
   const dnf = script('dnf', `case "$4" in list) cat '${join(FIXTURES, 'updateinfo-list-security.txt')}';; info) cat '${join(FIXTURES, 'updateinfo-info-security.txt')}';; *) exit 2;; esac`);
   const rpm = script('rpm', `cat '${join(FIXTURES, 'rpm-installtime.txt')}'`);
   const stateDir = join(dir, 'state');
-  const evidence = await collectSystem({ unavailable: 'not read in this test' }, { fsRoot: dir, stateDir, binaries: { aptGet: join(dir, 'no-apt-get'), dnf, rpm } });
+  const evidence = await collectSystem({ unavailable: 'not read in this test' }, { fsRoot: dir, stateDir, binaries: { aptGet: join(dir, 'no-apt-get'), dnf5: join(dir, 'no-dnf5'), dnf, rpm } });
   const updates = evidence.updates;
   if ('unavailable' in updates) throw new Error(updates.unavailable);
   t.ok(Value.Check(UpdateState, updates), 'valid against the contract');
@@ -64,9 +64,55 @@ t.test('collector: no apt-get, dnf answers from its cache; dates joined per pack
   t.ok(updates.pending.every((p) => p.security && p.first_seen_at !== null));
   t.equal(updates.last_install_at, new Date(1764925123 * 1000).toISOString());
 
-  const noDnf = await collectSystem({ unavailable: 'x' }, { fsRoot: dir, binaries: { aptGet: join(dir, 'no-apt-get'), dnf: join(dir, 'no-dnf') } });
+  const noDnf = await collectSystem({ unavailable: 'x' }, { fsRoot: dir, binaries: { aptGet: join(dir, 'no-apt-get'), dnf5: join(dir, 'no-dnf5'), dnf: join(dir, 'no-dnf') } });
   t.same(noDnf.updates, { unavailable: 'neither apt-get nor dnf is installed: pending updates cannot be read' });
   const failing = script('dnf-fail', `echo "Error: Cache-only enabled but no cache for 'baseos'" >&2; exit 1`);
-  const noCache = await collectSystem({ unavailable: 'x' }, { fsRoot: dir, binaries: { aptGet: join(dir, 'no-apt-get'), dnf: failing } });
+  const noCache = await collectSystem({ unavailable: 'x' }, { fsRoot: dir, binaries: { aptGet: join(dir, 'no-apt-get'), dnf5: join(dir, 'no-dnf5'), dnf: failing } });
   t.match(noCache.updates, { unavailable: /dnf updateinfo list: .*no cache for 'baseos'/ });
+});
+
+t.test('dnf5: advisory list --json, dates in UTC, non-security entries ignored, malformed refused', async (t) => {
+  const advisories = parseDnf5AdvisoryList(fixture('dnf5-advisory-list-security.json'));
+  t.same(advisories.map((a) => [a.advisory, a.package, a.version, a.issued?.toISOString()]), [
+    ['FEDORA-2026-4c1d7e2a90', 'openssl-libs', '1:3.2.4-3.fc42.x86_64', '2026-11-18T14:02:31.000Z'],
+    ['FEDORA-2026-4c1d7e2a90', 'openssl', '1:3.2.4-3.fc42.x86_64', '2026-11-18T14:02:31.000Z'],
+    ['FEDORA-2026-b81f0c3d55', 'curl', '8.11.1-5.fc42.x86_64', '2026-10-29T08:45:10.000Z'],
+    ['FEDORA-2026-0a9e61f7c2', 'sudo', '1.9.15-8.p5.fc42.x86_64', '2026-09-30T21:17:44.000Z'],
+  ]);
+  t.equal(advisories[3]!.severity, 'None', 'an empty severity is said so');
+  t.same(parseDnf5AdvisoryList('[]'), []);
+  t.same(parseDnf5AdvisoryList('[{"name":"FEDORA-2026-1","type":"bugfix","severity":"","nevra":"bash-5.2.37-1.fc42.x86_64","buildtime":"2026-11-01 10:00:00"}]'), [], 'a bugfix advisory is not a security update');
+  t.equal(parseDnf5AdvisoryList('[{"name":"F-1","type":"security","severity":"Low","nevra":"a-1-1.x86_64","buildtime":"unrepresentable"}]')[0]?.issued, null, 'an unreadable date is null');
+  const text = fixture('dnf5-advisory-list-security.json');
+  t.throws(() => parseDnf5AdvisoryList(text.slice(0, Math.floor(text.length * 0.6))), /not JSON \(truncated output\?\)/);
+  t.throws(() => parseDnf5AdvisoryList('{"name":"x"}'), /not a JSON array/);
+  t.throws(() => parseDnf5AdvisoryList('[{"name":"x","type":"security"}]'), /unexpected entry/);
+});
+
+t.test('collector: dnf5 answers first, with the dates in the same call; dnf5 failing is unavailable', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-dnf5-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const script = (name: string, body: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, `#!/bin/sh\n${body}\n`);
+    chmodSync(path, 0o755);
+    return path;
+  };
+  const dnf5 = script('dnf5', `[ "$*" = "-q -C advisory list --security --updates --json" ] && exec cat '${join(FIXTURES, 'dnf5-advisory-list-security.json')}'; echo "Unknown argument" >&2; exit 2`);
+  const rpm = script('rpm', `cat '${join(FIXTURES, 'rpm-installtime.txt')}'`);
+  const dnf4 = script('dnf', 'echo "dnf 4 must not be asked when dnf5 answers" >&2; exit 3');
+  const evidence = await collectSystem({ unavailable: 'not read in this test' }, { fsRoot: dir, binaries: { aptGet: join(dir, 'no-apt-get'), dnf5, dnf: dnf4, rpm } });
+  const updates = evidence.updates;
+  if ('unavailable' in updates) throw new Error(updates.unavailable);
+  t.ok(Value.Check(UpdateState, updates));
+  t.same(updates.pending.map((p) => [p.package, p.published_at]), [
+    ['openssl-libs', '2026-11-18T14:02:31.000Z'],
+    ['openssl', '2026-11-18T14:02:31.000Z'],
+    ['curl', '2026-10-29T08:45:10.000Z'],
+    ['sudo', '2026-09-30T21:17:44.000Z'],
+  ]);
+  t.equal(updates.manager, 'dnf');
+  const broken = script('dnf5-broken', 'echo "Cache-only enabled but no cache for repository fedora" >&2; exit 1');
+  const failed = await collectSystem({ unavailable: 'x' }, { fsRoot: dir, binaries: { aptGet: join(dir, 'no-apt-get'), dnf5: broken, dnf: dnf4, rpm } });
+  t.match(failed.updates, { unavailable: /^dnf5 advisory list: .*Cache-only enabled but no cache/ });
 });

@@ -69,10 +69,15 @@ t.test('a Windows cycle replayed: Wi-Fi from netsh, logon from dsregcmd, lockout
     windows_logon: { azure_ad_joined: true, domain_joined: true, domain_name: 'CHU-EXEMPLE', ngc_set: true, whfb_policy_enabled: true },
     windows_logon_policy: { passport_for_work_enabled: true, require_security_device: true, scforceoption: false, logons: null },
     lockout: { threshold: 3, duration_minutes: 15, observation_window_minutes: 15, source: 'net accounts' },
+    // Read through PowerShell (tests/agent/collectors/windows-evidence.test.ts replays it); none here.
+    local_admins: { unavailable: 'powershell: not installed (executable not found)' },
   });
-  t.same(evidence.backups, {
+  t.match(evidence.backups, {
     sources: [{ tool: 'wbadmin', target: 'Network Share labeled \\\\nas01\\wsb', last_success_at: '2026-11-21T20:00:00.000Z', snapshot_count: 2 }],
+    offline_copies: { unavailable: /not declared: no backup status file/ },
   });
+  if ('unavailable' in evidence.backups) throw new Error('backups unavailable');
+  t.equal(evidence.backups.sources.length, 1);
   // No fake powershell here: the socket table says why it is missing (tests/agent/collectors/windows-sockets.test.ts replays it).
   t.match(evidence.network, { listeners: { unavailable: /powershell: not installed/ } });
 });
@@ -98,7 +103,17 @@ t.test('Windows tools failing or cut short give unavailable, never a pass-lookin
 t.test('no wireless interface on a Windows host', async (t) => {
   const PATH = fakeTools(t, { netsh: `exec /bin/cat "${join(fixtures, 'netsh/show-interfaces-none.txt')}"` });
   const evidence = await collectEvidence({ platform: 'win32', env: { PATH }, sshd: { binary: join(PATH, 'none') }, backupSources: [] });
-  t.same(evidence.wifi, { source: 'netsh wlan show interfaces: no wireless interface on the system', hardware_present: false, interfaces: [] });
+  const noPowerShell = { unavailable: 'powershell: not installed (executable not found)' };
+  t.same(evidence.wifi, {
+    source: 'netsh wlan show interfaces: no wireless interface on the system',
+    hardware_present: false,
+    interfaces: [],
+    // The routing facts come from PowerShell, absent here: said so, never "not forwarding".
+    ip_forwarding: noPowerShell,
+    bridges: noPowerShell,
+    wired_interfaces: noPowerShell,
+    connection_sharing: noPowerShell,
+  });
 });
 
 t.test('Time Machine source replayed with tmutil', async (t) => {

@@ -56,7 +56,7 @@ t.test('policy list shows the shipped packs, and the rules of one pack', async (
   const all = await cli(['policy', 'list']);
   t.equal(all.code, 0);
   t.match(all.out, /^PACK\tVERSION\tROLES\tRULES\tALLOWLIST\tTITLE/);
-  t.match(all.out, /\nserver\t1\tserver\t\d+\t0\tServeur/);
+  t.match(all.out, /\nserver\t2\tserver\t\d+\t0\tServeur/);
   t.match(all.out, /\nbase\t1\t\(abstract\)/);
   const json = await cli(['policy', 'list', '--json', '--lang', 'en']);
   const rows = JSON.parse(json.out) as { id: string; rules: number; title: string }[];
@@ -124,7 +124,7 @@ t.test('policy eval prints verdicts, or a JSON array; bad reports name the field
   });
   const text = await cli(['policy', 'eval', '--pack', 'server', '--evidence', join(dir, 'report.json'), '--now', NOW, '--lang', 'en']);
   t.equal(text.code, 0, text.err);
-  t.match(text.out, /^srv-01.ch-demo.local \(server, site ch-demo\), collected 2025-06-02T08:00:00.000Z, judged at 2025-06-02T09:00:00.000Z by server v1/);
+  t.match(text.out, /^srv-01.ch-demo.local \(server, site ch-demo\), collected 2025-06-02T08:00:00.000Z, judged at 2025-06-02T09:00:00.000Z by server v2/);
   t.match(text.out, /\nFAIL +high +NET-05 +Listening services allowlisted per role: .*5900/);
   t.match(text.out, /\nPASS +critical AUTH-01/);
   t.match(text.out, /\d+ pass, \d+ warn, 1 fail/);
@@ -142,7 +142,7 @@ t.test('policy eval prints verdicts, or a JSON array; bad reports name the field
   t.ok((JSON.parse(stale.out) as { status: string }[]).every((v) => v.status === 'unknown'), '--now is honoured (stale evidence)');
 
   const overlaid = await cli(['policy', 'eval', '--pack', 'server', '--evidence', join(dir, 'report.json'), '--overlay', join(dir, 'chi-vallee.yaml'), '--now', NOW, '--lang', 'en']);
-  t.match(overlaid.out, /by server v1 \+ site chi-vallee v5/);
+  t.match(overlaid.out, /by server v2 \+ site chi-vallee v5/);
   t.match(overlaid.err, /overlay is for site chi-vallee, the report's host is at site ch-demo/);
 
   const bad = await cli(['policy', 'eval', '--pack', 'server', '--evidence', join(dir, 'broken.json')]);

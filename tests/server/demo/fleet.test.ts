@@ -5,7 +5,9 @@
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { Compile } from 'typebox/compile';
+import { AGENT_FIELDS, fieldsBeyondAgent } from '../../../policies/agent-coverage.js';
 import { HOST_ROLES, isUnavailable, Report } from '../../../policies/evidence.js';
+import { RULE_REGISTRY } from '../../../policies/rules/registry.js';
 import { evaluate } from '../../../policies/evaluate.js';
 import { loadSiteOverlayDirectory, packFor, packForRole, packLabel } from '../../../policies/pack.js';
 import type { Verdict } from '../../../policies/verdict.js';
@@ -25,6 +27,14 @@ const CORE_RULES = [
   'TMA-01', 'TMA-02', 'TMA-03', 'TMA-04', 'TMA-05', 'TMA-06',
   'ADM-01',
 ];
+/** Judged on no demo host, and why: what only a site declares or a collector the demo has none of. */
+const NEVER_JUDGED_IN_DEMO = [
+  'BKP-06', 'BKP-07', 'BKP-08', // declared by a backup status file: none of the demo's hosts has one configured
+  'ENC-01', 'NET-09', // apply to hosts tagged `mobile`: the demo's laptops stay docked on site
+  'WIFI-07', // needs the AP/WLC collector
+];
+/** Every host rule of the packs: the core, the catalogue completion, ENC-01 and NET-09. */
+const HOST_RULES = [...RULE_REGISTRY.keys()];
 
 function reportsOf(seed?: number): Report[] {
   return simulatedFleet(seed).map((host, i) => host.report(`host-${String(i).padStart(2, '0')}`, NOW));
@@ -52,6 +62,7 @@ const lookupIn = (fleet: Judged[]): VerdictLookup => (hostname, rule) => {
 const verdictOf = lookupIn(judged);
 const overlaidVerdictOf = lookupIn(judgedWithOverlays);
 /** Hosts whose evidence is fresh (the silent lab server gives unknown for everything). */
+const isReported = (value: unknown): boolean => value !== undefined && !isUnavailable(value);
 const freshOf = (fleet: Judged[]) => fleet.filter((j) => !j.verdicts.every((v) => v.status === 'unknown'));
 
 t.test('every simulated report validates against the Report schema', async (t) => {
@@ -67,32 +78,45 @@ t.test('every simulated report validates against the Report schema', async (t) =
   t.equal(new Set(judged.map((j) => j.report.report_id)).size, judged.length, 'report ids are unique');
 });
 
-t.test('the sections a real agent of each platform reports are present', async (t) => {
+t.test('each report carries what a real agent of its platform reports, and nothing more', async (t) => {
   for (const { report } of judged) {
     const name = report.host.hostname;
-    const { network, wifi, mfa, backups } = report;
-    if ('unavailable' in network || 'unavailable' in wifi || 'unavailable' in mfa || 'unavailable' in backups) {
-      t.fail(`${name}: a whole section is unavailable`);
+    const platform = report.host.os.platform;
+    t.same(fieldsBeyondAgent(platform, report), [], `${name}: no field a real ${platform} agent does not collect`);
+    const { network, wifi, mfa, backups, system } = report;
+    if ('unavailable' in network || 'unavailable' in wifi || 'unavailable' in mfa || 'unavailable' in backups || system === undefined || 'unavailable' in system) {
+      t.fail(`${name}: a whole section is unavailable or missing`);
       continue;
     }
-    for (const key of ['proxy_policy', 'browser_doh', 'firewall', 'smb1'] as const) t.ok(network[key] !== undefined, `${name}: network.${key}`);
-    for (const key of ['ip_forwarding', 'bridges', 'hotspot', 'wired_interfaces', 'profiles'] as const) t.ok(wifi[key] !== undefined, `${name}: wifi.${key}`);
-    t.ok(mfa.local_admins !== undefined && mfa.lockout !== undefined, `${name}: local admins and lockout`);
-    if (report.host.os.platform === 'windows') {
-      t.ok(mfa.windows_logon !== undefined || report.host.role === 'server', `${name}: dsregcmd`);
-      t.ok(wifi.connection_sharing !== undefined, `${name}: ICS state`);
-    } else {
-      t.ok(mfa.pam !== undefined && !('unavailable' in mfa.sshd) && mfa.sshd.installed && mfa.sshd.per_user !== undefined, `${name}: sshd per user and PAM`);
-    }
+    const fields = AGENT_FIELDS[platform];
+    // The running agent's name joins and local addresses are not simulated; a backup server's covered hosts come with BKP-01's join.
+    const notSimulated = ['name_resolution', 'local_addresses', 'hosts_covered'];
+    const missing = (section: string, value: object, expected: readonly string[]) =>
+      expected.filter((k) => !notSimulated.includes(k) && !(k in value)).map((k) => `/${section}/${k}`);
+    t.same(
+      [
+        ...missing('network', network, fields.network),
+        ...missing('wifi', wifi, wifi.hardware_present ? fields.wifi : fields.wifiWithoutHardware),
+        ...missing('backups', backups, fields.backups),
+        ...missing('mfa', mfa, fields.mfa),
+        ...missing('system', system, fields.system ?? []),
+      ],
+      [],
+      `${name}: every field a real ${platform} agent reports`,
+    );
     if (!('unavailable' in network.outbound)) {
       const hours = (Date.parse(network.outbound.window_end) - Date.parse(network.outbound.window_start)) / 3_600_000;
       t.equal(hours, 24, `${name}: 24 h observation window`);
     }
     t.equal(report.telemaintenance !== undefined, report.host.role === 'telemaintenance-gateway', `${name}: telemaintenance section only on gateways`);
     if (report.host.role === 'backup-server') {
-      t.ok(backups.repositories && backups.offline_copies && backups.restore_tests && backups.console, `${name}: backup inventory`);
+      t.ok(isReported(backups.repositories) && isReported(backups.offline_copies) && isReported(backups.restore_tests) && isReported(backups.console), `${name}: backup inventory`);
     }
   }
+  // Windows reports what its agent cannot read yet in the agent's words, never an empty list.
+  const windowsHost = judged.find((j) => j.report.host.os.platform === 'windows')?.report;
+  t.match(windowsHost?.network, { remote_control: { unavailable: /not inventoried by the Windows agent yet/ } });
+  t.match(windowsHost?.system, { log_forwarding: { unavailable: /Windows Event Forwarding/ }, vpn_profiles: { unavailable: /not read by the Windows agent yet/ } });
 });
 
 t.test('no secret-looking material in any report', async (t) => {
@@ -106,14 +130,14 @@ t.test('the fleet is deterministic for a seed', async (t) => {
   t.notSame(reportsOf(7), reportsOf(2022), 'another seed gives another fleet');
 });
 
-t.test('the shipped packs judge every core rule somewhere', async (t) => {
+t.test('the shipped packs judge every host rule somewhere', async (t) => {
   const ids = new Set(judged.flatMap((j) => j.verdicts.map((v) => v.rule_id)));
-  t.same([...ids].sort(), [...CORE_RULES].sort(), 'the packs hold exactly the core rules');
-  for (const rule of CORE_RULES) {
+  t.same([...ids].sort(), [...HOST_RULES].sort(), 'the packs hold every host rule');
+  for (const rule of HOST_RULES) {
     const judgedSomewhere = judged.some((j) => j.verdicts.some((v) => v.rule_id === rule && v.status !== 'unknown' && v.status !== 'not_applicable'));
-    if (rule === 'TMA-06') {
-      // Needs the maintained devices' flow matrix, site data the shipped packs cannot have.
-      t.notOk(judgedSomewhere, 'TMA-06 stays unknown with the shipped packs');
+    if (rule === 'TMA-06' || NEVER_JUDGED_IN_DEMO.includes(rule)) {
+      // TMA-06 needs the maintained devices' flow matrix, site data the shipped packs cannot have.
+      t.notOk(judgedSomewhere, `${rule} stays unjudged in the demo with the shipped packs`);
       continue;
     }
     t.ok(judgedSomewhere, `${rule} is judged (pass, warn or fail) on at least one host`);
@@ -130,17 +154,47 @@ t.test('TMA-06 waits for the flow matrix without an overlay', async (t) => {
   }
 });
 
-t.test('unknown verdicts stay a small minority', async (t) => {
-  const applicable = judged.flatMap((j) => j.verdicts.filter((v) => v.status !== 'not_applicable'));
-  const unknown = applicable.filter((v) => v.status === 'unknown').length;
-  // Measured 9.9 % (52 / 523), 30 of them from the one silent host whose evidence is stale. The
-  // rest: TMA-01/04/06 and BKP-05 waiting for site declarations, honest `unavailable` sections.
-  t.ok(unknown / applicable.length < 0.12, `${unknown} / ${applicable.length} unknown`);
+/**
+ * What a real deployment leaves unknown for want of collection, by platform: the demo shows the
+ * same. Each line is a known limit of that platform's agent (docs/evidence.md), or evidence only
+ * the site or a status file can declare; anything else unknown on a fresh host is a regression.
+ */
+const KNOWN_GAPS: Record<string, RegExp> = {
+  'windows AUTH-08': /Password policy: not reported by this agent/, // the Windows agent reads lockout (net accounts), not the password policy
+  'windows AUTH-04': /Remote entry points: not reported by this agent/, // RDP and VPN entry points are not read on Windows
+  'windows AUTH-05': /Second-factor types: not reported by this agent/,
+  'windows NET-08': /not inventoried by the Windows agent yet/,
+  'windows LOG-01': /Windows Event Forwarding/,
+  'windows BKP-02': /wbadmin knows only its own target/,
+  'any BKP-06': /not declared: no backup status file/,
+  'any BKP-07': /not declared: no backup status file/,
+  'any BKP-08': /not declared: no backup status file/,
+  'any BKP-01': /passphrase/, // the borg repository whose passphrase is wrong
+  'any WIFI-05': /hotspot state unknown/, // netsh shows only a started hosted network, not Mobile Hotspot
+};
+
+function unexplainedUnknowns(fleet: Judged[], declarations: RegExp | null): string[] {
+  return freshOf(fleet).flatMap((j) =>
+    j.verdicts
+      .filter((v) => v.status === 'unknown')
+      .filter((v) => {
+        const gap = KNOWN_GAPS[`${j.report.host.os.platform} ${v.rule_id}`] ?? KNOWN_GAPS[`any ${v.rule_id}`];
+        if (gap?.test(v.explanation.en)) return false;
+        return declarations === null || !declarations.test(v.explanation.en);
+      })
+      .map((v) => `${v.rule_id} ${j.report.host.hostname}: ${v.explanation.en.slice(0, 160)}`),
+  );
+}
+
+t.test('unknown verdicts: only the known gaps of a real agent and missing site declarations', async (t) => {
   const fresh = judged.filter((j) => !j.verdicts.every((v) => v.status === 'unknown'));
   t.equal(judged.length - fresh.length, 1, 'one silent host (stale evidence)');
-  const freshApplicable = fresh.flatMap((j) => j.verdicts.filter((v) => v.status !== 'not_applicable'));
-  const freshUnknown = freshApplicable.filter((v) => v.status === 'unknown').length;
-  t.ok(freshUnknown / freshApplicable.length < 0.05, `fresh hosts: ${freshUnknown} / ${freshApplicable.length} unknown`);
+  // Without the overlays, TMA-01/04/06, BKP-05 and LOG-01 wait for what only the site declares.
+  t.same(unexplainedUnknowns(judged, /not declared|declared_flows/), []);
+  const applicable = fresh.flatMap((j) => j.verdicts.filter((v) => v.status !== 'not_applicable'));
+  const notReported = applicable.filter((v) => /not reported by this agent/.test(v.explanation.en)).length;
+  // Measured 40 / 873: the Windows password policy and entry points.
+  t.ok(notReported / applicable.length < 0.07, `${notReported} / ${applicable.length} not reported by the agent`);
 });
 
 t.test('most hosts mostly pass', async (t) => {
@@ -148,12 +202,13 @@ t.test('most hosts mostly pass', async (t) => {
   const mostlyPassing = fresh.filter((j) => {
     const counts = { good: 0, bad: 0 };
     for (const v of j.verdicts) {
+      // Unknown aside: what stays unknown is pinned by the known-gaps test above.
       if (v.status === 'pass' || v.status === 'warn') counts.good++;
-      else if (v.status === 'fail' || v.status === 'unknown') counts.bad++;
+      else if (v.status === 'fail') counts.bad++;
     }
     return counts.good > 2 * counts.bad;
   });
-  t.ok(mostlyPassing.length / fresh.length > 0.8, `${mostlyPassing.length} / ${fresh.length} hosts pass or warn on more than two thirds of their rules`);
+  t.ok(mostlyPassing.length / fresh.length > 0.8, `${mostlyPassing.length} / ${fresh.length} hosts pass or warn on more than two thirds of their judged rules`);
 });
 
 /** The placed flaws and their verdicts; site declarations must not change them. */
@@ -189,6 +244,9 @@ function expectPlacedFlaws(t: Test, lookup: VerdictLookup): void {
   expect('pla-bkp-01', 'BKP-04', 'warn', /older than 90 d/);
   expect('val-srv-dpi-01', 'BKP-01', 'pass', /recent/);
   expect('val-pc-urg-001', 'NET-01', 'pass', /allowlisted/);
+  expect('pla-srv-pacs-01', 'INV-02', 'fail', /windows-server 2012 R2/);
+  expect('val-tmg-tep-01', 'LOG-01', 'fail', /syslog\.ght-vallee\.local/);
+  expect('val-srv-dpi-01', 'INV-02', 'pass', /rhel 9/);
 }
 
 t.test('the placed flaws are found', async (t) => {
@@ -271,7 +329,8 @@ t.test('with the overlays, every telemaintenance rule is judged on every fresh g
     }
   }
   const ids = new Set(judgedWithOverlays.flatMap((j) => j.verdicts.filter((v) => v.status !== 'unknown' && v.status !== 'not_applicable').map((v) => v.rule_id)));
-  t.same([...ids].sort(), [...CORE_RULES].sort(), 'every core rule is judged somewhere, TMA-06 included');
+  t.same([...ids].sort(), HOST_RULES.filter((r) => !NEVER_JUDGED_IN_DEMO.includes(r)).sort(), 'every host rule is judged somewhere, TMA-06 included');
+  t.ok(CORE_RULES.every((r) => ids.has(r)), 'the whole core among them');
 });
 
 t.test('with the overlays, only the placed flaws fail and unknown stays low', async (t) => {
@@ -281,25 +340,17 @@ t.test('with the overlays, only the placed flaws fail and unknown stays low', as
   t.same(fails, [
     'AUTH-01 val-tmg-scanner-01', 'AUTH-02 val-tmg-scanner-01', 'AUTH-03 pla-pc-accueil-008', 'AUTH-03 val-pc-accueil-008',
     'AUTH-04 val-tmg-scanner-01', 'AUTH-06 val-pc-labo-009', 'BKP-01 riv-srv-dpi-01', 'BKP-02 riv-bkp-01',
-    'BKP-05 pla-bkp-01', 'BKP-05 riv-bkp-01', 'NET-01 val-pc-onco-011', 'NET-04 val-pc-pharma-007',
+    'BKP-05 pla-bkp-01', 'BKP-05 riv-bkp-01', 'INV-02 pla-srv-pacs-01', 'LOG-01 val-tmg-tep-01', 'NET-01 val-pc-onco-011', 'NET-04 val-pc-pharma-007',
     'NET-05 pla-pc-radio-004', 'NET-05 val-pc-onco-011', 'NET-05 val-pc-pharma-007', 'NET-05 val-pc-radio-004',
     'NET-05 val-tmg-scanner-01', 'NET-06 pla-srv-pacs-01', 'TMA-01 val-tmg-scanner-01', 'TMA-02 pla-tmg-irm-01',
     'TMA-04 val-tmg-tep-01', 'WIFI-01 pla-tmg-scanner-01', 'WIFI-02 pla-tmg-scanner-01', 'WIFI-02 val-pc-labo-009',
     'WIFI-04 val-pc-labo-009', 'WIFI-06 pla-tmg-scanner-01',
-  ], 'every failure is a placed flaw (or, for pla-bkp-01, the console on the declared production forest)');
+  ], 'every failure is a placed flaw (or, for pla-bkp-01, the console on the declared production forest; the PACS on Windows Server 2012 R2 is past its end of support; the stalled forwarding fails LOG-01 too)');
   for (const rule of ['NET-04', 'AUTH-06']) {
     const warned = judgedWithOverlays.filter((j) => j.verdicts.some((v) => v.rule_id === rule && v.status === 'warn')).length;
     t.equal(warned, 0, `${rule}: no "not declared" warning left`);
   }
 
-  const applicable = judgedWithOverlays.flatMap((j) => j.verdicts.filter((v) => v.status !== 'not_applicable'));
-  const unknown = applicable.filter((v) => v.status === 'unknown').length;
-  // Measured 6.7 % (35 / 523), 30 of them from the silent host.
-  t.ok(unknown / applicable.length < 0.08, `${unknown} / ${applicable.length} unknown`);
-  const freshApplicable = freshOf(judgedWithOverlays).flatMap((j) => j.verdicts.filter((v) => v.status !== 'not_applicable'));
-  const freshUnknown = freshApplicable.filter((v) => v.status === 'unknown');
-  // Measured 1.0 % (5 / 493): only the honest `unavailable` evidence (borg passphrase, the DCs'
-  // and the Windows PACS' offline copies wbadmin cannot see); nothing waits for a declaration.
-  t.ok(freshUnknown.length / freshApplicable.length < 0.02, `fresh hosts: ${freshUnknown.length} / ${freshApplicable.length} unknown`);
-  for (const v of freshUnknown) t.match(v.explanation.en, /could not/, `${v.rule_id}: ${v.explanation.en.slice(0, 120)}`);
+  // Nothing waits for a declaration any more: only the known gaps of the agents remain unknown.
+  t.same(unexplainedUnknowns(judgedWithOverlays, null), []);
 });

@@ -25,7 +25,7 @@ export function windowsLogon(now: Date, kind: LogonKind, admin: boolean): Pick<M
   };
 }
 
-export const windowsLockout = (): MfaEvidence['lockout'] => ({ threshold: 5, duration_minutes: 15, observation_window_minutes: 15, source: 'net accounts' });
+export const windowsLockout = (): MfaEvidence['lockout'] => ({ threshold: 3, duration_minutes: 15, observation_window_minutes: 15, source: 'net accounts' });
 
 export function windowsLocalAdmins(now: Date, dailyUserIsAdmin: boolean): LocalAdmins {
   return {
@@ -141,6 +141,15 @@ export function linuxMfa(now: Date, sshd: SshdSettings, opts: { secondFactor: bo
       logon_history_since: ago(now, 90 * DAY),
     },
     lockout: { threshold: 3, duration_minutes: 10, observation_window_minutes: 15, source: 'pam_faillock (/etc/security/faillock.conf)' },
+    // pam_pwquality minlen 15 for everyone (the admins are the only accounts), admins renewed yearly.
+    password_policy: {
+      source: 'pam_pwquality (/etc/security/pwquality.conf) + /etc/login.defs + /etc/shadow',
+      min_length: 15,
+      max_length: null,
+      max_age_days: null,
+      history: 5,
+      accounts: ADMINS.map((name) => ({ name, privileged: true, max_age_days: 365 })),
+    },
   };
 }
 

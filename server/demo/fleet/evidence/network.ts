@@ -159,5 +159,7 @@ export function linuxNetwork(site: SimulatedSite, now: Date, listeners: Listener
     browser_doh: [],
     firewall: linuxFirewall(opts.logsBlocked ?? true),
     smb1: linuxSmb1(),
+    // No TeamViewer, AnyDesk, RustDesk or VNC package, unit or process.
+    remote_control: [],
   };
 }

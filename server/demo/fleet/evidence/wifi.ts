@@ -49,7 +49,8 @@ export function laptopWifi(opts: { method: 'tls' | 'peap'; openProfile: boolean 
     visible_networks: { unavailable: 'radio off: no scan results' },
     ip_forwarding: { ipv4: false, ipv6: false },
     bridges: [],
-    hotspot: { hotspot_active: false, ap_daemon_running: null },
+    // netsh shows the legacy hosted network only when started; Mobile Hotspot is not visible to it.
+    hotspot: { hotspot_active: null, ap_daemon_running: null },
     wired_interfaces: [{ name: 'Ethernet', oper_state: 'up' }],
     connection_sharing: { enabled: false },
   };

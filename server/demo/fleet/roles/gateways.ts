@@ -1,5 +1,6 @@
 // Vendor telemaintenance gateways in front of MRI, CT and PET devices, one plan per device.
 import { type WifiEvidence } from '../../../../policies/evidence.js';
+import { DAY, HOUR } from '../clock.js';
 import { restic } from '../evidence/backups.js';
 import { hardenedSshd, linuxMfa, singleFactorSshd } from '../evidence/mfa.js';
 import { linuxNetwork, listener } from '../evidence/network.js';
@@ -33,6 +34,7 @@ export function gateways(site: SimulatedSite, index: number, prefix: string): Ho
       role: 'telemaintenance-gateway' as const,
       hostname: `${prefix}-tmg-${plan.device}-01`,
       os: DEBIAN_12,
+      system: plan.forwardingStalled ? { forwardingStalledMs: 3 * DAY + 4 * HOUR } : {},
       build: (now) => {
         const listeners = [plan.weak ? listener('0.0.0.0', 22, 'sshd', 712) : listener(address, 22, 'sshd', 712)];
         // strongSwan's charon listens for IKE even when the gateway initiates the tunnel.

@@ -28,6 +28,7 @@ export function workstations(site: SimulatedSite, index: number, random: () => n
       role: 'workstation',
       hostname,
       os: WINDOWS_11,
+      system: { laptop },
       build: (now) => ({
         network: windowsNetwork(
           site,
