@@ -3,6 +3,7 @@
 // failed an insert with a 500 on routes whose schema did not forbid it; SQLite stored it), so
 // they are refused here, once for every route, with the 400 a schema refusal has.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Stream } from 'node:stream';
 import { isStorableText } from '../policies/storable-text.js';
 import { ApiError, type ErrorDetail } from './errors.js';
 
@@ -14,9 +15,9 @@ const escapePointer = (segment: string) => segment.replace(/~/g, '~0').replace(/
 function isPlainContainer(value: unknown): value is Record<string, unknown> | unknown[] {
   if (Array.isArray(value)) return true;
   if (typeof value !== 'object' || value === null) return false;
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  // Parsed JSON, query strings and form bodies; never a stream or a Buffer (raw bodies are the route's).
-  return prototype === Object.prototype || prototype === null;
+  // Parsed JSON, form bodies, and the query string and params objects (their prototypes are
+  // their parsers' own); never a raw body (a stream or bytes: those are the route's to read).
+  return !(value instanceof Stream) && !ArrayBuffer.isView(value) && !(value instanceof ArrayBuffer);
 }
 
 /** JSON pointers of the strings (values and keys) in `value` that cannot be stored; iterative, so deep nesting cannot overflow. */
