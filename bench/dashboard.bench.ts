@@ -26,7 +26,7 @@ import { trendDay } from '../server/db/trends.js';
 import { verdictSetRecord } from '../server/db/verdicts.js';
 import { simulatedFleet } from '../server/demo/fleet.js';
 import { seedTrendHistory } from '../server/demo/trend-history.js';
-import { packFingerprint } from '../server/pack-fingerprint.js';
+import { packFingerprint } from '../server/verdicts/pack-fingerprint.js';
 import { buildApp, type App } from '../server/app.js';
 import { resolveConfig } from '../server/config.js';
 import { openDatabase } from '../server/db/database.js';

@@ -13,7 +13,7 @@ import type { Report } from '../../../policies/evidence.js';
 import t, { type Test } from 'tap';
 import { findRequest, listReviews } from '../../../server/access/requests-store.js';
 import { parisLocalMinute } from '../../../server/dashboard/data/paris-local.js';
-import { listAuditEntries } from '../../../server/auditlog.js';
+import { listAuditEntries } from '../../../server/auditlog/auditlog.js';
 import { checkPage, launchBrowser, openPage } from '../../helpers/browser.js';
 import { listen, TEST_NOW } from '../fixture.js';
 import { accessWorld, DEVICE_SECRET, failingGatewayReport, healthyGatewayReport, PASSWORD, storeReport, type AccessWorld, type Person } from '../access/helpers.js';
