@@ -95,7 +95,6 @@ export const sessionsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) 
         return sendPage(
           reply,
           <Layout view={view} title={view.t('sessions.title')} freshness={ctx.now()}>
-            <h1>{view.t('sessions.title')}</h1>
             {notice === 'cut' && <Notice kind="success">{view.t('sessions.cutDone')}</Notice>}
             {notice === 'gone' && <Notice kind="info">{view.t('sessions.cutGone')}</Notice>}
             <h2>{view.t('sessions.live', { n: String(live.length) })}</h2>
@@ -142,11 +141,10 @@ export const sessionsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) 
           reply,
           <Layout
             view={view}
-            title={t('session.title', { id: session.session_id.slice(0, 8) })}
+            title={t('session.title', { id: session.session_id })}
             freshness={ctx.now()}
             head={[...playbackHead(), <script src={asset('session-live.js')} defer />]}
           >
-            <h1>{t('session.title', { id: session.session_id })}</h1>
             <dl class="facts">
               <dt>{t('sessions.user')}</dt>
               <dd>{session.username}</dd>

@@ -102,7 +102,6 @@ export const vendorSessionsPages: FastifyPluginAsync<RouteContext> = async (app,
     return sendPage(
       reply,
       <Layout view={view} title={t('mySessions.title')} freshness={ctx.now()}>
-        <h1>{t('mySessions.title')}</h1>
         <p>{t('mySessions.intro')}</p>
         {after === null && (
           <>
@@ -135,11 +134,10 @@ export const vendorSessionsPages: FastifyPluginAsync<RouteContext> = async (app,
       reply.header('content-security-policy', playbackCsp());
       return sendPage(
         reply,
-        <Layout view={view} title={t('session.title', { id: session.session_id.slice(0, 8) })} freshness={ctx.now()} head={playbackHead()}>
+        <Layout view={view} title={t('session.title', { id: session.session_id })} freshness={ctx.now()} head={playbackHead()}>
           <p>
             <a href="/my-sessions">{t('mySessions.back')}</a>
           </p>
-          <h1>{t('session.title', { id: session.session_id })}</h1>
           <dl class="facts">
             <dt>{t('sessions.target')}</dt>
             <dd>{session.target_name}</dd>

@@ -75,6 +75,7 @@ t.test("a vendor sees, replays and downloads its own sessions only, in French an
 
   await page.goto('/my-sessions');
   t.match(await page.textContent('h1'), /Mes séances de télémaintenance/);
+  t.equal(await page.locator('h1').count(), 1, 'one heading 1');
   const main = (await page.textContent('main')) ?? '';
   t.match(main, /irm-vallee-01/, 'its ended session');
   t.match(main, /ct-live-03/, 'its live session');
