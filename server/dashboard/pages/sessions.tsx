@@ -7,7 +7,7 @@
 // static script, never inline.
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { appendAuditEvent } from '../../auditlog.js';
+import { appendAuditEvent } from '../../auditlog/auditlog.js';
 import { actorOf, principalOf } from '../../auth/guard.js';
 import { findBastionSession, listBastionSessions, requestBastionCut, type BastionSessionRecord } from '../../db/bastion-sessions.js';
 import { ApiError } from '../../errors.js';
