@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { appendAuditEvent } from '../../auditlog.js';
+import { appendAuditEvent } from '../../auditlog/auditlog.js';
 import { actorOf, principalOf } from '../../auth/guard.js';
 import { defaultBastionRouteDeps } from '../../bastion/route-deps.js';
 import { isRecordingFileName, recordingDir, recordingFiles, type RecordingCheck } from '../../bastion/recordings.js';
