@@ -71,6 +71,10 @@ t.test('a Windows cycle replayed: Wi-Fi from netsh, logon from dsregcmd, lockout
     lockout: { threshold: 3, duration_minutes: 15, observation_window_minutes: 15, source: 'net accounts' },
     // Read through PowerShell (tests/agent/collectors/windows-evidence.test.ts replays it); none here.
     local_admins: { unavailable: 'powershell: not installed (executable not found)' },
+    password_policy: { unavailable: 'powershell: not installed (executable not found)' },
+    remote_access: { unavailable: 'powershell: not installed (executable not found)' },
+    // Derived from the logon policy reg answered: Windows Hello for Business with a TPM.
+    second_factors: [{ population: 'users', context: 'Windows Hello for Business (PassportForWork policy, TPM required)', factors: ['whfb'] }],
   });
   t.match(evidence.backups, {
     sources: [{ tool: 'wbadmin', target: 'Network Share labeled \\\\nas01\\wsb', last_success_at: '2026-11-21T20:00:00.000Z', snapshot_count: 2 }],
