@@ -135,7 +135,7 @@ async function rsyslogLastShipped(path: string): Promise<{ at: string } | Unavai
  * origin "omfwd") whose `bytes.sent` grew since its previous record, or an omrelp action whose
  * `processed` grew while its `failed` did not. The omfwd action's own `processed` is NOT proof:
  * measured with rsyslog 8.2302 and its collector down, it counts the messages it failed to send
- * (tests/fixtures/rsyslog/impstats-collector-down.log: processed 1, failed 1, bytes.sent 0).
+ * (tests/fixtures/rsyslog/impstats-collector-down.txt: processed 1, failed 1, bytes.sent 0).
  */
 export function rsyslogLastDelivery(text: string): { at: string } | Unavailable {
   const previous = new Map<string, { sent: number; processed: number; failed: number }>();

@@ -12,19 +12,19 @@ const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../../
 const local = (ctime: string) => new Date(ctime).toISOString();
 
 t.test('delivered: the record where bytes.sent grew', async (t) => {
-  t.same(rsyslogLastDelivery(fixture('impstats-delivered.log')), { at: local('Dec 7 2026 14:24:07') });
+  t.same(rsyslogLastDelivery(fixture('impstats-delivered.txt')), { at: local('Dec 7 2026 14:24:07') });
 });
 
 t.test('collector down: processed grew, nothing sent: no delivery', async (t) => {
-  const down = fixture('impstats-collector-down.log');
+  const down = fixture('impstats-collector-down.txt');
   t.match(down, /"processed": 1, "failed": 1/, 'the fixture shows the misleading counter');
   t.same(rsyslogLastDelivery(down), { unavailable: 'rsyslog stats show no delivery by a forwarding action (nothing sent, or the collector refused it)' });
 });
 
 t.test('no forwarding action, one record only, garbage lines', async (t) => {
-  const noForward = fixture('impstats-delivered.log').split('\n').filter((l) => !/omfwd/.test(l)).join('\n');
+  const noForward = fixture('impstats-delivered.txt').split('\n').filter((l) => !/omfwd/.test(l)).join('\n');
   t.same(rsyslogLastDelivery(noForward), { unavailable: 'rsyslog stats show no forwarding action (omfwd, omrelp)' });
-  const firstRecordOnly = fixture('impstats-delivered.log').split('\n').filter((l) => /14:24:07/.test(l)).join('\n');
+  const firstRecordOnly = fixture('impstats-delivered.txt').split('\n').filter((l) => /14:24:07/.test(l)).join('\n');
   t.match(rsyslogLastDelivery(firstRecordOnly), { unavailable: /no delivery/ }, 'one record has nothing to compare with');
   t.match(rsyslogLastDelivery('Mon Dec  7 14:24:07 2026: { "name": "TCP-1.2.3.4-514", "origin": "omfwd", "bytes.sent": \n garbage {{'), { unavailable: /no forwarding action/ });
   // omrelp: processed growing without failures is a delivery; with failures growing, it is not.
