@@ -7,7 +7,7 @@ import { HOST_ROLES } from '../policies/evidence.js';
 import { loadShippedPacks, loadSiteOverlayDirectory, packFor, type Pack, type SiteOverlay } from '../policies/pack.js';
 import type { ServerConfig } from './config.js';
 import type { Database } from './db/schema.js';
-import { loadAgentPolicy } from './agent-policy.js';
+import { loadAgentPolicy } from './agents/agent-policy.js';
 import { errorBody } from './errors.js';
 import { handleError } from './error-handler.js';
 import { clientErrorHandler, routerRefusals } from './client-errors.js';

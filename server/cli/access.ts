@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Type } from 'typebox';
 import { loadShippedPacks } from '../../policies/pack.js';
 import { loadSiteOverlays } from '../app.js';
-import type { AuditActor } from '../auditlog.js';
+import type { AuditActor } from '../auditlog/auditlog.js';
 import { timelineOf } from '../access/routes.js';
 import { resolveConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
@@ -31,8 +31,12 @@ import { DataDirOption, dataDirSpec, JsonOption, jsonSpec } from './common.js';
 import type { CliIo } from './io.js';
 import { parseCommand, UsageError } from './options.js';
 
-/** Where the throttle counts CLI step-up attempts (no network address). */
-const CLI_SOURCE = 'cli';
+/**
+ * Where the throttle counts a CLI step-up attempt, in place of a network address: per person acting
+ * (`--as`), so one reviewer's mistyped codes lock that reviewer (and their account, shared with the
+ * web login) and never every other CLI user with them, as one shared 'cli' address did.
+ */
+export const cliStepUpSource = (actor: Pick<AccessActor, 'username'>) => `cli:${actor.username.toLowerCase()}`;
 const cliActor = (): AuditActor => ({ type: 'cli', id: cliActorId() });
 const text = (min: number, max: number) => Type.String({ minLength: min, maxLength: max });
 
@@ -459,7 +463,7 @@ async function decide(verb: 'approve' | 'deny', args: string[], io: CliIo): Prom
           ...(options['not-after'] === undefined ? {} : { not_after: options['not-after'] }),
           ...(options['override-justification'] === undefined ? {} : { override_justification: options['override-justification'] }),
         },
-        CLI_SOURCE,
+        cliStepUpSource(actor),
         new Date(),
       ),
     );
@@ -496,7 +500,7 @@ async function endRequest(verb: 'revoke' | 'cancel', args: string[], io: CliIo):
     const actor = await person(deps.db, options.as);
     const now = new Date();
     const request = await apiErrors(async () => {
-      await verifyStepUp(deps, actor.user_id, code, CLI_SOURCE, now, `${verb} of ${requestAuditTarget(id)} (cli)`);
+      await verifyStepUp(deps, actor.user_id, code, cliStepUpSource(actor), now, `${verb} of ${requestAuditTarget(id)} (cli)`);
       return verb === 'revoke' ? revokeRequest(deps, actor, id, options.reason ?? '', now) : cancelRequest(deps, actor, id, options.reason ?? '', now);
     });
     if (options.json === true) io.stdout(JSON.stringify({ request }));
@@ -532,7 +536,7 @@ export async function accessRequest(args: string[], io: CliIo): Promise<number> 
     const actor = await person(deps.db, options.as);
     const now = new Date();
     const request = await apiErrors(async () => {
-      await verifyStepUp(deps, actor.user_id, code, CLI_SOURCE, now, 'access request (cli)');
+      await verifyStepUp(deps, actor.user_id, code, cliStepUpSource(actor), now, 'access request (cli)');
       return createRequest(deps, actor, { target: options.target, not_before: options['not-before'], not_after: options['not-after'], reason: options.reason, ticket: options.ticket, emergency: options.emergency }, now);
     });
     if (options.json === true) io.stdout(JSON.stringify({ request }));

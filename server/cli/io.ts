@@ -29,11 +29,12 @@ export function writeData(io: CliIo, chunk: string): void {
   else io.data(chunk);
 }
 
-const UNSAFE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)/g;
+const UNSAFE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g;
 
 /**
- * Control characters (C0 but tab and line feed, a CR not ending a CRLF line, DEL, C1) written as
- * `\u00XX`: host names and failed-login usernames are input from agents and strangers, and an
+ * Control characters (C0 but tab and line feed, a CR not ending a CRLF line, DEL, C1) and bidi
+ * embeddings, overrides and isolates (U+202A-202E, U+2066-2069, which reorder what the operator
+ * reads: a name can show as another) written as `\uXXXX`: host names and failed-login usernames are input from agents and strangers, and an
  * ESC or CSI sequence printed raw would drive the operator's terminal. Inside JSON output this is
  * the same string (a JSON escape), so JSON still parses back to the exact values.
  */

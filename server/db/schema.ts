@@ -326,6 +326,15 @@ export interface TrendRuleCountsTable {
   hosts: number;
 }
 
+/** trend_rule_counts summed over rules (migration 0018b). */
+export interface TrendStatusCountsTable {
+  day: string;
+  site: string;
+  role: string;
+  status: string;
+  hosts: number;
+}
+
 export interface TrendHostCountsTable {
   day: string;
   site: string;
@@ -492,6 +501,7 @@ export interface Tables {
   learning_scopes: LearningScopesTable;
   destination_proposals: DestinationProposalsTable;
   org_declarations: OrgDeclarationsTable;
+  trend_status_counts: TrendStatusCountsTable;
 }
 
 /** The server's database handle; a transaction (`Transaction<Tables>`) is one too. */

@@ -78,6 +78,31 @@ const CHUNK = 500;
 
 /** Replace the day's rows with this tally (call inside the audit's transaction). */
 export async function writeTrendDay(db: Database, day: string, tally: TrendTally): Promise<void> {
+  await writeTrendRows(db, day, tally);
+  await rollUpTrendDay(db, day);
+}
+
+/**
+ * Replace the day's roll-up over rules (trend_status_counts, migration 0018b) with the sums of its
+ * per-rule rows. Call in the transaction that wrote those rows, after them.
+ */
+export async function rollUpTrendDay(db: Database, day: string): Promise<void> {
+  await db.deleteFrom('trend_status_counts').where('day', '=', day).execute();
+  await db
+    .insertInto('trend_status_counts')
+    .columns(['day', 'site', 'role', 'status', 'hosts'])
+    .expression(
+      db
+        .selectFrom('trend_rule_counts')
+        .select(['day', 'site', 'role', 'status', (eb) => eb.fn.sum<number>('hosts').as('hosts')])
+        .where('day', '=', day)
+        .groupBy(['day', 'site', 'role', 'status']),
+    )
+    .execute();
+}
+
+/** The per-rule and host-state rows of a day, without the roll-up (migration 0010 runs before its table exists). */
+async function writeTrendRows(db: Database, day: string, tally: TrendTally): Promise<void> {
   await db.deleteFrom('trend_rule_counts').where('day', '=', day).execute();
   await db.deleteFrom('trend_host_counts').where('day', '=', day).execute();
   const rules = tally.ruleRows(day);
@@ -120,7 +145,8 @@ export async function backfillTrendsFromAudits(db: Database): Promise<number> {
         tally.add({ site: row.site, role: row.role, state: row.state, results });
       }
     }
-    await db.transaction().execute((trx) => writeTrendDay(trx, day, tally));
+    // Migration 0018b back-fills the roll-up from these rows.
+    await db.transaction().execute((trx) => writeTrendRows(trx, day, tally));
   }
   return lastOfDay.size;
 }
@@ -155,17 +181,32 @@ export async function ruleCountsOn(db: Database, day: string, filter: TrendFilte
 
 /** Per day and status, host-rule counts between two days inclusive (for trend charts). */
 export async function statusSeries(db: Database, from: string, to: string, filter: TrendFilter = {}): Promise<Array<{ day: string; status: TrendStatus; hosts: number }>> {
-  let query = db
-    .selectFrom('trend_rule_counts')
-    .select(['day', 'status', (eb) => eb.fn.sum<number | string>('hosts').as('hosts')])
-    .where('day', '>=', from)
-    .where('day', '<=', to)
-    .groupBy(['day', 'status'])
-    .orderBy('day');
-  if (filter.site !== undefined) query = query.where('site', '=', filter.site);
-  if (filter.role !== undefined) query = query.where('role', '=', filter.role);
-  if (filter.rule !== undefined) query = query.where('rule_id', '=', filter.rule);
-  const rows = await query.execute();
+  let rows: Array<{ day: string; status: string; hosts: number | string }>;
+  if (filter.rule !== undefined) {
+    let query = db
+      .selectFrom('trend_rule_counts')
+      .select(['day', 'status', (eb) => eb.fn.sum<number | string>('hosts').as('hosts')])
+      .where('rule_id', '=', filter.rule)
+      .where('day', '>=', from)
+      .where('day', '<=', to)
+      .groupBy(['day', 'status'])
+      .orderBy('day');
+    if (filter.site !== undefined) query = query.where('site', '=', filter.site);
+    if (filter.role !== undefined) query = query.where('role', '=', filter.role);
+    rows = await query.execute();
+  } else {
+    // Every rule: the roll-up (a few rows per site and day, not one per rule).
+    let query = db
+      .selectFrom('trend_status_counts')
+      .select(['day', 'status', (eb) => eb.fn.sum<number | string>('hosts').as('hosts')])
+      .where('day', '>=', from)
+      .where('day', '<=', to)
+      .groupBy(['day', 'status'])
+      .orderBy('day');
+    if (filter.site !== undefined) query = query.where('site', '=', filter.site);
+    if (filter.role !== undefined) query = query.where('role', '=', filter.role);
+    rows = await query.execute();
+  }
   return rows.map((r) => ({ day: r.day, status: r.status as TrendStatus, hosts: Number(r.hosts) }));
 }
 
@@ -178,7 +219,7 @@ export async function hostStatesOn(db: Database, day: string): Promise<Array<{ s
 /** Per site and status on a day (the sites page). */
 export async function siteCountsOn(db: Database, day: string): Promise<Array<{ site: string; status: TrendStatus; hosts: number }>> {
   const rows = await db
-    .selectFrom('trend_rule_counts')
+    .selectFrom('trend_status_counts')
     .select(['site', 'status', (eb) => eb.fn.sum<number | string>('hosts').as('hosts')])
     .where('day', '=', day)
     .groupBy(['site', 'status'])

@@ -20,6 +20,10 @@ import { trendDay } from '../db/trends.js';
 import { demoRssiLogin } from './dashboard-login.js';
 import { seedTrendHistory } from './trend-history.js';
 import { dashboardText, HISTORY_DAYS } from './dashboard-text.js';
+import { accessDemoText, seedAccessDemo } from './access.js';
+import { openSecretsKey } from '../secrets/secrets-key.js';
+import { demoDestinations } from './inventory.js';
+import { auditConfigOf } from '../audit/config.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const LOCAL_SITE = 'chi-vallee';
@@ -35,6 +39,8 @@ const TEXT = {
     listening: (url: string) => `Serveur à l’écoute sur ${url} — Ctrl+C pour arrêter.`,
     api: (token: string) => `Jeton API de lecture (démo) : ${token}\n  curl -H "Authorization: Bearer ${token}" URL/api/v1/hosts`,
     simulated: 'Hôtes simulés : leurs preuves sont générées, pas collectées ; seul l’hôte local est observé pour de vrai.',
+    destinations: (n: number, lines: number, learning: string | null, proposals: number) =>
+      `Destinations : ${n} dans l’inventaire (avec ${lines} lignes du journal du proxy), apprentissage ${learning ?? 'non ouvert'}, ${proposals} propositions à examiner (page /destinations).`,
   },
   en: {
     start: (url: string, dir: string) => `Vigie started on ${url} (SQLite data in ${dir})`,
@@ -44,6 +50,8 @@ const TEXT = {
     listening: (url: string) => `Server listening on ${url} — Ctrl+C to stop.`,
     api: (token: string) => `Read-only API token (demo): ${token}\n  curl -H "Authorization: Bearer ${token}" URL/api/v1/hosts`,
     simulated: 'Simulated hosts: their evidence is generated, not collected; only the local host is really observed.',
+    destinations: (n: number, lines: number, learning: string | null, proposals: number) =>
+      `Destinations: ${n} in the inventory (with ${lines} proxy log lines), learning ${learning ?? 'not opened'}, ${proposals} proposals to review (page /destinations).`,
   },
 } as const;
 
@@ -129,9 +137,12 @@ async function main(): Promise<void> {
 
   // Tonight's audit, run now (real verdicts), and the simulated 90 days before it for the trends.
   const packs = loadShippedPacks();
+  // Vendors, devices behind the gateways and requests in every state, before the audit judges them.
+  const access = await seedAccessDemo({ db: server.db, secretsKey: openSecretsKey(server.config), packs, overlays: loadSiteOverlays(dataDir, packs), log: server.app.log }, new Date());
   await runAudit(server.db, { packs, overlays: loadSiteOverlays(dataDir, packs), now: new Date(), trigger: 'manual', scheduledFor: null, actor: { type: 'cli', id: 'demo' } });
   await seedTrendHistory(server.db, trendDay(new Date()), { days: HISTORY_DAYS });
   const login = await demoRssiLogin(server.app, server.db, () => new Date());
+  const destinations = await demoDestinations(server.db, dataDir, now, auditConfigOf(server.config).timezone);
 
   const apiToken = await createApiToken(server.db, { name: 'demo', ttlDays: 1 });
   const { hosts } = await getJson<{ hosts: Array<{ host_id: string; hostname: string; site: string; role: string }> }>(
@@ -148,9 +159,12 @@ async function main(): Promise<void> {
   console.log(renderSummary(judged, siteNames, lang));
   console.log('');
   console.log(t.simulated);
+  console.log(t.destinations(destinations.destinations, destinations.proxyLines, destinations.learning, destinations.proposals));
   console.log(t.api(apiToken.token).replace('URL', server.url));
   console.log('');
   console.log(await dashboardText(lang, server.url, login));
+  console.log('');
+  console.log(accessDemoText(access, lang, server.url, dataDir));
   if (values.exit) {
     await server.close();
     return;

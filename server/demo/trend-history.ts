@@ -8,7 +8,7 @@
 // what is waived today was failing then. Host states (assessed / stale / never reported) are
 // copied. Deterministic: the same rows in give the same history out.
 import type { Database } from '../db/schema.js';
-import { type TrendHostRow, type TrendRuleRow } from '../db/trends.js';
+import { rollUpTrendDay, type TrendHostRow, type TrendRuleRow } from '../db/trends.js';
 
 const CHUNK = 500;
 
@@ -83,6 +83,7 @@ export async function seedTrendHistory(db: Database, lastDay: string, options: T
       await trx.deleteFrom('trend_host_counts').where('day', '=', day).execute();
       for (let i = 0; i < ruleRows.length; i += CHUNK) await trx.insertInto('trend_rule_counts').values(ruleRows.slice(i, i + CHUNK)).execute();
       for (let i = 0; i < hostRows.length; i += CHUNK) await trx.insertInto('trend_host_counts').values(hostRows.slice(i, i + CHUNK)).execute();
+      await rollUpTrendDay(trx, day);
     });
     written += ruleRows.length;
   }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { appendAuditEvent } from '../auditlog.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
 import { actorOf, principalOf } from '../auth/guard.js';
 import type { Role } from '../auth/roles.js';
 import { checkRecording, isRecordingFileName, recordingDir, recordingFiles } from '../bastion/recordings.js';

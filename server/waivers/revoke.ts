@@ -1,7 +1,7 @@
 // Revoking a waiver (dérogation): it stops applying now; its row keeps the expiry the approver
 // signed and records when and by whom it was revoked; the revocation is journalled in the same
 // transaction.
-import { appendAuditEvent, type AuditActor } from '../auditlog.js';
+import { appendAuditEvent, type AuditActor } from '../auditlog/auditlog.js';
 import { formatScope, revokeWaiverRow } from '../db/waivers.js';
 import type { Database } from '../db/schema.js';
 

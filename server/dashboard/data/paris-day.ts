@@ -16,9 +16,14 @@ const partsFormat = new Intl.DateTimeFormat('en-GB', {
   second: '2-digit',
 });
 
+/** Paris wall-clock fields (year, month, day, hour, minute, second) of an instant. */
+export function parisParts(at: number): Record<string, string> {
+  return Object.fromEntries(partsFormat.formatToParts(new Date(at)).map((x) => [x.type, x.value]));
+}
+
 /** Paris wall-clock offset from UTC at an instant, in ms (3600000 in winter, 7200000 in summer). */
-function parisOffset(at: number): number {
-  const p = Object.fromEntries(partsFormat.formatToParts(new Date(at)).map((x) => [x.type, x.value]));
+export function parisOffset(at: number): number {
+  const p = parisParts(at);
   const wall = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
   return wall - Math.floor(at / 1000) * 1000;
 }

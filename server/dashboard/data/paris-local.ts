@@ -2,31 +2,9 @@
 // times, whatever the server's or the browser's zone: converted here to instants and back, right
 // across summer-time changes. A time that does not exist in Paris (the skipped hour in March) is
 // refused rather than guessed.
-import { DASHBOARD_TIME_ZONE } from '../i18n/format.js';
+import { parisOffset, parisParts } from './paris-day.js';
 
 export const LOCAL_MINUTE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
-
-const partsFormat = new Intl.DateTimeFormat('en-GB', {
-  timeZone: DASHBOARD_TIME_ZONE,
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
-
-function parisParts(at: number): Record<string, string> {
-  return Object.fromEntries(partsFormat.formatToParts(new Date(at)).map((x) => [x.type, x.value]));
-}
-
-/** Paris offset from UTC at an instant, in ms. */
-function parisOffset(at: number): number {
-  const p = parisParts(at);
-  const wall = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
-  return wall - Math.floor(at / 1000) * 1000;
-}
 
 /** "YYYY-MM-DDTHH:mm" in Paris for an instant (seconds dropped): the value of a datetime-local field. */
 export function parisLocalMinute(at: Date | string): string {

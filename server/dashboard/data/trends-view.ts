@@ -31,15 +31,30 @@ export interface TrendView {
 
 export async function trendView(db: Database, to: string, window: TrendWindow, filter: TrendFilter): Promise<TrendView> {
   const from = dayMinus(to, window - 1);
-  let rules = db
-    .selectFrom('trend_rule_counts')
-    .select(['day', 'site', 'status', (eb) => eb.fn.sum<number | string>('hosts').as('hosts')])
-    .where('day', '>=', from)
-    .where('day', '<=', to)
-    .groupBy(['day', 'site', 'status']);
-  if (filter.site !== undefined) rules = rules.where('site', '=', filter.site);
-  if (filter.role !== undefined) rules = rules.where('role', '=', filter.role);
-  if (filter.rule !== undefined) rules = rules.where('rule_id', '=', filter.rule);
+  // One rule: its rows; every rule: the roll-up over rules (server/db/trends.ts).
+  let rules;
+  if (filter.rule === undefined) {
+    let q = db
+      .selectFrom('trend_status_counts')
+      .select(['day', 'site', 'status', (eb) => eb.fn.sum<number | string>('hosts').as('hosts')])
+      .where('day', '>=', from)
+      .where('day', '<=', to)
+      .groupBy(['day', 'site', 'status']);
+    if (filter.site !== undefined) q = q.where('site', '=', filter.site);
+    if (filter.role !== undefined) q = q.where('role', '=', filter.role);
+    rules = q.execute();
+  } else {
+    let q = db
+      .selectFrom('trend_rule_counts')
+      .select(['day', 'site', 'status', (eb) => eb.fn.sum<number | string>('hosts').as('hosts')])
+      .where('rule_id', '=', filter.rule)
+      .where('day', '>=', from)
+      .where('day', '<=', to)
+      .groupBy(['day', 'site', 'status']);
+    if (filter.site !== undefined) q = q.where('site', '=', filter.site);
+    if (filter.role !== undefined) q = q.where('role', '=', filter.role);
+    rules = q.execute();
+  }
   let hosts = db
     .selectFrom('trend_host_counts')
     .select(['day', 'state', (eb) => eb.fn.sum<number | string>('hosts').as('hosts')])
@@ -48,7 +63,7 @@ export async function trendView(db: Database, to: string, window: TrendWindow, f
     .groupBy(['day', 'state']);
   if (filter.site !== undefined) hosts = hosts.where('site', '=', filter.site);
   if (filter.role !== undefined) hosts = hosts.where('role', '=', filter.role);
-  const [ruleRows, hostRows] = await Promise.all([rules.execute(), hosts.execute()]);
+  const [ruleRows, hostRows] = await Promise.all([rules, hosts.execute()]);
 
   const byDay = new Map<string, StatusCounts>();
   const bySite = new Map<string, Map<string, StatusCounts>>();

@@ -7,6 +7,7 @@ import { adminMessages } from './messages-admin.js';
 import { trendsMessages } from './messages-trends.js';
 import { bulkMessages } from './messages-bulk.js';
 import { accessMessages } from './messages-access.js';
+import { overviewAccessMessages } from './messages-overview-access.js';
 import { destinationsMessages } from './messages-destinations.js';
 
 import type { MessageSection } from './message.js';
@@ -21,6 +22,7 @@ export const CATALOGUE = {
   ...trendsMessages,
   ...bulkMessages,
   ...accessMessages,
+  ...overviewAccessMessages,
   ...destinationsMessages,
 } as const satisfies MessageSection;
 

@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { HOST_ROLES } from '../../../policies/evidence.js';
 import { VERDICT_STATUSES } from '../../../policies/verdict.js';
 import type { RouteContext } from '../../routes/context.js';
-import { listAuditEntries } from '../../auditlog.js';
+import { listAuditEntries } from '../../auditlog/auditlog.js';
 import { MAX_BULK_WAIVER_HOSTS } from '../../waivers/bulk.js';
 import { Notice } from '../components/forms.js';
 import { Layout } from '../components/layout.js';

@@ -8,6 +8,11 @@ import { RatioChart } from '../components/chart.js';
 import { Layout } from '../components/layout.js';
 import { StatusBadge } from '../components/status.js';
 import { fleetFreshness, SEEN_BUCKETS, waiversExpiringWithin } from '../data/overview.js';
+import { OPEN_ACCESS_STATES, telemaintenanceNow } from '../data/overview-access.js';
+import { awaitingDecision } from '../data/awaiting-decision.js';
+import { AwaitingDecisionSection } from '../components/awaiting-decision.js';
+import { isReviewerRole } from '../../access/model.js';
+import { accessActorOf } from './access-context.js';
 import { countsByRule, scoreOf, scoreSeries, total, type StatusCounts } from '../data/posture.js';
 import { EXPOSURES, exposureOf, ruleCatalogue } from '../data/rules.js';
 import { PAGE_ROLES } from '../nav.js';
@@ -24,12 +29,18 @@ export const overviewPage: FastifyPluginAsync<RouteContext> = async (app, ctx) =
     const view = viewOf(request, now);
     const { t, f, lang } = view;
     const rules = ruleCatalogue(ctx.packs);
-    const [fleet, audit, day, expiring] = await Promise.all([
+    const reader = accessActorOf(request);
+    const [fleet, audit, day, expiring, access, awaiting] = await Promise.all([
       fleetFreshness(ctx.db, now),
       latestFinishedAudit(ctx.db),
       latestTrendDay(ctx.db),
       waiversExpiringWithin(ctx.db, now, EXPIRY_DAYS),
+      telemaintenanceNow(ctx.db),
+      awaitingDecision(ctx.db, reader),
     ]);
+    // Every count is a link: the sessions count only for those who may open /sessions.
+    const role = view.user?.role;
+    const seesSessions = role !== undefined && (PAGE_ROLES.sessions as readonly string[]).includes(role);
     const byRule = day === undefined ? new Map<string, StatusCounts>() : await countsByRule(ctx.db, day);
     const all = total(byRule.values());
     const byExposure = new Map(EXPOSURES.map((e) => [e, total([...byRule].filter(([id]) => exposureOf(id) === e).map(([, c]) => c))]));
@@ -44,6 +55,7 @@ export const overviewPage: FastifyPluginAsync<RouteContext> = async (app, ctx) =
     return sendPage(
       reply,
       <Layout view={view} title={t('nav.overview')} freshness={fleet.lastSeen}>
+        {isReviewerRole(reader.role) && <AwaitingDecisionSection view={view} awaiting={awaiting} />}
         <section aria-labelledby="seen-h">
           <h2 id="seen-h">{t('overview.seenTitle', { n: f.integer(fleet.total) })}</h2>
           <ul class="tiles">
@@ -157,6 +169,26 @@ export const overviewPage: FastifyPluginAsync<RouteContext> = async (app, ctx) =
               ))}
             </ul>
           )}
+        </section>
+
+        <section aria-labelledby="access-h">
+          <h2 id="access-h">{t('overview.accessTitle')}</h2>
+          <ul class="tiles">
+            {OPEN_ACCESS_STATES.map((s) => (
+              <li>
+                <a href={`/access?state=${s}`}>
+                  <span class="big">{f.integer(access.requests[s])}</span> <span>{t('overview.accessRequests', { state: t(`access.state.${s}`) })}</span>
+                </a>
+              </li>
+            ))}
+            {seesSessions && (
+              <li>
+                <a href="/sessions">
+                  <span class="big">{f.integer(access.liveSessions)}</span> <span>{t('overview.liveSessions')}</span>
+                </a>
+              </li>
+            )}
+          </ul>
         </section>
 
         <section aria-labelledby="audit-h">

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { appendAuditEvent } from '../../auditlog.js';
+import { appendAuditEvent } from '../../auditlog/auditlog.js';
 import { actorOf, principalOf } from '../../auth/guard.js';
 import { MANIFEST_FILE, RECORDING_FILE_PATTERN, type SessionManifest } from '../../bastion/manifest.js';
 import { checkRecording, recordingDir, recordingFiles, type RecordingCheck } from '../../bastion/recordings.js';

@@ -18,6 +18,8 @@ import { inventoryMigration } from './0013_inventory.js';
 import { orgDeclarationsMigration } from './0014_org_declarations.js';
 import { dashboardIndexesMigration } from './0018_dashboard_indexes.js';
 import { waiverRevocationMigration } from './0017_waiver_revocation.js';
+import { accessRequestsKeptMigration } from './0019_access_requests_kept.js';
+import { trendStatusCountsMigration } from './0018b_trend_status_counts.js';
 import { inventoryFedReportsMigration } from './0022_inventory_fed_reports.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -39,6 +41,8 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0014_org_declarations': orgDeclarationsMigration(dialect),
     '0018_dashboard_indexes': dashboardIndexesMigration(dialect),
     '0017_waiver_revocation': waiverRevocationMigration(dialect),
+    '0019_access_requests_kept': accessRequestsKeptMigration(dialect),
+    '0018b_trend_status_counts': trendStatusCountsMigration(dialect),
     '0022_inventory_fed_reports': inventoryFedReportsMigration(dialect),
   };
 }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import t from 'tap';
 import { runCli } from '../../../server/cli/run.js';
-import { processIo, type CliIo } from '../../../server/cli/io.js';
+import { processIo, terminalSafe, type CliIo } from '../../../server/cli/io.js';
 import { bearer, DB_KINDS, enrollHost, readToken, TEST_NOW, testApp } from '../fixture.js';
 import { enroll, movableClock, reportAt, send } from '../audit/helpers.js';
 
@@ -89,4 +89,14 @@ t.test('an unknown command with --help is a usage error; known ones still help',
   t.equal(await runCli(['--help'], capture()), 0);
   t.equal(await runCli(['host', '--help'], capture()), 0);
   t.equal(await runCli(['host', 'list', '--help'], capture()), 0);
+});
+
+t.test('bidi embeddings, overrides and isolates are escaped in human-readable output (issue 13, item 5)', (t) => {
+  // "srv-\u202Egpj.exe" shows as "srv-exe.jpg" on a terminal that applies the override.
+  t.equal(terminalSafe('srv-\u202egpj.exe'), 'srv-\\u202egpj.exe');
+  const all = [0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069].map((c) => String.fromCharCode(c)).join('');
+  t.equal(terminalSafe(all), '\\u202a\\u202b\\u202c\\u202d\\u202e\\u2066\\u2067\\u2068\\u2069');
+  t.equal(terminalSafe('Hôpital \u200e ok \u2065'), 'Hôpital \u200e ok \u2065', 'other characters, accents included, are left alone');
+  t.same(JSON.parse(terminalSafe(JSON.stringify({ name: 'a\u202eb' }))), { name: 'a\u202eb' }, 'JSON output still parses back to the exact value');
+  t.end();
 });

@@ -98,6 +98,14 @@ t.test('the demo prints a ready RSSI login that opens the dashboard, with 90 day
   const [newest, oldest] = [rows[0]!, rows[rows.length - 1]!];
   t.ok(score(oldest[2] ?? '') < score(newest[2] ?? ''), `not flat: ${oldest[1]} ${oldest[2]} → ${newest[1]} ${newest[2]}`);
 
+  // The Télémaintenance page shows the demo's vendor requests (server/demo/access.ts).
+  t.match(stdout, /Télémaintenance \(accès fournisseurs\) :/, 'the summary tells of the access demo');
+  t.match(stdout, /sur une passerelle qui échoue au contrôle de posture : pla-tmg-irm-01 \(.*TMA-02/);
+  const access = await page('/access');
+  t.equal(access.status, 200, 'the Télémaintenance page opens');
+  t.match(access.body, /irm-vallee-console .*? approuvée/, 'an approved grant on the MRI console');
+  t.match(access.body, /irm-plateau-console .*? en attente .*? non conforme fermée \(TMA-02\)/, 'a request pending on a gateway that fails the gate');
+
   child.kill('SIGTERM');
   t.equal(await exited, 0, 'the demo stops cleanly on SIGTERM');
 });

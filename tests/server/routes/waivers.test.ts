@@ -1,7 +1,7 @@
 // /api/v1/waivers: the RSSI approves a waiver (approver = the person logged in, audit-logged);
 // bad input is refused with the reason and stores nothing; readers see whether each still applies.
 import t from 'tap';
-import { listAuditEntries } from '../../../server/auditlog.js';
+import { listAuditEntries } from '../../../server/auditlog/auditlog.js';
 import { fullSession } from '../auth/helpers.js';
 import { bearer, DB_KINDS, enrollHost, readToken, testApp, TEST_NOW } from '../fixture.js';
 

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { loadShippedPacks } from '../../../policies/pack.js';
 import { waiverActive } from '../../../policies/waiver.js';
-import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog.js';
+import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog/auditlog.js';
 import { createWaiver, endOfDayIn, parseScope, WaiverInputError } from '../../../server/waivers/create.js';
 import { listWaiversAt, waiverState } from '../../../server/waivers/list.js';
 import { revokeWaiver } from '../../../server/waivers/revoke.js';

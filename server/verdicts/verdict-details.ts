@@ -6,15 +6,15 @@
 // that judged is no longer the one loaded (packs edited, Vigie upgraded) or the report body was
 // pruned, the stored statuses are shown as they were, with an explanation saying so: a verdict
 // is never re-judged silently under another pack.
-import { evaluate, type EnrolledHost } from '../policies/evaluate.js';
-import type { Report } from '../policies/evidence.js';
-import { formatReference, type Pack } from '../policies/pack.js';
-import type { Verdict } from '../policies/verdict.js';
-import { findReportBody } from './db/reports.js';
-import type { Database } from './db/schema.js';
-import { findVerdictSet, type StoredVerdictSet } from './db/verdicts.js';
+import { evaluate, type EnrolledHost } from '../../policies/evaluate.js';
+import type { Report } from '../../policies/evidence.js';
+import { formatReference, type Pack } from '../../policies/pack.js';
+import type { Verdict } from '../../policies/verdict.js';
+import { findReportBody } from '../db/reports.js';
+import type { Database } from '../db/schema.js';
+import { findVerdictSet, type StoredVerdictSet } from '../db/verdicts.js';
 import { packFingerprint } from './pack-fingerprint.js';
-import { withGatewayGrants } from './access/tma02-grants.js';
+import { withGatewayGrants } from '../access/tma02-grants.js';
 
 export interface ReportVerdicts {
   evaluated_at: string;
@@ -60,8 +60,11 @@ export async function reportVerdicts(db: Database, reportId: string, pack: Pack,
   const base = { evaluated_at: stored.evaluated_at, pack_label: stored.pack_label };
   if (stored.details !== null) return { ...base, source: 'frozen', verdicts: stored.details };
 
-  // A gateway's report was judged with the grant windows known at its evaluation: rebuild them.
-  const judgedWith = enrolled === undefined ? pack : await withGatewayGrants(db, pack, enrolled.host_id, new Date(stored.evaluated_at));
+  // A gateway's report was judged with the grant windows known at its evaluation: rebuild them. A
+  // report judged before those grants were on record (an older server, a grant recorded with an
+  // earlier decision time) was judged with the pack alone: that one is tried too.
+  const withGrants = enrolled === undefined ? pack : await withGatewayGrants(db, pack, enrolled.host_id, new Date(stored.evaluated_at));
+  const judgedWith = [withGrants, pack].find((p) => packFingerprint(p) === stored.pack_fingerprint) ?? withGrants;
   const sameFingerprint = packFingerprint(judgedWith) === stored.pack_fingerprint;
   const body: Report | null | undefined = sameFingerprint ? await findReportBody(db, reportId) : undefined;
   if (sameFingerprint && body) {
