@@ -9,6 +9,10 @@
 //                 when the bridge could not be read (it needs the SYSTEM account);
 //   AutoTrigger = RasMan\Config AutoTriggerProfileEntryName (the user tunnel Windows brings up by
 //                 itself) and AutoTriggerDisabledProfilesList (profiles the user switched off).
+//   Vendors     = the services of third-party VPN clients installed (GlobalProtect, AnyConnect /
+//                 Secure Client, FortiClient, Ivanti/Pulse, OpenVPN, WireGuard): their profiles live
+//                 in their own configuration, not read here; each is reported with nothing
+//                 established, so NET-09 says unknown for it rather than "no VPN profile".
 // Per-user connections of other accounts are not visible to the agent's service account.
 // always_on: the CSP's AlwaysOn, or the auto-trigger profile; else null (not established).
 // user_can_disable: true when the user switched it off; false for a device tunnel (it runs
@@ -21,7 +25,8 @@ export const WINDOWS_VPN_SCRIPT = [
   "$v = @(Get-VpnConnection -AllUserConnection -ErrorAction SilentlyContinue | Select-Object Name, ServerAddress, @{n='TunnelType';e={[string]$_.TunnelType}}, @{n='AuthenticationMethod';e={@($_.AuthenticationMethod | ForEach-Object { [string]$_ })}}, @{n='EapTypes';e={ if ($_.EapConfigXmlStream) { @($_.EapConfigXmlStream.SelectNodes(\"//*[local-name()='Type']\") | ForEach-Object { [int]$_.InnerText }) } else { @() } }}, @{n='EapSmartCard';e={ [bool]($_.EapConfigXmlStream -and $_.EapConfigXmlStream.SelectSingleNode(\"//*[local-name()='SmartCard']\")) }});",
   "$m = try { @(Get-CimInstance -Namespace 'root\\cimv2\\mdm\\dmmap' -ClassName MDM_VPNv2_01 -ErrorAction Stop | Select-Object InstanceID, AlwaysOn, DeviceTunnel) } catch { $null };",
   "$r = Get-ItemProperty 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\RasMan\\Config' -ErrorAction SilentlyContinue;",
-  '@{ Connections = $v; Mdm = $m; AutoTrigger = $r.AutoTriggerProfileEntryName; AutoTriggerDisabled = @($r.AutoTriggerDisabledProfilesList) } | ConvertTo-Json -Depth 4 -Compress',
+  "$s = @(Get-Service PanGPS, vpnagent, csc_vpnagent, FA_Scheduler, PulseSecureService, OpenVPNService, 'WireGuardTunnel$*' -ErrorAction SilentlyContinue | Select-Object Name, @{n='Status';e={[string]$_.Status}}, @{n='StartType';e={[string]$_.StartType}});",
+  '@{ Connections = $v; Mdm = $m; AutoTrigger = $r.AutoTriggerProfileEntryName; AutoTriggerDisabled = @($r.AutoTriggerDisabledProfilesList); Vendors = $s } | ConvertTo-Json -Depth 4 -Compress',
 ].join(' ');
 
 /** EAP method types (IANA) and the factor each stands for. */
@@ -51,6 +56,16 @@ function kindOf(tunnel: string): string {
   return 'windows-vpn';
 }
 
+/** Third-party VPN client services, by service name. */
+const VENDOR_CLIENTS: readonly { service: RegExp; product: string }[] = [
+  { service: /^PanGPS$/i, product: 'Palo Alto GlobalProtect' },
+  { service: /^(vpnagent|csc_vpnagent)$/i, product: 'Cisco AnyConnect / Secure Client' },
+  { service: /^FA_Scheduler$/i, product: 'FortiClient' },
+  { service: /^PulseSecureService$/i, product: 'Ivanti Secure Access (Pulse)' },
+  { service: /^OpenVPNService$/i, product: 'OpenVPN' },
+  { service: /^WireGuardTunnel\$.+$/i, product: 'WireGuard' },
+];
+
 function strings(value: unknown, what: string): string[] {
   const items = asList(value);
   if (items.some((x) => typeof x !== 'string')) throw new Error(`${what}: not a list of names`);
@@ -75,7 +90,17 @@ export function parseWindowsVpn(json: string): VpnProfile[] {
     }
     mdm.set(name, { always_on: typeof p.AlwaysOn === 'boolean' ? p.AlwaysOn : null, device_tunnel: typeof p.DeviceTunnel === 'boolean' ? p.DeviceTunnel : null });
   }
-  return asList(root.Connections)
+  const vendors: VpnProfile[] = asList(root.Vendors)
+    .slice(0, 8)
+    .map((raw) => {
+      const v = asRecord(raw, 'Get-Service');
+      const name = typeof v.Name === 'string' ? v.Name : '';
+      const client = VENDOR_CLIENTS.find((c) => c.service.test(name));
+      if (!client) throw new Error(`VPN clients: unexpected service ${JSON.stringify(raw).slice(0, 60)}`);
+      const state = `${typeof v.Status === 'string' ? v.Status : '?'}, ${typeof v.StartType === 'string' ? v.StartType : '?'}`;
+      return { name: `${client.product} (service ${name}, ${state}; its profiles are in its own configuration)`.slice(0, 128), kind: 'vendor', always_on: null, user_can_disable: null, factors: [], endpoint: null };
+    });
+  const windows = asList(root.Connections)
     .slice(0, 16)
     .map((raw) => {
       const c = asRecord(raw, 'Get-VpnConnection');
@@ -93,4 +118,5 @@ export function parseWindowsVpn(json: string): VpnProfile[] {
         endpoint: typeof c.ServerAddress === 'string' && c.ServerAddress !== '' ? c.ServerAddress.slice(0, 253) : null,
       };
     });
+  return [...windows, ...vendors].slice(0, 16);
 }

@@ -149,7 +149,12 @@ t.test('VPN profiles (NET-09): Always On device and user tunnels, a password SST
   ]);
   const softCert = parseWindowsVpn(fixture('vpn-fr-ps51-aovpn.json').replace('"EapSmartCard":true', '"EapSmartCard":false'));
   t.same(softCert[1]?.factors, ['client-certificate'], 'a certificate from the store alone is one factor');
-  t.same(parseWindowsVpn(fixture('vpn-en-ps7-sstp-password.json')), [{ name: 'Home office', kind: 'sstp', always_on: null, user_can_disable: null, factors: ['password'], endpoint: '203.0.113.40' }]);
+  t.same(parseWindowsVpn(fixture('vpn-en-ps7-sstp-password.json')), [
+    { name: 'Home office', kind: 'sstp', always_on: null, user_can_disable: null, factors: ['password'], endpoint: '203.0.113.40' },
+    // A third-party client's profiles are in its own configuration: named, nothing established (NET-09 unknown, not "no VPN").
+    { name: 'Palo Alto GlobalProtect (service PanGPS, Running, Automatic; its profiles are in its own configuration)', kind: 'vendor', always_on: null, user_can_disable: null, factors: [], endpoint: null },
+  ]);
+  t.throws(() => parseWindowsVpn(fixture('vpn-en-ps7-sstp-password.json').replace('"Name":"PanGPS"', '"Name":"Spooler"')), /VPN clients: unexpected service/);
   t.same(parseWindowsVpn(fixture('vpn-en-ps7-user-disabled.json')), [{ name: 'CHU Always On', kind: 'always-on-vpn', always_on: true, user_can_disable: true, factors: ['password'], endpoint: 'aovpn.chu-exemple.fr' }]);
   t.throws(() => parseWindowsVpn(truncated('vpn-fr-ps51-aovpn.json')), /not JSON/);
   t.throws(() => parseWindowsVpn('{"Connections":[]}'), /output incomplete/);

@@ -86,6 +86,12 @@ t.test('a Windows cycle replayed: Wi-Fi from netsh, logon from dsregcmd, lockout
   t.match(evidence.network, { listeners: { unavailable: /powershell: not installed/ } });
 });
 
+t.test('net accounts on a French host, as net.exe writes it (code page 850): the lockout policy is read', async (t) => {
+  const PATH = fakeTools(t, { net: `[ "$1" = accounts ] && exec /bin/cat "${join(fixtures, 'net-accounts/fr-cp850.txt')}"; exit 1` });
+  const evidence = await collectEvidence({ platform: 'win32', env: { PATH }, sshd: { binary: join(PATH, 'none') }, backupSources: [] });
+  t.match(evidence.mfa, { lockout: { threshold: 5, duration_minutes: 30, observation_window_minutes: 30, source: 'net accounts' } });
+});
+
 t.test('Windows tools failing or cut short give unavailable, never a pass-looking value', async (t) => {
   const PATH = fakeTools(t, {
     netsh: 'echo "The Wireless AutoConfig Service (wlansvc) is not running."; exit 1',
