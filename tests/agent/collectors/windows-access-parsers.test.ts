@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { LogForwardTarget, PasswordPolicy, RemoteControlTool, RemoteEntryPoint, VpnProfile } from '../../../policies/evidence.js';
 import { parseNetAccounts, readNetAccounts } from '../../../agent/collectors/parse-net-accounts.js';
@@ -21,7 +22,7 @@ const truncated = (name: string, fraction = 0.6) => {
   const text = fixture(name);
   return text.slice(0, Math.floor(text.length * fraction));
 };
-const check = <T>(schema: Parameters<typeof Value.Check>[0], value: T): T => {
+const check = <T>(schema: TSchema, value: T): T => {
   if (!Value.Check(schema, value)) throw new Error(JSON.stringify([...Value.Errors(schema, value)].slice(0, 2)));
   return value;
 };
