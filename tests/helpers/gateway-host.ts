@@ -24,6 +24,7 @@ export interface GatewayHost {
   sitePack(collectorRetentionDays: number): string;
   /** Runs `vigie-agent ARGS` inside the gateway's namespaces. */
   agent(agentPath: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Stops everything and removes the namespace and the folder; a second call does nothing. */
   close(): Promise<void>;
 }
 
@@ -73,7 +74,10 @@ export async function gatewayHost(): Promise<GatewayHost> {
     daemons.push(child);
     return child;
   };
+  let closed = false;
   const close = async () => {
+    if (closed) return;
+    closed = true;
     await Promise.all(
       daemons.map(
         (d) =>
