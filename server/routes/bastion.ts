@@ -92,6 +92,11 @@ const CONTENT_TYPES: [RegExp, string][] = [
   [/\.sig$/, 'application/octet-stream'],
 ];
 
+/** The content type a recording file is downloaded with (also by the vendor's own sessions page). */
+export function recordingContentType(name: string): string {
+  return CONTENT_TYPES.find(([pattern]) => pattern.test(name))?.[1] ?? 'application/octet-stream';
+}
+
 export function bastionRoutes(deps: BastionRouteDeps): FastifyPluginAsyncTypebox<RouteContext> {
   return async (app, ctx) => {
     const found = async (id: string): Promise<BastionSessionRecord> => {
@@ -181,7 +186,7 @@ export function bastionRoutes(deps: BastionRouteDeps): FastifyPluginAsyncTypebox
         }
         const principal = principalOf(request);
         await appendAuditEvent(ctx.db, { actor: actorOf(principal), action: 'bastion.recording_downloaded', target: `bastion_session:${session.session_id}`, details: { file: name }, at: ctx.now() });
-        const type = CONTENT_TYPES.find(([pattern]) => pattern.test(name))?.[1] ?? 'application/octet-stream';
+        const type = recordingContentType(name);
         return reply
           .header('content-type', type)
           .header('content-disposition', `attachment; filename="${session.session_id}-${name}"`)
