@@ -1,5 +1,5 @@
 // Rows of the audit log and of its head. The chain logic (hashing, appending, verifying) is in
-// ../auditlog.ts; this file only reads and writes rows.
+// ../auditlog/auditlog.ts; this file only reads and writes rows.
 import { fromDbTime, toDbTime } from './columns.js';
 import type { Database } from './schema.js';
 

@@ -1,10 +1,10 @@
 // The audit log as the dashboard lists it: filters that compose (action prefix, actor, target
 // prefix, Paris day range), newest first, keyset-paged on seq (never OFFSET), and the same query
-// walked for exports. The chain logic itself (hashing, verification) stays in server/auditlog.ts.
+// walked for exports. The chain logic itself (hashing, verification) stays in server/auditlog/auditlog.ts.
 import { sql, type SqlBool, type Expression } from 'kysely';
 import { toDbTime } from '../../db/columns.js';
 import { auditRowsToEntries } from './audit-entries.js';
-import type { AuditEntry } from '../../auditlog.js';
+import type { AuditEntry } from '../../auditlog/auditlog.js';
 import type { Database } from '../../db/schema.js';
 import { parisMidnight, parisNextMidnight } from './paris-day.js';
 

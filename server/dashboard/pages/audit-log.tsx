@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
-import { appendAuditEvent, verifyAuditLog, type AuditEntry, type AuditVerification } from '../../auditlog.js';
+import { appendAuditEvent, verifyAuditLog, type AuditEntry, type AuditVerification } from '../../auditlog/auditlog.js';
 import { actorOf, principalOf } from '../../auth/guard.js';
 import type { RouteContext } from '../../routes/context.js';
 import { Layout } from '../components/layout.js';
