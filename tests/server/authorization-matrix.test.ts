@@ -78,6 +78,7 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'GET /api/v1/audits/:id': AUDIT_READERS,
   'GET /api/v1/waivers': AUDIT_READERS,
   'POST /api/v1/waivers': RSSI_SESSION,
+  'POST /api/v1/waivers/:id/revoke': RSSI_SESSION,
   'GET /api/v1/org/declarations': AUDIT_READERS,
   'GET /api/v1/org/verdicts': AUDIT_READERS,
   'POST /api/v1/org/declarations': RSSI_SESSION,
