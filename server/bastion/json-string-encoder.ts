@@ -31,7 +31,7 @@ export class JsonStringEncoder {
   /** The last chunk through the decoder ended with a non-ASCII byte: it may hold part of a character. */
   private decoderMayHoldBytes = false;
   /** Where the escaped bytes of a chunk are (reused from chunk to chunk). */
-  private positions = new Int32Array(1024);
+  private positions: Int32Array = new Int32Array(1024);
 
   /**
    * The chunk as a JSON string literal (with its quotes), as parts to write in order, or null when
