@@ -107,6 +107,17 @@ export function checkWaiverFields(request: Omit<WaiverRequest, 'scope'>, context
   return { justification, approver, expiresAt };
 }
 
+/** Refuses a scope naming a host or a site Vigie does not know (every path that writes a waiver). */
+export async function refuseUnknownScope(db: Database, scope: WaiverScope, text: string): Promise<void> {
+  if ('host_id' in scope && (await findHost(db, scope.host_id)) === undefined) {
+    throw new WaiverInputError(`scope "${text}": no enrolled host with this id`);
+  }
+  // A misspelt site would waive nothing and still read as an approved exception in the register.
+  if ('site' in scope && !(await siteExists(db, scope.site))) {
+    throw new WaiverInputError(`scope "${text}": no site named "${scope.site}" (a site exists once an enrollment token names it)`);
+  }
+}
+
 export async function createWaiver(
   db: Database,
   request: WaiverRequest,
@@ -115,13 +126,7 @@ export async function createWaiver(
   // The scope first: a mistyped scope is named before anything else the request gets wrong.
   const scope = parseScope(request.scope);
   const { justification, approver, expiresAt } = checkWaiverFields(request, context);
-  if ('host_id' in scope && (await findHost(db, scope.host_id)) === undefined) {
-    throw new WaiverInputError(`scope "${request.scope}": no enrolled host with this id`);
-  }
-  // A misspelt site would waive nothing and still read as an approved exception in the register.
-  if ('site' in scope && !(await siteExists(db, scope.site))) {
-    throw new WaiverInputError(`scope "${request.scope}": no site named "${scope.site}" (a site exists once an enrollment token names it)`);
-  }
+  await refuseUnknownScope(db, scope, request.scope);
   return db.transaction().execute(async (trx) => {
     const waiver = await insertWaiver(trx, {
       rule_id: request.rule,

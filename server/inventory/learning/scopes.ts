@@ -3,7 +3,7 @@
 // ..."; closing ends the waiver at once. Both are audit events, written in the same transaction.
 import { HOST_ROLES, type HostRole } from '../../../policies/evidence.js';
 import { appendAuditEvent, type AuditActor } from '../../auditlog/auditlog.js';
-import { endOfDayIn } from '../../waivers/create.js';
+import { endOfDayIn, refuseUnknownScope, WaiverInputError } from '../../waivers/create.js';
 import { toDbTime } from '../../db/columns.js';
 import type { Database } from '../../db/schema.js';
 import { insertWaiver } from '../../db/waivers.js';
@@ -50,6 +50,13 @@ export async function openLearning(db: Database, input: OpenLearning): Promise<L
   if (days < MIN_LEARNING_DAYS - 1) throw new LearningInputError(`learning lasts at least ${MIN_LEARNING_DAYS} days (30 where monthly jobs run): ${input.until} is too soon`);
   if (days > MAX_LEARNING_DAYS) throw new LearningInputError(`learning is time-boxed: at most ${MAX_LEARNING_DAYS} days ahead`);
   const role = input.role as HostRole;
+  // The waiver it writes gets the check every waiver gets: a misspelt site would waive nothing.
+  try {
+    await refuseUnknownScope(db, { site: input.site, role }, `site-role:${input.site}/${role}`);
+  } catch (error) {
+    if (error instanceof WaiverInputError) throw new LearningInputError(error.message);
+    throw error;
+  }
   return db.transaction().execute(async (trx) => {
     const open = await trx
       .selectFrom('learning_scopes')

@@ -10,6 +10,7 @@ import { applyWaivers } from '../../../../policies/waiver.js';
 import { buildApp } from '../../../../server/app.js';
 import { runCli } from '../../../../server/cli/run.js';
 import { listWaivers } from '../../../../server/db/waivers.js';
+import { createEnrollmentToken } from '../../../../server/auth/tokens.js';
 import { runLearningProposals } from '../../../../server/inventory/learning/nightly.js';
 import { listAuditEntries } from '../../../../server/auditlog/auditlog.js';
 import { flow, withNetwork } from '../../../helpers/report-builder-net.js';
@@ -59,6 +60,8 @@ for (const kind of DB_KINDS) {
     const reader = bearer(await readToken(db));
     const as = (s: typeof rssi) => ({ cookies: s.cookies, headers: s.headers });
 
+    // The site exists once an enrollment token names it (learning's waiver is checked like any other).
+    await createEnrollmentToken(db, { site: 'ch-demo', role: 'workstation', now: TEST_NOW });
     // Open learning for ch-demo/workstation (20 days); a technician or a token may not.
     const body = { site: 'ch-demo', role: 'workstation', until: '2025-06-22' };
     t.equal((await app.inject({ method: 'POST', url: '/api/v1/learning', ...as(tech), payload: body })).statusCode, 403);
