@@ -1,6 +1,6 @@
 // Network evidence profiles: listeners, 24 h of outbound flows, proxy and DNS, firewall, SMBv1,
 // for Windows and Linux hosts of a site.
-import { type Listener, type NetworkEvidence, type OutboundFlow } from '../../../../policies/evidence.js';
+import { type Listener, type NetworkEvidence, type OutboundFlow, type RemoteControlTool } from '../../../../policies/evidence.js';
 import { HOUR, ago, iso } from '../clock.js';
 import { GHT, type SimulatedSite, siteAddresses } from '../sites.js';
 
@@ -77,7 +77,7 @@ const windowsProxyPolicy = (): NetworkEvidence['proxy_policy'] => ({
   enforced_by_policy: true,
 });
 
-export function windowsNetwork(site: SimulatedSite, now: Date, extraListeners: Listener[], flows: FlowSpec[], opts: { smb1?: boolean; logsBlocked?: boolean; firefoxWithoutPolicy?: boolean } = {}): NetworkEvidence {
+export function windowsNetwork(site: SimulatedSite, now: Date, extraListeners: Listener[], flows: FlowSpec[], opts: { smb1?: boolean; logsBlocked?: boolean; firefoxWithoutPolicy?: boolean; remoteControl?: RemoteControlTool[] } = {}): NetworkEvidence {
   const browsers: { browser: string; policy_mode: 'off' | null }[] = [
     { browser: 'edge', policy_mode: 'off' },
     { browser: 'chrome', policy_mode: 'off' },
@@ -99,6 +99,8 @@ export function windowsNetwork(site: SimulatedSite, now: Date, extraListeners: L
     browser_doh: browsers,
     firewall: windowsFirewall(opts.logsBlocked ?? true),
     smb1: windowsSmb1(opts.smb1 ?? false),
+    // Uninstall keys, services and processes (parse-windows-remote-control.ts): none unless placed.
+    remote_control: opts.remoteControl ?? [],
   };
 }
 
