@@ -12,13 +12,23 @@ export interface CanonicalDestination {
 }
 
 const cache = new Map<string, CanonicalDestination | null>();
+
+/**
+ * A copy of `s` that shares no memory with the text it was cut from. V8 keeps a substring of 13
+ * characters or more as a view on its parent: a name cut from a 1 MiB chunk of a proxy log and
+ * kept as a cache key would keep the whole chunk alive.
+ */
+export function detachedString(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
+}
 const CACHE_MAX = 100_000;
 
 /** The canonical destination of a host name or IP as observed; null when it is not one. Memoised (bounded). */
 export function canonicalDestination(raw: string): CanonicalDestination | null {
   const known = cache.get(raw);
   if (known !== undefined) return known;
-  const host = canonicalHost(raw);
+  const own = detachedString(raw);
+  const host = canonicalHost(own);
   let value: CanonicalDestination | null = null;
   if (host.ok) {
     value =
@@ -27,7 +37,7 @@ export function canonicalDestination(raw: string): CanonicalDestination | null {
         : { destination: host.value.host, kind: 'name', domain: getDomain(host.value.host, { allowPrivateDomains: true }) };
   }
   if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(raw, value);
+  cache.set(own, value);
   return value;
 }
 

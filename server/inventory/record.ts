@@ -1,13 +1,14 @@
 // Rolls sightings up into the inventory. A batch is first reduced in memory (one raw row per
 // (destination key, host, day, source), one aggregate per destination key), then written in one
-// transaction: raw rows upserted; each aggregate's hosts count and days seen grow only by the
+// transaction with multi-row statements (a few per thousand rows, never a round trip per
+// destination): raw rows upserted; each aggregate's hosts count and days seen grow only by the
 // hosts and days the raw table did not hold yet, so replaying a batch changes nothing but hits.
-import { sql } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import { fromDbJson, fromDbTime, toDbJson, toDbTime } from '../db/columns.js';
-import type { Database } from '../db/schema.js';
+import type { Database, InventoryDestinationsTable } from '../db/schema.js';
 import { dayOf } from './destination.js';
 import type { Sighting } from './sighting.js';
-import type { Judge } from './verdict.js';
+import type { Judge, JudgedRow, RowToJudge } from './verdict.js';
 
 export const HOSTS_SAMPLE = 10;
 export const PROCESSES_KEPT = 10;
@@ -58,44 +59,59 @@ function topCounts(map: Map<string, number>, n: number): Record<string, number> 
   return Object.fromEntries([...map.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n));
 }
 
-/** Reduces sightings in memory: what one transaction writes. */
-export function reduceSightings(sightings: Iterable<Sighting>): Map<string, Aggregate> {
-  const aggregates = new Map<string, Aggregate>();
-  const raws = new Map<string, RawGroup>();
-  for (const s of sightings) {
+/**
+ * Sightings reduced in memory: what one transaction writes. `add` takes a group of sightings
+ * at once (the proxy importer counts a log's lines per client, destination, port and day first),
+ * so a batch costs one entry per raw row, not one per line.
+ */
+export class SightingRollup {
+  readonly aggregates = new Map<string, Aggregate>();
+  private readonly raws = new Map<string, RawGroup>();
+
+  /** Raw rows held (what bounds a batch's memory). */
+  get size(): number {
+    return this.raws.size;
+  }
+
+  /** Adds `hits` sightings like `s`, the first at `s.at` and the last at `last` (the same UTC day). */
+  add(s: Sighting, hits = 1, last = s.at): void {
     const key = keyOf(s);
-    let agg = aggregates.get(key);
+    let agg = this.aggregates.get(key);
     if (!agg) {
-      agg = { site: s.site, role: s.role, destination: s.destination, kind: s.kind, domain: s.domain, port: s.port, protocol: s.protocol, direction: s.direction, first: s.at, last: s.at, hosts: new Set(), days: new Set(), processes: new Map(), sources: new Map(), addresses: new Set(), raws: [] };
-      aggregates.set(key, agg);
+      agg = { site: s.site, role: s.role, destination: s.destination, kind: s.kind, domain: s.domain, port: s.port, protocol: s.protocol, direction: s.direction, first: s.at, last, hosts: new Set(), days: new Set(), processes: new Map(), sources: new Map(), addresses: new Set(), raws: [] };
+      this.aggregates.set(key, agg);
     }
     const day = dayOf(s.at);
     if (s.at < agg.first) agg.first = s.at;
-    if (s.at > agg.last) agg.last = s.at;
+    if (last > agg.last) agg.last = last;
     agg.hosts.add(s.host_key);
     agg.days.add(day);
-    if (s.process !== null) bump(agg.processes, s.process);
-    bump(agg.sources, s.name_source === null ? s.source : `${s.source}:${s.name_source}`);
+    if (s.process !== null) bump(agg.processes, s.process, hits);
+    bump(agg.sources, s.name_source === null ? s.source : `${s.source}:${s.name_source}`, hits);
     if (s.address !== null && agg.addresses.size < ADDRESSES_KEPT) agg.addresses.add(s.address);
     const rawKey = `${key}\u0000${s.host_key}\u0000${day}\u0000${s.source}`;
-    const raw = raws.get(rawKey);
+    const raw = this.raws.get(rawKey);
     if (raw) {
-      raw.hits += 1;
+      raw.hits += hits;
       if (s.at < raw.first) raw.first = s.at;
-      if (s.at > raw.last) raw.last = s.at;
+      if (last > raw.last) raw.last = last;
       raw.process ??= s.process;
     } else {
-      const group: RawGroup = { site: s.site, role: s.role, destination: s.destination, port: s.port, protocol: s.protocol, direction: s.direction, host_key: s.host_key, day, source: s.source, process: s.process, first: s.at, last: s.at, hits: 1 };
-      raws.set(rawKey, group);
+      const group: RawGroup = { site: s.site, role: s.role, destination: s.destination, port: s.port, protocol: s.protocol, direction: s.direction, host_key: s.host_key, day, source: s.source, process: s.process, first: s.at, last, hits };
+      this.raws.set(rawKey, group);
       agg.raws.push(group);
     }
   }
-  return aggregates;
 }
 
-const CHUNK = 200;
+/** Reduces sightings in memory: what one transaction writes. */
+export function reduceSightings(sightings: Iterable<Sighting>): Map<string, Aggregate> {
+  const rollup = new SightingRollup();
+  for (const s of sightings) rollup.add(s);
+  return rollup.aggregates;
+}
 
-function chunks<T>(list: readonly T[], size = CHUNK): T[][] {
+function chunks<T>(list: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
   return out;
@@ -119,30 +135,122 @@ export async function recordSightings(db: Database, sightings: Iterable<Sighting
   return aggregates.size;
 }
 
-/** Writes reduced sightings with the caller's transaction (so a caller can commit its own progress with them). */
-export async function writeAggregates(trx: Database, aggregates: ReadonlyMap<string, Aggregate>, judge: Judge): Promise<void> {
-  for (const agg of aggregates.values()) await writeAggregate(trx, agg, judge);
+// Statement sizes: rows per multi-row statement, under SQLite's 32,766 and PostgreSQL's 65,535
+// bound parameters.
+const RAW_ROWS_PER_INSERT = 1000;
+const ROLLUP_ROWS_PER_UPSERT = 400;
+const KEYS_PER_SELECT = 500;
+const PAIRS_PER_SELECT = 1000;
+
+type ExistingRow = Selectable<InventoryDestinationsTable>;
+
+/** Aggregates grouped by the key columns a statement can fix with `=`. */
+function groupBy<K extends string>(list: readonly Aggregate[], of: (a: Aggregate) => K): Map<K, Aggregate[]> {
+  const out = new Map<K, Aggregate[]>();
+  for (const a of list) {
+    const k = of(a);
+    const g = out.get(k);
+    if (g) g.push(a);
+    else out.set(k, [a]);
+  }
+  return out;
 }
 
-async function writeAggregate(trx: Database, agg: Aggregate, judge: Judge): Promise<void> {
-  const pk = { site: agg.site, role: agg.role, destination: agg.destination, port: agg.port, protocol: agg.protocol, direction: agg.direction };
-  const scoped = trx
-    .selectFrom('inventory_sightings')
-    .where('site', '=', pk.site)
-    .where('role', '=', pk.role)
-    .where('destination', '=', pk.destination)
-    .where('port', '=', pk.port)
-    .where('protocol', '=', pk.protocol)
-    .where('direction', '=', pk.direction);
-  const knownHosts = new Set<string>();
-  for (const part of chunks([...agg.hosts], 500)) {
-    for (const row of await scoped.select('host_key').distinct().where('host_key', 'in', part).execute()) knownHosts.add(row.host_key);
+/** The roll-up rows the batch touches that exist already, by aggregate key. */
+async function existingRows(trx: Database, list: readonly Aggregate[]): Promise<Map<string, ExistingRow>> {
+  const out = new Map<string, ExistingRow>();
+  for (const group of groupBy(list, (a) => `${a.site}\u0000${a.role}\u0000${a.protocol}\u0000${a.direction}`).values()) {
+    const first = group[0]!;
+    const wanted = new Set(group.map(keyOf));
+    for (const part of chunks([...new Set(group.map((a) => a.destination))], KEYS_PER_SELECT)) {
+      const rows = await trx
+        .selectFrom('inventory_destinations')
+        .selectAll()
+        .where('site', '=', first.site)
+        .where('role', '=', first.role)
+        .where('protocol', '=', first.protocol)
+        .where('direction', '=', first.direction)
+        .where('destination', 'in', part)
+        .execute();
+      for (const row of rows) {
+        const key = keyOf(row);
+        if (wanted.has(key)) out.set(key, row);
+      }
+    }
   }
-  const knownDays = new Set((await scoped.select('day').distinct().where('day', 'in', [...agg.days]).execute()).map((r) => r.day));
-  const newHosts = [...agg.hosts].filter((h) => !knownHosts.has(h));
-  const newDays = [...agg.days].filter((d) => !knownDays.has(d));
+  return out;
+}
 
-  for (const part of chunks(agg.raws)) {
+/**
+ * Which (aggregate, value) pairs the raw table holds already, for `column` = host_key or day: one
+ * statement per (site, role, port, protocol, direction) and chunk, `(destination, column) IN
+ * (VALUES ...)` on the raw table's key. Returns `aggregate key \0 value`.
+ */
+async function knownPairs(trx: Database, column: 'host_key' | 'day', pairs: ReadonlyArray<readonly [Aggregate, string]>): Promise<Set<string>> {
+  const known = new Set<string>();
+  const byScope = new Map<string, Array<readonly [Aggregate, string]>>();
+  for (const pair of pairs) {
+    const a = pair[0];
+    const k = `${a.site}\u0000${a.role}\u0000${a.port}\u0000${a.protocol}\u0000${a.direction}`;
+    const g = byScope.get(k);
+    if (g) g.push(pair);
+    else byScope.set(k, [pair]);
+  }
+  for (const group of byScope.values()) {
+    const first = group[0]![0];
+    for (const part of chunks(group, PAIRS_PER_SELECT)) {
+      const values = sql.join(part.map(([a, v]) => sql`(${a.destination}, ${v})`));
+      const rows = await trx
+        .selectFrom('inventory_sightings')
+        .select(['destination', column])
+        .distinct()
+        .where('site', '=', first.site)
+        .where('role', '=', first.role)
+        .where('port', '=', first.port)
+        .where('protocol', '=', first.protocol)
+        .where('direction', '=', first.direction)
+        .where(sql<boolean>`(destination, ${sql.ref(column)}) in (values ${values})`)
+        .execute();
+      for (const row of rows) known.add(`${keyOf({ ...first, destination: row.destination })}\u0000${(row as Record<string, string>)[column]}`);
+    }
+  }
+  return known;
+}
+
+/**
+ * Writes reduced sightings with the caller's transaction (so a caller can commit its own
+ * progress with them), in a bounded number of statements per batch whatever its size:
+ *
+ * 1. the roll-up rows the batch touches are read (one statement per 500 destinations);
+ * 2. the hosts and days the raw table already holds are looked up only where the roll-up row
+ *    cannot tell: a new row has none (raw rows are only written with their roll-up row); a row
+ *    whose sample holds all of its hosts (fewer than HOSTS_SAMPLE) names them; a day after the
+ *    row's last day or before its first is new, and its first and last days were seen;
+ * 3. raw rows are upserted 1,000 per statement, roll-up rows 400 per statement.
+ */
+export async function writeAggregates(trx: Database, aggregates: ReadonlyMap<string, Aggregate>, judge: Judge): Promise<void> {
+  if (aggregates.size === 0) return;
+  const list = [...aggregates.values()];
+  const existing = await existingRows(trx, list);
+
+  const hostQuestions: Array<readonly [Aggregate, string]> = [];
+  const dayQuestions: Array<readonly [Aggregate, string]> = [];
+  const knownHostsFromRow = new Map<string, Set<string>>();
+  for (const agg of list) {
+    const key = keyOf(agg);
+    const row = existing.get(key);
+    if (row === undefined) continue;
+    const sample = asList(row.hosts_sample);
+    if (sample.length < HOSTS_SAMPLE && Number(row.hosts_count) === sample.length) knownHostsFromRow.set(key, new Set(sample));
+    else for (const h of agg.hosts) hostQuestions.push([agg, h]);
+    const firstDay = dayOf(fromDbTime(row.first_seen));
+    for (const d of agg.days) if (d > firstDay && d < row.last_day) dayQuestions.push([agg, d]);
+  }
+  const knownHosts = await knownPairs(trx, 'host_key', hostQuestions);
+  const knownDays = await knownPairs(trx, 'day', dayQuestions);
+
+  const raws = list.flatMap((a) => a.raws);
+  for (const part of chunks(raws, RAW_ROWS_PER_INSERT)) {
     await trx
       .insertInto('inventory_sightings')
       .values(part.map((r) => ({ site: r.site, role: r.role, destination: r.destination, port: r.port, protocol: r.protocol, direction: r.direction, host_key: r.host_key, day: r.day, source: r.source, process: r.process, first_seen: toDbTime(r.first), last_seen: toDbTime(r.last), hits: r.hits })))
@@ -156,16 +264,63 @@ async function writeAggregate(trx: Database, agg: Aggregate, judge: Judge): Prom
       .execute();
   }
 
-  const existing = await trx
-    .selectFrom('inventory_destinations')
-    .selectAll()
-    .where('site', '=', pk.site)
-    .where('role', '=', pk.role)
-    .where('destination', '=', pk.destination)
-    .where('port', '=', pk.port)
-    .where('protocol', '=', pk.protocol)
-    .where('direction', '=', pk.direction)
-    .executeTakeFirst();
+  const rows = list.map((agg) => {
+    const key = keyOf(agg);
+    const row = existing.get(key);
+    const fromRow = knownHostsFromRow.get(key);
+    const isKnownHost = (h: string) => (fromRow !== undefined ? fromRow.has(h) : knownHosts.has(`${key}\u0000${h}`));
+    const newHosts = row === undefined ? [...agg.hosts] : [...agg.hosts].filter((h) => !isKnownHost(h));
+    const newDays = row === undefined ? [...agg.days] : [...agg.days].filter((d) => d > row.last_day || d < dayOf(fromDbTime(row.first_seen)) || (d !== row.last_day && d !== dayOf(fromDbTime(row.first_seen)) && !knownDays.has(`${key}\u0000${d}`)));
+    return rollupRow(agg, row, newHosts, newDays, judge);
+  });
+  for (const part of chunks(rows, ROLLUP_ROWS_PER_UPSERT)) {
+    await trx
+      .insertInto('inventory_destinations')
+      .values(part)
+      .onConflict((oc) =>
+        oc.columns(['site', 'role', 'destination', 'port', 'protocol', 'direction']).doUpdateSet((eb) => ({
+          kind: eb.ref('excluded.kind'),
+          domain: eb.ref('excluded.domain'),
+          internal: eb.ref('excluded.internal'),
+          hosts_count: eb.ref('excluded.hosts_count'),
+          hosts_sample: eb.ref('excluded.hosts_sample'),
+          processes: eb.ref('excluded.processes'),
+          sources: eb.ref('excluded.sources'),
+          addresses: eb.ref('excluded.addresses'),
+          first_seen: eb.ref('excluded.first_seen'),
+          last_seen: eb.ref('excluded.last_seen'),
+          days_seen: eb.ref('excluded.days_seen'),
+          last_day: eb.ref('excluded.last_day'),
+          verdict: eb.ref('excluded.verdict'),
+          verdict_entry: eb.ref('excluded.verdict_entry'),
+          verdict_reason: eb.ref('excluded.verdict_reason'),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Verdicts already computed by a judge (a judge answers the same for the same row: its packs and clock are fixed). */
+const verdictMemos = new WeakMap<Judge, Map<string, JudgedRow>>();
+const VERDICTS_KEPT = 100_000;
+
+/** judge.judge, memoised per judge: an import judges the same rows batch after batch. */
+function judgeRow(judge: Judge, row: RowToJudge): JudgedRow {
+  let memo = verdictMemos.get(judge);
+  if (memo === undefined) verdictMemos.set(judge, (memo = new Map()));
+  const key = `${keyOf(row)}\u0000${row.kind}\u0000${row.addresses.join(' ')}\u0000${row.hosts_sample.join(' ')}`;
+  let judged = memo.get(key);
+  if (judged === undefined) {
+    judged = judge.judge(row);
+    if (memo.size >= VERDICTS_KEPT) memo.clear();
+    memo.set(key, judged);
+  }
+  return judged;
+}
+
+/** The roll-up row after the batch: the stored one (if any) grown by what the batch adds. */
+function rollupRow(agg: Aggregate, existing: ExistingRow | undefined, newHosts: readonly string[], newDays: readonly string[], judge: Judge): Insertable<InventoryDestinationsTable> {
+  const pk = { site: agg.site, role: agg.role, destination: agg.destination, port: agg.port, protocol: agg.protocol, direction: agg.direction };
   const processes = existing ? asCounts(existing.processes) : new Map<string, number>();
   for (const [p, n] of agg.processes) bump(processes, p, n);
   const sources = existing ? asCounts(existing.sources) : new Map<string, number>();
@@ -176,41 +331,24 @@ async function writeAggregate(trx: Database, agg: Aggregate, judge: Judge): Prom
   for (const h of newHosts) if (sample.length < HOSTS_SAMPLE && !sample.includes(h)) sample.push(h);
   const first = existing && fromDbTime(existing.first_seen) < agg.first ? fromDbTime(existing.first_seen) : agg.first;
   const last = existing && fromDbTime(existing.last_seen) > agg.last ? fromDbTime(existing.last_seen) : agg.last;
-  const lastDay = [...agg.days, existing?.last_day ?? ''].sort().at(-1) ?? dayOfLast(last);
-  const judged = judge.judge({ ...pk, kind: agg.kind, addresses, hosts_sample: sample });
-  const values = {
+  const lastDay = [...agg.days, existing?.last_day ?? ''].sort().at(-1) ?? dayOf(last);
+  const judged = judgeRow(judge, { ...pk, kind: agg.kind, addresses, hosts_sample: sample });
+  return {
+    ...pk,
     kind: agg.kind,
     domain: agg.domain,
     internal: judged.verdict === 'internal' ? 1 : 0,
-    hosts_count: (existing?.hosts_count ?? 0) + newHosts.length,
+    hosts_count: Number(existing?.hosts_count ?? 0) + newHosts.length,
     hosts_sample: toDbJson(sample),
     processes: toDbJson(topCounts(processes, PROCESSES_KEPT)),
     sources: toDbJson(topCounts(sources, 32)),
     addresses: toDbJson(addresses),
     first_seen: toDbTime(first),
     last_seen: toDbTime(last),
-    days_seen: (existing?.days_seen ?? 0) + newDays.length,
+    days_seen: Number(existing?.days_seen ?? 0) + newDays.length,
     last_day: lastDay,
     verdict: judged.verdict,
     verdict_entry: judged.entry,
     verdict_reason: judged.reason.slice(0, 1000),
   };
-  if (existing) {
-    await trx
-      .updateTable('inventory_destinations')
-      .set(values)
-      .where('site', '=', pk.site)
-      .where('role', '=', pk.role)
-      .where('destination', '=', pk.destination)
-      .where('port', '=', pk.port)
-      .where('protocol', '=', pk.protocol)
-      .where('direction', '=', pk.direction)
-      .execute();
-  } else {
-    await trx.insertInto('inventory_destinations').values({ ...pk, ...values }).execute();
-  }
-}
-
-function dayOfLast(iso: string): string {
-  return iso.slice(0, 10);
 }

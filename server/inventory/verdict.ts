@@ -39,13 +39,14 @@ const isRole = (role: string): role is HostRole => (HOST_ROLES as readonly strin
 
 /** A judge over the packs and site overlays in force at `now`. */
 export function inventoryJudge(packs: Map<string, Pack>, overlays: ReadonlyMap<string, SiteOverlay>, now: Date): Judge {
-  const byScope = new Map<string, { pack: Pack; matcher: AllowlistMatcher }>();
+  const byScope = new Map<string, { pack: Pack; matcher: AllowlistMatcher; hostBound: boolean }>();
   const scope = (site: string, role: HostRole) => {
     const key = `${site}|${role}`;
     let s = byScope.get(key);
     if (!s) {
       const pack = packFor(role, site, packs, overlays);
-      s = { pack, matcher: allowlistIndexOf(pack).at(now) };
+      // Without an entry restricted to `hosts:`, every host of the sample gets the same answer.
+      s = { pack, matcher: allowlistIndexOf(pack).at(now), hostBound: pack.allowlist.some((e) => e.hosts !== undefined) };
       byScope.set(key, s);
     }
     return s;
@@ -54,12 +55,12 @@ export function inventoryJudge(packs: Map<string, Pack>, overlays: ReadonlyMap<s
   return {
     judge(row) {
       if (!isRole(row.role)) return { verdict: row.kind === 'name' ? 'unlisted' : 'name_unknown', entry: null, reason: 'proxy client not mapped to an enrolled host: no role to judge against' };
-      const { pack, matcher } = scope(row.site, row.role);
+      const { pack, matcher, hostBound } = scope(row.site, row.role);
       const internal = internalNetworksOf(pack);
       const ips = row.kind === 'address' ? [row.destination] : row.addresses;
       if (row.kind === 'address' && internal.contains(row.destination) === true) return { verdict: 'internal', entry: null, reason: 'inside the declared internal networks' };
       if (row.kind === 'name' && ips.length > 0 && ips.every((ip) => internal.contains(ip) === true)) return { verdict: 'internal', entry: null, reason: 'every address seen is inside the declared internal networks' };
-      const hosts = row.hosts_sample.length > 0 ? row.hosts_sample : [''];
+      const hosts = row.hosts_sample.length > 0 ? (hostBound ? row.hosts_sample : row.hosts_sample.slice(0, 1)) : [''];
       const proto = row.protocol === 'udp' ? 'udp' : 'tcp';
       const direction = row.direction === 'ingress' ? 'ingress' : 'egress';
       let entry: { id: string; expires_at: string } | null = null;

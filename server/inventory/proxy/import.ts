@@ -8,9 +8,9 @@
 import { canonicalIp } from '../../../policies/allowlist.js';
 import { toDbTime } from '../../db/columns.js';
 import type { Database } from '../../db/schema.js';
-import { canonicalDestination } from '../destination.js';
+import { canonicalDestination, detachedString, type CanonicalDestination } from '../destination.js';
 import { loadHostAddresses, type MappedHost } from '../host-addresses.js';
-import { reduceSightings, writeAggregates } from '../record.js';
+import { SightingRollup, writeAggregates } from '../record.js';
 import type { Sighting } from '../sighting.js';
 import type { Judge } from '../verdict.js';
 import { parseSquidLine } from './parse-squid.js';
@@ -20,6 +20,10 @@ import type { ProxyFormat, ProxyLineParser } from './proxy-line.js';
 export const PARSERS: Record<ProxyFormat, ProxyLineParser> = { squid: parseSquidLine, stormshield: parseStormshieldLine };
 /** Lines longer than this are refused as invalid (and skipped), so one line cannot hold memory. */
 export const MAX_LINE_BYTES = 64 * 1024;
+/** Lines per transaction: what a crash re-reads at most. */
+export const BATCH_LINES = 500_000;
+/** Groups held in memory before a commit, whatever the lines (about 25 MB of them). */
+export const MAX_GROUPS = 100_000;
 
 export interface ImportProgress {
   stream: string;
@@ -44,8 +48,27 @@ export interface ImportOptions {
   identity: string;
   /** Offset of the input's first byte in the stream. */
   startOffset: number;
+  /** Lines per transaction (default BATCH_LINES). */
   batchLines?: number;
+  /** Most (client, destination, port, day) groups held before a commit (default MAX_GROUPS): bounds memory. */
+  maxGroups?: number;
 }
+
+type Client = { key: string; site: string; role: string };
+
+/** One (client, destination, port, UTC day) of the log: its lines, SNI-named ones, first and last. */
+interface LineGroup {
+  client: Client;
+  destination: CanonicalDestination;
+  port: number;
+  first: number;
+  last: number;
+  hits: number;
+  sni: number;
+}
+
+const DAY_MS = 86_400_000;
+const MAX_TIME_MS = 8.64e15;
 
 /** The stored progress of a stream, or null. */
 export async function importProgress(db: Database, stream: string): Promise<{ offset: number; identity: string; format: string; lines: number; rejected: number; unmapped: number } | null> {
@@ -56,8 +79,10 @@ export async function importProgress(db: Database, stream: string): Promise<{ of
 export class ProxyImporter {
   private readonly parse: ProxyLineParser;
   private hosts: Map<string, MappedHost> | null = null;
-  private readonly clientCache = new Map<string, { key: string; site: string; role: string } | null>();
-  private pending: Sighting[] = [];
+  private readonly clientCache = new Map<string, Client | null>();
+  private groups = new Map<string, LineGroup>();
+  /** The UTC day of the last line (lines come in time order: computed once a day). */
+  private day = { start: 0, end: 0, text: '' };
   private carry: Buffer = Buffer.alloc(0);
   private linesSinceCommit = 0;
   readonly progress: ImportProgress;
@@ -68,7 +93,7 @@ export class ProxyImporter {
     this.progress = { stream: options.stream, format: options.format, offset: options.startOffset, lines: 0, imported: 0, denied: 0, rejected: 0, unmapped: 0 };
   }
 
-  private client(raw: string): { key: string; site: string; role: string } | null {
+  private client(raw: string): Client | null {
     let known = this.clientCache.get(raw);
     if (known !== undefined) return known;
     const ip = canonicalIp(raw);
@@ -79,7 +104,7 @@ export class ProxyImporter {
       known = host ? { key: host.host_id, site: host.site, role: host.role } : { key: `unmapped:${address}`, site: this.options.site, role: 'unmapped' };
     }
     if (this.clientCache.size > 200_000) this.clientCache.clear();
-    this.clientCache.set(raw, known);
+    this.clientCache.set(detachedString(raw), known);
     return known;
   }
 
@@ -97,28 +122,28 @@ export class ProxyImporter {
     }
     const client = this.client(parsed.client);
     const destination = canonicalDestination(parsed.host);
-    if (client === null || destination === null) {
+    // A time past what a Date holds (year 275760) would make no day: unreadable, not a crash.
+    if (client === null || destination === null || !(parsed.at <= MAX_TIME_MS)) {
       this.progress.rejected += 1;
       return;
     }
     if (client.role === 'unmapped') this.progress.unmapped += 1;
     this.progress.imported += 1;
-    this.pending.push({
-      site: client.site,
-      role: client.role as Sighting['role'],
-      destination: destination.destination,
-      kind: destination.kind,
-      domain: destination.domain,
-      port: parsed.port,
-      protocol: 'tcp',
-      direction: 'egress',
-      host_key: client.key,
-      at: new Date(parsed.at).toISOString(),
-      source: `proxy:${this.options.format}`,
-      name_source: parsed.sni ? 'sni' : null,
-      process: null,
-      address: null,
-    });
+    const at = parsed.at;
+    if (at < this.day.start || at >= this.day.end) {
+      const start = Math.floor(at / DAY_MS) * DAY_MS;
+      this.day = { start, end: start + DAY_MS, text: new Date(start).toISOString().slice(0, 10) };
+    }
+    const key = `${client.key}\u0000${destination.destination}\u0000${parsed.port}\u0000${this.day.text}`;
+    const group = this.groups.get(key);
+    if (group === undefined) {
+      this.groups.set(key, { client, destination, port: parsed.port, first: at, last: at, hits: 1, sni: parsed.sni ? 1 : 0 });
+    } else {
+      group.hits += 1;
+      if (parsed.sni) group.sni += 1;
+      if (at < group.first) group.first = at;
+      if (at > group.last) group.last = at;
+    }
   }
 
   /** Feeds a chunk; commits when a batch is full (at the chunk's last complete line). */
@@ -143,7 +168,7 @@ export class ProxyImporter {
     }
     this.progress.offset += last + 1;
     this.carry = data.subarray(last + 1);
-    if (this.linesSinceCommit >= (this.options.batchLines ?? 50_000)) await this.commit();
+    if (this.linesSinceCommit >= (this.options.batchLines ?? BATCH_LINES) || this.groups.size >= (this.options.maxGroups ?? MAX_GROUPS)) await this.commit();
   }
 
   /** A line longer than MAX_LINE_BYTES with no end in sight: count it once and drop what we hold. */
@@ -154,9 +179,36 @@ export class ProxyImporter {
     return Buffer.alloc(0);
   }
 
-  /** Writes the pending sightings and the offset of the first line not imported, in one transaction. */
+  /** The groups as sightings, rolled up (a group's SNI-named lines are counted under their own source). */
+  private rollup(): SightingRollup {
+    const rollup = new SightingRollup();
+    const source = `proxy:${this.options.format}`;
+    for (const g of this.groups.values()) {
+      const base = {
+        site: g.client.site,
+        role: g.client.role as Sighting['role'],
+        destination: g.destination.destination,
+        kind: g.destination.kind,
+        domain: g.destination.domain,
+        port: g.port,
+        protocol: 'tcp' as const,
+        direction: 'egress' as const,
+        host_key: g.client.key,
+        at: new Date(g.first).toISOString(),
+        source,
+        process: null,
+        address: null,
+      };
+      const last = new Date(g.last).toISOString();
+      if (g.hits > g.sni) rollup.add({ ...base, name_source: null }, g.hits - g.sni, last);
+      if (g.sni > 0) rollup.add({ ...base, name_source: 'sni' }, g.sni, last);
+    }
+    return rollup;
+  }
+
+  /** Writes the groups held and the offset of the first line not imported, in one transaction. */
   async commit(): Promise<void> {
-    const aggregates = reduceSightings(this.pending);
+    const aggregates = this.rollup().aggregates;
     const p = this.progress;
     const delta = { lines: p.lines - this.committed.lines, rejected: p.rejected - this.committed.rejected, unmapped: p.unmapped - this.committed.unmapped };
     await this.options.db.transaction().execute(async (trx) => {
@@ -174,7 +226,7 @@ export class ProxyImporter {
       }
     });
     this.committed = { lines: p.lines, rejected: p.rejected, unmapped: p.unmapped };
-    this.pending = [];
+    this.groups = new Map();
     this.linesSinceCommit = 0;
   }
 
