@@ -7,6 +7,9 @@ import { WINDOWS_11 } from '../platforms.js';
 import { type HostSpec } from './host-spec.js';
 import { type SimulatedSite } from '../sites.js';
 
+/** A clinical workstation's address: the site's workstation VLAN (x.y.40.0/24). */
+export const workstationAddress = (site: SimulatedSite, n: number) => `${site.lan}.40.${10 + n}`;
+
 const SERVICES = ['urg', 'rea', 'mater', 'radio', 'bloc', 'cardio', 'pharma', 'accueil', 'labo', 'pedia', 'onco', 'psy'];
 
 export function workstations(site: SimulatedSite, index: number, random: () => number, prefix: string): HostSpec[] {
@@ -41,7 +44,7 @@ export function workstations(site: SimulatedSite, index: number, random: () => n
             ...workstationFlows(site, service),
             ...(teamviewer ? [{ address: '188.172.219.136', port: 5938, process: 'TeamViewer_Service.exe', fqdn: 'router12.teamviewer.com' }] : []),
           ],
-          { logsBlocked: n % 7 !== 0, firefoxWithoutPolicy: service === 'pharma' && index === 0 },
+          { logsBlocked: n % 7 !== 0, firefoxWithoutPolicy: service === 'pharma' && index === 0, addresses: [workstationAddress(site, n)] },
         ),
         wifi: laptop ? laptopWifi({ method: index === 1 ? 'peap' : 'tls', openProfile: index === 0 && n === 9 }) : windowsNoWifi(),
         backups: { sources: [] },
