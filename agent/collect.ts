@@ -15,7 +15,7 @@ import { collectSshd, type SshdCollectOptions } from './collectors/sshd.js';
 import { collectWifi, type WifiCollectOptions } from './collectors/wifi.js';
 import { collectWindowsLockout, collectWindowsLogon, collectWindowsLogonPolicy } from './collectors/windows.js';
 import { addLinuxEvidence, type LinuxEvidenceOptions } from './collectors/linux-evidence.js';
-import { addWindowsEvidence, powerShellRunner, type PowerShellRunner } from './collectors/windows-evidence.js';
+import { addWindowsEvidence, powerShellRunner, type PowerShellRunner, type WindowsEvidenceOptions } from './collectors/windows-evidence.js';
 import type { HostRole } from '../policies/evidence.js';
 
 export { BackupSourceConfig };
@@ -43,6 +43,8 @@ export interface CollectOptions {
   linux?: Omit<LinuxEvidenceOptions, 'role'>;
   /** Runs the Windows collectors' PowerShell scripts (default: powershell.exe; tests replay fixtures). */
   powershell?: PowerShellRunner;
+  /** Options of the Windows collectors (admin networks). */
+  windows?: WindowsEvidenceOptions;
 }
 
 export async function collectEvidence(options: CollectOptions): Promise<Evidence> {
@@ -55,7 +57,7 @@ export async function collectEvidence(options: CollectOptions): Promise<Evidence
   const evidence: Evidence = { network, wifi, backups, mfa };
   const platform = options.platform ?? process.platform;
   if (platform === 'win32') {
-    const windows = await guarded(() => addWindowsEvidence(evidence, options.powershell ?? powerShellRunner(options.env), options.env));
+    const windows = await guarded(() => addWindowsEvidence(evidence, options.powershell ?? powerShellRunner(options.env), options.env, options.windows));
     return 'unavailable' in windows ? { ...evidence, system: windows } : windows;
   }
   if (platform !== 'linux') return evidence;

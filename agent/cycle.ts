@@ -37,6 +37,7 @@ export function collectOptions(config: AgentConfig, serverConfig: AgentServerCon
         ...(stateDir ? { stateDir } : {}),
       },
     },
+    windows: { adminNetworks: config.admin_networks ?? [] },
     backupSources: config.backup_sources ?? [],
     sshd: { binary: config.sshd?.binary, configPath: config.sshd?.config_path },
     ...(serverConfig ? { probeTargets: serverConfig.probes } : {}),

@@ -26,7 +26,7 @@ import { trendDay } from '../server/db/trends.js';
 import { verdictSetRecord } from '../server/db/verdicts.js';
 import { simulatedFleet } from '../server/demo/fleet.js';
 import { seedTrendHistory } from '../server/demo/trend-history.js';
-import { packFingerprint } from '../server/pack-fingerprint.js';
+import { packFingerprint } from '../server/verdicts/pack-fingerprint.js';
 import { buildApp, type App } from '../server/app.js';
 import { resolveConfig } from '../server/config.js';
 import { openDatabase } from '../server/db/database.js';
@@ -41,6 +41,10 @@ const { values } = parseArgs({
     days: { type: 'string' },
     rounds: { type: 'string' },
     db: { type: 'string' },
+    // Keep the seeded estate to measure again (profiling, a fix): a folder for SQLite, a database
+    // URL for PostgreSQL; when it already holds hosts, the set-up is skipped.
+    keep: { type: 'string' },
+    'database-url': { type: 'string' },
   },
   strict: false,
 });
@@ -155,6 +159,14 @@ interface BenchServer {
 
 async function measure(server: BenchServer, packs: Map<string, Pack>, kind: string): Promise<void> {
   const db = server.db;
+  const seeded = await db.selectFrom('hosts').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirstOrThrow();
+  if (Number(seeded.n) > 0) {
+    console.log(`[${kind}] kept estate: ${Number(seeded.n)} hosts already seeded (set-up skipped; load ${load()})`);
+  } else await setUp(db, packs, kind);
+  await probe(server, kind, Number(seeded.n) > 0 ? Number(seeded.n) : HOSTS);
+}
+
+async function setUp(db: Database, packs: Map<string, Pack>, kind: string): Promise<void> {
   let t0 = performance.now();
   await seedHosts(db, packs);
   console.log(`[${kind}] set-up: ${HOSTS} hosts with current reports in ${seconds(performance.now() - t0)} (not timed; load ${load()})`);
@@ -164,8 +176,12 @@ async function measure(server: BenchServer, packs: Map<string, Pack>, kind: stri
   t0 = performance.now();
   const rows = await seedTrendHistory(db, trendDay(new Date()), { days: DAYS });
   console.log(`[${kind}] trend history: ${DAYS} days, ${rows} rule rows before the audit's day, in ${seconds(performance.now() - t0)} (not timed)`);
+}
 
-  const rssi = await fullSession(server.app, db, 'bench-rssi', 'rssi', new Date());
+async function probe(server: BenchServer, kind: string, hosts: number): Promise<void> {
+  const db = server.db;
+
+  const rssi = await fullSession(server.app, db, `bench-rssi-${randomUUID().slice(0, 8)}`, 'rssi', new Date());
   // The inputs of the probes: a failing host, a site and role with failures, a cursor 90 % deep.
   const failing = await db.selectFrom('hosts as h').innerJoin('reports as r', 'r.report_id', 'h.current_report_id').select(['h.host_id', 'h.site', 'h.role']).where('r.fail', '>', 0).where('h.role', '=', 'workstation').limit(1).executeTakeFirstOrThrow();
   const deep = await db
@@ -175,7 +191,7 @@ async function measure(server: BenchServer, packs: Map<string, Pack>, kind: stri
     .orderBy('site')
     .orderBy('hostname')
     .orderBy('host_id')
-    .offset(Math.floor(HOSTS * 0.9))
+    .offset(Math.floor(hosts * 0.9))
     .limit(1)
     .executeTakeFirstOrThrow();
   const probes: Probe[] = [
@@ -199,7 +215,7 @@ async function measure(server: BenchServer, packs: Map<string, Pack>, kind: stri
       if (round >= WARMUP) times.get(probe.name)!.push(ms);
     }
   }
-  console.log(`[${kind}] ${HOSTS} hosts, ${SITES.length} sites, ${DAYS} days of trends; ${ROUNDS} rounds after ${WARMUP} warm-up; load average before ${loadBefore}, after ${load()}`);
+  console.log(`[${kind}] ${hosts} hosts, ${SITES.length} sites, ${DAYS} days of trends; ${ROUNDS} rounds after ${WARMUP} warm-up; load average before ${loadBefore}, after ${load()}`);
   const floor = percentile(times.get('baseline /account')!, 95);
   for (const probe of probes) {
     const ms = times.get(probe.name)!;
@@ -211,13 +227,15 @@ async function measure(server: BenchServer, packs: Map<string, Pack>, kind: stri
 }
 
 for (const kind of DBS) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'vigie-dashboard-bench-'));
+  const kept = kind === 'sqlite' ? values.keep : values['database-url'];
+  const dataDir = kind === 'sqlite' && typeof kept === 'string' ? kept : mkdtempSync(join(tmpdir(), 'vigie-dashboard-bench-'));
   let pg: PostgresCluster | undefined;
   let db: Database | undefined;
   let app: App | undefined;
   try {
     let databaseUrl: string | null = null;
-    if (kind === 'postgres') {
+    if (kind === 'postgres' && typeof kept === 'string') databaseUrl = kept;
+    else if (kind === 'postgres') {
       pg = await startPostgres();
       databaseUrl = await pg.createDatabase();
     }
@@ -230,6 +248,6 @@ for (const kind of DBS) {
     await app?.close();
     await db?.destroy();
     await pg?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir !== kept) rmSync(dataDir, { recursive: true, force: true });
   }
 }

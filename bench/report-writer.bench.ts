@@ -19,7 +19,7 @@ import { loadShippedPacks, packFor } from '../policies/pack.js';
 import type { AgentIdentity } from '../server/auth/agent-credentials.js';
 import { kyselyOverSqlite, openDatabase, openSqliteConnection, SQLITE_FILE_NAME } from '../server/db/database.js';
 import { createEnrollmentToken } from '../server/auth/tokens.js';
-import { enrollHost } from '../server/enrollment.js';
+import { enrollHost } from '../server/agents/enrollment.js';
 import { prepareReport, type PreparedReport } from '../server/ingestion/ingestion.js';
 import { SqliteReportWriter } from '../server/ingestion/ingestion-sqlite-writer.js';
 import { hashSecret, parseCredential } from '../server/secrets/secrets.js';

@@ -38,7 +38,7 @@ export const AGENT_FIELDS: Record<AgentPlatform, AgentFields> = {
     wifi: ['source', 'hardware_present', 'interfaces', 'profiles', 'hotspot', 'ip_forwarding', 'bridges', 'wired_interfaces', 'connection_sharing'],
     wifiWithoutHardware: ['source', 'hardware_present', 'interfaces', 'ip_forwarding', 'bridges', 'wired_interfaces', 'connection_sharing'],
     backups: BACKUPS,
-    mfa: ['sshd', 'windows_logon', 'windows_logon_policy', 'lockout', 'local_admins'],
+    mfa: ['sshd', 'windows_logon', 'windows_logon_policy', 'lockout', 'local_admins', 'password_policy', 'remote_access', 'second_factors'],
     system: ['os', 'time_sync', 'log_forwarding', 'updates', 'disk_encryption', 'vpn_profiles'],
     telemaintenance: null,
   },
@@ -56,13 +56,6 @@ export const AGENT_FIELDS: Record<AgentPlatform, AgentFields> = {
   // No agent is built for other platforms: nothing is reported.
   other: { network: [], wifi: [], wifiWithoutHardware: [], backups: [], mfa: [], system: null, telemaintenance: null },
 };
-
-/** Fields the Windows agent sends as `unavailable` with this reason, every time. */
-export const NOT_READ_ON_WINDOWS = {
-  remote_control: 'remote-control tools are not inventoried by the Windows agent yet (installed programs, services)',
-  log_forwarding: 'Windows Event Forwarding (subscription and last event shipped) is not read by the Windows agent yet',
-  vpn_profiles: 'VPN profiles (Get-VpnConnection -AllUserConnection, device tunnel) are not read by the Windows agent yet',
-} as const;
 
 /** The BKP-02..08 facts no tool of a host can observe: only a backup status file declares them. */
 export const DECLARED_BACKUP_FIELDS = {

@@ -13,6 +13,11 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/squid ] || missing+=(squid)
 [ -f /usr/lib/chromium/locales/fr.pak ] || missing+=(chromium-l10n)
+# The telemaintenance gateway set up for real (tests/helpers/gateway-host.ts).
+[ -x /usr/sbin/nft ] || missing+=(nftables)
+[ -x /usr/sbin/openvpn ] || missing+=(openvpn)
+[ -x /usr/sbin/chronyd ] || missing+=(chrony)
+[ -x /usr/sbin/rsyslogd ] || missing+=(rsyslog)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -7,7 +7,7 @@ import { HOST_ROLES } from '../policies/evidence.js';
 import { loadShippedPacks, loadSiteOverlayDirectory, packFor, type Pack, type SiteOverlay } from '../policies/pack.js';
 import type { ServerConfig } from './config.js';
 import type { Database } from './db/schema.js';
-import { loadAgentPolicy } from './agent-policy.js';
+import { loadAgentPolicy } from './agents/agent-policy.js';
 import { errorBody } from './errors.js';
 import { handleError } from './error-handler.js';
 import { clientErrorHandler, routerRefusals } from './client-errors.js';
@@ -40,6 +40,8 @@ import type { AccessPageContext } from './dashboard/pages/access-context.js';
 import { LoginGuard } from './auth/login-guard.js';
 import { limitConnections, serverTimeouts } from './http-limits.js';
 import { loginFrontDoor, type RequestHandler } from './auth/login-front-door.js';
+import { useStrictJsonParser } from './strict-json.js';
+import { refuseUnstorableInput } from './storable-input.js';
 import http from 'node:http';
 import https from 'node:https';
 
@@ -130,6 +132,10 @@ export function buildApp(deps: AppDeps): App {
   app.setErrorHandler(handleError);
   // The API speaks JSON only: any other body is answered 415 rather than half-parsed.
   app.removeContentTypeParser('text/plain');
+  // JSON bodies must be UTF-8 and name each key once (server/strict-json.ts).
+  useStrictJsonParser(app);
+  // No NUL or lone surrogate in any string of any request (server/storable-input.ts).
+  refuseUnstorableInput(app);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send(errorBody('not_found', `No route for ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}.`));
   });

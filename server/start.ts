@@ -9,7 +9,7 @@ import { openDatabase } from './db/database.js';
 import type { Database } from './db/schema.js';
 import { INVENTORY_FEED_SCHEDULE, INVENTORY_NIGHTLY_SCHEDULE, startInventoryJobs } from './inventory/jobs.js';
 import { drainIngestion } from './ingestion/ingestion.js';
-import { applyEvidenceRetention, scheduleEvidenceRetention } from './retention.js';
+import { applyEvidenceRetention, scheduleEvidenceRetention } from './ingestion/retention.js';
 import { startServerAudits } from './audit/scheduler.js';
 import { checkStoredTotpSecrets } from './auth/totp-secrets-at-start.js';
 import { openSecretsKey } from './secrets/secrets-key.js';

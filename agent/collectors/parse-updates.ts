@@ -112,10 +112,18 @@ export function parseAptHistoryLastInstall(text: string): Date | null {
 }
 
 /**
- * dnf5 `advisory list --security --updates --json` (dnf5 >= 5.2, libdnf5-cli/output/advisorylist.cpp
- * print_advisorylist_json): an array of {name, type, severity, nevra, buildtime}; buildtime is the
- * advisory's date as fmt's "%F %X" of the epoch (UTC: the agent runs its tools with TZ=UTC).
- * Security advisories only; anything not of that shape is refused (truncated or foreign output).
+ * dnf5 `advisory list --security --updates --json` (libdnf5-cli/output/advisorylist.cpp,
+ * print_advisorylist_json): an array of {name, type, severity, nevra, buildtime}. Read in the
+ * dnf5 source (rpm-software-management/dnf5), the date has had two shapes:
+ * - dnf5 5.2.4 to 5.2.x: a string, common/utils/string.hpp `format_epoch`, i.e.
+ *   fmt::format("{:%F %X}", system_clock::from_time_t(epoch)) -> "2026-11-18 14:02:31". fmt >= 10.0
+ *   formats a system_clock time point in UTC (fmt ChangeLog 10.0.0, fmt#3199); older fmt used local
+ *   time, which is UTC too because the agent runs its tools with TZ=UTC. Read as UTC.
+ * - dnf5 >= 5.3.0 (commit 6168b1de9, "standardize timestamps"): an integer, UNIX time
+ *   (json_object_new_int64; doc/commands/advisory.8.rst "buildtime (integer) - Advisory build
+ *   time, UNIX time").
+ * A date in neither shape, or 0 (no date in the repository's updateinfo), is null: INV-03 then says
+ * unknown for it. Anything else not of this shape is refused (truncated or foreign output).
  */
 export function parseDnf5AdvisoryList(text: string): (DnfPending & { issued: Date | null })[] {
   let parsed: unknown;
@@ -134,9 +142,19 @@ export function parseDnf5AdvisoryList(text: string): (DnfPending & { issued: Dat
     if (a.type !== 'security') continue;
     const nevra = /^(.+)-([^-]+-[^-]+)$/.exec(a.nevra);
     if (!nevra) throw new Error(`dnf5 advisory list: unreadable NEVRA ${a.nevra.slice(0, 80)}`);
-    const date = typeof a.buildtime === 'string' ? /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(a.buildtime) : null;
-    const issued = date ? new Date(`${date[1]}T${date[2]}Z`) : null;
-    out.push({ advisory: a.name, severity: typeof a.severity === 'string' && a.severity !== '' ? a.severity : 'None', package: nevra[1]!, version: nevra[2]!, issued: issued && !Number.isNaN(issued.getTime()) ? issued : null });
+    const issued = dnf5Buildtime(a.buildtime);
+    out.push({ advisory: a.name, severity: typeof a.severity === 'string' && a.severity !== '' ? a.severity : 'None', package: nevra[1]!, version: nevra[2]!, issued });
   }
   return out;
+}
+
+/** dnf5's `buildtime`: "YYYY-MM-DD HH:MM:SS" in UTC (5.2.x) or UNIX seconds (>= 5.3.0); else null. */
+function dnf5Buildtime(value: unknown): Date | null {
+  let date: Date | null = null;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) date = new Date(value * 1000);
+  if (typeof value === 'string') {
+    const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(value);
+    if (m) date = new Date(`${m[1]}T${m[2]}Z`);
+  }
+  return date && !Number.isNaN(date.getTime()) && date.getUTCFullYear() > 1970 ? date : null;
 }

@@ -117,40 +117,54 @@ async function collectLogForwarding(options: SystemCollectOptions): Promise<LogF
   return targets.slice(0, 16);
 }
 
-/**
- * rsyslog impstats in JSON: the latest record of a forwarding action (omfwd/omrelp) whose
- * `processed` count grew since the previous record proves a delivery by that record's time.
- */
+/** rsyslog impstats (JSON) file: the last delivery it proves, read from its last 4 MiB. */
 async function rsyslogLastShipped(path: string): Promise<{ at: string } | Unavailable> {
-  const { readFile, stat } = await import('node:fs/promises');
+  const { readFile } = await import('node:fs/promises');
   let text: string;
   try {
-    const info = await stat(path);
     const data = await readFile(path);
     text = data.subarray(Math.max(0, data.length - 4 * 1024 * 1024)).toString('utf8');
-    void info;
   } catch (error) {
     return { unavailable: `rsyslog stats file unreadable: ${messageOf(error)}` };
   }
-  let previous = new Map<string, number>();
+  return rsyslogLastDelivery(text);
+}
+
+/**
+ * The time of the latest impstats record proving a delivery: an omfwd record ("TCP-host-port",
+ * origin "omfwd") whose `bytes.sent` grew since its previous record, or an omrelp action whose
+ * `processed` grew while its `failed` did not. The omfwd action's own `processed` is NOT proof:
+ * measured with rsyslog 8.2302 and its collector down, it counts the messages it failed to send
+ * (tests/fixtures/rsyslog/impstats-collector-down.txt: processed 1, failed 1, bytes.sent 0).
+ */
+export function rsyslogLastDelivery(text: string): { at: string } | Unavailable {
+  const previous = new Map<string, { sent: number; processed: number; failed: number }>();
   let last: string | null = null;
+  let forwarders = 0;
   for (const line of text.split('\n')) {
     const brace = line.indexOf('{');
     if (brace < 0) continue;
-    let record: { name?: unknown; origin?: unknown; processed?: unknown };
+    let record: Record<string, unknown>;
     try {
-      record = JSON.parse(line.slice(brace)) as typeof record;
+      record = JSON.parse(line.slice(brace)) as Record<string, unknown>;
     } catch {
       continue;
     }
-    if (record.origin !== 'core.action' || typeof record.name !== 'string' || typeof record.processed !== 'number') continue;
-    if (!/omfwd|omrelp|fwd/i.test(record.name)) continue;
+    const name = typeof record.name === 'string' ? record.name : null;
+    if (name === null) continue;
+    const omfwd = record.origin === 'omfwd' && typeof record['bytes.sent'] === 'number';
+    const omrelp = record.origin === 'core.action' && /omrelp/i.test(name) && typeof record.processed === 'number' && typeof record.failed === 'number';
+    if (!omfwd && !omrelp) continue;
+    forwarders += 1;
+    const now = { sent: omfwd ? (record['bytes.sent'] as number) : 0, processed: omrelp ? (record.processed as number) : 0, failed: omrelp ? (record.failed as number) : 0 };
+    const before = previous.get(name);
+    const delivered = before !== undefined && (omfwd ? now.sent > before.sent : now.processed > before.processed && now.failed === before.failed);
     const when = impstatsTime(line.slice(0, brace));
-    const before = previous.get(record.name);
-    if (before !== undefined && record.processed > before && when) last = when;
-    previous = previous.set(record.name, record.processed);
+    if (delivered && when) last = when;
+    previous.set(name, now);
   }
-  return last ? { at: last } : { unavailable: 'rsyslog stats show no delivery by a forwarding action' };
+  if (last) return { at: last };
+  return { unavailable: forwarders === 0 ? 'rsyslog stats show no forwarding action (omfwd, omrelp)' : 'rsyslog stats show no delivery by a forwarding action (nothing sent, or the collector refused it)' };
 }
 
 /** impstats log.file lines start with a ctime-like date: "Mon Dec  7 00:10:00 2026: ..." (local time). */

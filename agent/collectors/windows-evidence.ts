@@ -1,14 +1,18 @@
 // The Windows collectors of issue 19, run together and merged into the sections they fill, as
 // linux-evidence.ts does for Linux: network (DNS servers, firewall, SMBv1, proxy policy, browser
-// DoH), wifi (IP forwarding, bridges, wired links, ICS), mfa (local administrators) and system
-// (OS build, time service, pending updates, BitLocker).
+// DoH, remote-control tools), wifi (IP forwarding, bridges, wired links, ICS), mfa (local
+// administrators, password policy, remote entry points, second factors) and system (OS build, time
+// service, log forwarding, pending updates, BitLocker, VPN profiles).
 // Each is one PowerShell script (its constant lives beside its parser) run through `runner`;
 // a failed, refused or unreadable one becomes `{unavailable: reason}` for its own field only.
-// What the Windows agent does not read yet is said so, field by field, never left to look like
-// an older agent: remote-control inventory, log forwarding (Windows Event Forwarding), VPN profiles.
-import type { Evidence, MfaEvidence, NetworkEvidence, ProxyDns, SystemEvidence, Unavailable, WifiEvidence } from '../../policies/evidence.js';
+import type { Evidence, MfaEvidence, NetworkEvidence, ProxyDns, RemoteEntryPoint, SecondFactorPolicy, SystemEvidence, Unavailable, WifiEvidence, WindowsLogonPolicy } from '../../policies/evidence.js';
 import { isUnavailable } from '../../policies/evidence.js';
-import { NOT_READ_ON_WINDOWS } from '../../policies/agent-coverage.js';
+import { sshEntryPoints } from './access-paths.js';
+import { parseWindowsEntryPoints, sshdServiceActive, windowsEntryPoints, WINDOWS_ENTRY_POINTS_SCRIPT, type WindowsEntryPoints } from './parse-windows-entry-points.js';
+import { parseWindowsLogForwarding, WINDOWS_LOG_FORWARDING_SCRIPT } from './parse-windows-log-forwarding.js';
+import { parseWindowsPasswordPolicy, WINDOWS_PASSWORD_POLICY_SCRIPT } from './parse-windows-password-policy.js';
+import { parseWindowsRemoteControl, WINDOWS_REMOTE_CONTROL_SCRIPT } from './parse-windows-remote-control.js';
+import { parseWindowsVpn, WINDOWS_VPN_SCRIPT } from './parse-windows-vpn.js';
 import { parseWindowsAdmins, WINDOWS_ADMINS_SCRIPT } from './parse-windows-admins.js';
 import { parseWindowsBitLocker, WINDOWS_BITLOCKER_SCRIPT } from './parse-windows-bitlocker.js';
 import { parseWindowsFirewall, WINDOWS_FIREWALL_SCRIPT } from './parse-windows-firewall.js';
@@ -43,9 +47,12 @@ export const WINDOWS_SCRIPTS = {
   updates: WINDOWS_UPDATES_SCRIPT,
   bitlocker: WINDOWS_BITLOCKER_SCRIPT,
   routing: WINDOWS_ROUTING_SCRIPT,
+  passwordPolicy: WINDOWS_PASSWORD_POLICY_SCRIPT,
+  entryPoints: WINDOWS_ENTRY_POINTS_SCRIPT,
+  remoteControl: WINDOWS_REMOTE_CONTROL_SCRIPT,
+  logForwarding: WINDOWS_LOG_FORWARDING_SCRIPT,
+  vpn: WINDOWS_VPN_SCRIPT,
 } as const;
-
-export { NOT_READ_ON_WINDOWS } from '../../policies/agent-coverage.js';
 
 async function read<T>(runner: PowerShellRunner, script: string, parse: (text: string) => T): Promise<T | Unavailable> {
   try {
@@ -83,7 +90,33 @@ function withRouting(wifi: WifiEvidence | Unavailable, routing: WindowsRouting |
   return { source: bounded(`Get-NetAdapter: no 802.11 adapter (netsh: ${wifi.unavailable})`, 200), hardware_present: false, interfaces: [], ...facts };
 }
 
-export async function addWindowsEvidence(evidence: Evidence, runner: PowerShellRunner, env: NodeJS.ProcessEnv = process.env): Promise<Evidence> {
+/** Second factors the host's logon policy enforces (AUTH-05): smart card, Windows Hello for Business. */
+function windowsSecondFactors(policy: WindowsLogonPolicy | Unavailable | undefined): SecondFactorPolicy[] | Unavailable {
+  if (policy === undefined) return { unavailable: 'Windows logon policy not collected' };
+  if (isUnavailable(policy)) return { unavailable: bounded(`Windows logon policy unreadable: ${policy.unavailable}`, 500) };
+  const out: SecondFactorPolicy[] = [];
+  if (policy.scforceoption === true) out.push({ population: 'users', context: 'Windows logon: smart card required (scforceoption)', factors: ['smartcard'] });
+  if (policy.passport_for_work_enabled === true) out.push({ population: 'users', context: `Windows Hello for Business (PassportForWork policy${policy.require_security_device ? ', TPM required' : ''})`, factors: ['whfb'] });
+  return out;
+}
+
+/** RDP, WinRM, RD Gateway and a running OpenSSH server (sshd -T, as on Linux). */
+function remoteAccess(read: WindowsEntryPoints | Unavailable, mfa: MfaEvidence, adminNetworks: readonly string[]): RemoteEntryPoint[] | Unavailable {
+  if (isUnavailable(read)) return read;
+  const policy = mfa.windows_logon_policy;
+  const smartCard = policy === undefined || isUnavailable(policy) ? null : policy.scforceoption;
+  const entries = windowsEntryPoints(read, smartCard, adminNetworks);
+  if (!sshdServiceActive(read)) return entries;
+  const ssh = sshEntryPoints(mfa.sshd, undefined, adminNetworks);
+  return isUnavailable(ssh) ? ssh : [...entries, ...ssh].slice(0, 64);
+}
+
+export interface WindowsEvidenceOptions {
+  /** Admin networks (CIDRs): a WinRM or sshd listener bound only inside them is not a remote entry point. */
+  adminNetworks?: readonly string[];
+}
+
+export async function addWindowsEvidence(evidence: Evidence, runner: PowerShellRunner, env: NodeJS.ProcessEnv = process.env, options: WindowsEvidenceOptions = {}): Promise<Evidence> {
   // One after the other: each starts a PowerShell process, and a workstation must stay usable.
   const firewall = await read(runner, WINDOWS_SCRIPTS.firewall, parseWindowsFirewall);
   const smb1 = await read(runner, WINDOWS_SCRIPTS.smb1, parseWindowsSmb1);
@@ -94,6 +127,11 @@ export async function addWindowsEvidence(evidence: Evidence, runner: PowerShellR
   const updates = await read(runner, WINDOWS_SCRIPTS.updates, parseWindowsUpdates);
   const disk_encryption = await read(runner, WINDOWS_SCRIPTS.bitlocker, parseWindowsBitLocker);
   const routing = await read(runner, WINDOWS_SCRIPTS.routing, parseWindowsRouting);
+  const password_policy = await read(runner, WINDOWS_SCRIPTS.passwordPolicy, parseWindowsPasswordPolicy);
+  const entryPoints = await read(runner, WINDOWS_SCRIPTS.entryPoints, parseWindowsEntryPoints);
+  const remote_control = await read(runner, WINDOWS_SCRIPTS.remoteControl, parseWindowsRemoteControl);
+  const log_forwarding = await read(runner, WINDOWS_SCRIPTS.logForwarding, parseWindowsLogForwarding);
+  const vpn_profiles = await read(runner, WINDOWS_SCRIPTS.vpn, parseWindowsVpn);
 
   const network: NetworkEvidence | Unavailable = isUnavailable(evidence.network)
     ? evidence.network
@@ -104,17 +142,25 @@ export async function addWindowsEvidence(evidence: Evidence, runner: PowerShellR
         smb1,
         proxy_policy: isUnavailable(proxy) ? proxy : proxy.proxy_policy,
         browser_doh: isUnavailable(proxy) ? proxy : proxy.browser_doh,
-        remote_control: { unavailable: NOT_READ_ON_WINDOWS.remote_control },
+        remote_control,
       };
   const wifi = withRouting(evidence.wifi, routing);
-  const mfa: MfaEvidence | Unavailable = isUnavailable(evidence.mfa) ? evidence.mfa : { ...evidence.mfa, local_admins };
+  const mfa: MfaEvidence | Unavailable = isUnavailable(evidence.mfa)
+    ? evidence.mfa
+    : {
+        ...evidence.mfa,
+        local_admins,
+        password_policy,
+        remote_access: remoteAccess(entryPoints, evidence.mfa, options.adminNetworks ?? []),
+        second_factors: windowsSecondFactors(evidence.mfa.windows_logon_policy),
+      };
   const system: SystemEvidence = {
     os,
     time_sync,
-    log_forwarding: { unavailable: NOT_READ_ON_WINDOWS.log_forwarding },
+    log_forwarding,
     updates,
     disk_encryption,
-    vpn_profiles: { unavailable: NOT_READ_ON_WINDOWS.vpn_profiles },
+    vpn_profiles,
   };
   return { ...evidence, network, wifi, mfa, system };
 }

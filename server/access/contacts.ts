@@ -2,7 +2,7 @@
 // every approver for an emergency, a revoke or a cancel. An approver is an active user of a
 // reviewer role (admin counted only when the quorum names admins); the requester is never an
 // approver of their own request. Email addresses and languages live in access_contacts.
-import { appendAuditEvent, type AuditActor } from '../auditlog.js';
+import { appendAuditEvent, type AuditActor } from '../auditlog/auditlog.js';
 import { toDbTime } from '../db/columns.js';
 import type { Database } from '../db/schema.js';
 import { findUserByUsername } from '../db/users.js';

@@ -1,6 +1,6 @@
 // Managing the access directory: vendors and their members, their SSH public keys, and targets.
 // Each change and its audit entry commit together (CLI and routes share these functions).
-import { appendAuditEvent, type AuditActor } from '../auditlog.js';
+import { appendAuditEvent, type AuditActor } from '../auditlog/auditlog.js';
 import { isUniqueViolation } from '../db/columns.js';
 import { findHost } from '../db/hosts.js';
 import type { Database } from '../db/schema.js';

@@ -3,7 +3,7 @@
 // up or undoes a decision. A channel that fails is logged and written to the audit log
 // (access.notification_failed), without the SMTP password or the webhook secret.
 import nodemailer, { type Transporter } from 'nodemailer';
-import { appendAuditEvent } from '../auditlog.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
 import type { Database } from '../db/schema.js';
 import { sendSyslog, type SyslogMessage } from '../notify/syslog.js';
 import { sendWebhook, type DeliveryOutcome } from '../notify/webhook.js';

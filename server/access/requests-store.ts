@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { fromDbJson, fromDbTime, fromDbTimeOrNull, toDbJson, toDbTime } from '../db/columns.js';
 import type { Database } from '../db/schema.js';
+import { keyset, type KeysetKey } from '../db/keyset.js';
 import type { AccessRequest, AccessReview, AccessState, PostureOverride, Quorum, ReviewDecision } from './model.js';
 
 export interface NewRequest {
@@ -142,14 +143,20 @@ export interface RequestFilter {
   from?: Date;
   to?: Date;
   emergency?: boolean;
-  /** Keyset paging: only requests listed after this one (newest first; the dashboard's pages). */
-  after?: { created_at: string; request_id: string };
+  /** Keyset paging: only requests listed after this key of REQUEST_ORDER (the dashboard's pages). */
+  after?: KeysetKey;
   limit: number;
 }
 
 export const MAX_REQUESTS_LISTED = 1000;
 
-/** Newest first. */
+/** The order of request lists: newest first, requests made in the same millisecond by id. */
+export const REQUEST_ORDER = keyset<AccessRequest>([
+  { column: 'r.created_at', direction: 'desc', kind: 'timestamp', of: (r) => r.created_at },
+  { column: 'r.request_id', direction: 'asc', kind: 'text', of: (r) => r.request_id },
+]);
+
+/** Newest first (REQUEST_ORDER). */
 export async function listRequests(db: Database, filter: RequestFilter): Promise<AccessRequest[]> {
   let q = requestQuery(db);
   if (filter.states !== undefined && filter.states.length > 0) q = q.where('r.state', 'in', filter.states);
@@ -160,13 +167,8 @@ export async function listRequests(db: Database, filter: RequestFilter): Promise
   if (filter.from !== undefined) q = q.where('r.not_after', '>', toDbTime(filter.from));
   if (filter.to !== undefined) q = q.where('r.not_before', '<', toDbTime(filter.to));
   if (filter.emergency !== undefined) q = q.where('r.emergency', '=', filter.emergency ? 1 : 0);
-  if (filter.after !== undefined) {
-    const at = toDbTime(filter.after.created_at);
-    const id = filter.after.request_id;
-    q = q.where((eb) => eb.or([eb('r.created_at', '<', at), eb.and([eb('r.created_at', '=', at), eb('r.request_id', '>', id)])]));
-  }
   const limit = Math.min(Math.max(1, filter.limit), MAX_REQUESTS_LISTED);
-  return (await q.orderBy('r.created_at', 'desc').orderBy('r.request_id').limit(limit).execute()).map(toRequest);
+  return (await REQUEST_ORDER.seek(q, filter.after ?? null).limit(limit).execute()).map(toRequest);
 }
 
 export interface RequestChange {

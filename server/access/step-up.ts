@@ -3,7 +3,7 @@
 // the same throttle (failures count against the account and the source address, and a locked
 // account cannot review either).
 import type { FastifyBaseLogger } from 'fastify';
-import { appendAuditEvent } from '../auditlog.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
 import { accountSubject, addressSubject, DEFAULT_THROTTLE, releaseLoginAttempt, reserveLoginAttempt, settleLoginFailure, type ThrottlePolicy } from '../auth/throttle.js';
 import { acceptTotp } from '../auth/totp.js';
 import { openTotpSecretOrLog } from '../auth/totp-at-rest.js';

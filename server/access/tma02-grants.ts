@@ -3,7 +3,7 @@
 // revocation, cancellation or lapse). They are added to the windows a site overlay declares, so
 // sites that approve windows in another tool keep working. Used at ingestion
 // (server/routes/reports.ts), by the nightly audit (server/audit/run.ts), by the posture gate, and
-// when a stored verdict is explained again (server/verdict-details.ts).
+// when a stored verdict is explained again (server/verdicts/verdict-details.ts).
 import type { Pack } from '../../policies/pack.js';
 import { toDbTime } from '../db/columns.js';
 import type { Database } from '../db/schema.js';
@@ -24,7 +24,7 @@ export const MAX_GRANT_WINDOWS = 800;
  * Windows of the requests approved for targets behind `hostId`, as they were known at `now`, most
  * recent first: a request approved by `now` (decided, not denied) gives its window, cut short where
  * it was revoked, cancelled or lapsed before `now`. Known "as at now" so that judging a report again
- * at its evaluation time (server/verdict-details.ts) rebuilds the pack that judged it.
+ * at its evaluation time (server/verdicts/verdict-details.ts) rebuilds the pack that judged it.
  */
 export async function approvedWindowsOfGateway(db: Database, hostId: string, now: Date): Promise<ApprovedWindow[]> {
   const at = toDbTime(now);

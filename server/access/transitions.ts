@@ -3,7 +3,7 @@
 // and its audit entry (actor, reason, window before and after) commit together; notifications go
 // out after the commit. The rules themselves are in review-rules.ts; the gate in posture-gate.ts.
 import type { FastifyBaseLogger } from 'fastify';
-import { appendAuditEvent, type AuditActor } from '../auditlog.js';
+import { appendAuditEvent, type AuditActor } from '../auditlog/auditlog.js';
 import type { Role } from '../auth/roles.js';
 import type { ThrottlePolicy } from '../auth/throttle.js';
 import { isUniqueViolation } from '../db/columns.js';

@@ -29,7 +29,7 @@ import {
 import { TrendTally, trendDay, writeTrendDay } from '../db/trends.js';
 import { overdueCountersignatures } from '../access/countersign-overdue.js';
 import { approvedWindowsOfGateway, gatewaysWithTargets, withGrantWindows, type ApprovedWindow } from '../access/tma02-grants.js';
-import { appendAuditEvent, type AuditActor } from '../auditlog.js';
+import { appendAuditEvent, type AuditActor } from '../auditlog/auditlog.js';
 import type { Database } from '../db/schema.js';
 import { formatScope, listWaivers } from '../db/waivers.js';
 import {

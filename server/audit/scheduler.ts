@@ -4,7 +4,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import cron, { type ScheduledTask } from 'node-cron';
 import { loadShippedPacks, type Pack, type SiteOverlay } from '../../policies/pack.js';
-import type { AuditActor } from '../auditlog.js';
+import type { AuditActor } from '../auditlog/auditlog.js';
 import { countActiveHosts, deleteAuditsBefore, setAuditNotifications, slotCovered } from '../db/audits.js';
 import type { Database } from '../db/schema.js';
 import type { DeliveryOutcome } from '../notify/webhook.js';

@@ -2,7 +2,7 @@
 // (they sign in again under the new role) and its audit entry commit together. An admin cannot
 // change their own role (no lock-out of the last admin by mistake, no silent self-demotion).
 import { Type } from 'typebox';
-import { appendAuditEvent, type AuditActor } from '../auditlog.js';
+import { appendAuditEvent, type AuditActor } from '../auditlog/auditlog.js';
 import { deleteUserSessions } from '../db/sessions.js';
 import type { Database } from '../db/schema.js';
 import { findUserByUsername, publicUser, type UserRecord } from '../db/users.js';

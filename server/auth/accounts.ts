@@ -1,6 +1,6 @@
 // Managing user accounts (CLI and admin routes share these): create, disable, reset MFA. Each
 // change and its audit entry commit together.
-import { appendAuditEvent, type AuditActor } from '../auditlog.js';
+import { appendAuditEvent, type AuditActor } from '../auditlog/auditlog.js';
 import { isUniqueViolation } from '../db/columns.js';
 import { deleteUserSessions } from '../db/sessions.js';
 import {

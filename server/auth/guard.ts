@@ -13,7 +13,7 @@ import type { SessionStage } from '../db/sessions.js';
 import { publicUser, type UserRecord } from '../db/users.js';
 import type { Database } from '../db/schema.js';
 import { ApiError } from '../errors.js';
-import type { AuditActor } from '../auditlog.js';
+import type { AuditActor } from '../auditlog/auditlog.js';
 import { bearerToken } from './bearer.js';
 import type { Role } from './roles.js';
 import { CSRF_HEADER, csrfFormTokenMatches, csrfTokenMatches, isFormPost, presentedSessionId, resolveSession } from './session.js';

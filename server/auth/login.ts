@@ -7,7 +7,7 @@
 //
 // TOTP secrets are stored sealed (./totp-at-rest.ts) and opened only to check a code.
 import type { FastifyBaseLogger } from 'fastify';
-import { appendAuditEvent } from '../auditlog.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
 import type { SessionStage } from '../db/sessions.js';
 import { setSessionStage } from '../db/sessions.js';
 import {

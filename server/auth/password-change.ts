@@ -3,7 +3,7 @@
 // hashing (./throttle.ts), bounded by the hash gate, and every wrong one is journalled. When the
 // wrong guesses lock the account, the session that made them ends: whoever holds a stolen cookie
 // cannot keep guessing. A successful change ends the user's other sessions (a thief's included).
-import { appendAuditEvent } from '../auditlog.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
 import { deleteSession, deleteUserSessionsExcept } from '../db/sessions.js';
 import { findUserByUsername, setPassword, type UserCredentials } from '../db/users.js';
 import type { Database } from '../db/schema.js';

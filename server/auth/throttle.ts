@@ -13,7 +13,7 @@
 // Refusals are not journalled one by one (a flood would fill the audit log without logging in):
 // each subject counts them and one `auth.login_refused` entry with the count is written once its
 // lock has ended (at the next admitted attempt, or by journalPendingRefusals).
-import { appendAuditEvent } from '../auditlog.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
 import { deleteLoginAttempt, deleteSpentLoginAttempts, findLoginAttemptRows, lockLoginAttempts, subjectsWithRefusalsToJournal, writeLoginAttempt, type LoginAttemptRow } from '../db/login-attempts.js';
 import type { Database } from '../db/schema.js';
 

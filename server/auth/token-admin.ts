@@ -1,7 +1,7 @@
 // Listing and revoking enrollment tokens and API tokens (`vigie token list|revoke`,
 // `vigie apitoken list|revoke`, and the admin routes in ../routes/tokens.ts). Secrets are never
 // listed (only their digests are stored anyway); each revocation is journalled with its change.
-import { appendAuditEvent, type AuditActor } from '../auditlog.js';
+import { appendAuditEvent, type AuditActor } from '../auditlog/auditlog.js';
 import { fromDbTime, fromDbTimeOrNull, toDbTime } from '../db/columns.js';
 import type { Database } from '../db/schema.js';
 

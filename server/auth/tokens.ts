@@ -1,7 +1,7 @@
 // Enrollment tokens (one-time, site + role bound) and API tokens (automation, scoped, expiring).
 // Only SHA-256 digests of their secrets are stored; see ../secrets/secrets.ts for formats and why.
 import type { HostRole } from '../../policies/evidence.js';
-import { appendAuditEvent, type AuditActor } from '../auditlog.js';
+import { appendAuditEvent, type AuditActor } from '../auditlog/auditlog.js';
 import { API_TOKEN_ROLES, type ApiTokenRole } from './roles.js';
 import {
   formatApiToken,

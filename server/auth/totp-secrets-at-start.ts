@@ -11,7 +11,7 @@
 // Values in clear leave the table, not the disk: earlier database backups (and, until the space is
 // reused, free pages of the database files) may still hold them; README "Secrets key" says so.
 import type { FastifyBaseLogger } from 'fastify';
-import { appendAuditEvent } from '../auditlog.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
 import type { Database } from '../db/schema.js';
 import { listStoredTotpSecrets, replaceStoredTotpSecret, type TotpSecretColumn } from '../db/users.js';
 import { looksSealed, sealedKeyId } from '../secrets/sealed-secret.js';

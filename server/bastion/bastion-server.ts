@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import ssh2, { type AuthContext, type Connection, type ServerChannel } from 'ssh2';
-import { appendAuditEvent } from '../auditlog.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
 import type { ThrottlePolicy } from '../auth/throttle.js';
 import { endBastionSession, insertBastionSession } from '../db/bastion-sessions.js';
 import type { UserCredentials } from '../db/users.js';

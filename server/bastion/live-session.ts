@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { basename, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Connection, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
-import { appendAuditEvent } from '../auditlog.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
 import { endBastionSession } from '../db/bastion-sessions.js';
 import type { Database } from '../db/schema.js';
 import { AsciicastWriter } from './asciicast-writer.js';

@@ -4,7 +4,7 @@
 // protection, same throttle counters: a guesser gains nothing by switching doors).
 import type { FastifyBaseLogger } from 'fastify';
 import ssh2 from 'ssh2';
-import { appendAuditEvent } from '../auditlog.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
 import { accountSubject, addressSubject, lockState, releaseLoginAttempt, reserveLoginAttempt, settleLoginFailure, type LockState, type Reservation, type ThrottlePolicy } from '../auth/throttle.js';
 import { acceptTotp } from '../auth/totp.js';
 import { openTotpSecretOrLog } from '../auth/totp-at-rest.js';

@@ -10,7 +10,7 @@
 // What is deleted is the files; the session row, its signed hash and the audit-log entries stay
 // (requests are permanent records). Run at the bastion's start and hourly.
 import { rmSync } from 'node:fs';
-import { appendAuditEvent } from '../auditlog.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
 import { FINAL_STATES } from '../access/model.js';
 import { expiredRecordings, markRecordingDeleted, requestRetentionFacts, type BastionSessionRecord, type RequestRetentionFacts } from '../db/bastion-sessions.js';
 import type { Database } from '../db/schema.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Type } from 'typebox';
 import { loadShippedPacks } from '../../policies/pack.js';
 import { loadSiteOverlays } from '../app.js';
-import type { AuditActor } from '../auditlog.js';
+import type { AuditActor } from '../auditlog/auditlog.js';
 import { timelineOf } from '../access/routes.js';
 import { resolveConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';

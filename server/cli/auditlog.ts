@@ -1,7 +1,7 @@
 // `vigie auditlog verify` (exit 0 intact, 1 tampered, naming where) and `vigie auditlog list`.
 import { userInfo } from 'node:os';
 import { Type } from 'typebox';
-import { AUDIT_ACTION_PATTERN, AuditHeadPinError, listAuditEntries, MAX_AUDIT_LIST, parseAuditHeadPin, verifyAuditLog, type AuditActor, type AuditHeadPin } from '../auditlog.js';
+import { AUDIT_ACTION_PATTERN, AuditHeadPinError, listAuditEntries, MAX_AUDIT_LIST, parseAuditHeadPin, verifyAuditLog, type AuditActor, type AuditHeadPin } from '../auditlog/auditlog.js';
 import { DataDirOption, dataDirSpec, JsonOption, jsonSpec, withDatabase } from './common.js';
 import type { CliIo } from './io.js';
 import { parseCommand, UsageError } from './options.js';

@@ -1,6 +1,6 @@
 // `vigie host list` and `vigie host revoke`.
 import { Type } from 'typebox';
-import { appendAuditEvent } from '../auditlog.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
 import { findHost, listHosts, revokeHost } from '../db/hosts.js';
 import { currentSummaries } from '../db/verdicts.js';
 import { DataDirOption, dataDirSpec, JsonOption, jsonSpec, withDatabase } from './common.js';

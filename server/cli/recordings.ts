@@ -2,7 +2,7 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Type } from 'typebox';
-import { appendAuditEvent } from '../auditlog.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
 import { bastionKeyPaths } from '../bastion/keys.js';
 import { checkRecording, exportRecording, OFFLINE_VERIFY_COMMAND, recordingFiles } from '../bastion/recordings.js';
 import { recordingRetentionOf, type RecordingRetention } from '../bastion/retention.js';

@@ -8,7 +8,7 @@ import { auditlogList, AUDITLOG_LIST_USAGE, auditlogVerify, AUDITLOG_VERIFY_USAG
 import { userAdd, USER_ADD_USAGE, userDisable, USER_DISABLE_USAGE, userList, USER_LIST_USAGE, userResetMfa, USER_RESET_MFA_USAGE } from './users.js';
 import { serverStart, SERVER_START_USAGE } from './serve.js';
 import { auditList, AUDIT_LIST_USAGE, auditRun, AUDIT_RUN_USAGE, auditShow, AUDIT_SHOW_USAGE } from './audit.js';
-import { waiverAdd, WAIVER_ADD_USAGE, waiverList, WAIVER_LIST_USAGE } from './waivers.js';
+import { waiverAdd, WAIVER_ADD_USAGE, waiverList, WAIVER_LIST_USAGE, waiverRevoke, WAIVER_REVOKE_USAGE } from './waivers.js';
 import { orgDeclare, ORG_DECLARE_USAGE, orgList, ORG_LIST_USAGE, orgStatus, ORG_STATUS_USAGE, orgWithdraw, ORG_WITHDRAW_USAGE } from './org.js';
 import { serverInit, SERVER_INIT_USAGE } from './init.js';
 import { apiTokenCreate, APITOKEN_CREATE_USAGE, tokenCreate, TOKEN_CREATE_USAGE } from './tokens.js';
@@ -51,6 +51,7 @@ const COMMANDS: Record<string, Command> = {
   'audit show': { usage: AUDIT_SHOW_USAGE, run: auditShow },
   'waiver add': { usage: WAIVER_ADD_USAGE, run: waiverAdd },
   'waiver list': { usage: WAIVER_LIST_USAGE, run: waiverList },
+  'waiver revoke': { usage: WAIVER_REVOKE_USAGE, run: waiverRevoke },
   'policy list': { usage: POLICY_LIST_USAGE, run: policyList },
   'policy lint': { usage: POLICY_LINT_USAGE, run: policyLint },
   'policy eval': { usage: POLICY_EVAL_USAGE, run: policyEval },
@@ -119,6 +120,7 @@ Commands:
   audit show        print an audit as JSON, HTML or CSV
   waiver add        record a waiver (dérogation) with justification, approver and expiry
   waiver list       list waivers and whether they are active
+  waiver revoke     end a waiver early, with a reason (audit-logged)
   recording list    list bastion sessions and how each ended
   recording show    show a bastion session and its recording files
   recording verify  check a session's signed recording (exit 1 if altered)

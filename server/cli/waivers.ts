@@ -1,11 +1,12 @@
-// `vigie waiver add` and `vigie waiver list`: dérogations, each with a justification, an approver
-// and an expiry date; every creation is written to the audit log.
+// `vigie waiver add`, `list` and `revoke`: dérogations, each with a justification, an approver
+// and an expiry date; every creation and revocation is written to the audit log.
 import { Type } from 'typebox';
 import { loadShippedPacks } from '../../policies/pack.js';
 import { resolveAuditConfig } from '../audit/config.js';
 import { formatScope, listWaivers } from '../db/waivers.js';
 import { createWaiver, WaiverInputError } from '../waivers/create.js';
 import { waiverState } from '../waivers/list.js';
+import { REVOKE_REASON_LENGTH, revokeWaiver, WaiverRevokeError } from '../waivers/revoke.js';
 import { cliActorId } from './audit.js';
 import { DataDirOption, dataDirSpec, JsonOption, jsonSpec, withDatabase } from './common.js';
 import type { CliIo } from './io.js';
@@ -88,4 +89,38 @@ export async function waiverList(args: string[], io: CliIo): Promise<number> {
     io.stdout([w.id, w.rule_id, formatScope(w.scope), w.state, w.expires_at, w.approver, w.justification.replace(/\s+/g, ' ').slice(0, 80), revoked].join('\t'));
   }
   return 0;
+}
+
+export const WAIVER_REVOKE_USAGE = `Usage: vigie waiver revoke WAIVER_ID --reason TEXT [--data-dir D] [--json]
+
+Revoke a waiver that still runs (active or pending): it stops applying now, keeps the expiry its
+approver signed, and records when and by whom (the operator running the command). The reason
+(${REVOKE_REASON_LENGTH.min} to ${REVOKE_REASON_LENGTH.max} characters) is written to the audit log. An unknown, expired or already
+revoked waiver is refused (exit 2) and nothing is written.`;
+
+export async function waiverRevoke(args: string[], io: CliIo): Promise<number> {
+  const { options, positionals } = parseCommand(
+    'vigie waiver revoke',
+    args,
+    { reason: { type: 'string' }, ...dataDirSpec, ...jsonSpec },
+    Type.Object(
+      { reason: Type.String({ minLength: 1, maxLength: 8192 }), 'data-dir': DataDirOption, json: JsonOption },
+      { additionalProperties: false },
+    ),
+    1,
+  );
+  const id = positionals[0];
+  if (id === undefined) throw new UsageError('vigie waiver revoke: the waiver id is required');
+  return withDatabase(io, options['data-dir'], async (db) => {
+    let waiver;
+    try {
+      waiver = await revokeWaiver(db, id, { now: new Date(), actor: { type: 'cli', id: cliActorId() }, reason: options.reason });
+    } catch (error) {
+      if (error instanceof WaiverRevokeError) throw new UsageError(`vigie waiver revoke: ${error.message}`);
+      throw error;
+    }
+    if (options.json === true) io.stdout(JSON.stringify({ waiver }));
+    else io.stdout(`Waiver ${waiver.id} revoked on ${waiver.revoked_at ?? '?'} by ${waiver.revoked_by ?? '?'} (${waiver.rule_id} for ${formatScope(waiver.scope)}).`);
+    return 0;
+  });
 }

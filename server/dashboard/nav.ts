@@ -25,6 +25,7 @@ export const PAGE_ROLES = {
   accessRequesters: ['vendor', 'technician', 'biomedical', 'rssi', 'admin'],
   accessReviewers: ['admin', 'rssi', 'biomedical'],
   accessTargets: ['admin', 'rssi', 'biomedical', 'auditor', 'technician'],
+  mySessions: ['vendor'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export const NAV: NavEntry[] = [
@@ -41,6 +42,7 @@ export const NAV: NavEntry[] = [
   { path: '/care', label: 'nav.care', roles: PAGE_ROLES.care },
   { path: '/audit-log', label: 'nav.auditLog', roles: PAGE_ROLES.auditLog },
   { path: '/users', label: 'nav.users', roles: PAGE_ROLES.users },
+  { path: '/my-sessions', label: 'nav.mySessions', roles: PAGE_ROLES.mySessions },
 ];
 
 export function navFor(role: Role): NavEntry[] {

@@ -1,6 +1,7 @@
 // Rows of the audit log and of its head. The chain logic (hashing, appending, verifying) is in
-// ../auditlog.ts; this file only reads and writes rows.
+// ../auditlog/auditlog.ts; this file only reads and writes rows.
 import { fromDbTime, toDbTime } from './columns.js';
+import { keyset } from './keyset.js';
 import type { Database } from './schema.js';
 
 export interface AuditRow {
@@ -82,11 +83,13 @@ export interface AuditQuery {
   action?: string | undefined;
 }
 
+/** The journal newest first: seq is unique and only grows, so it is the whole key (and cursor). */
+export const AUDIT_NEWEST_FIRST = keyset<{ seq: number }>([{ column: 'seq', direction: 'desc', kind: 'integer', of: (row) => row.seq }]);
+
 /** The latest entries first. */
 export async function latestAuditRows(db: Database, query: AuditQuery): Promise<AuditRow[]> {
   let q = db.selectFrom('audit_log').select(columns);
-  if (query.beforeSeq !== undefined) q = q.where('seq', '<', query.beforeSeq);
   if (query.action !== undefined) q = q.where('action', '=', query.action);
-  const rows = await q.orderBy('seq', 'desc').limit(query.limit).execute();
+  const rows = await AUDIT_NEWEST_FIRST.seek(q, query.beforeSeq === undefined ? null : [query.beforeSeq]).limit(query.limit).execute();
   return rows.map(toAuditRow);
 }

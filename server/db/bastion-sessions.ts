@@ -117,6 +117,36 @@ export async function listBastionSessions(db: Database, filter: SessionListFilte
   return rows.map(toRecord);
 }
 
+/** Where a page of one user's sessions stops (newest first: started_at desc, then session_id asc). */
+export interface SessionCursor {
+  started_at: string;
+  session_id: string;
+}
+
+/**
+ * One user's sessions, newest first, in keyset pages (the vendor's own list; index 0021). Only the
+ * user's: the filter is the user id the session was opened under, never a name.
+ */
+export async function listUserBastionSessions(
+  db: Database,
+  userId: string,
+  filter: { state: 'live' | 'ended'; after?: SessionCursor; limit: number },
+): Promise<BastionSessionRecord[]> {
+  let query = db.selectFrom('bastion_sessions').selectAll().where('user_id', '=', userId);
+  query = filter.state === 'live' ? query.where('ended_at', 'is', null) : query.where('ended_at', 'is not', null);
+  if (filter.after !== undefined) {
+    const at = toDbTime(filter.after.started_at);
+    const id = filter.after.session_id;
+    query = query.where((eb) => eb.or([eb('started_at', '<', at), eb.and([eb('started_at', '=', at), eb('session_id', '>', id)])]));
+  }
+  const rows = await query
+    .orderBy('started_at', 'desc')
+    .orderBy('session_id')
+    .limit(Math.min(Math.max(1, filter.limit), MAX_SESSIONS_LISTED))
+    .execute();
+  return rows.map(toRecord);
+}
+
 /** Ask for a live session to be cut; false if it is not live. The watchdog holding it reads this. */
 export async function requestBastionCut(db: Database, sessionId: string, by: string, now: Date): Promise<boolean> {
   const result = await db

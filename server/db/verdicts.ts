@@ -2,7 +2,7 @@
 // read through the verdict_sets view (migration 0007); a host's current verdicts are those of its
 // current report (hosts.current_report_id). A set keeps each rule's status, the
 // counts, and which pack judged (label + fingerprint); the explanations are derived again from the
-// stored report when shown (server/verdict-details.ts), so they are not written per report.
+// stored report when shown (server/verdicts/verdict-details.ts), so they are not written per report.
 import type { Severity, Verdict, VerdictStatus } from '../../policies/verdict.js';
 import { fromDbJson, fromDbTime } from './columns.js';
 import type { Database } from './schema.js';

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { HOST_ROLES, type HostRole } from '../../policies/evidence.js';
 import type { Waiver, WaiverScope } from '../../policies/waiver.js';
 import { fromDbTime, isUniqueViolation, toDbTime } from './columns.js';
-import type { Database } from './schema.js';
+import type { Selectable } from 'kysely';
+import type { Database, WaiversTable } from './schema.js';
 
 export type ScopeKind = 'host' | 'site' | 'role' | 'site-role';
 
@@ -82,10 +83,10 @@ export async function insertWaiver(db: Database, waiver: NewWaiver): Promise<Wai
   throw new Error('could not allocate a waiver id');
 }
 
-/** Every waiver (active or not), latest expiry first. */
-export async function listWaivers(db: Database): Promise<Waiver[]> {
-  const rows = await db.selectFrom('waivers').selectAll().orderBy('expires_at', 'desc').orderBy('waiver_id').limit(MAX_WAIVERS).execute();
-  return rows.map((r) => ({
+type WaiverRow = Selectable<WaiversTable>;
+
+function waiverOf(r: WaiverRow): Waiver {
+  return {
     id: r.waiver_id,
     rule_id: r.rule_id,
     scope: scopeOf(r.scope_kind, r.scope_value),
@@ -94,7 +95,19 @@ export async function listWaivers(db: Database): Promise<Waiver[]> {
     created_at: fromDbTime(r.created_at),
     expires_at: fromDbTime(r.expires_at),
     ...(r.revoked_at === null ? {} : { revoked_at: fromDbTime(r.revoked_at), revoked_by: r.revoked_by ?? '?' }),
-  }));
+  };
+}
+
+/** Every waiver (active or not), latest expiry first. */
+export async function listWaivers(db: Database): Promise<Waiver[]> {
+  const rows = await db.selectFrom('waivers').selectAll().orderBy('expires_at', 'desc').orderBy('waiver_id').limit(MAX_WAIVERS).execute();
+  return rows.map(waiverOf);
+}
+
+/** One waiver by id, whatever its state. */
+export async function findWaiver(db: Database, id: string): Promise<Waiver | undefined> {
+  const row = await db.selectFrom('waivers').selectAll().where('waiver_id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : waiverOf(row);
 }
 
 /**

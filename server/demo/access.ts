@@ -14,7 +14,7 @@ import { checkPostureGate } from '../access/posture-gate.js';
 import { DEFAULT_CHANNELS, type AccessRequest, type Target } from '../access/model.js';
 import { findRequest } from '../access/requests-store.js';
 import { cancelRequest, createRequest, expireDueRequests, reviewRequest, revokeRequest, type AccessActor, type AccessDeps } from '../access/transitions.js';
-import type { AuditActor } from '../auditlog.js';
+import type { AuditActor } from '../auditlog/auditlog.js';
 import { createAccount } from '../auth/accounts.js';
 import type { Role } from '../auth/roles.js';
 import { newTotpSecret, totpCode } from '../auth/totp.js';

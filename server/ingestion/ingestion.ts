@@ -45,7 +45,7 @@ import {
   type PreparedReport,
   type ReportSink,
 } from './report-sink.js';
-import { packFingerprint } from '../pack-fingerprint.js';
+import { packFingerprint } from '../verdicts/pack-fingerprint.js';
 import { digestsMatch } from '../secrets/secrets.js';
 
 export { DEFAULT_GROUP_COMMIT, type GroupCommitOptions, type IngestionObserver, type IngestionResult, type PreparedReport, type ReportSink } from './report-sink.js';

@@ -2,7 +2,8 @@
 // protocol, direction; the cursor is the last row's key, opaque to clients), one row, CSV.
 import { Type, type Static } from 'typebox';
 import { fromDbJson, fromDbTime } from '../db/columns.js';
-import { sql, type SelectQueryBuilder } from 'kysely';
+import type { SelectQueryBuilder } from 'kysely';
+import { keyset, keysetPage, type KeysetKey } from '../db/keyset.js';
 import type { Database, Tables } from '../db/schema.js';
 import { INVENTORY_VERDICTS, type InventoryVerdict } from './verdict.js';
 
@@ -50,34 +51,23 @@ export const InventoryFilterSchema = Type.Object(
 );
 export type InventoryFilter = Static<typeof InventoryFilterSchema>;
 
-interface Key {
-  site: string;
-  role: string;
-  destination: string;
-  port: number;
-  protocol: string;
-  direction: string;
-}
-
-export class CursorError extends Error {}
-
-export function encodeCursor(key: Key): string {
-  return Buffer.from(JSON.stringify([key.site, key.role, key.destination, key.port, key.protocol, key.direction])).toString('base64url');
-}
-
-export function decodeCursor(text: string): Key {
-  try {
-    const [site, role, destination, port, protocol, direction] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    if ([site, role, destination, protocol, direction].every((v) => typeof v === 'string') && Number.isInteger(port)) {
-      return { site, role, destination, port, protocol, direction } as Key;
-    }
-  } catch {
-    // fall through
-  }
-  throw new CursorError('invalid cursor');
-}
-
 type Row = Awaited<ReturnType<typeof baseQuery>>[number];
+
+/**
+ * The inventory's order, its primary key: site, role, destination, port, protocol, direction.
+ * One direction throughout, so the seek is a row-value comparison (SQLite >= 3.15, PostgreSQL):
+ * both seek the primary key's index to the cursor; the equivalent OR of prefixes made SQLite scan
+ * the site from its start on every page.
+ */
+export const INVENTORY_ORDER = keyset<Row>([
+  { column: 'site', direction: 'asc', kind: 'text', of: (r) => r.site },
+  { column: 'role', direction: 'asc', kind: 'text', of: (r) => r.role },
+  { column: 'destination', direction: 'asc', kind: 'text', of: (r) => r.destination },
+  { column: 'port', direction: 'asc', kind: 'integer', of: (r) => r.port },
+  { column: 'protocol', direction: 'asc', kind: 'text', of: (r) => r.protocol },
+  { column: 'direction', direction: 'asc', kind: 'text', of: (r) => r.direction },
+]);
+
 function baseQuery(db: Database) {
   return db.selectFrom('inventory_destinations').selectAll().execute();
 }
@@ -127,19 +117,18 @@ export function filterInventory<O>(query: SelectQueryBuilder<Tables, 'inventory_
   return q;
 }
 
-/** One page of rows after `cursor`; `next` is the cursor of the page after, null at the end. */
+/**
+ * One page of rows after `cursor`; `next` is the cursor of the page after, null at the end.
+ * A cursor this server did not write throws CursorError (the API answers 400).
+ */
 export async function listInventory(db: Database, filter: InventoryFilter, limit: number, cursor?: string): Promise<{ rows: InventoryRow[]; next: string | null }> {
-  let q = filterInventory(db.selectFrom('inventory_destinations').selectAll(), filter);
-  if (cursor !== undefined) {
-    const k = decodeCursor(cursor);
-    // A row-value comparison (SQLite >= 3.15, PostgreSQL): both seek the primary key's index to the
-    // cursor; the equivalent OR of prefixes made SQLite scan the site from its start on every page.
-    q = q.where(sql<boolean>`(site, role, destination, port, protocol, direction) > (${k.site}, ${k.role}, ${k.destination}, ${k.port}, ${k.protocol}, ${k.direction})`);
-  }
-  const rows = await q.orderBy('site').orderBy('role').orderBy('destination').orderBy('port').orderBy('protocol').orderBy('direction').limit(limit + 1).execute();
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { rows: page.map(toInventoryRow), next: rows.length > limit && last ? encodeCursor(last) : null };
+  const after = cursor === undefined ? null : INVENTORY_ORDER.decode(cursor);
+  const page = await keysetPage(
+    (from: KeysetKey | null, count) => INVENTORY_ORDER.seek(filterInventory(db.selectFrom('inventory_destinations').selectAll(), filter), from).limit(count).execute(),
+    INVENTORY_ORDER.keyOf,
+    { after, limit },
+  );
+  return { rows: page.rows.map(toInventoryRow), next: page.next === null ? null : INVENTORY_ORDER.encode(page.next) };
 }
 
 /** Every row of a filter, page by page (exports): bounded memory. */

@@ -4,7 +4,7 @@
 import { declarationInputErrors, type OrgDeclaration, type OrgDeclarationInput } from '../../policies/org-declaration.js';
 import { DEFAULT_ORG_PARAMETERS, evaluateOrganisation, type OrgParameters } from '../../policies/rules/organisation.js';
 import type { Verdict } from '../../policies/verdict.js';
-import { appendAuditEvent, type AuditActor } from '../auditlog.js';
+import { appendAuditEvent, type AuditActor } from '../auditlog/auditlog.js';
 import { findOrgDeclaration, insertOrgDeclaration, listOrgDeclarations, withdrawOrgDeclaration } from '../db/org-declarations.js';
 import type { Database } from '../db/schema.js';
 

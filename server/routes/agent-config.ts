@@ -1,7 +1,7 @@
 // GET /api/v1/agent/config: an enrolled agent asks how to run (schedule, egress probes).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AgentServerConfig } from '../../policies/agent-config.js';
-import { agentConfigFor } from '../agent-policy.js';
+import { agentConfigFor } from '../agents/agent-policy.js';
 import { authenticateAgent } from '../auth/bearer.js';
 import { errorResponses, type RouteContext } from './context.js';
 

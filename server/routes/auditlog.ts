@@ -4,7 +4,7 @@
 // first break and where it is.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AuditActor, AuditHeadPinError, listAuditEntries, MAX_AUDIT_LIST, parseAuditHeadPin, verifyAuditLog, type AuditHeadPin, type AuditVerification } from '../auditlog.js';
+import { AuditActor, AuditHeadPinError, listAuditEntries, MAX_AUDIT_LIST, parseAuditHeadPin, verifyAuditLog, type AuditHeadPin, type AuditVerification } from '../auditlog/auditlog.js';
 import { ApiError } from '../errors.js';
 import type { Role } from '../auth/roles.js';
 import { errorResponses, type RouteContext } from './context.js';

@@ -2,7 +2,7 @@
 // changing one's own password. Sessions are cookies; see ../auth/session.ts for CSRF.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { appendAuditEvent } from '../auditlog.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
 import { UsernameSchema } from '../auth/accounts.js';
 import { changeOwnPassword } from '../auth/password-change.js';
 import { actorOf, principalOf, type Principal } from '../auth/guard.js';

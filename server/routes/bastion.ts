@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { appendAuditEvent } from '../auditlog.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
 import { actorOf, principalOf } from '../auth/guard.js';
 import type { Role } from '../auth/roles.js';
 import { checkRecording, isRecordingFileName, recordingDir, recordingFiles } from '../bastion/recordings.js';
@@ -91,6 +91,11 @@ const CONTENT_TYPES: [RegExp, string][] = [
   [/^SHA256SUMS$/, 'text/plain; charset=utf-8'],
   [/\.sig$/, 'application/octet-stream'],
 ];
+
+/** The content type a recording file is downloaded with (also by the vendor's own sessions page). */
+export function recordingContentType(name: string): string {
+  return CONTENT_TYPES.find(([pattern]) => pattern.test(name))?.[1] ?? 'application/octet-stream';
+}
 
 export function bastionRoutes(deps: BastionRouteDeps): FastifyPluginAsyncTypebox<RouteContext> {
   return async (app, ctx) => {
@@ -181,7 +186,7 @@ export function bastionRoutes(deps: BastionRouteDeps): FastifyPluginAsyncTypebox
         }
         const principal = principalOf(request);
         await appendAuditEvent(ctx.db, { actor: actorOf(principal), action: 'bastion.recording_downloaded', target: `bastion_session:${session.session_id}`, details: { file: name }, at: ctx.now() });
-        const type = CONTENT_TYPES.find(([pattern]) => pattern.test(name))?.[1] ?? 'application/octet-stream';
+        const type = recordingContentType(name);
         return reply
           .header('content-type', type)
           .header('content-disposition', `attachment; filename="${session.session_id}-${name}"`)

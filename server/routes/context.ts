@@ -1,6 +1,6 @@
 // What every route plugin receives: the database, the clock, the policy packs, the configuration.
 import type { Pack, SiteOverlay } from '../../policies/pack.js';
-import type { AgentPolicyFile } from '../agent-policy.js';
+import type { AgentPolicyFile } from '../agents/agent-policy.js';
 import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { ErrorBody } from '../errors.js';

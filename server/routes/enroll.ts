@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { HostIdentity, HostRoleSchema } from '../../policies/evidence.js';
-import { enrollHost } from '../enrollment.js';
+import { enrollHost } from '../agents/enrollment.js';
 import { MAX_PRESENTED_SECRET_LENGTH } from '../secrets/secrets.js';
 import { errorResponses, type RouteContext } from './context.js';
 

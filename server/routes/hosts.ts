@@ -9,7 +9,7 @@ import { FLEET_READERS } from '../auth/roles.js';
 import { findHost, listHosts } from '../db/hosts.js';
 import { currentSummaries } from '../db/verdicts.js';
 import { ApiError } from '../errors.js';
-import { reportVerdicts } from '../verdict-details.js';
+import { reportVerdicts } from '../verdicts/verdict-details.js';
 import { errorResponses, type RouteContext } from './context.js';
 
 export const DEFAULT_HOSTS_PAGE = 500;

@@ -10,7 +10,8 @@ import { feedInventory } from '../inventory/feed.js';
 import { entryUse, inventoryCoverage } from '../inventory/maintenance.js';
 import { importProgress, ProxyImporter } from '../inventory/proxy/import.js';
 import { PROXY_FORMATS, type ProxyFormat } from '../inventory/proxy/proxy-line.js';
-import { allInventoryRows, csvLine, CSV_COLUMNS, CursorError, InventoryFilterSchema, InventoryRowSchema, listInventory } from '../inventory/query.js';
+import { CursorError } from '../db/keyset.js';
+import { allInventoryRows, csvLine, CSV_COLUMNS, InventoryFilterSchema, InventoryRowSchema, listInventory } from '../inventory/query.js';
 import { inventoryJudge } from '../inventory/verdict.js';
 import { errorResponses, type RouteContext } from './context.js';
 

@@ -8,6 +8,7 @@ import { AgentCredentialCache, type AgentIdentity } from '../auth/agent-credenti
 import { ApiError } from '../errors.js';
 import { AGENT_REFUSALS, committerFor, ingestReport, type IngestionResult } from '../ingestion/ingestion.js';
 import { errorResponses, type RouteContext } from './context.js';
+import { useStrictJsonParser } from '../strict-json.js';
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -33,15 +34,10 @@ export const reportRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
   // The authenticated agent of each request, set by the onRequest hook before the body is read.
   const agents = new WeakMap<object, AgentIdentity>();
   // The JSON text of each request's body: what the agent sent is what is stored (and it spares
-  // serialising the parsed report again). Same parser and errors as everywhere else in the app.
+  // serialising the parsed report again). Same strict parser as everywhere else in the app
+  // (UTF-8 checked, duplicate keys refused: server/strict-json.ts).
   const texts = new WeakMap<object, string>();
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    texts.set(request, text);
-    parseJson(request, text, done);
-  });
+  useStrictJsonParser(app, (request, text) => texts.set(request, text));
 
   app.post(
     '/api/v1/reports',

@@ -1,7 +1,8 @@
 // /api/v1/waivers: dérogations over HTTP. The RSSI approves them (a full session, never an API
 // token: the approver recorded is the person logged in, not a name typed in); auditors and the
 // RSSI read them. Creation goes through the same checks as `vigie waiver add` (known rule,
-// enrolled host, a real justification, time-boxed expiry) and is written to the audit log.
+// enrolled host, a real justification, time-boxed expiry) and is written to the audit log; so is
+// revocation (the same path as the Dérogations page and `vigie waiver revoke`), with its reason.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { WaiverScopeSchema } from '../../policies/waiver.js';
@@ -10,6 +11,7 @@ import { actorOf, principalOf } from '../auth/guard.js';
 import { ApiError } from '../errors.js';
 import { createWaiver, WaiverInputError } from '../waivers/create.js';
 import { describeWaiver, listWaiversAt, WAIVER_STATES } from '../waivers/list.js';
+import { REVOKE_REASON_LENGTH, revokeRefusalStatus, revokeWaiver, WaiverRevokeError } from '../waivers/revoke.js';
 import { AUDIT_READERS } from './audits.js';
 import { errorResponses, type RouteContext } from './context.js';
 
@@ -48,6 +50,15 @@ export const NewWaiverBody = Type.Object(
   strict,
 );
 
+export const RevokeWaiverBody = Type.Object(
+  {
+    /** Why the waiver ends before its signed expiry: written to the audit log. */
+    reason: Type.String({ minLength: REVOKE_REASON_LENGTH.min, maxLength: REVOKE_REASON_LENGTH.max }),
+  },
+  strict,
+);
+const WaiverIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 16, pattern: '^W-[0-9A-F]{8}$' }) }, strict);
+
 export const waiverRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   const timeZone = auditConfigOf(ctx.config).timezone;
 
@@ -81,6 +92,33 @@ export const waiverRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app,
         return reply.status(201).send({ waiver: describeWaiver(waiver, now) });
       } catch (error) {
         if (error instanceof WaiverInputError) throw new ApiError(400, 'invalid_waiver', error.message);
+        throw error;
+      }
+    },
+  );
+
+  app.post(
+    '/api/v1/waivers/:id/revoke',
+    {
+      config: { access: { roles: ['rssi'], tokens: false } },
+      schema: {
+        description:
+          'Revoke a waiver that still runs (active or pending): it stops applying now, keeps its signed expiry and records when and by whom; ' +
+          'the reason goes to the audit log. 404 waiver_not_found, 409 waiver_already_revoked or waiver_expired, 400 invalid_reason.',
+        params: WaiverIdParams,
+        body: RevokeWaiverBody,
+        response: { 200: Type.Object({ waiver: WaiverView }, strict), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (principal.kind !== 'user') throw new Error('waiver revocation admits sessions only');
+      const now = ctx.now();
+      try {
+        const waiver = await revokeWaiver(ctx.db, request.params.id, { now, actor: actorOf(principal), reason: request.body.reason });
+        return { waiver: describeWaiver(waiver, now) };
+      } catch (error) {
+        if (error instanceof WaiverRevokeError) throw new ApiError(revokeRefusalStatus(error.code), error.code, error.message);
         throw error;
       }
     },

@@ -4,7 +4,7 @@
 // summary entry in the audit log and each waiver's own `waiver.created` entry pointing to it.
 import type { Pack } from '../../policies/pack.js';
 import type { Waiver } from '../../policies/waiver.js';
-import { appendAuditEvent, type AuditActor } from '../auditlog.js';
+import { appendAuditEvent, type AuditActor } from '../auditlog/auditlog.js';
 import type { Database } from '../db/schema.js';
 import { formatScope, insertWaiver } from '../db/waivers.js';
 import { checkWaiverFields, WaiverInputError } from './create.js';

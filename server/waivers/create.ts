@@ -3,7 +3,7 @@
 import { HOST_ROLES, type HostRole } from '../../policies/evidence.js';
 import type { Pack } from '../../policies/pack.js';
 import type { Waiver, WaiverScope } from '../../policies/waiver.js';
-import { appendAuditEvent, type AuditActor } from '../auditlog.js';
+import { appendAuditEvent, type AuditActor } from '../auditlog/auditlog.js';
 import { findHost, siteExists } from '../db/hosts.js';
 import type { Database } from '../db/schema.js';
 import { formatScope, insertWaiver } from '../db/waivers.js';

@@ -39,6 +39,11 @@ t.test('Windows: the PowerShell collectors replayed report exactly the table', a
     updates: fixture('updates-fr-ps51-wsus.json'),
     bitlocker: fixture('bitlocker-fr-ps51-laptop.json'),
     routing: fixture('routing-en-ps7-bridge.json'),
+    passwordPolicy: fixture('password-policy-fr-ps51.json'),
+    entryPoints: fixture('entry-points-fr-ps51-server.json'),
+    remoteControl: fixture('remote-control-fr-ps51.json'),
+    logForwarding: fixture('log-forwarding-fr-ps51-wef.json'),
+    vpn: fixture('vpn-fr-ps51-aovpn.json'),
   };
   const byScript = new Map(Object.entries(WINDOWS_SCRIPTS).map(([name, script]) => [script, name as keyof typeof WINDOWS_SCRIPTS]));
   const evidence: Evidence = await collectEvidence({

@@ -13,8 +13,26 @@ import { join } from 'node:path';
 
 export const SSHD = '/usr/sbin/sshd';
 
-export function sshdAvailable(): boolean {
-  return existsSync(SSHD) && typeof process.getuid === 'function' && process.getuid() === 0;
+/** What the real-sshd tests need and this machine lacks (empty: nothing). CI has it all (.ci/run installs openssh-server and runs as root). */
+export function sshdPrerequisitesMissing(): string[] {
+  const missing: string[] = [];
+  if (!existsSync(SSHD)) missing.push(`${SSHD} (apt-get install openssh-server; scripts/ensure-system-tools.sh)`);
+  for (const tool of ['ssh', 'scp', 'sftp', 'ssh-keygen', 'ssh-keyscan', 'unshare']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).status !== 0) missing.push(`${tool} in PATH`);
+  }
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
+    missing.push(`root (uid ${typeof process.getuid === 'function' ? process.getuid() : '?'}): the test sshd runs as root to log in as the device user, in a mount namespace of its own`);
+  }
+  return missing;
+}
+
+/**
+ * Fail the test file at once, saying what is missing, when the real sshd cannot run here. These
+ * tests never skip: a machine without sshd or root must not pass them silently.
+ */
+export function requireSshd(what: string): void {
+  const missing = sshdPrerequisitesMissing();
+  if (missing.length > 0) throw new Error(`${what} needs a real OpenSSH server, client and root; missing here: ${missing.join('; ')}`);
 }
 
 export async function freePort(): Promise<number> {

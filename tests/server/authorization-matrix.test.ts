@@ -78,6 +78,7 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'GET /api/v1/audits/:id': AUDIT_READERS,
   'GET /api/v1/waivers': AUDIT_READERS,
   'POST /api/v1/waivers': RSSI_SESSION,
+  'POST /api/v1/waivers/:id/revoke': RSSI_SESSION,
   'GET /api/v1/org/declarations': AUDIT_READERS,
   'GET /api/v1/org/verdicts': AUDIT_READERS,
   'POST /api/v1/org/declarations': RSSI_SESSION,
@@ -132,6 +133,10 @@ const EXPECTED: Record<string, Record<Caller, Outcome>> = {
   'GET /sessions': pageTable(['admin', 'rssi', 'biomedical', 'auditor']),
   'GET /sessions/:id': pageTable(['admin', 'rssi', 'biomedical', 'auditor']),
   'POST /sessions/:id/cut': pageTable(['admin', 'rssi', 'biomedical']),
+  // "Mes séances" (server/dashboard/pages/vendor-sessions.tsx): a vendor's own sessions only.
+  'GET /my-sessions': pageTable(['vendor']),
+  'GET /my-sessions/:id': pageTable(['vendor']),
+  'GET /my-sessions/:id/recording/:file': pageTable(['vendor']),
   // Page 9, Télémaintenance (server/dashboard/pages/access*.tsx): readers, requesters, reviewers as the access API.
   'GET /access': pageTable(['admin', 'rssi', 'biomedical', 'auditor', 'technician', 'vendor']),
   'GET /access/requests/:id': pageTable(['admin', 'rssi', 'biomedical', 'auditor', 'technician', 'vendor']),

@@ -4,10 +4,11 @@
 // A vendor's scope (its own requests) is applied here, whatever the filters say.
 import { ACCESS_STATES, type AccessRequest, type AccessState, type Target, type Vendor } from '../../access/model.js';
 import { checkPostureGate, type PostureGateDeps, type PostureGateResult } from '../../access/posture-gate.js';
-import { listRequests } from '../../access/requests-store.js';
+import { listRequests, REQUEST_ORDER } from '../../access/requests-store.js';
 import { quorumProgress, type QuorumProgress } from '../../access/review-rules.js';
 import { listTargets } from '../../access/targets-store.js';
 import { listVendors } from '../../access/vendors-store.js';
+import { CursorError, keysetPage, type KeysetKey } from '../../db/keyset.js';
 import type { Database } from '../../db/schema.js';
 
 export const ACCESS_PAGE_SIZE = 50;
@@ -33,7 +34,7 @@ export interface AccessListRow {
 
 export interface AccessListPage {
   rows: AccessListRow[];
-  /** Cursor of the next page (opaque to the page: created_at|request_id), null on the last page. */
+  /** Cursor of the next page (REQUEST_ORDER's encoding, opaque to the page), null on the last page. */
   next: string | null;
   counts: Record<AccessState, number>;
   targets: Target[];
@@ -41,11 +42,15 @@ export interface AccessListPage {
   sites: string[];
 }
 
-const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f-]{36})$/;
-
-export function parseCursor(value: string | undefined): { created_at: string; request_id: string } | null {
-  const m = value === undefined ? null : CURSOR.exec(value);
-  return m === null ? null : { created_at: m[1]!, request_id: m[2]! };
+/** The key a page link carries; null (the first page) when absent or not one this server wrote. */
+export function parseCursor(value: string | undefined): KeysetKey | null {
+  if (value === undefined) return null;
+  try {
+    return REQUEST_ORDER.decode(value);
+  } catch (error) {
+    if (error instanceof CursorError) return null;
+    throw error;
+  }
 }
 
 const OPEN: readonly AccessState[] = ['pending', 'approved', 'active'];
@@ -74,7 +79,7 @@ export async function accessListPage(
   deps: PostureGateDeps,
   filter: AccessListFilter,
   scope: AccessScope & { showPosture: boolean },
-  after: { created_at: string; request_id: string } | null,
+  after: KeysetKey | null,
   now: Date,
 ): Promise<AccessListPage> {
   const db = deps.db;
@@ -89,17 +94,21 @@ export async function accessListPage(
     return { rows: [], next: null, counts: empty, targets, vendors, sites };
   }
   const ids = { ...(vendor === undefined ? {} : { vendor_id: vendor.vendor_id }), ...(target === undefined ? {} : { target_id: target.target_id }) };
-  const requests = await listRequests(db, {
-    ...(filter.state === undefined ? {} : { states: [filter.state] }),
-    ...ids,
-    ...(filter.site === undefined ? {} : { site: filter.site }),
-    ...(scope.requester_id === undefined ? {} : { requester_id: scope.requester_id }),
-    ...(after === null ? {} : { after }),
-    limit: ACCESS_PAGE_SIZE + 1,
-  });
-  const shown = requests.slice(0, ACCESS_PAGE_SIZE);
-  const last = shown[shown.length - 1];
-  const next = requests.length > ACCESS_PAGE_SIZE && last !== undefined ? `${last.created_at}|${last.request_id}` : null;
+  const page = await keysetPage(
+    (from: KeysetKey | null, limit) =>
+      listRequests(db, {
+        ...(filter.state === undefined ? {} : { states: [filter.state] }),
+        ...ids,
+        ...(filter.site === undefined ? {} : { site: filter.site }),
+        ...(scope.requester_id === undefined ? {} : { requester_id: scope.requester_id }),
+        ...(from === null ? {} : { after: from }),
+        limit,
+      }),
+    REQUEST_ORDER.keyOf,
+    { after, limit: ACCESS_PAGE_SIZE },
+  );
+  const shown = page.rows;
+  const next = page.next === null ? null : REQUEST_ORDER.encode(page.next);
   const approvals = await approverRoles(db, shown.map((r) => r.request_id));
   const gateways = new Map(targets.map((t) => [t.target_id, t.gateway_host_id]));
   const gates = new Map<string, PostureGateResult>();

@@ -1,5 +1,5 @@
 // Audit-log rows read by the dashboard's own queries, as entries (times normalised per dialect).
-import { toEntry, type AuditEntry } from '../../auditlog.js';
+import { toEntry, type AuditEntry } from '../../auditlog/auditlog.js';
 import { fromDbTime } from '../../db/columns.js';
 
 interface StoredRow {

@@ -1,10 +1,12 @@
 // The audit log as the dashboard lists it: filters that compose (action prefix, actor, target
-// prefix, Paris day range), newest first, keyset-paged on seq (never OFFSET), and the same query
-// walked for exports. The chain logic itself (hashing, verification) stays in server/auditlog.ts.
+// prefix, Paris day range), newest first, keyset-paged on seq (AUDIT_NEWEST_FIRST, never OFFSET), and the same query
+// walked for exports. The chain logic itself (hashing, verification) stays in server/auditlog/auditlog.ts.
 import { sql, type SqlBool, type Expression } from 'kysely';
+import { AUDIT_NEWEST_FIRST } from '../../db/auditlog.js';
 import { toDbTime } from '../../db/columns.js';
+import { CursorError, keysetPage, keysetPages, type KeysetKey } from '../../db/keyset.js';
 import { auditRowsToEntries } from './audit-entries.js';
-import type { AuditEntry } from '../../auditlog.js';
+import type { AuditEntry } from '../../auditlog/auditlog.js';
 import type { Database } from '../../db/schema.js';
 import { parisMidnight, parisNextMidnight } from './paris-day.js';
 
@@ -68,32 +70,36 @@ function conditions(filter: AuditLogFilter): Expression<SqlBool>[] {
   return where;
 }
 
-/** Up to `limit` entries with seq < before (null: from the newest), newest first. */
-async function entriesBefore(db: Database, filter: AuditLogFilter, before: number | null, limit: number): Promise<AuditEntry[]> {
+/** The `before` of a page link: the seq to continue before; null (the newest) when absent or malformed. */
+export function parseBefore(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  try {
+    return Number(AUDIT_NEWEST_FIRST.decode(value)[0]);
+  } catch (error) {
+    if (error instanceof CursorError) return null;
+    throw error;
+  }
+}
+
+/** Up to `limit` entries after `after` in AUDIT_NEWEST_FIRST order (null: from the newest). */
+async function entriesAfter(db: Database, filter: AuditLogFilter, after: KeysetKey | null, limit: number): Promise<AuditEntry[]> {
   let query = db.selectFrom('audit_log').select(['seq', 'at', 'actor_type', 'actor_id', 'action', 'target', 'details', 'prev_hash', 'hash']);
   for (const condition of conditions(filter)) query = query.where(condition);
-  if (before !== null) query = query.where('seq', '<', before);
-  return auditRowsToEntries(await query.orderBy('seq', 'desc').limit(limit).execute());
+  return auditRowsToEntries(await AUDIT_NEWEST_FIRST.seek(query, after).limit(limit).execute());
 }
 
 /** One page, newest first, and the seq to continue before (null on the last page). */
 export async function auditLogPage(db: Database, filter: AuditLogFilter, before: number | null, size = AUDIT_PAGE_SIZE): Promise<{ entries: AuditEntry[]; next: number | null }> {
-  const rows = await entriesBefore(db, filter, before, size + 1);
-  if (rows.length <= size) return { entries: rows, next: null };
-  const entries = rows.slice(0, size);
-  return { entries, next: entries[entries.length - 1]!.seq };
+  const page = await keysetPage((after: KeysetKey | null, limit) => entriesAfter(db, filter, after, limit), AUDIT_NEWEST_FIRST.keyOf, {
+    after: before === null ? null : [before],
+    limit: size,
+  });
+  return { entries: page.rows, next: page.next === null ? null : Number(page.next[0]) };
 }
 
 /** Every entry of the filter, newest first, a batch at a time (exports). */
 export async function* allAuditEntries(db: Database, filter: AuditLogFilter, batch = 1000): AsyncGenerator<AuditEntry[]> {
-  let before: number | null = null;
-  for (;;) {
-    const rows = await entriesBefore(db, filter, before, batch);
-    if (rows.length === 0) return;
-    yield rows;
-    if (rows.length < batch) return;
-    before = rows[rows.length - 1]!.seq;
-  }
+  yield* keysetPages((after: KeysetKey | null, limit) => entriesAfter(db, filter, after, limit), AUDIT_NEWEST_FIRST.keyOf, { start: null, pageSize: batch });
 }
 
 export async function countAuditEntries(db: Database, filter: AuditLogFilter): Promise<number> {

@@ -67,6 +67,8 @@ export const fleetMessages = {
   'hosts.apply': { fr: 'Filtrer', en: 'Filter' },
   'hosts.reset': { fr: 'Tout effacer', en: 'Clear all' },
   'hosts.count': { fr: '{n} hôtes correspondent.', en: '{n} hosts match.' },
+  'hosts.countMore': { fr: 'Plus de {n} hôtes correspondent.', en: 'More than {n} hosts match.' },
+  'hosts.countExact': { fr: 'Compter exactement', en: 'Count them all' },
   'hosts.exportCsv': { fr: 'Exporter en CSV', en: 'Export as CSV' },
   'hosts.exportJson': { fr: 'Exporter en JSON', en: 'Export as JSON' },
   'hosts.caption': { fr: 'Hôtes, par site puis par nom', en: 'Hosts, by site then name' },

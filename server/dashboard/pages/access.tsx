@@ -22,7 +22,7 @@ const ListQuery = Type.Object(
     target: Type.Optional(Type.String({ maxLength: 63 })),
     vendor: Type.Optional(Type.String({ maxLength: 63 })),
     site: Type.Optional(Type.String({ maxLength: 64 })),
-    after: Type.Optional(Type.String({ maxLength: 80 })),
+    after: Type.Optional(Type.String({ maxLength: 256 })),
   },
   { additionalProperties: false },
 );

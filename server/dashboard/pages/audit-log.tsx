@@ -5,12 +5,12 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
-import { appendAuditEvent, verifyAuditLog, type AuditEntry, type AuditVerification } from '../../auditlog.js';
+import { appendAuditEvent, verifyAuditLog, type AuditEntry, type AuditVerification } from '../../auditlog/auditlog.js';
 import { actorOf, principalOf } from '../../auth/guard.js';
 import type { RouteContext } from '../../routes/context.js';
 import { Layout } from '../components/layout.js';
 import { Untrusted, visible } from '../components/visible-text.js';
-import { allAuditEntries, auditFilterOf, auditFilterQuery, auditLogPage, countAuditEntries, type AuditLogFilter } from '../data/audit-log.js';
+import { allAuditEntries, auditFilterOf, auditFilterQuery, auditLogPage, countAuditEntries, parseBefore, type AuditLogFilter } from '../data/audit-log.js';
 import { PAGE_ROLES } from '../nav.js';
 import { sendPage } from '../render.js';
 import { viewOf, type View } from '../view.js';
@@ -112,7 +112,7 @@ export const auditLogPages: FastifyPluginAsync<RouteContext> = async (app, ctx) 
     const view = viewOf(request, now);
     const { t, f } = view;
     const filter = auditFilterOf(request.query);
-    const before = /^[1-9][0-9]{0,15}$/.test(request.query.before ?? '') ? Number(request.query.before) : null;
+    const before = parseBefore(request.query.before);
     const [verification, page, total] = await Promise.all([verifyAuditLog(ctx.db), auditLogPage(ctx.db, filter, before), countAuditEntries(ctx.db, filter)]);
     return sendPage(
       reply,

@@ -11,7 +11,7 @@ import { findReportBody } from '../../db/reports.js';
 import { listWaivers } from '../../db/waivers.js';
 import { ApiError } from '../../errors.js';
 import type { RouteContext } from '../../routes/context.js';
-import { reportVerdicts } from '../../verdict-details.js';
+import { reportVerdicts } from '../../verdicts/verdict-details.js';
 import { Layout } from '../components/layout.js';
 import { Untrusted } from '../components/visible-text.js';
 import { STATUS_ICONS, StatusBadge, type ShownStatus } from '../components/status.js';

@@ -6,13 +6,13 @@ import { stringify } from 'csv-stringify/sync';
 import { HOST_ROLES } from '../../../policies/evidence.js';
 import { VERDICT_STATUSES } from '../../../policies/verdict.js';
 import type { RouteContext } from '../../routes/context.js';
-import { listAuditEntries } from '../../auditlog.js';
+import { listAuditEntries } from '../../auditlog/auditlog.js';
 import { MAX_BULK_WAIVER_HOSTS } from '../../waivers/bulk.js';
 import { Notice } from '../components/forms.js';
 import { Layout } from '../components/layout.js';
 import { Untrusted } from '../components/visible-text.js';
 import { StatusBadge } from '../components/status.js';
-import { allHosts, ANY_STATUSES, countHosts, decodeCursor, encodeCursor, filterQuery, hostFilterOf, hostsPage, siteNames, type HostFilter, type HostRow } from '../data/hosts.js';
+import { allHosts, ANY_STATUSES, countHosts, countHostsUpTo, decodeCursor, HOST_COUNT_CAP, type HostCount, encodeCursor, filterQuery, hostFilterOf, hostsPage, siteNames, type HostFilter, type HostRow } from '../data/hosts.js';
 import { freshnessJudge, type HostFreshness } from '../data/freshness.js';
 import { SEEN_BUCKETS } from '../data/overview.js';
 import { ruleCatalogue } from '../data/rules.js';
@@ -147,9 +147,10 @@ export function csvSafe(value: unknown): string {
 }
 
 /** The bulk action's entry point (RSSI): a link to its confirmation page, or how to get one. */
-function BulkAction({ view, filter, total }: { view: View; filter: HostFilter; total: number }) {
+function BulkAction({ view, filter, count }: { view: View; filter: HostFilter; count: HostCount }) {
   const { t, f } = view;
-  const eligible = filter.rule !== undefined && (filter.status === 'fail' || filter.status === 'warn') && filter.revoked !== true && total > 0 && total <= MAX_BULK_WAIVER_HOSTS;
+  const total = count.n;
+  const eligible = filter.rule !== undefined && (filter.status === 'fail' || filter.status === 'warn') && filter.revoked !== true && !count.more && total > 0 && total <= MAX_BULK_WAIVER_HOSTS;
   return (
     <section aria-labelledby="bulk-h" class="bulk">
       <h2 id="bulk-h">{t('bulk.section')}</h2>
@@ -187,7 +188,10 @@ export const hostsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) => 
     const { t, f } = view;
     const filter = hostFilterOf(request.query);
     const cursor = decodeCursor(request.query.after);
-    const [page, total, sites] = await Promise.all([hostsPage(ctx.db, filter, cursor, now), countHosts(ctx.db, filter, now), siteNames(ctx.db)]);
+    // The count stops at HOST_COUNT_CAP unless the exact one is asked for (count=all).
+    const exact = request.query.count === 'all';
+    const counting: Promise<HostCount> = exact ? countHosts(ctx.db, filter, now).then((n) => ({ n, more: false })) : countHostsUpTo(ctx.db, filter, now, HOST_COUNT_CAP);
+    const [page, count, sites] = await Promise.all([hostsPage(ctx.db, filter, cursor, now), counting, siteNames(ctx.db)]);
     const judge = freshnessJudge(ctx.packs, ctx.overlays, now);
     const rules = [...ruleCatalogue(ctx.packs).keys()];
     const notice = view.user?.role === 'rssi' ? await bulkNotice(view, request.query.bulk) : undefined;
@@ -197,7 +201,13 @@ export const hostsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) => 
         {notice !== undefined && <Notice kind="success">{notice}</Notice>}
         <Filters view={view} filter={filter} sites={sites} rules={rules} />
         <p role="status">
-          {t('hosts.count', { n: f.integer(total) })}{' '}
+          {count.more ? (
+            <>
+              {t('hosts.countMore', { n: f.integer(count.n) })} <a href={`/hosts${filterQuery(filter, { count: 'all' })}`}>{t('hosts.countExact')}</a> ·{' '}
+            </>
+          ) : (
+            <>{t('hosts.count', { n: f.integer(count.n) })} </>
+          )}
           <a href={`/hosts/export.csv${filterQuery(filter)}`}>{t('hosts.exportCsv')}</a> · <a href={`/hosts/export.json${filterQuery(filter)}`}>{t('hosts.exportJson')}</a>
         </p>
         <table>
@@ -239,7 +249,7 @@ export const hostsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) => 
           {cursor !== null && <a href={`/hosts${filterQuery(filter)}`}>{t('hosts.first')}</a>}
           {page.next !== null && <a href={`/hosts${filterQuery(filter, { after: encodeCursor(page.next) })}`}>{t('hosts.next')}</a>}
         </nav>
-        {view.user?.role === 'rssi' && <BulkAction view={view} filter={filter} total={total} />}
+        {view.user?.role === 'rssi' && <BulkAction view={view} filter={filter} count={count} />}
       </Layout>,
     );
   });

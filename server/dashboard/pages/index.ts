@@ -21,6 +21,7 @@ import { accessRequestPages } from './access-request.js';
 import { accessVendorPages } from './access-vendor.js';
 import { accessTargetPages } from './access-targets.js';
 import { destinationsPages } from './destinations.js';
+import { vendorSessionsPages } from './vendor-sessions.js';
 
 export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   signInPages,
@@ -43,4 +44,5 @@ export const DASHBOARD_PAGES: FastifyPluginAsync<RouteContext>[] = [
   accessVendorPages,
   accessTargetPages,
   destinationsPages,
+  vendorSessionsPages,
 ];

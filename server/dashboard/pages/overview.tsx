@@ -9,6 +9,10 @@ import { Layout } from '../components/layout.js';
 import { StatusBadge } from '../components/status.js';
 import { fleetFreshness, SEEN_BUCKETS, waiversExpiringWithin } from '../data/overview.js';
 import { OPEN_ACCESS_STATES, telemaintenanceNow } from '../data/overview-access.js';
+import { awaitingDecision } from '../data/awaiting-decision.js';
+import { AwaitingDecisionSection } from '../components/awaiting-decision.js';
+import { isReviewerRole } from '../../access/model.js';
+import { accessActorOf } from './access-context.js';
 import { countsByRule, scoreOf, scoreSeries, total, type StatusCounts } from '../data/posture.js';
 import { EXPOSURES, exposureOf, ruleCatalogue } from '../data/rules.js';
 import { PAGE_ROLES } from '../nav.js';
@@ -25,12 +29,14 @@ export const overviewPage: FastifyPluginAsync<RouteContext> = async (app, ctx) =
     const view = viewOf(request, now);
     const { t, f, lang } = view;
     const rules = ruleCatalogue(ctx.packs);
-    const [fleet, audit, day, expiring, access] = await Promise.all([
+    const reader = accessActorOf(request);
+    const [fleet, audit, day, expiring, access, awaiting] = await Promise.all([
       fleetFreshness(ctx.db, now),
       latestFinishedAudit(ctx.db),
       latestTrendDay(ctx.db),
       waiversExpiringWithin(ctx.db, now, EXPIRY_DAYS),
       telemaintenanceNow(ctx.db),
+      awaitingDecision(ctx.db, reader),
     ]);
     // Every count is a link: the sessions count only for those who may open /sessions.
     const role = view.user?.role;
@@ -49,6 +55,7 @@ export const overviewPage: FastifyPluginAsync<RouteContext> = async (app, ctx) =
     return sendPage(
       reply,
       <Layout view={view} title={t('nav.overview')} freshness={fleet.lastSeen}>
+        {isReviewerRole(reader.role) && <AwaitingDecisionSection view={view} awaiting={awaiting} />}
         <section aria-labelledby="seen-h">
           <h2 id="seen-h">{t('overview.seenTitle', { n: f.integer(fleet.total) })}</h2>
           <ul class="tiles">

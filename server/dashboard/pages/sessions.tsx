@@ -5,23 +5,18 @@
 // of the API, read by a static script into a text-only <pre>). Only the session page widens the
 // CSP, by 'wasm-unsafe-eval' (the player's terminal is WebAssembly); the player is started by a
 // static script, never inline.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { appendAuditEvent } from '../../auditlog.js';
+import { appendAuditEvent } from '../../auditlog/auditlog.js';
 import { actorOf, principalOf } from '../../auth/guard.js';
-import { MANIFEST_FILE, RECORDING_FILE_PATTERN, type SessionManifest } from '../../bastion/manifest.js';
-import { checkRecording, recordingDir, recordingFiles, type RecordingCheck } from '../../bastion/recordings.js';
-import { transcriptOf, type TranscriptLine } from '../../bastion/transcript.js';
 import { findBastionSession, listBastionSessions, requestBastionCut, type BastionSessionRecord } from '../../db/bastion-sessions.js';
 import { ApiError } from '../../errors.js';
 import { defaultBastionRouteDeps } from '../../bastion/route-deps.js';
+import type { RecordingCheck } from '../../bastion/recordings.js';
 import type { RouteContext } from '../../routes/context.js';
-import { CONTENT_SECURITY_POLICY } from '../../service-hygiene.js';
 import { CsrfField, Notice } from '../components/forms.js';
 import { Layout } from '../components/layout.js';
-import type { MessageKey } from '../i18n/catalogue.js';
+import { playbackCsp, playbackHead, reasonText, reasonTexts, RecordingBadge, recordingCheckOf, recordingContentOf, RecordingSection } from '../components/session-recording.js';
 import { PAGE_ROLES } from '../nav.js';
 import { redirectTo, sendPage } from '../render.js';
 import { asset } from '../static-assets.js';
@@ -30,35 +25,6 @@ import { viewOf, type View } from '../view.js';
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false });
 const ListQuery = Type.Object({ notice: Type.Optional(Type.Union([Type.Literal('cut'), Type.Literal('gone')])) }, { additionalProperties: false });
 const SessionQuery = Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
-const MAX_SHOWN_LINES = 2000;
-
-/** The global CSP plus 'wasm-unsafe-eval' in script-src: for the playback page only. */
-function playbackCsp(): string {
-  const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  return Object.entries(CONTENT_SECURITY_POLICY)
-    .map(([name, values]) => `${kebab(name)} ${(name === 'scriptSrc' ? [...values, "'wasm-unsafe-eval'"] : values).join(' ')}`)
-    .join('; ');
-}
-
-function reasonText(view: View, reason: string | null): string {
-  if (reason === null) return '–';
-  const key = `reason.${reason}` as MessageKey;
-  return key in reasonKeys ? view.t(key) : reason;
-}
-const reasonKeys = Object.fromEntries(
-  ['client_closed', 'window_end', 'revoked', 'cut', 'idle', 'recording_failed', 'database_unreachable', 'upstream_closed', 'server_stopped', 'server_restarted'].map((r) => [`reason.${r}`, true]),
-);
-
-function RecordingBadge({ view, check }: { view: View; check: RecordingCheck }) {
-  if (check.state !== 'sealed') return <span class={`status status-${check.state === 'live' ? 'unknown' : 'not_applicable'}`}>{view.t(`rec.${check.state}`)}</span>;
-  const ok = check.verify?.ok === true;
-  return (
-    <span class={`status status-${ok ? 'pass' : 'fail'}`}>
-      <span aria-hidden="true">{ok ? '✔' : '✖'}</span> {view.t(ok ? 'rec.sealed_ok' : 'rec.sealed_bad')}
-    </span>
-  );
-}
-
 function SessionRows({ view, sessions, live, checks, canCut }: { view: View; sessions: BastionSessionRecord[]; live: boolean; checks: Map<string, RecordingCheck>; canCut: boolean }) {
   const { t, f } = view;
   return (
@@ -106,20 +72,11 @@ function SessionRows({ view, sessions, live, checks, canCut }: { view: View; ses
   );
 }
 
-function manifestOf(dir: string): SessionManifest | null {
-  try {
-    return JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as SessionManifest;
-  } catch {
-    return null;
-  }
-}
-
 export const sessionsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
     // The same recordings folder and public key as the API and the CLI (data dir, VIGIE_RECORDINGS_DIR),
     // read at each request: `vigie server init` may make the key after the server started.
     const depsNow = () => defaultBastionRouteDeps(ctx.config.dataDir);
-    const check = (session: BastionSessionRecord, deps = depsNow()): RecordingCheck =>
-      deps.recordingPublicKey === null ? { state: session.ended_at === null ? 'live' : 'unsealed', verify: null } : checkRecording(deps.recordingsDir, session, deps.recordingPublicKey);
+    const check = (session: BastionSessionRecord, deps = depsNow()): RecordingCheck => recordingCheckOf(deps, session);
 
     app.get<{ Querystring: Static<typeof ListQuery> }>(
       '/sessions',
@@ -138,7 +95,6 @@ export const sessionsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) 
         return sendPage(
           reply,
           <Layout view={view} title={view.t('sessions.title')} freshness={ctx.now()}>
-            <h1>{view.t('sessions.title')}</h1>
             {notice === 'cut' && <Notice kind="success">{view.t('sessions.cutDone')}</Notice>}
             {notice === 'gone' && <Notice kind="info">{view.t('sessions.cutGone')}</Notice>}
             <h2>{view.t('sessions.live', { n: String(live.length) })}</h2>
@@ -176,23 +132,7 @@ export const sessionsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) 
         if (session === undefined) throw new ApiError(404, 'not_found', 'No such bastion session.');
         const deps = depsNow();
         const recording = check(session, deps);
-        const files = recordingFiles(deps.recordingsDir, session);
-        const dir = recordingDir(deps.recordingsDir, session);
-        const manifest = manifestOf(dir);
-        const hashes = new Map((manifest?.files ?? []).map((file) => [file.name, file.sha256]));
-        const casts = files.filter((file) => RECORDING_FILE_PATTERN.test(file.name));
-        const query = (request.query.q ?? '').trim().toLowerCase();
-        const transcripts = casts.map((file) => {
-          let lines: TranscriptLine[] = [];
-          try {
-            lines = transcriptOf(readFileSync(join(dir, file.name), 'utf8'));
-          } catch {
-            lines = [];
-          }
-          const markers = lines.filter((line) => line.kind === 'marker').map((line) => [line.at, line.text.slice(0, 120)]);
-          const shown = (query === '' ? lines : lines.filter((line) => line.text.toLowerCase().includes(query))).slice(0, MAX_SHOWN_LINES);
-          return { file, markers, shown, matches: query === '' ? null : lines.filter((line) => line.text.toLowerCase().includes(query)).length };
-        });
+        const content = recordingContentOf(deps.recordingsDir, session, request.query.q ?? '');
         // The live stream is for those who may cut (as the API route): an auditor reads the recording afterwards.
         const canFollow = view.user !== null && (PAGE_ROLES.sessionCut as readonly string[]).includes(view.user.role);
         const download = (name: string) => `/api/v1/bastion/sessions/${session.session_id}/recording/${encodeURIComponent(name)}`;
@@ -201,11 +141,10 @@ export const sessionsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) 
           reply,
           <Layout
             view={view}
-            title={t('session.title', { id: session.session_id.slice(0, 8) })}
+            title={t('session.title', { id: session.session_id })}
             freshness={ctx.now()}
-            head={[<link rel="stylesheet" href={asset('vendor/asciinema-player-3.css')} />, <script src={asset('vendor/asciinema-player-3.min.js')} defer />, <script src={asset('session-player.js')} defer />, <script src={asset('session-live.js')} defer />]}
+            head={[...playbackHead(), <script src={asset('session-live.js')} defer />]}
           >
-            <h1>{t('session.title', { id: session.session_id })}</h1>
             <dl class="facts">
               <dt>{t('sessions.user')}</dt>
               <dd>{session.username}</dd>
@@ -245,7 +184,7 @@ export const sessionsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) 
                   data-following={t('session.liveFollowing')}
                   data-ended={t('session.liveEnded', { reason: '{reason}' })}
                   data-unavailable={t('session.liveUnavailable')}
-                  data-reasons={JSON.stringify(Object.fromEntries(Object.keys(reasonKeys).map((key) => [key.slice('reason.'.length), t(key as MessageKey)])))}
+                  data-reasons={JSON.stringify(reasonTexts(view))}
                 >
                   {t('session.liveConnecting')}
                 </p>
@@ -253,52 +192,7 @@ export const sessionsPages: FastifyPluginAsync<RouteContext> = async (app, ctx) 
               </section>
             )}
             <p>{t('session.verifyOffline', { id: session.session_id })}</p>
-            <h2>{t('session.files')}</h2>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('session.file')}</th>
-                  <th scope="col">{t('session.size')}</th>
-                  <th scope="col">SHA-256</th>
-                  <th scope="col">
-                    <span class="visually-hidden">{t('session.download')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {files.map((file) => (
-                  <tr>
-                    <td>{file.name}</td>
-                    <td>{f.integer(file.size)}</td>
-                    <td>
-                      <code>{hashes.get(file.name) ?? '–'}</code>
-                    </td>
-                    <td>
-                      <a href={download(file.name)} download>
-                        {t('session.download')}
-                      </a>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <form method="get" action={`/sessions/${session.session_id}`} role="search">
-              <label for="q">{t('session.search')}</label> <input id="q" name="q" type="search" value={request.query.q ?? ''} maxLength={200} />{' '}
-              <button type="submit">{t('session.searchButton')}</button>
-            </form>
-            {transcripts.map(({ file, markers, shown, matches }) => (
-              <section aria-label={file.name}>
-                <h2>{`${t('session.playback')} — ${file.name}`}</h2>
-                {session.ended_at !== null && <div class="player" data-cast-src={download(file.name)} data-markers={JSON.stringify(markers)} />}
-                <h3>{`${t('session.transcript')} — ${file.name}`}</h3>
-                {matches !== null && <p role="status">{t('session.matches', { n: String(matches) })}</p>}
-                <pre class="transcript">
-                  {shown.map((line) => (
-                    <span class={line.kind === 'marker' ? 'marker' : undefined}>{`[${line.at.toFixed(1).padStart(7)} s] ${line.kind === 'marker' ? '▶ ' : ''}${line.text}\n`}</span>
-                  ))}
-                </pre>
-              </section>
-            ))}
+            <RecordingSection view={view} session={session} content={content} search={request.query.q ?? ''} searchAction={`/sessions/${session.session_id}`} downloadUrl={download} />
           </Layout>,
         );
       },

@@ -7,7 +7,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { actorOf, principalOf } from '../../auth/guard.js';
-import { appendAuditEvent } from '../../auditlog.js';
+import { appendAuditEvent } from '../../auditlog/auditlog.js';
 import { login } from '../../auth/login.js';
 import { ALL_ROLES } from '../../auth/roles.js';
 import { clearSessionCookies, setSessionCookies } from '../../auth/session.js';

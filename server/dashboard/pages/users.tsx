@@ -5,7 +5,7 @@
 // the "I confirm" box ticked (checked on the server too: no JavaScript needed).
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { appendAuditEvent } from '../../auditlog.js';
+import { appendAuditEvent } from '../../auditlog/auditlog.js';
 import { changeAccountRole, PERSON_ROLES, PersonRoleSchema } from '../../auth/account-role.js';
 import { createAccount, disableAccount, resetAccountMfa, UsernameSchema } from '../../auth/accounts.js';
 import { actorOf, principalOf } from '../../auth/guard.js';

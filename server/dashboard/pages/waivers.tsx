@@ -10,7 +10,7 @@ import { ApiError } from '../../errors.js';
 import type { RouteContext } from '../../routes/context.js';
 import { createWaiver, WaiverInputError } from '../../waivers/create.js';
 import { listWaiversAt } from '../../waivers/list.js';
-import { revokeWaiver } from '../../waivers/revoke.js';
+import { revokeRefusalStatus, revokeWaiver, WaiverRevokeError } from '../../waivers/revoke.js';
 import { CsrfField, Notice } from '../components/forms.js';
 import { Layout } from '../components/layout.js';
 import { ruleCatalogue } from '../data/rules.js';
@@ -192,8 +192,12 @@ export const waiversPage: FastifyPluginAsync<RouteContext> = async (app, ctx) =>
       const principal = principalOf(request);
       const now = ctx.now();
       const id = request.params.id;
-      const revoked = await revokeWaiver(ctx.db, id, { now, actor: actorOf(principal) });
-      if (!revoked) throw new ApiError(404, 'waiver_not_found', 'No active waiver with this id.');
+      try {
+        await revokeWaiver(ctx.db, id, { now, actor: actorOf(principal) });
+      } catch (error) {
+        if (error instanceof WaiverRevokeError) throw new ApiError(revokeRefusalStatus(error.code), error.code, error.message);
+        throw error;
+      }
       return redirectTo(reply, `/waivers?revoked=${encodeURIComponent(id)}`);
     },
   );

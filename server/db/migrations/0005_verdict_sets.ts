@@ -2,7 +2,7 @@
 // statuses by rule (the history trends read), their counts (the fleet lists read) and the
 // fingerprint of the pack that judged it. Explanations are not copied into every row any more:
 // they are derived again from the stored report with the same pack when shown (see
-// server/verdict-details.ts), which cut ingestion's writes from ~20 KB of text per report to
+// server/verdicts/verdict-details.ts), which cut ingestion's writes from ~20 KB of text per report to
 // well under 1 KB. Rows of the old `verdicts` table are carried over whole: their texts go to
 // `details`, which is what is shown for them.
 // Dialect-neutral: column types that differ come from columnTypes(); no dialect-specific SQL.

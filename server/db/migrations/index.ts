@@ -21,6 +21,8 @@ import { waiverRevocationMigration } from './0017_waiver_revocation.js';
 import { accessRequestsKeptMigration } from './0019_access_requests_kept.js';
 import { trendStatusCountsMigration } from './0018b_trend_status_counts.js';
 import { inventoryFedReportsMigration } from './0022_inventory_fed_reports.js';
+import { hostsLiveSeenMigration } from './0020_hosts_live_seen.js';
+import { bastionUserSessionsMigration } from './0021_bastion_user_sessions.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
@@ -44,6 +46,8 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0019_access_requests_kept': accessRequestsKeptMigration(dialect),
     '0018b_trend_status_counts': trendStatusCountsMigration(dialect),
     '0022_inventory_fed_reports': inventoryFedReportsMigration(dialect),
+    '0020_hosts_live_seen': hostsLiveSeenMigration(dialect),
+    '0021_bastion_user_sessions': bastionUserSessionsMigration(dialect),
   };
 }
 

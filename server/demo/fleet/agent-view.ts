@@ -1,9 +1,9 @@
 // What the server would receive from a real agent of the host's platform: the simulated evidence
 // cut down to the fields that agent reports (policies/agent-coverage.ts, pinned to the real
-// collectors by tests/agent/agent-coverage.test.ts), with the agent's own `unavailable` where it
-// always sends one (Windows remote-control inventory) and where a backup status file would have to
-// declare what no tool observes. The demo then shows the unknowns a real deployment shows.
-import { AGENT_FIELDS, DECLARED_BACKUP_FIELDS, NOT_READ_ON_WINDOWS, undeclaredBackupReason, type DeclaredBackupField } from '../../../policies/agent-coverage.js';
+// collectors by tests/agent/agent-coverage.test.ts), with the agent's own `unavailable` where a
+// backup status file would have to declare what no tool observes. The demo then shows the unknowns
+// a real deployment shows.
+import { AGENT_FIELDS, DECLARED_BACKUP_FIELDS, undeclaredBackupReason, type DeclaredBackupField } from '../../../policies/agent-coverage.js';
 import type { BackupEvidence, HostIdentity, Report } from '../../../policies/evidence.js';
 
 type Sections = Pick<Report, 'network' | 'wifi' | 'backups' | 'mfa' | 'system' | 'telemaintenance'>;
@@ -24,8 +24,7 @@ function declaredBackups(backups: BackupEvidence): BackupEvidence {
 
 export function asRealAgentReports(platform: HostIdentity['os']['platform'], evidence: Sections): Sections {
   const fields = AGENT_FIELDS[platform];
-  let network = pick(evidence.network, fields.network);
-  if (platform === 'windows' && !('unavailable' in network)) network = { ...network, remote_control: { unavailable: NOT_READ_ON_WINDOWS.remote_control } };
+  const network = pick(evidence.network, fields.network);
   const wifi = 'unavailable' in evidence.wifi ? evidence.wifi : pick(evidence.wifi, evidence.wifi.hardware_present ? fields.wifi : fields.wifiWithoutHardware);
   const backups = 'unavailable' in evidence.backups ? evidence.backups : declaredBackups(pick(evidence.backups, fields.backups));
   const result: Sections = { network, wifi, backups, mfa: pick(evidence.mfa, fields.mfa) };

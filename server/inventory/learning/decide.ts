@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { AllowlistEntry } from '../../../policies/allowlist.js';
 import type { Pack, SiteOverlay } from '../../../policies/pack.js';
 import { endOfDayIn } from '../../waivers/create.js';
-import { appendAuditEvent, type AuditActor } from '../../auditlog.js';
+import { appendAuditEvent, type AuditActor } from '../../auditlog/auditlog.js';
 import type { Database } from '../../db/schema.js';
 import { rejudgeInventory } from '../maintenance.js';
 import { inventoryJudge } from '../verdict.js';

@@ -3,7 +3,7 @@
 // audit event per scope that got new ones. Proposals are made by the system, never by a person,
 // so the person who approves is never the proposer.
 import { HOST_ROLES, type HostRole } from '../../../policies/evidence.js';
-import { appendAuditEvent } from '../../auditlog.js';
+import { appendAuditEvent } from '../../auditlog/auditlog.js';
 import type { Database } from '../../db/schema.js';
 import { allInventoryRows } from '../query.js';
 import { proposeDestinations, type ObservedDestination } from './propose.js';

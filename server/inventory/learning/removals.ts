@@ -8,7 +8,7 @@
 import type { Pack, SiteOverlay } from '../../../policies/pack.js';
 import { packFor } from '../../../policies/pack.js';
 import type { HostRole } from '../../../policies/evidence.js';
-import { appendAuditEvent } from '../../auditlog.js';
+import { appendAuditEvent } from '../../auditlog/auditlog.js';
 import type { Database } from '../../db/schema.js';
 import { entryUse, UNUSED_DAYS } from '../maintenance.js';
 import { learnedEntryIds } from './overlay-writer.js';

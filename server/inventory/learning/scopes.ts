@@ -2,7 +2,7 @@
 // signed by the RSSI who opens it, so verdicts still say `fail` and show "waived: learning until
 // ..."; closing ends the waiver at once. Both are audit events, written in the same transaction.
 import { HOST_ROLES, type HostRole } from '../../../policies/evidence.js';
-import { appendAuditEvent, type AuditActor } from '../../auditlog.js';
+import { appendAuditEvent, type AuditActor } from '../../auditlog/auditlog.js';
 import { endOfDayIn } from '../../waivers/create.js';
 import { toDbTime } from '../../db/columns.js';
 import type { Database } from '../../db/schema.js';

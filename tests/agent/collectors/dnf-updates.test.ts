@@ -83,6 +83,21 @@ t.test('dnf5: advisory list --json, dates in UTC, non-security entries ignored, 
   t.same(parseDnf5AdvisoryList('[]'), []);
   t.same(parseDnf5AdvisoryList('[{"name":"FEDORA-2026-1","type":"bugfix","severity":"","nevra":"bash-5.2.37-1.fc42.x86_64","buildtime":"2026-11-01 10:00:00"}]'), [], 'a bugfix advisory is not a security update');
   t.equal(parseDnf5AdvisoryList('[{"name":"F-1","type":"security","severity":"Low","nevra":"a-1-1.x86_64","buildtime":"unrepresentable"}]')[0]?.issued, null, 'an unreadable date is null');
+  // dnf5 >= 5.3.0 prints buildtime as UNIX seconds (commit 6168b1de9): the same instants.
+  const integers = parseDnf5AdvisoryList(fixture('dnf5-5.3-advisory-list-security.json'));
+  t.same(integers.map((a) => [a.advisory, a.package, a.issued?.toISOString()]), [
+    ['FEDORA-2026-4c1d7e2a90', 'openssl-libs', '2026-11-18T14:02:31.000Z'],
+    ['FEDORA-2026-4c1d7e2a90', 'openssl', '2026-11-18T14:02:31.000Z'],
+    ['FEDORA-2026-b81f0c3d55', 'curl', '2026-10-29T08:45:10.000Z'],
+    ['FEDORA-2026-0a9e61f7c2', 'sudo', '2026-09-30T21:17:44.000Z'],
+  ]);
+  const one = (buildtime: string) => parseDnf5AdvisoryList(`[{"name":"F-1","type":"security","severity":"Low","nevra":"a-1-1.x86_64","buildtime":${buildtime}}]`)[0]?.issued ?? null;
+  t.equal(one('0'), null, 'buildtime 0 (no date in updateinfo) is no date, not 1970');
+  t.equal(one('-5'), null, 'a negative buildtime is no date');
+  t.equal(one('1795010551.5'), null, 'a fractional buildtime is not dnf5 output');
+  t.equal(one('"1795010551"'), null, 'digits in a string are neither shape');
+  t.equal(one('"2026-11-18T14:02:31Z"'), null, 'an ISO string is neither shape');
+  t.equal(one('1'), null, 'a 1970 date is no real advisory date');
   const text = fixture('dnf5-advisory-list-security.json');
   t.throws(() => parseDnf5AdvisoryList(text.slice(0, Math.floor(text.length * 0.6))), /not JSON \(truncated output\?\)/);
   t.throws(() => parseDnf5AdvisoryList('{"name":"x"}'), /not a JSON array/);

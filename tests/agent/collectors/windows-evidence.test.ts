@@ -14,7 +14,7 @@ import { parseWindowsProxy, winHttpProxy } from '../../../agent/collectors/parse
 import { parseWindowsRouting } from '../../../agent/collectors/parse-windows-routing.js';
 import { parseWindowsTime } from '../../../agent/collectors/parse-windows-time.js';
 import { parseWindowsUpdates } from '../../../agent/collectors/parse-windows-updates.js';
-import { NOT_READ_ON_WINDOWS, WINDOWS_SCRIPTS, type PowerShellRunner } from '../../../agent/collectors/windows-evidence.js';
+import { WINDOWS_SCRIPTS, type PowerShellRunner } from '../../../agent/collectors/windows-evidence.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../../fixtures/powershell', name), 'utf8');
 /** The first `fraction` of a fixture, as a cut pipe or a full disk would leave it. */
@@ -51,6 +51,11 @@ const FRENCH_HOST: Record<Script, string> = {
   updates: fixture('updates-fr-ps51-wsus.json'),
   bitlocker: fixture('bitlocker-fr-ps51-laptop.json'),
   routing: fixture('routing-fr-ps51-laptop.json'),
+  passwordPolicy: fixture('password-policy-fr-ps51.json'),
+  entryPoints: fixture('entry-points-fr-ps51-server.json'),
+  remoteControl: fixture('remote-control-fr-ps51.json'),
+  logForwarding: fixture('log-forwarding-fr-ps51-wef.json'),
+  vpn: fixture('vpn-fr-ps51-aovpn.json'),
 };
 
 t.test('w32tm: a French domain member, an English NTP client with an offset, a CMOS clock, a stopped service', async (t) => {
@@ -167,14 +172,18 @@ t.test('collectEvidence on win32 runs every Windows script and fills network, mf
   t.match(network.firewall, { profiles: Array });
   t.match(network.smb1, { server_enabled: false });
   t.match(network.proxy_policy, { system_proxy: 'proxy.ght-exemple.local:3128', enforced_by_policy: true });
-  t.same(network.remote_control, { unavailable: NOT_READ_ON_WINDOWS.remote_control });
+  t.same(Array.isArray(network.remote_control) ? network.remote_control.map((r) => r.product) : network.remote_control, ['teamviewer', 'vnc']);
+  t.match(mfa.password_policy, { min_length: 8, max_age_days: 90, history: 5 });
+  // The French logon policy here is unreadable (no reg on PATH): RDP's factors are not known, WinRM takes a password.
+  t.match(mfa.remote_access, [{ name: /^Remote Desktop \(RDP\) port 3389, NLA required/, factors: [] }, { name: 'WinRM HTTP listener on *', exposure: 'internal', factors: ['password'] }]);
+  t.match(mfa.second_factors, { unavailable: /Windows logon policy unreadable/ });
   t.match(mfa.local_admins, { builtin_admin: { name: 'Administrateur' } });
   t.match(system.os, { product: 'windows', version: '11' });
   t.match(system.time_sync, { daemon: 'w32time', synchronized: true });
   t.match(system.updates, { manager: 'Windows Update' });
   t.equal(Array.isArray(system.disk_encryption) ? system.disk_encryption.length : -1, 2);
-  t.same(system.log_forwarding, { unavailable: NOT_READ_ON_WINDOWS.log_forwarding });
-  t.same(system.vpn_profiles, { unavailable: NOT_READ_ON_WINDOWS.vpn_profiles });
+  t.match(system.log_forwarding, [{ daemon: 'windows-event-forwarding', target: 'https://wec.ght-exemple.fr:5986/wsman/SubscriptionManager/WEC', last_shipped_at: null }]);
+  t.match(system.vpn_profiles, [{ name: 'VPN GHT Tunnel Machine', always_on: true, user_can_disable: false }, { name: 'VPN GHT Utilisateur', always_on: true }]);
   t.same(network.proxy_dns, { env_proxy: { http: null, https: null, no_proxy: null }, resolvers: ['10.1.0.10', '10.1.0.11', 'fec0:0:0:ffff::1'], dns_over_tls: false });
   const wifi = evidence.wifi;
   if ('unavailable' in wifi) throw new Error('wifi unavailable');

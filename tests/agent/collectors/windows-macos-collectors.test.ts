@@ -71,6 +71,10 @@ t.test('a Windows cycle replayed: Wi-Fi from netsh, logon from dsregcmd, lockout
     lockout: { threshold: 3, duration_minutes: 15, observation_window_minutes: 15, source: 'net accounts' },
     // Read through PowerShell (tests/agent/collectors/windows-evidence.test.ts replays it); none here.
     local_admins: { unavailable: 'powershell: not installed (executable not found)' },
+    password_policy: { unavailable: 'powershell: not installed (executable not found)' },
+    remote_access: { unavailable: 'powershell: not installed (executable not found)' },
+    // Derived from the logon policy reg answered: Windows Hello for Business with a TPM.
+    second_factors: [{ population: 'users', context: 'Windows Hello for Business (PassportForWork policy, TPM required)', factors: ['whfb'] }],
   });
   t.match(evidence.backups, {
     sources: [{ tool: 'wbadmin', target: 'Network Share labeled \\\\nas01\\wsb', last_success_at: '2026-11-21T20:00:00.000Z', snapshot_count: 2 }],
@@ -80,6 +84,12 @@ t.test('a Windows cycle replayed: Wi-Fi from netsh, logon from dsregcmd, lockout
   t.equal(evidence.backups.sources.length, 1);
   // No fake powershell here: the socket table says why it is missing (tests/agent/collectors/windows-sockets.test.ts replays it).
   t.match(evidence.network, { listeners: { unavailable: /powershell: not installed/ } });
+});
+
+t.test('net accounts on a French host, as net.exe writes it (code page 850): the lockout policy is read', async (t) => {
+  const PATH = fakeTools(t, { net: `[ "$1" = accounts ] && exec /bin/cat "${join(fixtures, 'net-accounts/fr-cp850.txt')}"; exit 1` });
+  const evidence = await collectEvidence({ platform: 'win32', env: { PATH }, sshd: { binary: join(PATH, 'none') }, backupSources: [] });
+  t.match(evidence.mfa, { lockout: { threshold: 5, duration_minutes: 30, observation_window_minutes: 30, source: 'net accounts' } });
 });
 
 t.test('Windows tools failing or cut short give unavailable, never a pass-looking value', async (t) => {

@@ -2,7 +2,7 @@
 // while the server was down (a pending request past its review deadline expires, a grant past its
 // window closes), then its schedule moves what comes due while it runs. Both databases.
 import t from 'tap';
-import { listAuditEntries } from '../../../server/auditlog.js';
+import { listAuditEntries } from '../../../server/auditlog/auditlog.js';
 import { findRequest } from '../../../server/access/requests-store.js';
 import { createRequest, reviewRequest } from '../../../server/access/transitions.js';
 import { createLogger } from '../../../server/logger.js';

@@ -5,7 +5,7 @@
 import { createSocket } from 'node:dgram';
 import { createServer, type IncomingMessage } from 'node:http';
 import t, { type Test } from 'tap';
-import { listAuditEntries } from '../../../server/auditlog.js';
+import { listAuditEntries } from '../../../server/auditlog/auditlog.js';
 import { setContact } from '../../../server/access/contacts.js';
 import { createAccessNotifier, type BackgroundAccessNotifier } from '../../../server/access/notify-access.js';
 import { accessNotifyConfigFromEnv, type AccessNotifyConfig } from '../../../server/access/notify-config.js';

@@ -2,7 +2,7 @@
 // (another vendor's request answers 404 to read and to cancel), CSRF on state changes, and the
 // device credential absent from every response, log line and audit entry.
 import t from 'tap';
-import { listAuditEntries } from '../../../server/auditlog.js';
+import { listAuditEntries } from '../../../server/auditlog/auditlog.js';
 import { CSRF_HEADER, SESSION_COOKIE } from '../../../server/auth/session.js';
 import { DB_KINDS } from '../fixture.js';
 import { accessWorld, DEVICE_SECRET, PASSWORD, windowFrom, type AccessWorld, type Person } from './helpers.js';

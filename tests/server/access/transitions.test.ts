@@ -3,7 +3,7 @@
 // extension, stale and replayed TOTP, deadline expiry with a pinned clock, the posture gate's
 // refusal and override, emergency and its countersignature, cancel and revoke, the audit trail.
 import t from 'tap';
-import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog.js';
+import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog/auditlog.js';
 import { findGrant, grantInForce, nextApprovedWindow } from '../../../server/access/grant-lookup.js';
 import { checkPostureGate } from '../../../server/access/posture-gate.js';
 import { listReviews } from '../../../server/access/requests-store.js';

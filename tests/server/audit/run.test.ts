@@ -2,7 +2,7 @@
 // a silent host becoming stale, a waiver expiring between runs, and the audit-log entry.
 import { createHash } from 'node:crypto';
 import t from 'tap';
-import { listAuditEntries } from '../../../server/auditlog.js';
+import { listAuditEntries } from '../../../server/auditlog/auditlog.js';
 import { auditCsv } from '../../../server/audit/csv-report.js';
 import { loadAuditReport } from '../../../server/audit/formats.js';
 import type { AuditReport, Finding, HostRef } from '../../../server/audit/model.js';

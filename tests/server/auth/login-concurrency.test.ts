@@ -2,7 +2,7 @@
 // the password is hashed, so no more than the lockout allows are evaluated, per account and per
 // address, however many arrive at once; and password hashes in flight are bounded (503 early).
 import t from 'tap';
-import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog.js';
+import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog/auditlog.js';
 import { createAccount } from '../../../server/auth/accounts.js';
 import { DEFAULT_THROTTLE, journalPendingRefusals } from '../../../server/auth/throttle.js';
 import { totpCode } from '../../../server/auth/totp.js';

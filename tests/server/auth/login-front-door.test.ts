@@ -6,7 +6,7 @@
 // a flood's concurrent first attempts do not queue for a hash slot ahead of genuine logins.
 import { connect, type Socket } from 'node:net';
 import t from 'tap';
-import { listAuditEntries } from '../../../server/auditlog.js';
+import { listAuditEntries } from '../../../server/auditlog/auditlog.js';
 import { buildApp } from '../../../server/app.js';
 import { HashGate } from '../../../server/auth/hash-gate.js';
 import { LoginGuard } from '../../../server/auth/login-guard.js';

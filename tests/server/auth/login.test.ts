@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog.js';
+import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog/auditlog.js';
 import { buildApp } from '../../../server/app.js';
 import { createAccount } from '../../../server/auth/accounts.js';
 import { SESSION_IDLE_MS } from '../../../server/auth/session.js';

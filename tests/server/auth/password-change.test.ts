@@ -1,7 +1,7 @@
 // Changing one's own password: it ends the user's other sessions; guessing the current password
 // counts against the account's lockout, is journalled, and ends the guessing session.
 import t from 'tap';
-import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog.js';
+import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog/auditlog.js';
 import { DEFAULT_THROTTLE } from '../../../server/auth/throttle.js';
 import { SESSION_COOKIE } from '../../../server/auth/session.js';
 import { totpCode } from '../../../server/auth/totp.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import t, { type Test } from 'tap';
 import { buildApp, type App } from '../../../server/app.js';
-import { listAuditEntries } from '../../../server/auditlog.js';
+import { listAuditEntries } from '../../../server/auditlog/auditlog.js';
 import { openTotpSecret, sealTotpSecret, totpSecretContext } from '../../../server/auth/totp-at-rest.js';
 import { totpCode } from '../../../server/auth/totp.js';
 import type { Database } from '../../../server/db/schema.js';

@@ -3,7 +3,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import t, { type Test } from 'tap';
-import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog.js';
+import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog/auditlog.js';
 import { createAccount } from '../../../server/auth/accounts.js';
 import { openTotpSecret } from '../../../server/auth/totp-at-rest.js';
 import { checkStoredTotpSecrets } from '../../../server/auth/totp-secrets-at-start.js';

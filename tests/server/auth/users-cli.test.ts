@@ -1,5 +1,5 @@
 import t from 'tap';
-import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog.js';
+import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog/auditlog.js';
 import { verifyPassword } from '../../../server/auth/passwords.js';
 import { runCli } from '../../../server/cli/run.js';
 import { createAccount } from '../../../server/auth/accounts.js';

@@ -12,12 +12,12 @@ import { verifyRecording } from '../../../server/bastion/manifest.js';
 import { findBastionSession, listBastionSessions, requestBastionCut } from '../../../server/db/bastion-sessions.js';
 import type { Database } from '../../../server/db/schema.js';
 import { openTestDatabase, TEST_NOW } from '../fixture.js';
-import { freePort, sshdAvailable, startSshd, type TestSshd } from '../../helpers/sshd.js';
+import { freePort, requireSshd, startSshd, type TestSshd } from '../../helpers/sshd.js';
 import { approvedGrant, buildAccessWorld, enrolVendorUser, revoke, type AccessWorld, type TestGrant } from './access-world.js';
 import { openSecretsKey } from '../../../server/secrets/secrets-key.js';
 import { addVendor, askpassFor, clientOptions, collectRun, fileTool, spawnSsh, ssh, startTestBastion, TestClock, waitFor, type Bastion, type Vendor } from './harness.js';
 
-if (!sshdAvailable()) throw new Error('these tests need /usr/sbin/sshd and root (scripts/ensure-system-tools.sh installs openssh-server)');
+requireSshd('bastion-e2e.test.ts');
 
 async function auditRows(db: Database, action?: string): Promise<{ action: string; details: Record<string, unknown>; target: string | null }[]> {
   let query = db.selectFrom('audit_log').select(['action', 'details', 'target']).orderBy('seq');

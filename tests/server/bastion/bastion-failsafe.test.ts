@@ -25,11 +25,11 @@ import { openDatabase } from '../../../server/db/database.js';
 import type { Database } from '../../../server/db/schema.js';
 import { openSecretsKey } from '../../../server/secrets/secrets-key.js';
 import { DB_KINDS, openTestDatabase, TEST_NOW, type DbKind } from '../fixture.js';
-import { sshdAvailable, startSshd } from '../../helpers/sshd.js';
+import { requireSshd, startSshd } from '../../helpers/sshd.js';
 import { approvedGrant, buildAccessWorld, enrolVendorUser, type AccessWorld, type TestGrant } from './access-world.js';
 import { addVendor, collectRun, spawnSsh, ssh, startTestBastion, TestClock, waitFor, type Bastion, type Vendor } from './harness.js';
 
-if (!sshdAvailable()) throw new Error('these tests need /usr/sbin/sshd and root');
+requireSshd('bastion-failsafe.test.ts');
 
 /** A watchdog whose timer never fires during a test: the test runs each tick. */
 const MANUAL_TICKS = { ...DEFAULT_WATCHDOG, tickMs: 3_600_000 };

@@ -15,12 +15,12 @@ import { bastionKeyPaths } from '../../../server/bastion/keys.js';
 import { runCli } from '../../../server/cli/run.js';
 import { openSecretsKey } from '../../../server/secrets/secrets-key.js';
 import { childEnv } from '../../helpers/child-env.js';
-import { freePort, sshdAvailable, sshKeygen } from '../../helpers/sshd.js';
+import { freePort, requireSshd, sshKeygen } from '../../helpers/sshd.js';
 import { testPacks } from '../access/helpers.js';
 import { openTestDatabase } from '../fixture.js';
 import { clientOptions, collectRun, startTestBastion } from './harness.js';
 
-if (!sshdAvailable()) throw new Error('these tests need the OpenSSH client and root');
+requireSshd('bastion-setup.test.ts');
 
 const BIN = fileURLToPath(new URL('../../../bin/vigie.mjs', import.meta.url));
 

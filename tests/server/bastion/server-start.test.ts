@@ -12,12 +12,12 @@ import { startServer } from '../../../server/start.js';
 import { runCli } from '../../../server/cli/run.js';
 import { fullSession } from '../auth/helpers.js';
 import { TEST_NOW } from '../fixture.js';
-import { sshdAvailable, startSshd } from '../../helpers/sshd.js';
+import { requireSshd, startSshd } from '../../helpers/sshd.js';
 import { approvedGrant, buildAccessWorld, enrolVendorUser } from './access-world.js';
 import { testPacks } from '../access/helpers.js';
 import { addVendor, collectRun, spawnSsh, TestClock, waitFor, type Bastion } from './harness.js';
 
-if (!sshdAvailable()) throw new Error('these tests need /usr/sbin/sshd and root');
+requireSshd('server-start.test.ts');
 
 t.test('server start runs the bastion; an RSSI follows a session live and cuts it from the API', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigie-server-bastion-'));

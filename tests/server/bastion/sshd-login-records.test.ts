@@ -4,9 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { sshdAvailable, startSshd } from '../../helpers/sshd.js';
+import { requireSshd, startSshd } from '../../helpers/sshd.js';
 
-t.test('a login is recorded in the test sshd wtmp', { skip: sshdAvailable() ? false : 'needs root and /usr/sbin/sshd' }, async (t) => {
+requireSshd('sshd-login-records.test.ts');
+
+t.test('a login is recorded in the test sshd wtmp', async (t) => {
   const sshd = await startSshd();
   t.teardown(() => sshd.stop());
   const wtmp = join(sshd.logDir, 'wtmp');

@@ -2,7 +2,7 @@
 // reviewer who mistypes codes until locked is refused (even with a right code), and the account
 // lock is the login's; another reviewer on the same machine keeps working. Both databases.
 import t from 'tap';
-import { listAuditEntries } from '../../../server/auditlog.js';
+import { listAuditEntries } from '../../../server/auditlog/auditlog.js';
 import { DEFAULT_THROTTLE } from '../../../server/auth/throttle.js';
 import { totpCode } from '../../../server/auth/totp.js';
 import { cliStepUpSource } from '../../../server/cli/access.js';

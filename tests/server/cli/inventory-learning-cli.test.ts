@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { buildApp } from '../../../server/app.js';
-import { listAuditEntries } from '../../../server/auditlog.js';
+import { listAuditEntries } from '../../../server/auditlog/auditlog.js';
 import { runCli } from '../../../server/cli/run.js';
 import { withNetwork } from '../../helpers/report-builder-net.js';
 import { DB_KINDS, enrollHost, openTestDatabase, reportOf, testConfig, TEST_NOW, bearer } from '../fixture.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { listAuditEntries } from '../../../server/auditlog.js';
+import { listAuditEntries } from '../../../server/auditlog/auditlog.js';
 import type { CliIo } from '../../../server/cli/io.js';
 import { runCli } from '../../../server/cli/run.js';
 import { openDatabase } from '../../../server/db/database.js';

@@ -5,7 +5,7 @@
 // isolation (404), SSH keys; every action journalled through the domain; CSRF on every form;
 // hostile text rendered as text; the device credential in no page.
 import t from 'tap';
-import { listAuditEntries } from '../../../server/auditlog.js';
+import { listAuditEntries } from '../../../server/auditlog/auditlog.js';
 import { createVendor } from '../../../server/access/directory.js';
 import { insertRequest, listReviews, findRequest } from '../../../server/access/requests-store.js';
 import { SESSION_COOKIE } from '../../../server/auth/session.js';

@@ -4,7 +4,7 @@
 // made visible, and a tampered chain reported as broken where it breaks.
 import { Migrator } from 'kysely';
 import t from 'tap';
-import { appendAuditEvent } from '../../../server/auditlog.js';
+import { appendAuditEvent } from '../../../server/auditlog/auditlog.js';
 import { StaticMigrationProvider } from '../../../server/db/migrations/index.js';
 import { fullSession } from '../auth/helpers.js';
 import { DB_KINDS } from '../fixture.js';

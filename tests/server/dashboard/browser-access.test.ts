@@ -2,7 +2,8 @@
 // signs in (password + TOTP), registers an SSH key, asks for a window on a target with a hostile
 // justification (HTML and a right-to-left override: shown as text, the override made visible); an
 // RSSI approves with a fresh code, a biomedical engineer approves with the keyboard alone; the
-// grant shows on the vendor's page; the RSSI revokes it. A closed posture gate is overridden
+// grant shows on the vendor's page; the RSSI revokes it. Each reviewer finds what awaits their own
+// decision on the overview (in French, and in English for the biomedical engineer) and follows its link. A closed posture gate is overridden
 // with a written justification and one approver more; an emergency is countersigned. Another vendor gets 404 for the request
 // (reading and cancelling) and does not see it in their list. Every page: zero CSP and zero
 // axe-core (WCAG 2.1 AA) violations, a screenshot kept.
@@ -12,7 +13,7 @@ import type { Report } from '../../../policies/evidence.js';
 import t, { type Test } from 'tap';
 import { findRequest, listReviews } from '../../../server/access/requests-store.js';
 import { parisLocalMinute } from '../../../server/dashboard/data/paris-local.js';
-import { listAuditEntries } from '../../../server/auditlog.js';
+import { listAuditEntries } from '../../../server/auditlog/auditlog.js';
 import { checkPage, launchBrowser, openPage } from '../../helpers/browser.js';
 import { listen, TEST_NOW } from '../fixture.js';
 import { accessWorld, DEVICE_SECRET, failingGatewayReport, healthyGatewayReport, PASSWORD, storeReport, type AccessWorld, type Person } from '../access/helpers.js';
@@ -166,6 +167,13 @@ t.test('page 9 in chromium: a vendor asks, an RSSI and a biomedical engineer app
 
   await t.test('the RSSI finds it pending with the quorum and the posture, and approves with a fresh code', async (t) => {
     const page = await contextFor(t, w.people.rssi);
+    // The overview says what awaits the RSSI's own decision, with a link to it.
+    await page.goto('/overview');
+    t.match(await page.innerText('#awaiting'), /En attente de votre décision\s+1 demande\(s\) d’accès attendent votre décision/);
+    t.match(await page.innerText(`#awaiting tr:has(a[href="${requestUrl}"])`), /Examiner .*irm-vallee-01.*jdupont/s, 'the request, its device and requester');
+    await check(t, page, 'rssi-overview-awaiting');
+    await Promise.all([page.waitForURL(`**${requestUrl}`), page.click(`#awaiting a[href="${requestUrl}"]`)]);
+    t.equal(await page.locator('main form[action$="/review"]').count(), 1, 'the link leads to the review form');
     await page.goto('/access');
     await check(t, page, 'rssi-list');
     await page.click('main a[href="/access/targets"]');
@@ -187,11 +195,20 @@ t.test('page 9 in chromium: a vendor asks, an RSSI and a biomedical engineer app
     t.match(await main(page), /1 approbation\(s\) sur 2 · manque : 1 ingénieur biomédical/);
     t.match(await main(page), /Vous avez déjà donné votre avis/);
     await check(t, page, 'rssi-reviewed');
+    await page.goto('/overview');
+    t.match(await page.innerText('#awaiting'), /Aucune demande d’accès n’attend votre décision/, 'reviewed: no longer awaiting the RSSI');
   });
 
   await t.test('the biomedical engineer approves with the keyboard alone; the quorum is reached', async (t) => {
     const page = await contextFor(t, w.people.bio);
-    await page.goto(requestUrl);
+    // In English, the overview shows the request still awaiting the biomedical engineer.
+    await page.goto(`/lang/en?back=${encodeURIComponent('/overview')}`);
+    await page.waitForURL('**/overview');
+    t.match(await page.innerText('#awaiting'), /Awaiting your decision\s+1 access request\(s\) awaiting your decision/);
+    t.match(await page.innerText(`#awaiting tr:has(a[href="${requestUrl}"])`), /Review \(approve or deny\)/);
+    await check(t, page, 'bio-overview-awaiting-en');
+    await page.goto(`/lang/fr?back=${encodeURIComponent(requestUrl)}`);
+    await page.waitForURL(`**${requestUrl}`);
     await tabTo(page, 'input[name=decision][value=approve]');
     await page.keyboard.press('Space');
     t.ok(await page.isChecked('input[name=decision][value=approve]'), 'approve chosen with the space bar');
@@ -297,7 +314,11 @@ t.test('page 9 in chromium: a vendor asks, an RSSI and a biomedical engineer app
     t.match(await main(bio), /à contresigner/);
     t.equal(await bio.locator('form[action$="/countersign"]').count(), 0, 'the approver does not countersign');
     await check(t, bio, 'bio-emergency-approved');
-    await rssi.goto(emergency);
+    // The RSSI finds the emergency to countersign on the overview.
+    await rssi.goto('/overview');
+    t.match(await rssi.innerText(`#awaiting tr:has(a[href="${emergency}"])`), /Contresigner l’urgence/);
+    await check(t, rssi, 'rssi-overview-countersign');
+    await Promise.all([rssi.waitForURL(`**${emergency}`), rssi.click(`#awaiting a[href="${emergency}"]`)]);
     t.match(await main(rssi), /À contresigner avant le/);
     await rssi.fill('#countersign-comment', 'Vu, justifié');
     await rssi.fill('#countersign-totp', fresh(w, w.people.rssi));

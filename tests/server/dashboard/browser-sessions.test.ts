@@ -11,7 +11,7 @@ import { sealRecording } from '../../../server/bastion/manifest.js';
 import { SessionEventBus } from '../../../server/bastion/session-events.js';
 import { endBastionSession, insertBastionSession, listBastionSessions } from '../../../server/db/bastion-sessions.js';
 import { checkPage, launchBrowser, openPage } from '../../helpers/browser.js';
-import { sshdAvailable, startSshd } from '../../helpers/sshd.js';
+import { requireSshd, startSshd } from '../../helpers/sshd.js';
 import { MemoryAuthority } from '../bastion/memory-authority.js';
 import { addVendor, collectRun, spawnSsh, startTestBastion, waitFor } from '../bastion/harness.js';
 import { dashboardServer, signIn, userWithMfa } from './fixture.js';
@@ -19,7 +19,7 @@ import { dashboardServer, signIn, userWithMfa } from './fixture.js';
 const SHOTS = 'dashboard-sessions';
 const SEALED = '33333333-3333-4333-8333-333333333333';
 
-if (!sshdAvailable()) throw new Error('this test needs /usr/sbin/sshd and root');
+requireSshd('browser-sessions.test.ts');
 
 t.test('sessions pages in chromium: cut a live session, play a sealed recording, search its transcript', async (t) => {
   // The app follows the sessions of the bastion started below (the same event bus and replica id, as

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import type { OutboundFlow } from '../../../policies/evidence.js';
 import { buildApp } from '../../../server/app.js';
-import { listAuditEntries } from '../../../server/auditlog.js';
+import { listAuditEntries } from '../../../server/auditlog/auditlog.js';
 import { runLearningProposals } from '../../../server/inventory/learning/nightly.js';
 import { runRemovalProposals } from '../../../server/inventory/learning/removals.js';
 import { loadShippedPacks, loadSiteOverlayDirectory } from '../../../policies/pack.js';

@@ -7,7 +7,7 @@ import { migrationsFor } from '../../../server/db/migrations/index.js';
 import { dialectOf } from '../../../server/db/columns.js';
 import { findReportBody } from '../../../server/db/reports.js';
 import { createApiToken, createEnrollmentToken } from '../../../server/auth/tokens.js';
-import { applyEvidenceRetention } from '../../../server/retention.js';
+import { applyEvidenceRetention } from '../../../server/ingestion/retention.js';
 import { bearer, DB_KINDS, enrollHost, openTestDatabase, reportOf, TEST_NOW, testApp } from '../fixture.js';
 
 t.test('SQLite: a file in dataDir with WAL, FULL sync (a commit is on disk before it is acknowledged), foreign keys and a busy timeout', async (t) => {

@@ -7,7 +7,7 @@ import { dialectOf } from '../../../server/db/columns.js';
 import { StaticMigrationProvider } from '../../../server/db/migrations/index.js';
 import type { Database } from '../../../server/db/schema.js';
 import { currentSummaries, findVerdictSet } from '../../../server/db/verdicts.js';
-import { reportVerdicts } from '../../../server/verdict-details.js';
+import { reportVerdicts } from '../../../server/verdicts/verdict-details.js';
 import { bearer, DB_KINDS, enrollHost, reportOf, testApp, TEST_NOW } from '../fixture.js';
 
 interface OldRow {

@@ -113,10 +113,11 @@ t.test('each report carries what a real agent of its platform reports, and nothi
       t.ok(isReported(backups.repositories) && isReported(backups.offline_copies) && isReported(backups.restore_tests) && isReported(backups.console), `${name}: backup inventory`);
     }
   }
-  // Windows reports what its agent cannot read yet in the agent's words, never an empty list.
+  // Windows reports its remote-control inventory, forwarding and VPN profiles as its agent reads them.
   const windowsHost = judged.find((j) => j.report.host.os.platform === 'windows')?.report;
-  t.match(windowsHost?.network, { remote_control: { unavailable: /not inventoried by the Windows agent yet/ } });
-  t.match(windowsHost?.system, { log_forwarding: { unavailable: /Windows Event Forwarding/ }, vpn_profiles: { unavailable: /not read by the Windows agent yet/ } });
+  t.match(windowsHost?.network, { remote_control: Array });
+  t.match(windowsHost?.system, { log_forwarding: [{ last_shipped_at: null, last_shipped_unavailable: /WEF source keeps no record|not read by the agent/ }], vpn_profiles: Array });
+  t.match(windowsHost?.mfa, { password_policy: { source: /^net accounts/ }, remote_access: Array, second_factors: Array });
 });
 
 t.test('no secret-looking material in any report', async (t) => {
@@ -160,11 +161,8 @@ t.test('TMA-06 waits for the flow matrix without an overlay', async (t) => {
  * the site or a status file can declare; anything else unknown on a fresh host is a regression.
  */
 const KNOWN_GAPS: Record<string, RegExp> = {
-  'windows AUTH-08': /Password policy: not reported by this agent/, // the Windows agent reads lockout (net accounts), not the password policy
-  'windows AUTH-04': /Remote entry points: not reported by this agent/, // RDP and VPN entry points are not read on Windows
-  'windows AUTH-05': /Second-factor types: not reported by this agent/,
-  'windows NET-08': /not inventoried by the Windows agent yet/,
-  'windows LOG-01': /Windows Event Forwarding/,
+  // A WEF source keeps no record of its last shipped event; NXLog's destination is in its own file.
+  'windows LOG-01': /a WEF source keeps no record|not read by the agent/,
   'windows BKP-02': /wbadmin knows only its own target/,
   'any BKP-06': /not declared: no backup status file/,
   'any BKP-07': /not declared: no backup status file/,
@@ -193,7 +191,7 @@ t.test('unknown verdicts: only the known gaps of a real agent and missing site d
   t.same(unexplainedUnknowns(judged, /not declared|declared_flows/), []);
   const applicable = fresh.flatMap((j) => j.verdicts.filter((v) => v.status !== 'not_applicable'));
   const notReported = applicable.filter((v) => /not reported by this agent/.test(v.explanation.en)).length;
-  // Measured 40 / 873: the Windows password policy and entry points.
+  // The Windows password policy, entry points and remote-control inventory are read since session 9.
   t.ok(notReported / applicable.length < 0.07, `${notReported} / ${applicable.length} not reported by the agent`);
 });
 
@@ -246,6 +244,7 @@ function expectPlacedFlaws(t: Test, lookup: VerdictLookup): void {
   expect('val-pc-urg-001', 'NET-01', 'pass', /allowlisted/);
   expect('pla-srv-pacs-01', 'INV-02', 'fail', /windows-server 2012 R2/);
   expect('val-tmg-tep-01', 'LOG-01', 'fail', /syslog\.ght-vallee\.local/);
+  expect('val-pc-onco-011', 'NET-08', 'fail', /teamviewer/i);
   expect('val-srv-dpi-01', 'INV-02', 'pass', /rhel 9/);
 }
 
@@ -342,10 +341,12 @@ t.test('with the overlays, only the placed flaws fail and unknown stays low', as
     'AUTH-04 val-tmg-scanner-01', 'AUTH-06 val-pc-labo-009', 'BKP-01 riv-srv-dpi-01', 'BKP-02 riv-bkp-01',
     'BKP-05 pla-bkp-01', 'BKP-05 riv-bkp-01', 'INV-02 pla-srv-pacs-01', 'LOG-01 val-tmg-tep-01', 'NET-01 val-pc-onco-011', 'NET-04 val-pc-pharma-007',
     'NET-05 pla-pc-radio-004', 'NET-05 val-pc-onco-011', 'NET-05 val-pc-pharma-007', 'NET-05 val-pc-radio-004',
-    'NET-05 val-tmg-scanner-01', 'NET-06 pla-srv-pacs-01', 'TMA-01 val-tmg-scanner-01', 'TMA-02 pla-tmg-irm-01',
+    'NET-05 val-tmg-scanner-01', 'NET-06 pla-srv-pacs-01',
+    'NET-08 pla-pc-radio-004', 'NET-08 val-pc-onco-011', 'NET-08 val-pc-pharma-007', 'NET-08 val-pc-radio-004',
+    'TMA-01 val-tmg-scanner-01', 'TMA-02 pla-tmg-irm-01',
     'TMA-04 val-tmg-tep-01', 'WIFI-01 pla-tmg-scanner-01', 'WIFI-02 pla-tmg-scanner-01', 'WIFI-02 val-pc-labo-009',
     'WIFI-04 val-pc-labo-009', 'WIFI-06 pla-tmg-scanner-01',
-  ], 'every failure is a placed flaw (or, for pla-bkp-01, the console on the declared production forest; the PACS on Windows Server 2012 R2 is past its end of support; the stalled forwarding fails LOG-01 too)');
+  ], 'every failure is a placed flaw (the VNC and TeamViewer left on fail NET-08 as well as NET-05; for pla-bkp-01, the console on the declared production forest; the PACS on Windows Server 2012 R2 is past its end of support; the stalled forwarding fails LOG-01 too)');
   for (const rule of ['NET-04', 'AUTH-06']) {
     const warned = judgedWithOverlays.filter((j) => j.verdicts.some((v) => v.rule_id === rule && v.status === 'warn')).length;
     t.equal(warned, 0, `${rule}: no "not declared" warning left`);

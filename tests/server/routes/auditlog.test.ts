@@ -2,7 +2,7 @@
 // verification over HTTP, which names the first break once someone has tampered with it.
 import { Migrator } from 'kysely';
 import t from 'tap';
-import { appendAuditEvent } from '../../../server/auditlog.js';
+import { appendAuditEvent } from '../../../server/auditlog/auditlog.js';
 import { StaticMigrationProvider } from '../../../server/db/migrations/index.js';
 import { bearer, DB_KINDS, readToken, testApp, TEST_NOW } from '../fixture.js';
 

@@ -2,7 +2,7 @@
 // bad input is refused with the reason and stores nothing, a withdrawal is logged and stops the
 // declaration counting, and the ORG verdicts follow the declarations. Both databases.
 import t from 'tap';
-import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog.js';
+import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog/auditlog.js';
 import { fullSession } from '../auth/helpers.js';
 import { bearer, DB_KINDS, readToken, testApp, TEST_NOW } from '../fixture.js';
 

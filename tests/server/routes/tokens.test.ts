@@ -1,7 +1,7 @@
 // Listing and revoking API tokens and enrollment tokens: admin routes and `vigie apitoken|token
 // list|revoke`, journalled; API tokens expire by default.
 import t from 'tap';
-import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog.js';
+import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog/auditlog.js';
 import type { CliIo } from '../../../server/cli/io.js';
 import { runCli } from '../../../server/cli/run.js';
 import { createApiToken, createEnrollmentToken } from '../../../server/auth/tokens.js';

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { loadShippedPacks } from '../../../policies/pack.js';
 import { waiverActive } from '../../../policies/waiver.js';
-import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog.js';
+import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog/auditlog.js';
 import { createWaiver, endOfDayIn, parseScope, WaiverInputError } from '../../../server/waivers/create.js';
 import { listWaiversAt, waiverState } from '../../../server/waivers/list.js';
 import { revokeWaiver } from '../../../server/waivers/revoke.js';
@@ -59,9 +59,16 @@ for (const kind of DB_KINDS) {
     t.equal(waiverState(waiver, new Date('2026-01-01T00:00:00Z')), 'pending');
 
     const later = new Date(now.getTime() + 3_600_000);
-    t.equal(await revokeWaiver(db, waiver.id, { now: later, actor }), true, 'an active waiver is revoked');
-    t.equal(await revokeWaiver(db, waiver.id, { now: later, actor }), false, 'a revoked waiver cannot be revoked again');
-    t.equal(await revokeWaiver(db, 'W-00000000', { now: later, actor }), false, 'nor an unknown one');
+    for (const reason of ['too short', ' '.repeat(20), 'x'.repeat(1001)]) {
+      await t.rejects(revokeWaiver(db, waiver.id, { now: later, actor, reason }), { code: 'invalid_reason', message: /10 to 1000 characters/ }, `reason ${reason.length}`);
+    }
+    t.match(await revokeWaiver(db, waiver.id, { now: later, actor, reason: '  Replacement NAS delivered early.  ' }), { id: waiver.id, revoked_at: later.toISOString(), revoked_by: 'rssi-1' }, 'an active waiver is revoked');
+    await t.rejects(
+      revokeWaiver(db, waiver.id, { now: later, actor }),
+      { name: 'WaiverRevokeError', code: 'waiver_already_revoked', message: `waiver ${waiver.id} was already revoked on ${later.toISOString()} by rssi-1` },
+      'a revoked waiver cannot be revoked again, and the refusal says when and by whom',
+    );
+    await t.rejects(revokeWaiver(db, 'W-00000000', { now: later, actor }), { code: 'waiver_not_found', message: 'no waiver W-00000000' }, 'nor an unknown one');
     const [ended] = await listWaiversAt(db, later);
     t.match(ended, { id: waiver.id, active: false, justification: request.justification }, 'the row stays, no longer active');
     t.match(
@@ -74,7 +81,11 @@ for (const kind of DB_KINDS) {
     t.equal(waiverActive(ended!, now), true, 'before the revocation it applied: an audit of that time still shows it');
 
     const lapsed = await createWaiver(db, { ...request, rule: 'BKP-02' }, context);
-    t.equal(await revokeWaiver(db, lapsed.id, { now: new Date('2026-04-01T00:00:00Z'), actor }), false, 'an expired waiver is not revoked');
+    await t.rejects(
+      revokeWaiver(db, lapsed.id, { now: new Date('2026-04-01T00:00:00Z'), actor }),
+      { code: 'waiver_expired', message: `waiver ${lapsed.id} expired on 2026-03-31T21:59:59.999Z: it no longer applies, there is nothing to revoke` },
+      'an expired waiver is not revoked',
+    );
     const stillExpired = (await listWaiversAt(db, new Date('2026-04-01T00:00:00Z'))).find((w) => w.id === lapsed.id);
     t.match(stillExpired, { id: lapsed.id, state: 'expired' });
     t.equal(stillExpired?.revoked_at, undefined, 'and carries no revocation');
@@ -89,7 +100,7 @@ for (const kind of DB_KINDS) {
       ].sort(),
       'one entry per change, none for the refusals',
     );
-    t.match(entries.find((e) => e.action === 'waiver.revoked')?.details, { rule_id: 'BKP-01', scope: 'site:ch-a' });
+    t.same(entries.find((e) => e.action === 'waiver.revoked')?.details, { rule_id: 'BKP-01', scope: 'site:ch-a', reason: 'Replacement NAS delivered early.' }, 'the reason, trimmed, is journalled');
     t.match(await verifyAuditLog(db), { ok: true });
   });
 }

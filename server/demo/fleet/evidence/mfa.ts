@@ -25,6 +25,31 @@ export function windowsLogon(now: Date, kind: LogonKind, admin: boolean): Pick<M
   };
 }
 
+/**
+ * What the Windows agent reads for AUTH-04/05/08 (windows-evidence.ts): its remote entry points,
+ * the second factors the logon policy enforces, and the local password policy (`net accounts`,
+ * GPO: 15 characters, renewed yearly, the LAPS-managed built-in account the only enabled local one).
+ */
+export function windowsAccess(kind: LogonKind, remote: RemoteEntryPoint[]): Pick<MfaEvidence, 'remote_access' | 'second_factors' | 'password_policy'> {
+  return {
+    remote_access: remote,
+    second_factors:
+      kind === 'cps'
+        ? [{ population: 'users', context: 'Windows logon: smart card required (scforceoption)', factors: ['smartcard'] }]
+        : kind === 'whfb'
+          ? [{ population: 'users', context: 'Windows Hello for Business (PassportForWork policy, TPM required)', factors: ['whfb'] }]
+          : [],
+    password_policy: {
+      source: 'net accounts (local SAM policy, French; domain accounts follow the domain policy); Get-LocalUser',
+      min_length: 15,
+      max_length: null,
+      max_age_days: 365,
+      history: 24,
+      accounts: [{ name: 'Administrateur', privileged: true, max_age_days: 365 }],
+    },
+  };
+}
+
 export const windowsLockout = (): MfaEvidence['lockout'] => ({ threshold: 3, duration_minutes: 15, observation_window_minutes: 15, source: 'net accounts' });
 
 export function windowsLocalAdmins(now: Date, dailyUserIsAdmin: boolean): LocalAdmins {

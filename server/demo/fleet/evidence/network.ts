@@ -1,6 +1,10 @@
 // Network evidence profiles: listeners, 24 h of outbound flows, proxy and DNS, firewall, SMBv1,
 // for Windows and Linux hosts of a site.
+<<<<<<< HEAD
 import { type Listener, type NameSource, type NetworkEvidence, type OutboundFlow } from '../../../../policies/evidence.js';
+=======
+import { type Listener, type NetworkEvidence, type OutboundFlow, type RemoteControlTool } from '../../../../policies/evidence.js';
+>>>>>>> main
 import { HOUR, ago, iso } from '../clock.js';
 import { GHT, type SimulatedSite, siteAddresses } from '../sites.js';
 
@@ -90,7 +94,13 @@ const windowsProxyPolicy = (): NetworkEvidence['proxy_policy'] => ({
 });
 
 /** `addresses`: the host's own interface addresses (what maps the proxy's log lines to it). */
-export function windowsNetwork(site: SimulatedSite, now: Date, extraListeners: Listener[], flows: FlowSpec[], opts: { smb1?: boolean; logsBlocked?: boolean; firefoxWithoutPolicy?: boolean; addresses?: string[] } = {}): NetworkEvidence {
+export function windowsNetwork(
+  site: SimulatedSite,
+  now: Date,
+  extraListeners: Listener[],
+  flows: FlowSpec[],
+  opts: { smb1?: boolean; logsBlocked?: boolean; firefoxWithoutPolicy?: boolean; remoteControl?: RemoteControlTool[]; addresses?: string[] } = {},
+): NetworkEvidence {
   const browsers: { browser: string; policy_mode: 'off' | null }[] = [
     { browser: 'edge', policy_mode: 'off' },
     { browser: 'chrome', policy_mode: 'off' },
@@ -113,6 +123,8 @@ export function windowsNetwork(site: SimulatedSite, now: Date, extraListeners: L
     browser_doh: browsers,
     firewall: windowsFirewall(opts.logsBlocked ?? true),
     smb1: windowsSmb1(opts.smb1 ?? false),
+    // Uninstall keys, services and processes (parse-windows-remote-control.ts): none unless placed.
+    remote_control: opts.remoteControl ?? [],
     name_resolution: nameResolution(observed, 'dns-client-event'),
     ...(opts.addresses ? { local_addresses: opts.addresses } : {}),
   };

@@ -1,5 +1,5 @@
 // Admin workstations: one Windows (CPS card or WHfB) and, on the larger sites, one Debian.
-import { adminSsh, hardenedSshd, linuxMfa, windowsLocalAdmins, windowsLockout, windowsLogon } from '../evidence/mfa.js';
+import { adminSsh, hardenedSshd, linuxMfa, windowsAccess, windowsLocalAdmins, windowsLockout, windowsLogon } from '../evidence/mfa.js';
 import { type FlowSpec, linuxNetwork, listener, windowsNetwork } from '../evidence/network.js';
 import { linuxNoWifi, windowsNoWifi } from '../evidence/wifi.js';
 import { DEBIAN_12, WINDOWS_11 } from '../platforms.js';
@@ -28,6 +28,7 @@ export function adminWorkstations(site: SimulatedSite, index: number, prefix: st
           mfa: {
             sshd: { installed: false, settings: null },
             ...windowsLogon(now, index === 0 ? 'cps' : 'whfb', true),
+            ...windowsAccess(index === 0 ? 'cps' : 'whfb', []),
             lockout: windowsLockout(),
             local_admins: windowsLocalAdmins(now, false),
           },

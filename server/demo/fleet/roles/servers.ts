@@ -2,7 +2,7 @@
 import { type BackupEvidence, type BackupSource, type HostIdentity, type RemoteEntryPoint } from '../../../../policies/evidence.js';
 import { DAY, HOUR, ago } from '../clock.js';
 import { restic } from '../evidence/backups.js';
-import { adminSsh, hardenedSshd, linuxMfa, windowsLockout, windowsLogon } from '../evidence/mfa.js';
+import { adminSsh, hardenedSshd, linuxMfa, windowsAccess, windowsLockout, windowsLogon } from '../evidence/mfa.js';
 import { type FlowSpec, linuxNetwork, listener, windowsNetwork } from '../evidence/network.js';
 import { linuxNoWifi, windowsNoWifi } from '../evidence/wifi.js';
 import { RHEL_9, WINDOWS_2012R2, WINDOWS_2022 } from '../platforms.js';
@@ -82,8 +82,11 @@ export function servers(site: SimulatedSite, index: number, prefix: string): Hos
               sshd: { installed: false, settings: null },
               // Tier 0/1 administrators log on with a smart card (scforceoption is per user, not machine-wide).
               ...windowsLogon(now, 'cps', true),
-              remote_access: [{ kind: 'other', name: 'RDP (TermService) reachable from the admin network only', exposure: 'admin-network', factors: ['password', 'smartcard'] }],
-              second_factors: [{ population: 'admins', context: 'Tier 0 logon with smart card', factors: ['smartcard'] }],
+              // RDP with NLA, smart-card logon enforced; WinRM over HTTPS bound to the admin address.
+              ...windowsAccess('cps', [
+                { kind: 'other', name: 'Remote Desktop (RDP) port 3389, NLA required', exposure: 'internal', factors: ['smartcard'] },
+                { kind: 'other', name: `WinRM HTTPS listener on IP:${address}`, exposure: 'admin-network', factors: ['password'] },
+              ]),
               local_admins: {
                 members: [
                   { name: 'Administrateur', kind: 'user', last_interactive_logon_at: null },

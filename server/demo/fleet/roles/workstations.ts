@@ -1,6 +1,7 @@
 // Clinical workstations (and a few docked laptops) per site, with the placed flaws: VNC and
 // TeamViewer left on, an open Wi-Fi profile, password-only logon at reception, a local admin user.
-import { type LogonKind, windowsLocalAdmins, windowsLockout, windowsLogon } from '../evidence/mfa.js';
+import type { RemoteControlTool } from '../../../../policies/evidence.js';
+import { type LogonKind, windowsAccess, windowsLocalAdmins, windowsLockout, windowsLogon } from '../evidence/mfa.js';
 import { listener, windowsNetwork, workstationFlows } from '../evidence/network.js';
 import { laptopWifi, windowsNoWifi } from '../evidence/wifi.js';
 import { WINDOWS_11 } from '../platforms.js';
@@ -44,13 +45,22 @@ export function workstations(site: SimulatedSite, index: number, random: () => n
             ...workstationFlows(site, service),
             ...(teamviewer ? [{ address: '188.172.219.136', port: 5938, process: 'TeamViewer_Service.exe', fqdn: 'router12.teamviewer.com' }] : []),
           ],
-          { logsBlocked: n % 7 !== 0, firefoxWithoutPolicy: service === 'pharma' && index === 0, addresses: [workstationAddress(site, n)] },
+          {
+            logsBlocked: n % 7 !== 0,
+            firefoxWithoutPolicy: service === 'pharma' && index === 0,
+            addresses: [workstationAddress(site, n)],
+            remoteControl: [
+              ...(vnc ? [{ product: 'vnc', found_by: ['package', 'service', 'process'], name: 'TightVNC', running: true, connected: false } satisfies RemoteControlTool] : []),
+              ...(teamviewer ? [{ product: 'teamviewer', found_by: ['package', 'service', 'process'], name: 'TeamViewer', running: true, connected: true } satisfies RemoteControlTool] : []),
+            ],
+          },
         ),
         wifi: laptop ? laptopWifi({ method: index === 1 ? 'peap' : 'tls', openProfile: index === 0 && n === 9 }) : windowsNoWifi(),
         backups: { sources: [] },
         mfa: {
           sshd: { installed: false, settings: null },
           ...windowsLogon(now, logon, false),
+          ...windowsAccess(logon, []),
           lockout: windowsLockout(),
           local_admins: windowsLocalAdmins(now, service === 'labo' && index === 0),
         },

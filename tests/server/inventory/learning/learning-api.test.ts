@@ -11,7 +11,7 @@ import { buildApp } from '../../../../server/app.js';
 import { runCli } from '../../../../server/cli/run.js';
 import { listWaivers } from '../../../../server/db/waivers.js';
 import { runLearningProposals } from '../../../../server/inventory/learning/nightly.js';
-import { listAuditEntries } from '../../../../server/auditlog.js';
+import { listAuditEntries } from '../../../../server/auditlog/auditlog.js';
 import { flow, withNetwork } from '../../../helpers/report-builder-net.js';
 import { BUILDER_COLLECTED_AT } from '../../../helpers/report-builder.js';
 import { fullSession } from '../../auth/helpers.js';

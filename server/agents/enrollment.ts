@@ -1,11 +1,11 @@
 // Enrolling an agent: a valid one-time token becomes a host and a credential, atomically.
-import type { HostIdentity } from '../policies/evidence.js';
-import { appendAuditEvent } from './auditlog.js';
-import { ensureSite, insertHost } from './db/hosts.js';
-import type { Database } from './db/schema.js';
-import { checkEnrollmentToken, markEnrollmentTokenUsed } from './auth/tokens.js';
-import { ApiError } from './errors.js';
-import { formatCredential, hashSecret, newHostId, newSecret } from './secrets/secrets.js';
+import type { HostIdentity } from '../../policies/evidence.js';
+import { appendAuditEvent } from '../auditlog/auditlog.js';
+import { ensureSite, insertHost } from '../db/hosts.js';
+import type { Database } from '../db/schema.js';
+import { checkEnrollmentToken, markEnrollmentTokenUsed } from '../auth/tokens.js';
+import { ApiError } from '../errors.js';
+import { formatCredential, hashSecret, newHostId, newSecret } from '../secrets/secrets.js';
 
 export interface EnrollmentRequest {
   token: string;

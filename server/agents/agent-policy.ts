@@ -12,9 +12,9 @@ import cron from 'node-cron';
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { parse as parseYaml } from 'yaml';
-import { AgentSchedule, DEFAULT_AGENT_SCHEDULE, type AgentServerConfig } from '../policies/agent-config.js';
-import { EgressProbeTarget, HostRoleSchema, type HostRole } from '../policies/evidence.js';
-import { ConfigError } from './config.js';
+import { AgentSchedule, DEFAULT_AGENT_SCHEDULE, type AgentServerConfig } from '../../policies/agent-config.js';
+import { EgressProbeTarget, HostRoleSchema, type HostRole } from '../../policies/evidence.js';
+import { ConfigError } from '../config.js';
 
 export const AGENT_POLICY_FILE = 'agent-policy.yaml';
 

@@ -6,15 +6,15 @@
 // that judged is no longer the one loaded (packs edited, Vigie upgraded) or the report body was
 // pruned, the stored statuses are shown as they were, with an explanation saying so: a verdict
 // is never re-judged silently under another pack.
-import { evaluate, type EnrolledHost } from '../policies/evaluate.js';
-import type { Report } from '../policies/evidence.js';
-import { formatReference, type Pack } from '../policies/pack.js';
-import type { Verdict } from '../policies/verdict.js';
-import { findReportBody } from './db/reports.js';
-import type { Database } from './db/schema.js';
-import { findVerdictSet, type StoredVerdictSet } from './db/verdicts.js';
+import { evaluate, type EnrolledHost } from '../../policies/evaluate.js';
+import type { Report } from '../../policies/evidence.js';
+import { formatReference, type Pack } from '../../policies/pack.js';
+import type { Verdict } from '../../policies/verdict.js';
+import { findReportBody } from '../db/reports.js';
+import type { Database } from '../db/schema.js';
+import { findVerdictSet, type StoredVerdictSet } from '../db/verdicts.js';
 import { packFingerprint } from './pack-fingerprint.js';
-import { withGatewayGrants } from './access/tma02-grants.js';
+import { withGatewayGrants } from '../access/tma02-grants.js';
 
 export interface ReportVerdicts {
   evaluated_at: string;

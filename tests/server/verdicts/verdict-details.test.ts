@@ -2,13 +2,13 @@
 // (equal to what ingestion computed), and the stored statuses shown as they were, with the
 // reason, when that pack is gone, the report was pruned, or judging again disagrees.
 import t from 'tap';
-import { evaluate } from '../../policies/evaluate.js';
-import { packFor, packForRole, type SiteOverlay } from '../../policies/pack.js';
-import { findHost } from '../../server/db/hosts.js';
-import { applyEvidenceRetention } from '../../server/retention.js';
-import { reportVerdicts } from '../../server/verdict-details.js';
-import { listener, withListeners } from '../helpers/report-builder.js';
-import { bearer, DB_KINDS, enrollHost, readToken, reportOf, testApp, TEST_NOW } from './fixture.js';
+import { evaluate } from '../../../policies/evaluate.js';
+import { packFor, packForRole, type SiteOverlay } from '../../../policies/pack.js';
+import { findHost } from '../../../server/db/hosts.js';
+import { applyEvidenceRetention } from '../../../server/ingestion/retention.js';
+import { reportVerdicts } from '../../../server/verdicts/verdict-details.js';
+import { listener, withListeners } from '../../helpers/report-builder.js';
+import { bearer, DB_KINDS, enrollHost, readToken, reportOf, testApp, TEST_NOW } from '../fixture.js';
 
 for (const kind of DB_KINDS) {
   t.test(`verdict details (${kind})`, async (t) => {

@@ -2,9 +2,9 @@ import t from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_AGENT_SCHEDULE } from '../../policies/agent-config.js';
-import { AGENT_POLICY_FILE, agentConfigFor, loadAgentPolicy } from '../../server/agent-policy.js';
-import { ConfigError } from '../../server/config.js';
+import { DEFAULT_AGENT_SCHEDULE } from '../../../policies/agent-config.js';
+import { AGENT_POLICY_FILE, agentConfigFor, loadAgentPolicy } from '../../../server/agents/agent-policy.js';
+import { ConfigError } from '../../../server/config.js';
 
 function dirWith(content: string | null): string {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-agent-policy-'));

@@ -10,12 +10,12 @@ import {
   listAuditEntries,
   verifyAuditLog,
   type AuditEvent,
-} from '../../server/auditlog.js';
-import { runCli } from '../../server/cli/run.js';
-import { StaticMigrationProvider } from '../../server/db/migrations/index.js';
-import type { Database } from '../../server/db/schema.js';
-import { createApiToken } from '../../server/auth/tokens.js';
-import { DB_KINDS, enrollHost, openTestDatabase, TEST_NOW, testApp, type TestDatabase } from './fixture.js';
+} from '../../../server/auditlog/auditlog.js';
+import { runCli } from '../../../server/cli/run.js';
+import { StaticMigrationProvider } from '../../../server/db/migrations/index.js';
+import type { Database } from '../../../server/db/schema.js';
+import { createApiToken } from '../../../server/auth/tokens.js';
+import { DB_KINDS, enrollHost, openTestDatabase, TEST_NOW, testApp, type TestDatabase } from '../fixture.js';
 
 const event = (n: number): AuditEvent => ({
   actor: { type: 'user', id: 'alice' },

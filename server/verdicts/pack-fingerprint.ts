@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Pack } from '../policies/pack.js';
+import type { Pack } from '../../policies/pack.js';
 
-const POLICIES_DIR = fileURLToPath(new URL('../policies/', import.meta.url));
+const POLICIES_DIR = fileURLToPath(new URL('../../policies/', import.meta.url));
 
 let codeDigest: string | undefined;
 

@@ -22,9 +22,9 @@ import {
   writeAuditHead,
   type AuditQuery,
   type AuditRow,
-} from './db/auditlog.js';
-import { AUDIT_GENESIS_HASH } from './db/migrations/0002_people.js';
-import type { Database } from './db/schema.js';
+} from '../db/auditlog.js';
+import { AUDIT_GENESIS_HASH } from '../db/migrations/0002_people.js';
+import type { Database } from '../db/schema.js';
 
 export { AUDIT_GENESIS_HASH };
 

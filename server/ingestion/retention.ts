@@ -2,9 +2,9 @@
 // day (and at start-up); verdict history and each host's current report are kept.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { FastifyBaseLogger } from 'fastify';
-import type { ServerConfig } from './config.js';
-import { pruneReportBodies } from './db/reports.js';
-import type { Database } from './db/schema.js';
+import type { ServerConfig } from '../config.js';
+import { pruneReportBodies } from '../db/reports.js';
+import type { Database } from '../db/schema.js';
 
 const DAY_MS = 86_400_000;
 /** 03:17 every night: off the hour, when hospitals' own jobs tend to start. */

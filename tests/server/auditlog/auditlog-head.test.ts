@@ -4,13 +4,13 @@
 // log does not hold the server for a time that grows with its length.
 import t, { type Test } from 'tap';
 import { Migrator, sql } from 'kysely';
-import { appendAuditEvent, VERIFY_PAGE, verifyAuditLog, type AuditEvent } from '../../server/auditlog.js';
-import { runCli } from '../../server/cli/run.js';
-import { readAuditHead } from '../../server/db/auditlog.js';
-import { StaticMigrationProvider } from '../../server/db/migrations/index.js';
-import type { Database } from '../../server/db/schema.js';
-import { fullSession } from './auth/helpers.js';
-import { DB_KINDS, openTestDatabase, TEST_NOW, testApp, type TestDatabase } from './fixture.js';
+import { appendAuditEvent, VERIFY_PAGE, verifyAuditLog, type AuditEvent } from '../../../server/auditlog/auditlog.js';
+import { runCli } from '../../../server/cli/run.js';
+import { readAuditHead } from '../../../server/db/auditlog.js';
+import { StaticMigrationProvider } from '../../../server/db/migrations/index.js';
+import type { Database } from '../../../server/db/schema.js';
+import { fullSession } from '../auth/helpers.js';
+import { DB_KINDS, openTestDatabase, TEST_NOW, testApp, type TestDatabase } from '../fixture.js';
 
 const event = (n: number, who = 'alice'): AuditEvent => ({
   actor: { type: 'user', id: who },
