@@ -1,10 +1,6 @@
 // Network evidence profiles: listeners, 24 h of outbound flows, proxy and DNS, firewall, SMBv1,
 // for Windows and Linux hosts of a site.
-<<<<<<< HEAD
-import { type Listener, type NameSource, type NetworkEvidence, type OutboundFlow } from '../../../../policies/evidence.js';
-=======
-import { type Listener, type NetworkEvidence, type OutboundFlow, type RemoteControlTool } from '../../../../policies/evidence.js';
->>>>>>> main
+import { type Listener, type NameSource, type NetworkEvidence, type OutboundFlow, type RemoteControlTool } from '../../../../policies/evidence.js';
 import { HOUR, ago, iso } from '../clock.js';
 import { GHT, type SimulatedSite, siteAddresses } from '../sites.js';
 
