@@ -1,5 +1,6 @@
 // Managing the access directory: vendors and their members, their SSH public keys, and targets.
 // Each change and its audit entry commit together (CLI and routes share these functions).
+import { isIP } from 'node:net';
 import { appendAuditEvent, type AuditActor } from '../auditlog/auditlog.js';
 import { isUniqueViolation } from '../db/columns.js';
 import { findHost } from '../db/hosts.js';
@@ -96,9 +97,15 @@ export async function removeSshKey(db: Database, owner: { user_id: string; usern
 export type TargetInput = Omit<NewTarget, 'vendor_ids' | 'target_id'> & { vendors: readonly string[]; device_credential: string };
 
 const HOST_KEY_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+/** A DNS name (labels of letters, digits and inner hyphens); anything else must be an IP address. */
+const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 export async function createTarget(db: Database, key: SecretsKey, input: TargetInput, actor: AuditActor, now: Date): Promise<Target> {
   if (!new RegExp(TARGET_NAME_PATTERN).test(input.name)) throw new ApiError(400, 'invalid_name', 'A target name has 2 to 63 lower-case letters, digits or "-".');
+  // The bastion connects there and pages show it: markup or control characters have no place in it.
+  if (isIP(input.ssh_host) === 0 && !DNS_NAME.test(input.ssh_host)) {
+    throw new ApiError(400, 'invalid_ssh_host', 'The device address is a DNS name or an IP address (without brackets or port).');
+  }
   if (!HOST_KEY_FINGERPRINT.test(input.host_key_fingerprint)) {
     throw new ApiError(400, 'invalid_host_key_fingerprint', 'The pinned host key is its SHA-256 fingerprint as ssh-keygen -lf prints it (SHA256:...).');
   }

@@ -3,6 +3,10 @@
 // "o" (output shown to the vendor), "i" (input typed by the vendor), "r" ("COLSxROWS" resize) and
 // "m" (marker: approval, warnings, cut).
 //
+// Streamed data is not copied on its way to the file when it need not be (json-string-encoder.ts):
+// the Buffers given to output() and input() may be written from where they are, so callers must not
+// change them afterwards (ssh2 hands each packet's data in a Buffer of its own).
+//
 // Strict: events are buffered in memory and written by one in-flight fs.writev at a time, at least
 // every FLUSH_INTERVAL_MS (no fsync per write: the file is synced once, at close). The first write
 // that fails (ENOSPC on a full disk, EIO...) calls onFailure once, and the session is cut by its
@@ -105,10 +109,10 @@ export class AsciicastWriter {
     this.push([Buffer.from(`${JSON.stringify([this.seconds(), code, data])}\n`)]);
   }
 
-  /** One event whose data is already a JSON string literal. */
-  private streamEvent(code: 'o' | 'i', literal: Buffer | null): void {
+  /** One event whose data is already a JSON string literal (in parts, written in order). */
+  private streamEvent(code: 'o' | 'i', literal: Buffer[] | null): void {
     if (literal === null) return;
-    this.push([Buffer.from(`[${JSON.stringify(this.seconds())},"${code}",`, 'latin1'), literal, LINE_END]);
+    this.push([Buffer.from(`[${JSON.stringify(this.seconds())},"${code}",`, 'latin1'), ...literal, LINE_END]);
   }
 
   private seconds(): number {

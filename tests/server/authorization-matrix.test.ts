@@ -204,6 +204,14 @@ for (const kind of DB_KINDS) {
     t.teardown(() => app.close());
     await app.ready();
 
+    // A route added on the root instance before the hook above would escape onRoute: the router's
+    // own list (every method of every path) must hold exactly as many routes as were enumerated.
+    const routerMethods = app
+      .printRoutes({ commonPrefix: false })
+      .split('\n')
+      .flatMap((line) => /\(([A-Z, ]+)\)\s*$/.exec(line)?.[1]?.split(', ') ?? [])
+      .filter((method) => method !== 'HEAD' && method !== 'OPTIONS');
+    t.equal(routerMethods.length, routes.size, 'the router holds no route the enumeration missed');
     const unlisted = [...routes].filter((r) => !(r in EXPECTED));
     t.same(unlisted, [], 'every registered route is in the matrix');
     const stale = Object.keys(EXPECTED).filter((r) => !routes.has(r));

@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { runCli } from '../../server/cli/run.js';
 import type { CliIo } from '../../server/cli/io.js';
 import { startServer } from '../../server/start.js';
 import { DB_KINDS, openTestDatabase, TEST_OS } from './fixture.js';
 import { childEnv } from '../helpers/child-env.js';
+import { runVigie, VIGIE_BIN } from '../helpers/vigie-process.js';
 
-const BIN = fileURLToPath(new URL('../../bin/vigie.mjs', import.meta.url));
 
 interface Captured extends CliIo {
   out: string[];
@@ -20,24 +19,8 @@ function capture(env: NodeJS.ProcessEnv = {}): Captured {
   return { out, err, stdout: (s) => out.push(s), stderr: (s) => err.push(s), env };
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Run the real `vigie` launcher (tsx loader included), bounded in time. */
-function vigie(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const vigie = (args: string[], env: NodeJS.ProcessEnv = {}) => runVigie(args, env, 60_000);
 
 t.test('bad option values exit 2 with a message naming the option', async (t) => {
   const cases: [string[], RegExp][] = [
@@ -130,7 +113,7 @@ for (const kind of DB_KINDS) {
 
 t.test('vigie server start listens, answers, and stops cleanly on SIGTERM', async (t) => {
   const { dataDir } = await openTestDatabase(t, 'sqlite');
-  const child = spawn(process.execPath, [BIN, 'server', 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [VIGIE_BIN, 'server', 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
     env: childEnv({ DATABASE_URL: '' }),
     timeout: 60_000,
   });

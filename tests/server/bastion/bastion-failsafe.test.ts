@@ -196,7 +196,7 @@ for (const kind of DB_KINDS) {
       const row = await sessionOf(db, grant);
       t.equal(row.end_reason, 'window_end');
       t.match(await endedAudit(db, row.session_id), { end_reason: 'window_end', not_after: grant.notAfter });
-      const warned = await db.selectFrom('audit_log').select(['details']).where('action', '=', 'bastion.session_warned').execute();
+      const warned = await db.selectFrom('audit_log').select(['details']).where('action', '=', 'bastion.session_warned').orderBy('seq').execute();
       t.same(
         warned.map((r) => JSON.parse(r.details) as { bastion_session: string; minutes_left: number }).filter((d) => d.bastion_session === row.session_id).map((d) => d.minutes_left),
         [15, 5, 1],

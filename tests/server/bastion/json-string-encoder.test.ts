@@ -14,8 +14,9 @@ function reference(chunks: Uint8Array[]): (string | null)[] {
 
 function encoded(chunks: Uint8Array[]): (string | null)[] {
   const encoder = new JsonStringEncoder();
-  const out = chunks.map((chunk) => encoder.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))?.toString('utf8') ?? null);
-  out.push(encoder.end()?.toString('utf8') ?? null);
+  const text = (parts: Buffer[] | null) => (parts === null ? null : Buffer.concat(parts).toString('utf8'));
+  const out = chunks.map((chunk) => text(encoder.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))));
+  out.push(text(encoder.end()));
   return out;
 }
 
@@ -59,4 +60,38 @@ t.test('known cases: escapes, a character split across chunks, a cut in the midd
   // A slice of a larger buffer encodes only its own bytes.
   const big = Buffer.from('xxHELLOyy');
   t.same(encoded([big.subarray(2, 7)]), ['"HELLO"', null]);
+});
+
+// ASCII chunks take the fast path: four-byte words searched for the bytes JSON escapes, runs copied
+// between them. Every alignment of the chunk in its buffer, escaped bytes in every position of a
+// word, long runs and dense escapes: the literal is JSON.stringify's, byte for byte.
+const asciiByte = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: 0x20, max: 0x7f }) },
+  { weight: 2, arbitrary: fc.constantFrom(0x0a, 0x0d, 0x09, 0x22, 0x5c, 0x1b) },
+  { weight: 1, arbitrary: fc.integer({ min: 0x00, max: 0x1f }) },
+);
+t.test('ASCII chunks at any alignment encode as JSON.stringify does', async (t) => {
+  fc.assert(
+    fc.property(fc.array(asciiByte, { maxLength: 300 }), fc.integer({ min: 0, max: 7 }), (bytes, offset) => {
+      const backing = Buffer.alloc(offset + bytes.length + 3, 0x41);
+      Buffer.from(bytes).copy(backing, offset);
+      const chunk = backing.subarray(offset, offset + bytes.length);
+      const parts = new JsonStringEncoder().write(chunk);
+      const ours = parts === null ? null : Buffer.concat(parts).toString('latin1');
+      const theirs = bytes.length === 0 ? null : JSON.stringify(chunk.toString('latin1'));
+      if (ours !== theirs) throw new Error(`differs: ${JSON.stringify({ ours, theirs, bytes, offset })}`);
+    }),
+    { numRuns: 3000 },
+  );
+  t.pass('3000 random ASCII chunks agree');
+});
+
+t.test('a chunk JSON needs no escape for is written from where it is, without a copy', async (t) => {
+  const chunk = Buffer.from('QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo='.repeat(1000));
+  const parts = new JsonStringEncoder().write(chunk);
+  t.equal(parts?.length, 3);
+  t.equal(parts?.[1], chunk, 'the chunk itself, between two quotes');
+  t.equal(Buffer.concat(parts!).toString('latin1'), JSON.stringify(chunk.toString('latin1')));
+  const lines = Buffer.from('line of text\n'.repeat(3000));
+  t.equal(Buffer.concat(new JsonStringEncoder().write(lines)!).toString('latin1'), JSON.stringify(lines.toString('latin1')), 'escaped runs, copied');
 });

@@ -1,17 +1,14 @@
 // `vigie waiver add|list|revoke` on both databases: the operator revokes a running waiver with a
 // reason (recorded as the CLI actor, journalled with the reason); an unknown, expired or already
 // revoked waiver is refused with why, exit 2, and nothing is written. The real launcher too.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { listAuditEntries, verifyAuditLog } from '../../../server/auditlog/auditlog.js';
 import { runCli } from '../../../server/cli/run.js';
 import { ensureSite } from '../../../server/db/hosts.js';
 import { findWaiver, insertWaiver } from '../../../server/db/waivers.js';
-import { childEnv } from '../../helpers/child-env.js';
+import { runVigie } from '../../helpers/vigie-process.js';
 import { DB_KINDS, openTestDatabase } from '../fixture.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/vigie.mjs', import.meta.url));
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const REASON = 'Le NAS de remplacement est en service (ticket SI-4521).';
 
@@ -80,17 +77,7 @@ for (const kind of DB_KINDS) {
       created_at: new Date(Date.now() - 86_400_000),
       expires_at: new Date(Date.now() + 10 * 86_400_000),
     });
-    const launcher = (args: string[]) =>
-      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [BIN, ...args, '--data-dir', database.dataDir], { timeout: 120_000, env: childEnv(env) });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (c) => (stdout += c));
-        child.stderr.on('data', (c) => (stderr += c));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
-    const spawned = await launcher(['waiver', 'revoke', other.id, '--reason', REASON]);
+    const spawned = await runVigie(['waiver', 'revoke', other.id, '--reason', REASON, '--data-dir', database.dataDir], env);
     t.equal(spawned.code, 0, spawned.stderr);
     t.match(spawned.stdout, new RegExp(`^Waiver ${other.id} revoked on \\S+ by cli\\S* \\(BKP-03 for site:ch-a\\)\\.`));
     t.ok((await findWaiver(database.db, other.id))?.revoked_at, 'stored as revoked');
