@@ -11,6 +11,7 @@ command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/sbin/squid ] || missing+=(squid)
 [ -f /usr/lib/chromium/locales/fr.pak ] || missing+=(chromium-l10n)
 # The telemaintenance gateway set up for real (tests/helpers/gateway-host.ts).
 [ -x /usr/sbin/nft ] || missing+=(nftables)

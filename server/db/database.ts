@@ -47,6 +47,9 @@ export function openSqliteConnection(file: string): BetterSqlite3.Database {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
+  // 64 MiB of page cache (the default is 2 MiB): the dashboard's pages at 100,000 hosts read
+  // indexes of a few MiB each, which the default cache evicted between two pages.
+  sqlite.pragma('cache_size = -65536');
   return sqlite;
 }
 

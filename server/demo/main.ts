@@ -39,8 +39,8 @@ const TEXT = {
     listening: (url: string) => `Serveur à l’écoute sur ${url} — Ctrl+C pour arrêter.`,
     api: (token: string) => `Jeton API de lecture (démo) : ${token}\n  curl -H "Authorization: Bearer ${token}" URL/api/v1/hosts`,
     simulated: 'Hôtes simulés : leurs preuves sont générées, pas collectées ; seul l’hôte local est observé pour de vrai.',
-    destinations: (n: number, lines: number, learning: string | null, proposals: number) =>
-      `Destinations : ${n} dans l’inventaire (avec ${lines} lignes du journal du proxy), apprentissage ${learning ?? 'non ouvert'}, ${proposals} propositions à examiner (page /destinations).`,
+    destinations: (n: number, lines: number, mapped: number, learning: string | null, proposals: number) =>
+      `Destinations : ${n} dans l’inventaire (avec ${lines} lignes du journal du proxy, dont ${mapped} attribuées aux postes qui les ont faites), apprentissage ${learning ?? 'non ouvert'}, ${proposals} propositions à examiner (page /destinations).`,
   },
   en: {
     start: (url: string, dir: string) => `Vigie started on ${url} (SQLite data in ${dir})`,
@@ -50,8 +50,8 @@ const TEXT = {
     listening: (url: string) => `Server listening on ${url} — Ctrl+C to stop.`,
     api: (token: string) => `Read-only API token (demo): ${token}\n  curl -H "Authorization: Bearer ${token}" URL/api/v1/hosts`,
     simulated: 'Simulated hosts: their evidence is generated, not collected; only the local host is really observed.',
-    destinations: (n: number, lines: number, learning: string | null, proposals: number) =>
-      `Destinations: ${n} in the inventory (with ${lines} proxy log lines), learning ${learning ?? 'not opened'}, ${proposals} proposals to review (page /destinations).`,
+    destinations: (n: number, lines: number, mapped: number, learning: string | null, proposals: number) =>
+      `Destinations: ${n} in the inventory (with ${lines} proxy log lines, ${mapped} of them attributed to the hosts that made them), learning ${learning ?? 'not opened'}, ${proposals} proposals to review (page /destinations).`,
   },
 } as const;
 
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
   console.log(renderSummary(judged, siteNames, lang));
   console.log('');
   console.log(t.simulated);
-  console.log(t.destinations(destinations.destinations, destinations.proxyLines, destinations.learning, destinations.proposals));
+  console.log(t.destinations(destinations.destinations, destinations.proxyLines, destinations.proxyMapped, destinations.learning, destinations.proposals));
   console.log(t.api(apiToken.token).replace('URL', server.url));
   console.log('');
   console.log(await dashboardText(lang, server.url, login));

@@ -33,7 +33,7 @@ t.test('the demo judges the local host and the simulated GHT, in French by defau
   t.match(run.stdout, /Synthèse des verdicts par site et par règle/);
   t.match(run.stdout, /Constats critiques et élevés/);
   t.match(run.stdout, /\[critical\] /, 'critical findings first');
-  t.match(run.stdout, /Destinations : [1-9]\d* dans l’inventaire \(avec \d+ lignes du journal du proxy\), apprentissage [a-z-]+\/[a-z-]+ \(L-[0-9A-F]+\), \d+ propositions à examiner/, 'the Destinations page has an inventory and a learning scope');
+  t.match(run.stdout, /Destinations : [1-9]\d* dans l’inventaire \(avec [1-9]\d* lignes du journal du proxy, dont [1-9]\d* attribuées aux postes qui les ont faites\), apprentissage chi-vallee\/workstation \(L-[0-9A-F]+\), [1-9]\d* propositions à examiner/, 'the Destinations page has an inventory and a learning scope');
 });
 
 t.test('--lang en speaks English; a bad option is refused', async (t) => {

@@ -1,6 +1,6 @@
 // Network evidence profiles: listeners, 24 h of outbound flows, proxy and DNS, firewall, SMBv1,
 // for Windows and Linux hosts of a site.
-import { type Listener, type NetworkEvidence, type OutboundFlow, type RemoteControlTool } from '../../../../policies/evidence.js';
+import { type Listener, type NameSource, type NetworkEvidence, type OutboundFlow, type RemoteControlTool } from '../../../../policies/evidence.js';
 import { HOUR, ago, iso } from '../clock.js';
 import { GHT, type SimulatedSite, siteAddresses } from '../sites.js';
 
@@ -23,8 +23,12 @@ export interface FlowSpec {
   lastH?: number;
 }
 
-/** An observation window of exactly 24 h ending at `now` (NET-01 and friends need >= 24 h). */
-function outbound(now: Date, specs: FlowSpec[]): NetworkEvidence['outbound'] {
+/**
+ * An observation window of exactly 24 h ending at `now` (NET-01 and friends need >= 24 h). A
+ * named flow carries the name source its platform's agent reads (Windows: the DNS Client event
+ * 3008; Linux: systemd-resolved's monitor stream), joined exactly (same address, same process).
+ */
+function outbound(now: Date, specs: FlowSpec[], nameSource: NameSource): NetworkEvidence['outbound'] {
   return {
     method: 'socket table sampled every 60 s over a rolling 24 h window',
     window_start: ago(now, 24 * HOUR),
@@ -36,6 +40,7 @@ function outbound(now: Date, specs: FlowSpec[]): NetworkEvidence['outbound'] {
         remote_address: f.address,
         remote_port: f.port,
         remote_fqdn: f.fqdn ?? null,
+        ...(f.fqdn ? { remote_fqdn_source: nameSource, remote_fqdn_confidence: 'exact' as const } : {}),
         process: f.process,
         pid: 2000 + i * 37,
         first_seen: ago(now, (f.firstH ?? 23.5) * HOUR),
@@ -46,6 +51,13 @@ function outbound(now: Date, specs: FlowSpec[]): NetworkEvidence['outbound'] {
 }
 
 const NO_PROBES = { unavailable: 'no egress probe target configured for this role on the server yet' };
+
+/** The name_resolution part of a report whose flows were named from `source`. */
+function nameResolution(outbound: NetworkEvidence['outbound'], source: NameSource): NetworkEvidence['name_resolution'] {
+  const flows = 'flows' in outbound ? outbound.flows : [];
+  const named = flows.filter((f) => f.remote_fqdn !== null).length;
+  return { version: 1, sources: [{ source, state: 'read', answers: named * 12 }], flows_named: { exact: named, inferred: 0, cache: 0, unnamed: flows.length - named } };
+}
 
 function dnsFlows(site: SimulatedSite, process: string): FlowSpec[] {
   return siteAddresses(site).dc.map((address) => ({ address, port: 53, process, protocol: 'udp' as const }));
@@ -77,12 +89,20 @@ const windowsProxyPolicy = (): NetworkEvidence['proxy_policy'] => ({
   enforced_by_policy: true,
 });
 
-export function windowsNetwork(site: SimulatedSite, now: Date, extraListeners: Listener[], flows: FlowSpec[], opts: { smb1?: boolean; logsBlocked?: boolean; firefoxWithoutPolicy?: boolean; remoteControl?: RemoteControlTool[] } = {}): NetworkEvidence {
+/** `addresses`: the host's own interface addresses (what maps the proxy's log lines to it). */
+export function windowsNetwork(
+  site: SimulatedSite,
+  now: Date,
+  extraListeners: Listener[],
+  flows: FlowSpec[],
+  opts: { smb1?: boolean; logsBlocked?: boolean; firefoxWithoutPolicy?: boolean; remoteControl?: RemoteControlTool[]; addresses?: string[] } = {},
+): NetworkEvidence {
   const browsers: { browser: string; policy_mode: 'off' | null }[] = [
     { browser: 'edge', policy_mode: 'off' },
     { browser: 'chrome', policy_mode: 'off' },
   ];
   if (opts.firefoxWithoutPolicy) browsers.push({ browser: 'firefox', policy_mode: null });
+  const observed = outbound(now, [...dnsFlows(site, 'svchost.exe'), ...flows], 'dns-client-event');
   return {
     listeners: [
       listener('0.0.0.0', 135, 'svchost.exe', 1084),
@@ -92,7 +112,7 @@ export function windowsNetwork(site: SimulatedSite, now: Date, extraListeners: L
       ...extraListeners,
       listener('127.0.0.1', 9100, 'vigie-agent.exe', 5012),
     ],
-    outbound: outbound(now, [...dnsFlows(site, 'svchost.exe'), ...flows]),
+    outbound: observed,
     egress_probes: NO_PROBES,
     proxy_dns: { env_proxy: { http: null, https: null, no_proxy: null }, resolvers: siteAddresses(site).dc, dns_over_tls: false },
     proxy_policy: windowsProxyPolicy(),
@@ -101,6 +121,8 @@ export function windowsNetwork(site: SimulatedSite, now: Date, extraListeners: L
     smb1: windowsSmb1(opts.smb1 ?? false),
     // Uninstall keys, services and processes (parse-windows-remote-control.ts): none unless placed.
     remote_control: opts.remoteControl ?? [],
+    name_resolution: nameResolution(observed, 'dns-client-event'),
+    ...(opts.addresses ? { local_addresses: opts.addresses } : {}),
   };
 }
 
@@ -141,16 +163,22 @@ const linuxProxyPolicy = (): NetworkEvidence['proxy_policy'] => ({
   enforced_by_policy: true,
 });
 
-export function linuxNetwork(site: SimulatedSite, now: Date, listeners: Listener[], flows: FlowSpec[], opts: { logsBlocked?: boolean } = {}): NetworkEvidence {
-  return {
-    listeners: [...listeners, listener('127.0.0.1', 25, 'exim4', 1030), listener('127.0.0.53', 53, 'systemd-resolved', 402, 'udp')],
-    outbound: outbound(now, [
+/** `addresses`: the host's own interface addresses. */
+export function linuxNetwork(site: SimulatedSite, now: Date, listeners: Listener[], flows: FlowSpec[], opts: { logsBlocked?: boolean; addresses?: string[] } = {}): NetworkEvidence {
+  const observed = outbound(
+    now,
+    [
       ...dnsFlows(site, 'systemd-resolved'),
       { address: siteAddresses(site).dc[0] ?? '', port: 123, process: 'chronyd', protocol: 'udp' },
       { address: GHT.syslog.address, port: 6514, process: 'rsyslogd', fqdn: GHT.syslog.fqdn },
       { address: GHT.mirror.address, port: 443, process: 'apt', fqdn: GHT.mirror.fqdn, firstH: 18, lastH: 17 },
       ...flows,
-    ]),
+    ],
+    'resolved-monitor',
+  );
+  return {
+    listeners: [...listeners, listener('127.0.0.1', 25, 'exim4', 1030), listener('127.0.0.53', 53, 'systemd-resolved', 402, 'udp')],
+    outbound: observed,
     egress_probes: NO_PROBES,
     proxy_dns: {
       env_proxy: { http: GHT.proxy.url, https: GHT.proxy.url, no_proxy: `.${GHT.domain},10.0.0.0/8` },
@@ -163,5 +191,7 @@ export function linuxNetwork(site: SimulatedSite, now: Date, listeners: Listener
     smb1: linuxSmb1(),
     // No TeamViewer, AnyDesk, RustDesk or VNC package, unit or process.
     remote_control: [],
+    name_resolution: nameResolution(observed, 'resolved-monitor'),
+    ...(opts.addresses ? { local_addresses: opts.addresses } : {}),
   };
 }

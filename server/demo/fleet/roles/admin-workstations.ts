@@ -22,7 +22,7 @@ export function adminWorkstations(site: SimulatedSite, index: number, prefix: st
         hostname: `${prefix}-padm-${String(n).padStart(2, '0')}`,
         os: WINDOWS_11,
         build: (now) => ({
-          network: windowsNetwork(site, now, [], adminFlows),
+          network: windowsNetwork(site, now, [], adminFlows, { addresses: [address] }),
           wifi: windowsNoWifi(),
           backups: { sources: [] },
           mfa: {
@@ -41,7 +41,7 @@ export function adminWorkstations(site: SimulatedSite, index: number, prefix: st
         hostname: `${prefix}-padm-${String(n).padStart(2, '0')}`,
         os: DEBIAN_12,
         build: (now) => {
-          const network = linuxNetwork(site, now, [listener(address, 22, 'sshd', 880)], adminFlows);
+          const network = linuxNetwork(site, now, [listener(address, 22, 'sshd', 880)], adminFlows, { addresses: [address] });
           // Admin workstations get their proxy setting from a locked dconf key (GNOME).
           network.proxy_policy = { source: 'dconf org.gnome.system.proxy (locked key)', system_proxy: `${GHT.proxy.fqdn}:3128`, pac_url: null, enforced_by_policy: true };
           network.browser_doh = [{ browser: 'firefox', policy_mode: 'off' }];

@@ -58,7 +58,7 @@ export function backupServer(site: SimulatedSite, index: number, prefix: string)
       };
       const network = linuxNetwork(site, now, [listener(address, 22, 'sshd', 640), listener(`${site.lan}.30.10`, 8000, 'rest-server', 720), listener(`${site.lan}.30.10`, 8007, 'proxmox-backup-proxy', 730)], [
         ...(index === 2 ? [] : [{ address: GHT.hdsObjectStorage.address, port: 443, process: 'rclone', fqdn: GHT.hdsObjectStorage.fqdn, firstH: 21, lastH: 20 }]),
-      ]);
+      ], { addresses: [address] });
       return {
         network,
         wifi: linuxNoWifi(),

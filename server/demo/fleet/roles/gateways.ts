@@ -58,7 +58,7 @@ export function gateways(site: SimulatedSite, index: number, prefix: string): Ho
             }
           : linuxNoWifi();
         return {
-          network: linuxNetwork(site, now, listeners, []),
+          network: linuxNetwork(site, now, listeners, [], { addresses: [address] }),
           wifi,
           backups: { sources: [restic(now, `rest:https://bkp.${site.id}.${GHT.domain}:8000/tmg-${plan.device}`, 5 + n * 7 + index * 4, 30)] },
           mfa: linuxMfa(now, plan.weak ? singleFactorSshd(address) : hardenedSshd(address), {

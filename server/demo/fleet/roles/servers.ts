@@ -75,7 +75,7 @@ export function servers(site: SimulatedSite, index: number, prefix: string): Hos
             { address: GHT.syslog.address, port: 6514, process: 'nxlog.exe', fqdn: GHT.syslog.fqdn },
           ];
           return {
-            network: windowsNetwork(site, now, listeners, flows, { smb1: plan.os === WINDOWS_2012R2 }),
+            network: windowsNetwork(site, now, listeners, flows, { smb1: plan.os === WINDOWS_2012R2, addresses: [address] }),
             wifi: windowsNoWifi(),
             backups,
             mfa: {
@@ -111,7 +111,7 @@ export function servers(site: SimulatedSite, index: number, prefix: string): Hos
         // The support site publishes the DPI's partner portal to city doctors through Pro Santé Connect.
         if (plan.name === 'dpi' && index === 0) remote.push({ kind: 'other', name: 'Portail ville-hôpital (reverse proxy, Pro Santé Connect)', exposure: 'internet', factors: ['psc'] });
         return {
-          network: linuxNetwork(site, now, listeners, flows, { logsBlocked: !(plan.name === 'dpi' && index === 1) }),
+          network: linuxNetwork(site, now, listeners, flows, { logsBlocked: !(plan.name === 'dpi' && index === 1), addresses: [address] }),
           wifi: linuxNoWifi(),
           backups,
           mfa: linuxMfa(now, hardenedSshd(address), { secondFactor: true, remote }),

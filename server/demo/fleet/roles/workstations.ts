@@ -8,6 +8,9 @@ import { WINDOWS_11 } from '../platforms.js';
 import { type HostSpec } from './host-spec.js';
 import { type SimulatedSite } from '../sites.js';
 
+/** A clinical workstation's address: the site's workstation VLAN (x.y.40.0/24). */
+export const workstationAddress = (site: SimulatedSite, n: number) => `${site.lan}.40.${10 + n}`;
+
 const SERVICES = ['urg', 'rea', 'mater', 'radio', 'bloc', 'cardio', 'pharma', 'accueil', 'labo', 'pedia', 'onco', 'psy'];
 
 export function workstations(site: SimulatedSite, index: number, random: () => number, prefix: string): HostSpec[] {
@@ -45,6 +48,7 @@ export function workstations(site: SimulatedSite, index: number, random: () => n
           {
             logsBlocked: n % 7 !== 0,
             firefoxWithoutPolicy: service === 'pharma' && index === 0,
+            addresses: [workstationAddress(site, n)],
             remoteControl: [
               ...(vnc ? [{ product: 'vnc', found_by: ['package', 'service', 'process'], name: 'TightVNC', running: true, connected: false } satisfies RemoteControlTool] : []),
               ...(teamviewer ? [{ product: 'teamviewer', found_by: ['package', 'service', 'process'], name: 'TeamViewer', running: true, connected: true } satisfies RemoteControlTool] : []),
