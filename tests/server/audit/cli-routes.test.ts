@@ -89,7 +89,7 @@ for (const kind of DB_KINDS) {
 
     // Revoked (from the dashboard): the list says revoked, when and by whom; the expiry is kept.
     const revokedAt = new Date();
-    t.equal(await revokeWaiver(db, waiver.id, { now: revokedAt, actor: { type: 'user', id: 'rssi.dupont' } }), true);
+    t.match(await revokeWaiver(db, waiver.id, { now: revokedAt, actor: { type: 'user', id: 'rssi.dupont' } }), { id: waiver.id, revoked_by: 'rssi.dupont' });
     const afterRevoke = await cli('waiver', 'list');
     const [header, row] = afterRevoke.lines;
     t.equal(header?.split('\t').at(-1), 'REVOKED');
