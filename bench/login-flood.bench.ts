@@ -24,6 +24,8 @@
 // at most 240, split over ROUNDS windows), VIGIE_BENCH_FLOOD_WORKERS (64), VIGIE_BENCH_FLOOD_RATE
 // (requests per second, default 300, at most 5000), VIGIE_BENCH_DB (sqlite or postgres; default
 // sqlite), VIGIE_BENCH_CPU_PROF (a directory: CPU profile of the server process).
+// The noise floor of a machine: VIGIE_BENCH_FLOOD_RATE=1 VIGIE_BENCH_FLOOD_WORKERS=1 (no real
+// flood) gives the ratios that its own load alone produces.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { loadavg, setPriority } from 'node:os';
 import { join } from 'node:path';
@@ -257,6 +259,10 @@ try {
           `flood p50 ${fmt(percentile(f.ms, 50))} p99 ${fmt(percentile(f.ms, 99))} (${f.ms.length}, ${JSON.stringify(f.statuses)}); ` +
           `p99 ratio flood/quiet ${ratio.toFixed(2)} (target <= 2)`,
       );
+    }
+    const quietRefused = quiet.logins.statuses[503] ?? 0;
+    if (quietRefused > 0) {
+      console.log(`  WARNING: ${quietRefused} genuine logins got 503 in the quiet windows: the server was saturated without any flood (the machine's load), so the ratios say little about the flood`);
     }
     // Measured on a loaded machine the ratios say little: the load average is printed with them.
     console.log(`  load average (1, 5, 15 min): ${loadBefore} at start, ${loadStart} after the warm-up, ${loadEnd} at the end; 1-min after each round: ${loads.join(', ')}`);
