@@ -116,8 +116,8 @@ async function seedHosts(db: Database): Promise<void> {
 
 /** Everything the import leaves, in key order, with dialect differences (JSON, times) removed. */
 async function snapshot(db: Database) {
-  const destinations = await db.selectFrom('inventory_destinations').selectAll().orderBy(['site', 'role', 'destination', 'port', 'protocol', 'direction']).execute();
-  const sightings = await db.selectFrom('inventory_sightings').selectAll().orderBy(['site', 'role', 'destination', 'port', 'protocol', 'direction', 'host_key', 'day', 'source']).execute();
+  const destinations = await db.selectFrom('inventory_destinations').selectAll().orderBy('site').orderBy('role').orderBy('destination').orderBy('port').orderBy('protocol').orderBy('direction').execute();
+  const sightings = await db.selectFrom('inventory_sightings').selectAll().orderBy('site').orderBy('role').orderBy('destination').orderBy('port').orderBy('protocol').orderBy('direction').orderBy('host_key').orderBy('day').orderBy('source').execute();
   return {
     destinations: destinations.map((r) => ({
       ...r,
