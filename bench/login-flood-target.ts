@@ -36,9 +36,18 @@ for (let i = 0; i < hostCount; i++) {
 // SIGUSR2 prints (stderr) and resets the event loop delay seen since the last one.
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
+// And the server's CPU time in that span (event loop and hashing threads together), as cores busy.
+let cpu = process.cpuUsage();
+let since = performance.now();
 process.on('SIGUSR2', () => {
-  console.error(`    (server event loop delay: p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms)`);
+  const used = process.cpuUsage(cpu);
+  const cores = (used.user + used.system) / 1000 / (performance.now() - since);
+  console.error(
+    `    (server event loop delay: p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms; server CPU ${cores.toFixed(2)} cores)`,
+  );
   loop.reset();
+  cpu = process.cpuUsage();
+  since = performance.now();
 });
 console.log(JSON.stringify({ base: server.url, users: names, hosts }));
 process.once('SIGTERM', () =>

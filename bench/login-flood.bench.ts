@@ -1,21 +1,26 @@
 // Login flood benchmark (issue 13): do genuine logins and report ingestion keep their latency
 // while a client floods the login route? The server (bench/login-flood-target.ts) runs in its own
-// process on loopback. Two phases of the same length, measured the same way:
-//   quiet: genuine logins (one at a time, each user from its own address, ~10/s) and reports
-//          (one at a time, ~20/s, 8 KB each, spread over enrolled hosts);
+// process on loopback. Two phases of the same length, with the same genuine load, sent on a fixed
+// schedule (a request leaves at its time whether or not the previous one has answered, so both
+// phases send the same number, and a slow answer cannot thin out the samples that would show it):
+//   quiet: genuine logins (~9/s, >= 200 a phase by default) and reports (~20/s, 8 KB each,
+//          spread over enrolled hosts). Three logins in four are returning users (each from the
+//          address they logged in from during the warm-up: "trusted"); one in four is a first
+//          login from an address never seen ("clean"). Neither logs in to the flooded account.
 //   flood: the same, while up to FLOOD_WORKERS concurrent clients send wrong logins at
 //          FLOOD_RATE per second (the review measured 156/s from one client), over keep-alive
 //          connections from FLOOD_ADDRESSES loopback addresses (127.0.9.x), against one real
-//          account and fresh unknown usernames.
-// The load generator runs niced (it stands for remote machines; on loopback it shares the cores).
-// Prints p50/p99 of each phase and the ratio flood p99 / quiet p99 (target: <= 2), and what the
-// flood got back (401 evaluated, 429 locked, 503 no hash slot).
-// Default run: about 40 s on an idle machine. Env: VIGIE_BENCH_SECONDS per phase (default 8, at most 120), VIGIE_BENCH_FLOOD_WORKERS (64),
-// VIGIE_BENCH_FLOOD_RATE (requests per second, default 300, at most 5000),
-// VIGIE_BENCH_DB (sqlite or postgres; default sqlite), VIGIE_BENCH_CPU_PROF (a directory: CPU
-// profile of the server process).
+//          account (the victim) and fresh unknown usernames. The victim also tries to log in once
+//          a second from their own address; they are locked out by design, and counted apart.
+// The flood runs in its own process at the lowest priority (bench/login-flood-client.ts: it stands
+// for remote machines; on loopback it shares the cores); the server and the probe run niced 10.
+// Prints p50/p99 of each phase and the ratio flood p99 / quiet p99 (target: <= 2), what the flood
+// got back (401 evaluated, 429 locked, 503 no hash slot), and the load average around each phase.
+// Default run: about 60 s on an idle machine. Env: VIGIE_BENCH_SECONDS per phase (default 24, at
+// most 120), VIGIE_BENCH_FLOOD_WORKERS (64), VIGIE_BENCH_FLOOD_RATE (requests per second, default
+// 300, at most 5000), VIGIE_BENCH_DB (sqlite or postgres; default sqlite), VIGIE_BENCH_CPU_PROF (a
+// directory: CPU profile of the server process).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Agent } from 'node:http';
 import { loadavg, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,7 +29,7 @@ import { startPostgres, type PostgresCluster } from '../tests/helpers/postgres.j
 import { httpRequest, postJson } from '../tests/helpers/http-client.js';
 import { bodyFactory, templateReport, type BenchHost } from './ingestion-reports.js';
 
-const SECONDS = Math.min(Math.max(Number(process.env.VIGIE_BENCH_SECONDS ?? 8), 2), 120);
+const SECONDS = Math.min(Math.max(Number(process.env.VIGIE_BENCH_SECONDS ?? 24), 2), 120);
 const FLOOD_WORKERS = Math.min(Math.max(Number(process.env.VIGIE_BENCH_FLOOD_WORKERS ?? 64), 1), 512);
 const FLOOD_RATE = Math.min(Math.max(Number(process.env.VIGIE_BENCH_FLOOD_RATE ?? 300), 1), 5000);
 const FLOOD_ADDRESSES = 16;
@@ -32,8 +37,11 @@ const FLOOD_ADDRESSES = 16;
 const MAX_FLOOD_REQUESTS = 500_000;
 const USERS = 20;
 const HOSTS = 20;
-const LOGIN_EVERY_MS = 100;
+const LOGIN_EVERY_MS = 110;
 const REPORT_EVERY_MS = 50;
+const VICTIM_EVERY_MS = 1000;
+/** One genuine login in this many is a first login from an address never seen. */
+const FIRST_LOGIN_EVERY = 4;
 const PASSWORD = 'genuine users long passphrase';
 const DB = process.env.VIGIE_BENCH_DB === 'postgres' ? 'postgres' : 'sqlite';
 
@@ -75,78 +83,108 @@ const count = (statuses: Record<number, number>, status: number) => {
   statuses[status] = (statuses[status] ?? 0) + 1;
 };
 
-/** Genuine logins and reports at a steady pace until `until`. */
-async function probe(target: Target, until: number): Promise<{ logins: Probe; reports: Probe }> {
-  const logins: Probe = { ms: [], statuses: {} };
-  const reports: Probe = { ms: [], statuses: {} };
-  const nextBody = bodyFactory(templateReport(), target.hosts);
-  let n = 0;
-  const loginLoop = async () => {
-    while (Date.now() < until) {
-      const i = n++ % target.users.length;
-      const a = await postJson(target.base, '/api/v1/auth/login', { username: target.users[i], password: PASSWORD }, { localAddress: `127.0.8.${1 + i}` });
-      logins.ms.push(a.ms);
-      count(logins.statuses, a.status);
-      await sleep(LOGIN_EVERY_MS);
-    }
-  };
-  const reportLoop = async () => {
-    while (Date.now() < until) {
-      const { body, authorization } = nextBody();
-      const a = await httpRequest(target.base, 'POST', '/api/v1/reports', { body: JSON.parse(body), headers: { authorization } });
-      reports.ms.push(a.ms);
-      count(reports.statuses, a.status);
-      await sleep(REPORT_EVERY_MS);
-    }
-  };
-  await Promise.all([loginLoop(), reportLoop()]);
-  return { logins, reports };
+/** Requests sent on a fixed schedule (every `everyMs` from now until `until`), all answers awaited. */
+async function scheduled(everyMs: number, until: number, send: (k: number) => Promise<void>): Promise<void> {
+  const started = Date.now();
+  const pending: Array<Promise<void>> = [];
+  for (let k = 0; started + k * everyMs < until; k++) {
+    const due = started + k * everyMs;
+    if (due > Date.now()) await sleep(due - Date.now());
+    pending.push(send(k));
+  }
+  await Promise.all(pending);
 }
 
-/** Wrong logins as fast as the server answers them, until `until`. */
-async function flood(target: Target, until: number): Promise<Record<number, number>> {
-  const statuses: Record<number, number> = {};
-  const agents = Array.from({ length: FLOOD_ADDRESSES }, (_, i) => new Agent({ keepAlive: true, localAddress: `127.0.9.${1 + i}` }));
-  const started = Date.now();
-  let sent = 0;
-  const worker = async (w: number) => {
-    while (Date.now() < until && sent < MAX_FLOOD_REQUESTS) {
-      // Pace: request n leaves no earlier than n / FLOOD_RATE seconds after the start.
-      const due = started + (sent * 1000) / FLOOD_RATE;
-      if (due > Date.now()) await sleep(due - Date.now());
-      sent++;
-      const username = sent % 2 === 0 ? target.users[0] : `intruder${sent}`;
-      const a = await postJson(target.base, '/api/v1/auth/login', { username, password: `guess number ${sent}` }, { agent: agents[w % FLOOD_ADDRESSES]! });
-      count(statuses, a.status);
+/** A fresh source address for each first login (127.10.0.1 onwards: 62,500 of them). */
+let freshAddresses = 0;
+const freshAddress = () => {
+  const n = freshAddresses++;
+  return `127.10.${Math.floor(n / 250) % 250}.${1 + (n % 250)}`;
+};
+
+/** Genuine logins (returning and first-time users), the victim's logins and reports on a fixed schedule until `until`. */
+async function probe(target: Target, until: number): Promise<{ logins: Probe; firstLogins: Probe; victim: Probe; reports: Probe }> {
+  const logins: Probe = { ms: [], statuses: {} };
+  const firstLogins: Probe = { ms: [], statuses: {} };
+  const victim: Probe = { ms: [], statuses: {} };
+  const reports: Probe = { ms: [], statuses: {} };
+  const nextBody = bodyFactory(templateReport(), target.hosts);
+  // users[0] is the flood's victim: the others log in, each from their own address.
+  const genuine = target.users.slice(1);
+  const record = (into: Probe[], a: { ms: number; status: number }) => {
+    for (const p of into) {
+      p.ms.push(a.ms);
+      count(p.statuses, a.status);
     }
   };
-  await Promise.all(Array.from({ length: FLOOD_WORKERS }, (_, w) => worker(w)));
-  for (const agent of agents) agent.destroy();
-  return statuses;
+  await Promise.all([
+    scheduled(LOGIN_EVERY_MS, until, async (k) => {
+      const i = k % genuine.length;
+      const first = k % FIRST_LOGIN_EVERY === FIRST_LOGIN_EVERY - 1;
+      const a = await postJson(target.base, '/api/v1/auth/login', { username: genuine[i], password: PASSWORD }, { localAddress: first ? freshAddress() : `127.0.8.${2 + i}` });
+      record(first ? [logins, firstLogins] : [logins], a);
+    }),
+    scheduled(VICTIM_EVERY_MS, until, async () => {
+      record([victim], await postJson(target.base, '/api/v1/auth/login', { username: target.users[0], password: PASSWORD }, { localAddress: '127.0.8.1' }));
+    }),
+    scheduled(REPORT_EVERY_MS, until, async () => {
+      const { body, authorization } = nextBody();
+      record([reports], await httpRequest(target.base, 'POST', '/api/v1/reports', { body: JSON.parse(body), headers: { authorization } }));
+    }),
+  ]);
+  return { logins, firstLogins, victim, reports };
+}
+
+/** Start the flood in its own process (bench/login-flood-client.ts): when it ends, and its answers by status. */
+async function startFlood(target: Target): Promise<{ until: number; answers: Promise<Record<number, number>> }> {
+  const args = { base: target.base, victim: target.users[0], seconds: SECONDS, rate: FLOOD_RATE, workers: FLOOD_WORKERS, addresses: FLOOD_ADDRESSES, max: MAX_FLOOD_REQUESTS };
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'login-flood-client.ts'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  for (let i = 0; i < 12_000 && lines.length === 0 && child.exitCode === null; i++) await sleep(10);
+  if (lines.length === 0) {
+    child.kill('SIGTERM');
+    throw new Error('the flood client did not start within 120 s');
+  }
+  const { until } = JSON.parse(lines[0]!) as { until: number };
+  const answers = exited.then((code) => {
+    if (code !== 0 || lines.length < 2) throw new Error(`the flood client exited with ${code}`);
+    return JSON.parse(lines[1]!) as Record<number, number>;
+  });
+  return { until, answers };
 }
 
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+
 let cluster: PostgresCluster | undefined;
-const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadBefore = load();
 setPriority(10);
 try {
   const url = DB === 'postgres' ? await (cluster = await startPostgres()).createDatabase() : undefined;
   const target = await startTarget([String(USERS), String(HOSTS), ...(url === undefined ? [] : [url])]);
   try {
-    // Warm-up (JIT, caches, the dummy hash), not measured.
-    await probe(target, Date.now() + 1500);
+    // Warm-up (JIT, caches, the dummy hash), not measured: every genuine user logs in once from
+    // their own address, so they return to it in both phases.
+    await probe(target, Date.now() + Math.max(2000, USERS * LOGIN_EVERY_MS * 1.5));
     target.child.kill('SIGUSR2');
+    const loadQuietStart = load();
     const quiet = await probe(target, Date.now() + SECONDS * 1000);
     target.child.kill('SIGUSR2');
+    const loadFloodStart = load();
     await sleep(100);
-    const until = Date.now() + SECONDS * 1000;
-    const [flooded, floodStatuses] = await Promise.all([probe(target, until), flood(target, until)]);
+    const flood = await startFlood(target);
+    const [flooded, floodStatuses] = await Promise.all([probe(target, flood.until), flood.answers]);
     target.child.kill('SIGUSR2');
+    const loadAfter = load();
     await sleep(100);
     const floodTotal = Object.values(floodStatuses).reduce((a, b) => a + b, 0);
     console.log(`login flood on ${DB}: ${SECONDS} s per phase; flood at ${FLOOD_RATE}/s, up to ${FLOOD_WORKERS} clients from ${FLOOD_ADDRESSES} addresses`);
     console.log(`  flood: ${floodTotal} requests (${(floodTotal / SECONDS).toFixed(0)}/s), answers ${JSON.stringify(floodStatuses)}`);
+    console.log(`  victim (the flooded account, locked by design): quiet ${JSON.stringify(quiet.victim.statuses)}, flood ${JSON.stringify(flooded.victim.statuses)}`);
+    console.log(`  first logins from fresh addresses (part of the genuine logins): quiet ${JSON.stringify(quiet.firstLogins.statuses)} p99 ${fmt(percentile(quiet.firstLogins.ms, 99))}, flood ${JSON.stringify(flooded.firstLogins.statuses)} p99 ${fmt(percentile(flooded.firstLogins.ms, 99))}`);
     const ratios: string[] = [];
     for (const [name, q, f] of [
       ['genuine logins', quiet.logins, flooded.logins],
@@ -161,7 +199,8 @@ try {
       );
     }
     // Measured on a loaded machine the ratios say little: the load average is printed with them.
-    console.log(`  RESULT p99 flood/quiet: ${ratios.join(', ')} (target <= 2); load average ${loadBefore} before, ${loadavg().map((l) => l.toFixed(2)).join(' ')} after`);
+    console.log(`  load average (1, 5, 15 min): ${loadBefore} at start, ${loadQuietStart} quiet phase start, ${loadFloodStart} flood phase start, ${loadAfter} end`);
+    console.log(`  RESULT p99 flood/quiet: ${ratios.join(', ')} (target <= 2); load average ${loadQuietStart} before, ${loadAfter} after`);
   } finally {
     const exited = new Promise<void>((resolve) => target.child.once('exit', () => resolve()));
     target.child.kill('SIGTERM');

@@ -1,6 +1,6 @@
 // The login route's front door: a handler on the raw HTTP(S) server, in front of Fastify, that
 // answers the login attempts the source address alone refuses (LoginGuard.refuseEarly: the address
-// is locked, or it is suspect while every hash slot is taken) with a response built once.
+// is locked, or it is suspect while the flood's share of hash slots is taken) with a response built once.
 //
 // Why below Fastify: a login flood is mostly such refusals. Through Fastify each one cost a request
 // and reply object, the routing, every hook (access guard, rate limit, security headers, cookies,

@@ -37,14 +37,15 @@ export class LoginGuard {
 
   /**
    * Before the request body is even read: the refusal that the source address alone decides, as
-   * login() would (the address is locked; or it failed recently and every hash slot is taken), or
+   * login() would (the address is locked; or it failed recently, so its attempt is suspect, and
+   * the flood's share of hash slots is taken), or
    * null. A flood from one address then costs no body parsing, validation or error object each.
    */
   refuseEarly(sourceIp: string, now: Date): { status: 429 | 503; retryAfterSeconds: number } | null {
     const subjects = [addressSubject(sourceIp)];
     const locked = this.locks.refuse(subjects, now);
     if (locked !== null) return { status: 429, retryAfterSeconds: locked };
-    if (this.gate.full && !this.locks.clean(subjects, now)) return { status: 503, retryAfterSeconds: HASH_BUSY_RETRY_SECONDS };
+    if (this.gate.floodFull && !this.locks.clean(subjects, now)) return { status: 503, retryAfterSeconds: HASH_BUSY_RETRY_SECONDS };
     return null;
   }
 

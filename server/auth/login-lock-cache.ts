@@ -4,8 +4,12 @@
 //   are refused without touching it (no transaction, no fsync, no audit entry per attempt). The
 //   database stays the authority: a lock is only learnt from it and never lifted early (a login
 //   cannot succeed on a locked subject), so a remembered lock is never wrong.
-// - recent failures: an attempt whose subjects have none is "clean" and may wait for a hash slot
-//   (./hash-gate.ts); one from a subject that failed recently is refused at once when none is free.
+// - recent failures: an attempt whose subjects have none is "clean" and may use the hash slots kept
+//   from the flood, or wait for one (./hash-gate.ts); one from a subject that failed recently is
+//   "suspect": it may only use the flood's share, and is refused at once when that is taken.
+// - recent successes, per account and address: a returning user at their own workstation is
+//   "trusted" (served before clean attempts) while the address is clean, even when their account is
+//   being guessed at from elsewhere; a flood spread over fresh addresses looks clean, never trusted.
 // - attempts in flight: a subject with an attempt still being checked is not clean either. One
 //   person logs in once at a time; a client sending many at once from one address is a flood, and
 //   its first attempts (before any has failed) must not fill the queue genuine logins wait in.
@@ -14,6 +18,10 @@
 
 /** At most this many subjects are remembered (expired ones are dropped first). */
 export const LOCK_CACHE_SIZE = 10_000;
+/** A login from an address makes that account trusted there for this long (in this process). */
+export const TRUSTED_PAIR_MS = 30 * 24 * 3_600_000;
+/** At most this many account and address pairs are trusted (the oldest are forgotten first). */
+export const TRUSTED_PAIR_CACHE_SIZE = 10_000;
 
 interface Known {
   lockedUntil: number;
@@ -21,6 +29,8 @@ interface Known {
   refused: number;
   firstRefusedAt: number | null;
 }
+
+import type { HashPriority } from './hash-gate.js';
 
 export interface PendingRefusals {
   subject: string;
@@ -32,6 +42,8 @@ export class LoginLockCache {
   private readonly known = new Map<string, Known>();
   /** Attempts being checked now, per subject (bounded by the requests in progress). */
   private readonly inFlight = new Map<string, number>();
+  /** 'user:x ip:y' -> time of the last success (insertion order is age order). */
+  private readonly trustedPairs = new Map<string, number>();
 
   constructor(
     /** How long a failure makes its subjects suspect (the throttle's reset time). */
@@ -75,6 +87,17 @@ export class LoginLockCache {
     });
   }
 
+  /**
+   * How the hash gate should treat an attempt on `account` from `address`: trusted (a recent
+   * success of this pair, and the address is clean), clean (both clean), else suspect.
+   */
+  priority(account: string, address: string, now: Date): HashPriority {
+    if (!this.clean([address], now)) return 'suspect';
+    const succeeded = this.trustedPairs.get(`${account} ${address}`);
+    if (succeeded !== undefined && succeeded + TRUSTED_PAIR_MS >= now.getTime()) return 'trusted';
+    return this.clean([account], now) ? 'clean' : 'suspect';
+  }
+
   /** An attempt of these subjects is being checked until the returned function is called. */
   begin(subjects: readonly string[]): () => void {
     for (const subject of subjects) this.inFlight.set(subject, (this.inFlight.get(subject) ?? 0) + 1);
@@ -90,10 +113,18 @@ export class LoginLockCache {
     };
   }
 
-  /** A success forgives the account (as the database does). */
-  succeeded(subject: string): void {
-    const known = this.known.get(subject);
+  /** A success forgives the account (as the database does) and, given the address, trusts the pair. */
+  succeeded(account: string, address?: string, now?: Date): void {
+    const known = this.known.get(account);
     if (known !== undefined) known.failedAt = 0;
+    if (address === undefined || now === undefined) return;
+    const pair = `${account} ${address}`;
+    this.trustedPairs.delete(pair);
+    if (this.trustedPairs.size >= TRUSTED_PAIR_CACHE_SIZE) {
+      const oldest = this.trustedPairs.keys().next();
+      if (oldest.done !== true) this.trustedPairs.delete(oldest.value);
+    }
+    this.trustedPairs.set(pair, now.getTime());
   }
 
   /** If one of the subjects is known locked at `now`, count the refusal and return the seconds to wait. */

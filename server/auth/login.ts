@@ -85,12 +85,13 @@ export async function login(
   // Refusals are counted and journalled once per lock period (./throttle.ts), not one by one.
   const cached = options.locks?.refuse(subjects, now) ?? null;
   if (cached !== null) throw loginLocked(cached);
-  // A hash slot first (memory only): a refusal for lack of one costs no database work. Clean is
-  // judged before this attempt counts as in flight.
-  const clean = options.locks?.clean(subjects, now) ?? true;
+  // A hash slot first (memory only): a refusal for lack of one costs no database work. The
+  // priority (trusted, clean or suspect: ./hash-gate.ts) is judged before this attempt counts as
+  // in flight.
+  const priority = options.locks?.priority(account, subjects[1] as string, now) ?? 'clean';
   const endFlight = options.locks?.begin(subjects);
   try {
-    const releaseSlot = await (options.gate ?? defaultGate).acquire(clean);
+    const releaseSlot = await (options.gate ?? defaultGate).acquire(priority);
     if (releaseSlot === null) throw hashBusy();
     try {
       return await reservedLogin(db, totpSecrets, input, sourceIp, now, options, policy, subjects);
@@ -156,7 +157,7 @@ async function reservedLogin(
   }
 
   const { user, method } = outcome;
-  options.locks?.succeeded(account);
+  options.locks?.succeeded(account, subjects[1] as string, now);
   const stage = stageOf(user);
   const session = await releaseLoginAttempt(db, subjects, [account], now, policy, async (trx) => {
     const started = await startSession(trx, user, stage, sourceIp, now);

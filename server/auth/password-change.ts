@@ -38,7 +38,7 @@ export async function changeOwnPassword(db: Database, change: PasswordChangeRequ
   const subjects = [accountSubject(user.username)];
   const cached = options.locks?.refuse(subjects, now) ?? null;
   if (cached !== null) throw loginLocked(cached);
-  const releaseSlot = await (options.gate ?? fallbackGate).acquire(options.locks?.clean(subjects, now) ?? true);
+  const releaseSlot = await (options.gate ?? fallbackGate).acquire((options.locks?.clean(subjects, now) ?? true) ? 'clean' : 'suspect');
   if (releaseSlot === null) throw hashBusy();
   let currentOk: boolean | null = null;
   try {

@@ -12,7 +12,13 @@
 // that fails (ENOSPC on a full disk, EIO...) calls onFailure once, and the session is cut by its
 // owner: a session that cannot be recorded does not go on. Nothing is dropped silently: a failed
 // recorder refuses further events.
+//
+// The file's SHA-256 is computed as it is written (over exactly the bytes each write reports written),
+// so sealing a session (manifest.ts) never reads a long recording back nor stalls the event loop
+// hashing it: the signed hash is the hash of what the bastion wrote.
+import { createHash } from 'node:crypto';
 import { close, fsync, open, writev } from 'node:fs';
+import { basename } from 'node:path';
 import { JsonStringEncoder } from './json-string-encoder.js';
 
 export const FLUSH_INTERVAL_MS = 200;
@@ -52,6 +58,10 @@ export class AsciicastWriter {
   private closeWaiters: ((error: Error | null) => void)[] = [];
   /** Bytes written to the file so far. */
   bytesWritten = 0;
+  private readonly hash = createHash('sha256');
+  private digest: string | null = null;
+  private closing: Promise<Error | null> | null = null;
+  private opened = false;
 
   constructor(
     readonly file: string,
@@ -64,6 +74,7 @@ export class AsciicastWriter {
     open(file, 'wx', 0o600, (error, fd) => {
       if (error !== null) return this.fail(error);
       this.fd = fd;
+      this.opened = true;
       this.flush();
     });
     this.timer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
@@ -166,6 +177,7 @@ export class AsciicastWriter {
         }
         this.bytesWritten += written;
         const rest = remainder(buffers, written);
+        hashWritten(this.hash, buffers, written);
         if (rest.length > 0) return writeAll(rest);
         this.writing = false;
         this.inFlightBytes = 0;
@@ -176,8 +188,27 @@ export class AsciicastWriter {
     writeAll(parts);
   }
 
-  /** Write what is buffered, fsync and close; resolves with the failure if the recording could not be kept whole. */
+  /**
+   * Write what is buffered, fsync and close; resolves with the failure if the recording could not be
+   * kept whole. Idempotent: a later call (a final marker included) gets the first call's promise.
+   */
   close(finalMarker?: string): Promise<Error | null> {
+    this.closing ??= this.closeOnce(finalMarker);
+    return this.closing;
+  }
+
+  /**
+   * The file as written: its name, the SHA-256 and count of the bytes written to it (all of them once
+   * close() has resolved; up to the failure if a write failed). Null if the file was never opened.
+   */
+  async written(): Promise<{ name: string; sha256: string; size: number } | null> {
+    await this.close();
+    if (!this.opened) return null;
+    this.digest ??= this.hash.digest('hex');
+    return { name: basename(this.file), sha256: this.digest, size: this.bytesWritten };
+  }
+
+  private closeOnce(finalMarker: string | undefined): Promise<Error | null> {
     if (finalMarker !== undefined) this.marker(finalMarker);
     // Flush the decoders' partial characters as they are (a cut may split one).
     if (this.accepting) {
@@ -213,6 +244,21 @@ export class AsciicastWriter {
     const waiters = this.closeWaiters;
     this.closeWaiters = [];
     for (const resolve of waiters) resolve(this.failed);
+  }
+}
+
+/** Feed the first `written` bytes of `buffers` (what one write put in the file) to the hash. */
+function hashWritten(hash: ReturnType<typeof createHash>, buffers: Buffer[], written: number): void {
+  let left = written;
+  for (const buffer of buffers) {
+    if (left === 0) return;
+    if (buffer.length <= left) {
+      hash.update(buffer);
+      left -= buffer.length;
+    } else {
+      hash.update(buffer.subarray(0, left));
+      return;
+    }
   }
 }
 

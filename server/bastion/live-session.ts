@@ -11,7 +11,7 @@ import { endBastionSession } from '../db/bastion-sessions.js';
 import type { Database } from '../db/schema.js';
 import { AsciicastWriter } from './asciicast-writer.js';
 import type { BastionAuthority, GrantWindow, UpstreamTarget } from './authority.js';
-import { sealRecording, type SealResult } from './manifest.js';
+import { sealRecording, type ManifestFile, type SealResult } from './manifest.js';
 import { persistWithRetry } from './persist-with-retry.js';
 import { cutLine, warningLine, windowText } from './messages.js';
 import type { RecordingKey } from './keys.js';
@@ -105,6 +105,8 @@ export class LiveSession {
   lastActivityMs: number;
   readonly warned = new Set<number>();
   private readonly channels = new Set<ProxiedChannel>();
+  /** Every recorder of the session, open or closed: the seal waits for each and takes its file's hash. */
+  private readonly recorders: AsciicastWriter[] = [];
   private channelCount = 0;
   private endReason: string | null = null;
   private ending: Promise<void> | null = null;
@@ -183,6 +185,7 @@ export class LiveSession {
       () => this.deps.now().getTime(),
     );
     recorder.marker(`grant ${this.grant.grantId} request ${this.grant.requestId} window ${windowText(this.grant)}`);
+    this.recorders.push(recorder);
     return recorder;
   }
 
@@ -411,9 +414,11 @@ export class LiveSession {
           down.exit(255);
           down.end();
         }
-        if (channel.recorder !== null) closing.push(channel.recorder.close(`cut: ${reason}`));
+        if (channel.recorder !== null) void channel.recorder.close(`cut: ${reason}`);
       }
       this.channels.clear();
+      // Every recorder, also those of channels closed earlier (their last write or fsync may still run).
+      for (const recorder of this.recorders) closing.push(recorder.close());
       // Followers of the live view see the cut line the vendor sees.
       if (cut) this.deps.events.publish(this.id, { type: 'notice', text: cutLine(reason), at: this.deps.now().toISOString() });
       // The vendor's connection: a moment for the cut line to reach the terminal, never more than CUT_GRACE_MS.
@@ -421,17 +426,18 @@ export class LiveSession {
       if (cut) setTimeout(() => downstream.end(), CUT_GRACE_MS).unref();
       else downstream.end();
       const failures = (await Promise.all(closing)).filter((error) => error !== null);
-      await this.seal(reason, details, failures.length > 0);
+      const written = (await Promise.all(this.recorders.map((recorder) => recorder.written()))).filter((file) => file !== null);
+      await this.seal(reason, details, failures.length > 0, written);
       this.onEnded(this);
     })();
     return this.ending;
   }
 
-  private async seal(reason: string, details: Record<string, unknown>, recordingIncomplete: boolean): Promise<void> {
+  private async seal(reason: string, details: Record<string, unknown>, recordingIncomplete: boolean, written: ManifestFile[]): Promise<void> {
     const endedAt = this.deps.now();
     let sealed: SealResult | null = null;
     try {
-      sealed = sealRecording(
+      sealed = await sealRecording(
         this.init.recordingDir,
         {
           session_id: this.id,
@@ -446,6 +452,7 @@ export class LiveSession {
           input_recorded: this.target.recordInput,
         },
         this.deps.recordingKey,
+        written,
       );
     } catch (error) {
       // A full disk may refuse the manifest too: the session row and the audit log still say so.

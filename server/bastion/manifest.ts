@@ -10,8 +10,14 @@
 //   openssl pkeyutl -verify -pubin -inkey recording_ed25519_key.pub.pem -rawin -in SHA256SUMS -sigfile SHA256SUMS.sig
 //   sha256sum --strict -c SHA256SUMS
 // The SHA-256 of SHA256SUMS goes into the audit log (the hash chain then vouches for it too).
+//
+// Sealing is asynchronous (other sessions go on while one is sealed): the recording files' hashes
+// come from their writers, computed as the bytes were written (asciicast-writer.ts), so a long
+// recording is not read back; a file no writer vouches for is hashed by a streamed read. The small
+// files are written and fsynced through the thread pool.
 import { createHash, sign, verify, type KeyObject } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -55,13 +61,28 @@ function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-function writeDurably(file: string, content: string | Buffer, mode = 0o600): void {
-  const fd = openSync(file, 'w', mode);
+/** SHA-256 and size of a file, read as a stream (never the whole file in memory, never blocking the event loop). */
+function sha256FileStreamed(file: string): Promise<{ sha256: string; size: number }> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    let size = 0;
+    createReadStream(file, { highWaterMark: 1024 * 1024 })
+      .on('data', (chunk) => {
+        size += chunk.length;
+        hash.update(chunk);
+      })
+      .on('error', reject)
+      .on('end', () => resolve({ sha256: hash.digest('hex'), size }));
+  });
+}
+
+async function writeDurably(file: string, content: string | Buffer, mode = 0o600): Promise<void> {
+  const handle = await open(file, 'w', mode);
   try {
-    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
-    fsyncSync(fd);
+    await handle.writeFile(content);
+    await handle.sync();
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 
@@ -69,21 +90,36 @@ export function sumsText(entries: readonly { name: string; sha256: string }[]): 
   return entries.map((entry) => `${entry.sha256}  ${entry.name}\n`).join('');
 }
 
-export function sealRecording(dir: string, meta: Omit<SessionManifest, 'version' | 'files' | 'recording_key_sha256'>, key: { privateKey: KeyObject; fingerprint: string }): SealResult {
-  const names = readdirSync(dir).filter((name) => RECORDING_FILE_PATTERN.test(name)).sort();
-  const files = names.map((name) => ({ name, sha256: sha256File(join(dir, name)), size: statSync(join(dir, name)).size }));
+/**
+ * Seal a session's folder: manifest.json, SHA256SUMS and its signature, all fsynced, then the folder.
+ * `written` gives the recording files their writers hashed as they wrote them (by name); any other
+ * recording file in the folder is hashed from the disk.
+ */
+export async function sealRecording(
+  dir: string,
+  meta: Omit<SessionManifest, 'version' | 'files' | 'recording_key_sha256'>,
+  key: { privateKey: KeyObject; fingerprint: string },
+  written: readonly ManifestFile[] = [],
+): Promise<SealResult> {
+  const byName = new Map(written.map((file) => [file.name, file]));
+  const names = (await readdir(dir)).filter((name) => RECORDING_FILE_PATTERN.test(name)).sort();
+  const files: ManifestFile[] = [];
+  for (const name of names) {
+    const known = byName.get(name);
+    files.push(known !== undefined ? { name, sha256: known.sha256, size: known.size } : { name, ...(await sha256FileStreamed(join(dir, name))) });
+  }
   const manifest: SessionManifest = { version: 1, ...meta, recording_key_sha256: key.fingerprint, files };
   const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
-  writeDurably(join(dir, MANIFEST_FILE), manifestText);
+  await writeDurably(join(dir, MANIFEST_FILE), manifestText);
   const manifestSha256 = createHash('sha256').update(manifestText).digest('hex');
   const sums = sumsText([{ name: MANIFEST_FILE, sha256: manifestSha256 }, ...files]);
-  writeDurably(join(dir, SUMS_FILE), sums);
-  writeDurably(join(dir, SIGNATURE_FILE), sign(null, Buffer.from(sums), key.privateKey));
-  const dirFd = openSync(dir, 'r');
+  await writeDurably(join(dir, SUMS_FILE), sums);
+  await writeDurably(join(dir, SIGNATURE_FILE), sign(null, Buffer.from(sums), key.privateKey));
+  const dirHandle = await open(dir, 'r');
   try {
-    fsyncSync(dirFd);
+    await dirHandle.sync();
   } finally {
-    closeSync(dirFd);
+    await dirHandle.close();
   }
   return { manifest, manifestSha256, signedSha256: createHash('sha256').update(sums).digest('hex') };
 }

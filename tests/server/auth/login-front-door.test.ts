@@ -102,12 +102,14 @@ t.test('an address with an attempt in flight is not clean: its next attempt does
   end();
   t.ok(locks.clean(subjects, TEST_NOW), 'clean again once it is over (ending twice counts once)');
 
-  // The front door's rule: every slot taken and the address busy: 503 at once; a fresh address may queue.
-  const guard = new LoginGuard({ gate: new HashGate(1, 4) });
-  const release = await guard.gate.acquire(true);
+  // The front door's rule: the flood's share taken and the address busy: 503 at once; a fresh
+  // address goes on (to the reserved slot, or the queue).
+  const guard = new LoginGuard({ gate: new HashGate({ floodShare: 1, reserved: 1, queueLength: 4 }) });
+  const release = await guard.gate.acquire('suspect');
+  t.ok(release, 'the flood share is held');
   const inFlight = guard.locks.begin(['user:x', 'ip:10.0.0.1']);
-  t.same(guard.refuseEarly('10.0.0.1', TEST_NOW), { status: 503, retryAfterSeconds: 1 }, 'busy address, no slot: refused early');
-  t.equal(guard.refuseEarly('10.0.0.2', TEST_NOW), null, 'a fresh address goes on (it may wait in the queue)');
+  t.same(guard.refuseEarly('10.0.0.1', TEST_NOW), { status: 503, retryAfterSeconds: 1 }, 'busy address, no flood slot: refused early');
+  t.equal(guard.refuseEarly('10.0.0.2', TEST_NOW), null, 'a fresh address goes on (the reserved slot is free)');
   inFlight();
   t.equal(guard.refuseEarly('10.0.0.1', TEST_NOW), null, 'its attempt over, the address is clean again');
   release?.();

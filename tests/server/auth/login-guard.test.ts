@@ -14,7 +14,7 @@ import { PASSWORD } from './helpers.js';
 for (const kind of DB_KINDS) {
   t.test(`the API and the dashboard share one bound on password hashes (${kind})`, async (t) => {
     const database = await openTestDatabase(t, kind);
-    const guard = new LoginGuard({ gate: new HashGate(1, 0) });
+    const guard = new LoginGuard({ gate: new HashGate({ floodShare: 1, reserved: 0, queueLength: 0 }) });
     const app = buildApp({ db: database.db, config: testConfig(database.dataDir, database.databaseUrl), now: () => TEST_NOW, loginGuard: guard });
     t.teardown(() => app.close());
     await app.ready();
@@ -35,7 +35,7 @@ for (const kind of DB_KINDS) {
       });
     };
 
-    const release = await guard.gate.acquire(true);
+    const release = await guard.gate.acquire('clean');
     t.ok(release, 'the test holds the only slot');
     const api = await apiLogin();
     t.equal(api.statusCode, 503, 'API login refused while the slot is taken');

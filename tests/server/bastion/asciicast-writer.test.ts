@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,4 +53,48 @@ t.test('a recording that cannot be written reports it once and refuses further e
   t.equal((failures[0] as NodeJS.ErrnoException).code, 'ENOENT');
   t.equal(closed, failures[0]);
   t.equal(writer.failure, failures[0]);
+});
+
+t.test("the writer's hash and size are those of the file it wrote, and closing twice closes once", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-cast-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const writer = new AsciicastWriter(join(dir, 'ch2-exec.cast'), header, () => undefined);
+  // Large chunks (several flushes, partial writes possible), many small parts (joined) and escapes.
+  const block = Buffer.from('QUJD'.repeat(100_000));
+  for (let i = 0; i < 5; i++) writer.input(block);
+  for (let i = 0; i < 2500; i++) writer.output(Buffer.from(`line ${i}\r\n`));
+  writer.output(Buffer.from([0xff, 0x41]));
+  const first = writer.close('cut: revoked');
+  t.equal(writer.close('cut: again'), first, 'a second close gets the first one');
+  t.equal(await first, null);
+  const content = readFileSync(join(dir, 'ch2-exec.cast'));
+  t.notOk(content.includes('cut: again'), 'no marker after the first close');
+  t.same(await writer.written(), { name: 'ch2-exec.cast', sha256: createHash('sha256').update(content).digest('hex'), size: content.length });
+});
+
+t.test('a writer that never opened its file has nothing written', async (t) => {
+  const writer = new AsciicastWriter(join(tmpdir(), 'no-such-dir-vigie', 'ch1-shell.cast'), header, () => undefined);
+  t.equal(await writer.written(), null);
+});
+
+t.test('on a disk that fills up, the hash and size are those of the bytes that reached the file', async (t) => {
+  const mountPoint = mkdtempSync(join(tmpdir(), 'vigie-tmpfs-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint], { encoding: 'utf8' });
+  if (mounted.status !== 0) throw new Error(`cannot mount a tmpfs (root needed): ${mounted.stderr}`);
+  t.teardown(() => {
+    spawnSync('umount', [mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  });
+  const failures: Error[] = [];
+  const writer = new AsciicastWriter(join(mountPoint, 'ch1-shell.cast'), header, (error) => failures.push(error));
+  // 200 KiB into 64 KiB: a write fails (ENOSPC) after some bytes reached the file.
+  for (let i = 0; i < 50 && failures.length === 0; i++) {
+    writer.output(Buffer.from('x'.repeat(4096)));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const closed = await writer.close();
+  t.equal((closed as NodeJS.ErrnoException | null)?.code, 'ENOSPC');
+  const content = readFileSync(join(mountPoint, 'ch1-shell.cast'));
+  t.ok(content.length > 0 && content.length < 200 * 1024, `part of the recording reached the disk (${content.length} bytes)`);
+  t.same(await writer.written(), { name: 'ch1-shell.cast', sha256: createHash('sha256').update(content).digest('hex'), size: content.length });
 });

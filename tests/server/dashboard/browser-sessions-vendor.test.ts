@@ -38,7 +38,7 @@ async function sealedSession(d: DashboardApp, id: string, username: string, targ
   writer.output(Buffer.from(`cat /etc/device.conf\r\n${shown}\r\n`));
   writer.marker('Vigie: la fenêtre se ferme dans 1 min');
   await writer.close('cut: window_end');
-  const sealed = sealRecording(dir, {
+  const sealed = await sealRecording(dir, {
     session_id: id, request_id: `r-${id}`, grant_id: `g-${id.slice(0, 4)}`, user: username, target, source_ip: '192.0.2.9',
     started_at: started.toISOString(), ended_at: now.toISOString(), end_reason: 'window_end', input_recorded: true,
   }, loadRecordingKey(d.dataDir));

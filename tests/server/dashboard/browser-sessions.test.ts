@@ -49,7 +49,7 @@ t.test('sessions pages in chromium: cut a live session, play a sealed recording,
   writer.output(Buffer.from('cat /etc/irm.conf\r\nhello-from-irm <img src=x onerror=alert(1)>\r\n'));
   writer.marker('Vigie: la fenêtre se ferme dans 1 min');
   await writer.close('cut: window_end');
-  const sealed = sealRecording(dir, {
+  const sealed = await sealRecording(dir, {
     session_id: SEALED, request_id: 'r-old', grant_id: 'g-old', user: 'jdupont', target: 'irm-vallee-01', source_ip: '192.0.2.7',
     started_at: now.toISOString(), ended_at: now.toISOString(), end_reason: 'window_end', input_recorded: true,
   }, key);

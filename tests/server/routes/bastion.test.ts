@@ -36,7 +36,7 @@ async function seed(db: Database, dataDir: string): Promise<{ signed: string }> 
   writer.output(Buffer.from('root@irm:~# <script>alert(1)</script>\r\n'));
   writer.input(Buffer.from('ls\r'));
   await writer.close('cut: window_end');
-  const sealed = sealRecording(dir, {
+  const sealed = await sealRecording(dir, {
     session_id: ENDED, request_id: 'r-1', grant_id: 'g-1', user: 'jdupont', target: 'irm-01', source_ip: '192.0.2.7',
     started_at: TEST_NOW.toISOString(), ended_at: TEST_NOW.toISOString(), end_reason: 'window_end', input_recorded: true,
   }, key);
