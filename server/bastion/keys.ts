@@ -83,6 +83,25 @@ function readPrivateFile(file: string, what: string): string {
   return readFileSync(file, 'utf8');
 }
 
+type HostKeyGenerator = () => { private: string; public: string };
+const HOST_KEY_ATTEMPTS = 8;
+
+/**
+ * A new Ed25519 host key pair in OpenSSH format. ssh2 1.17's generator strips every leading zero
+ * byte of the public key (lib/keygen.js reads the DER bit string's padding byte with a loop), so
+ * 1 key in 256 comes out malformed and would stop `vigie server start`; such a pair is drawn again
+ * (excluding public keys that begin with a zero byte costs the key space less than a hundredth of
+ * a bit). The pair is checked with ssh2's own parser, the one the bastion serves it with.
+ */
+export function generateHostKeyPair(generate: HostKeyGenerator = () => utils.generateKeyPairSync('ed25519', { comment: 'vigie-bastion' })): { private: string; public: string } {
+  for (let attempt = 0; attempt < HOST_KEY_ATTEMPTS; attempt++) {
+    const pair = generate();
+    const parsed = utils.parseKey(pair.private);
+    if (!(parsed instanceof Error) && !Array.isArray(parsed) && parsed.type === 'ssh-ed25519') return pair;
+  }
+  throw new BastionKeyError(`Could not generate a well-formed Ed25519 host key in ${HOST_KEY_ATTEMPTS} attempts.`);
+}
+
 export interface BastionKeysInit {
   hostKeyCreated: boolean;
   recordingKeyCreated: boolean;
@@ -97,7 +116,7 @@ export function initBastionKeys(dataDir: string): BastionKeysInit {
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   let hostKeyCreated = false;
   if (!existsSync(paths.hostKey)) {
-    const pair = utils.generateKeyPairSync('ed25519', { comment: 'vigie-bastion' });
+    const pair = generateHostKeyPair();
     hostKeyCreated = writeNewFile(paths.hostKey, pair.private, 0o600);
     if (hostKeyCreated) {
       if (existsSync(paths.hostPublicKey)) unlinkSync(paths.hostPublicKey);
