@@ -24,6 +24,8 @@
 // at most 240, split over ROUNDS windows), VIGIE_BENCH_FLOOD_WORKERS (64), VIGIE_BENCH_FLOOD_RATE
 // (requests per second, default 300, at most 5000), VIGIE_BENCH_DB (sqlite or postgres; default
 // sqlite), VIGIE_BENCH_CPU_PROF (a directory: CPU profile of the server process).
+// VIGIE_BENCH_LOGIN_EVERY_MS (110) and VIGIE_BENCH_REPORT_EVERY_MS (50) set the genuine load (a
+// lighter one, with more seconds, keeps a loaded machine's server from saturating without a flood).
 // The noise floor of a machine: VIGIE_BENCH_FLOOD_RATE=1 VIGIE_BENCH_FLOOD_WORKERS=1 (no real
 // flood) gives the ratios that its own load alone produces.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -45,8 +47,8 @@ const FLOOD_ADDRESSES = 16;
 const MAX_FLOOD_REQUESTS = 500_000;
 const USERS = 20;
 const HOSTS = 20;
-const LOGIN_EVERY_MS = 110;
-const REPORT_EVERY_MS = 50;
+const LOGIN_EVERY_MS = Math.min(Math.max(Number(process.env.VIGIE_BENCH_LOGIN_EVERY_MS ?? 110), 20), 5000);
+const REPORT_EVERY_MS = Math.min(Math.max(Number(process.env.VIGIE_BENCH_REPORT_EVERY_MS ?? 50), 10), 5000);
 const VICTIM_EVERY_MS = 1000;
 /** One genuine login in this many is a first login from an address never seen. */
 const FIRST_LOGIN_EVERY = 4;
