@@ -121,6 +121,9 @@ async function scheduled(everyMs: number, from: number, until: number, send: (k:
   return Promise.all(pending).then(() => undefined);
 }
 
+/** Genuine users (by index) whose login has not answered yet. */
+const loggingIn = new Set<number>();
+
 /** A fresh source address for each first login (127.10.0.1 onwards: 62,500 of them). */
 let freshAddresses = 0;
 const freshAddress = () => {
@@ -155,10 +158,17 @@ async function probe(target: Target, nextBody: () => { body: string; authorizati
   };
   const answered = await Promise.all([
     scheduled(LOGIN_EVERY_MS, from, until, async (k) => {
-      const i = k % genuine.length;
+      // A person waits for one login's answer before the next: the next user whose last login has answered.
+      let i = k % genuine.length;
+      for (let step = 0; step < genuine.length && loggingIn.has(i); step++) i = (i + 1) % genuine.length;
+      loggingIn.add(i);
       const first = k % FIRST_LOGIN_EVERY === FIRST_LOGIN_EVERY - 1;
-      const a = await postJson(target.base, '/api/v1/auth/login', { username: genuine[i], password: PASSWORD }, { localAddress: first ? freshAddress() : `127.0.8.${2 + i}` });
-      record(first ? [logins, firstLogins] : [logins], a);
+      try {
+        const a = await postJson(target.base, '/api/v1/auth/login', { username: genuine[i], password: PASSWORD }, { localAddress: first ? freshAddress() : `127.0.8.${2 + i}` });
+        record(first ? [logins, firstLogins] : [logins], a);
+      } finally {
+        loggingIn.delete(i);
+      }
     }),
     scheduled(VICTIM_EVERY_MS, from, until, async () => {
       record([victim], await postJson(target.base, '/api/v1/auth/login', { username: target.users[0], password: PASSWORD }, { localAddress: '127.0.8.1' }));
