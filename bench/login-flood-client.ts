@@ -2,9 +2,11 @@
 // work (64 clients, ~300 requests a second) does not delay the event loop that times the genuine
 // logins and reports, and at the lowest priority (it stands for remote machines, whose CPU is not
 // the server's; on loopback it shares the cores).
-//   tsx bench/login-flood-client.ts '{"base":..., "victim":..., "seconds":..., "rate":..., "workers":..., "addresses":..., "max":...}'
-// Prints {"until": epoch ms} as it starts, sends wrong logins for `seconds`, then prints the answers
-// by status (one JSON line).
+//   tsx bench/login-flood-client.ts '{"base":..., "victim":..., "windowMs":..., "rounds":..., "rate":..., "workers":..., "addresses":..., "max":...}'
+// Prints {"t0": epoch ms} as it starts, then runs `rounds` rounds of two windows of `windowMs`
+// each: quiet (sends nothing), then flood (sends wrong logins), and prints the answers by status
+// (one JSON line). Interleaving quiet and flood windows makes a drift of the machine's own load
+// (other processes) weigh on both alike.
 import { Agent } from 'node:http';
 import { setPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,7 +15,8 @@ import { postJson } from '../tests/helpers/http-client.js';
 interface FloodArgs {
   base: string;
   victim: string;
-  seconds: number;
+  windowMs: number;
+  rounds: number;
   rate: number;
   workers: number;
   addresses: number;
@@ -24,15 +27,15 @@ const args = JSON.parse(process.argv[2] ?? '{}') as FloodArgs;
 setPriority(19);
 const statuses: Record<number, number> = {};
 const agents = Array.from({ length: args.addresses }, (_, i) => new Agent({ keepAlive: true, localAddress: `127.0.9.${1 + i}` }));
-const started = Date.now();
-const until = started + args.seconds * 1000;
-console.log(JSON.stringify({ until }));
+const t0 = Date.now() + 200;
+console.log(JSON.stringify({ t0 }));
 let sent = 0;
-const worker = async (w: number) => {
+const worker = async (w: number, started: number, until: number, first: number) => {
   while (Date.now() < until && sent < args.max) {
-    // Pace: request n leaves no earlier than n / rate seconds after the start.
-    const due = started + (sent * 1000) / args.rate;
+    // Pace: request n of the window leaves no earlier than n / rate seconds after its start.
+    const due = started + ((sent - first) * 1000) / args.rate;
     if (due > Date.now()) await sleep(due - Date.now());
+    if (Date.now() >= until) break;
     sent++;
     // Half on the victim's account, half on fresh unknown usernames.
     const username = sent % 2 === 0 ? args.victim : `intruder${sent}`;
@@ -40,6 +43,11 @@ const worker = async (w: number) => {
     statuses[a.status] = (statuses[a.status] ?? 0) + 1;
   }
 };
-await Promise.all(Array.from({ length: args.workers }, (_, w) => worker(w)));
+for (let round = 0; round < args.rounds; round++) {
+  const started = t0 + (2 * round + 1) * args.windowMs;
+  if (started > Date.now()) await sleep(started - Date.now());
+  const first = sent;
+  await Promise.all(Array.from({ length: args.workers }, (_, w) => worker(w, started, started + args.windowMs, first)));
+}
 for (const agent of agents) agent.destroy();
 console.log(JSON.stringify(statuses));
