@@ -19,7 +19,8 @@
 // --import-only: skip the query measurement. The machine is shared: the load average is printed
 // with the figures; compare ratios, not absolute times.
 // Run: npm run bench -- destinations [--full] [--sparse] [--import-only]
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -29,7 +30,6 @@ import { openDatabase } from '../server/db/database.js';
 import type { Database } from '../server/db/schema.js';
 import { canonicalDestination } from '../server/inventory/destination.js';
 import { entryUse, inventoryCoverage } from '../server/inventory/maintenance.js';
-import { ProxyImporter } from '../server/inventory/proxy/import.js';
 import { listInventory, type InventoryFilter } from '../server/inventory/query.js';
 import { inventoryJudge } from '../server/inventory/verdict.js';
 import { domainGroups } from '../server/dashboard/data/destinations.js';
@@ -42,6 +42,8 @@ const PER_HOST = 50;
 const SITE = 'ch-bench';
 const NOW = new Date('2025-06-02T08:00:00Z');
 const MB = 1024 * 1024;
+/** A child measurement is stopped past this (the --full import included). */
+const CHILD_TIMEOUT_MS = (FULL ? 40 : 5) * 60_000;
 
 const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
 const mb = (bytes: number) => `${(bytes / MB).toFixed(0)} MB`;
@@ -98,78 +100,70 @@ async function writeSquidLog(file: string, lines: number): Promise<number> {
   return statSync(file).size;
 }
 
-/** The baseline: the importer's read and split loop with nothing done per line. */
-async function bareRead(file: string): Promise<{ lines: number; seconds: number }> {
-  const started = process.hrtime.bigint();
-  let lines = 0;
-  let carry: Buffer = Buffer.alloc(0);
-  let sink = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: MB })) {
-    const data = carry.length > 0 ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-    const last = data.lastIndexOf(0x0a);
-    if (last < 0) {
-      carry = data;
-      continue;
-    }
-    const text = data.toString('utf8', 0, last);
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      const end = nl < 0 ? text.length : nl;
-      sink += text.slice(start, end).length;
-      lines += 1;
-      if (nl < 0) break;
-      start = nl + 1;
-    }
-    carry = data.subarray(last + 1);
-  }
-  if (sink < 0) console.log(sink);
-  return { lines, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+interface ChildResult {
+  mode: string;
+  lines: number;
+  seconds: number;
+  peakRss: number;
+  commits?: number;
+  commitSeconds?: number;
+  imported?: number;
+  unmapped?: number;
+  rejected?: number;
 }
+
+/** One measurement in a child process of its own (bench/destinations-import-child.ts), bounded in time. */
+function runChild(mode: string, file: string, dataDir: string): ChildResult {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'destinations-import-child.ts'), mode, file, dataDir, SITE, NOW.toISOString()], { timeout: CHILD_TIMEOUT_MS, maxBuffer: MB, stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.toString().trim().split('\n').at(-1)!) as ChildResult;
+}
+
+const rate = (r: ChildResult) => r.lines / r.seconds;
+const perSecond = (n: number) => `${Math.round(n).toLocaleString('en')}/s`;
 
 async function benchImport(dir: string): Promise<void> {
   const file = join(dir, 'access.log');
   const bytes = await writeSquidLog(file, LINES);
-  const db = await openDatabase({ dataDir: join(dir, 'import-db') });
+  const dataDir = join(dir, 'import-db');
+  const db = await openDatabase({ dataDir });
   try {
     // Agents report 7 of the 8 client subnets: the 8th stays unmapped.
     const addresses = [];
     for (let net = 20; net < 27; net++) for (let a = 0; a < 256; a++) for (const b of [0, 7, 14, 21]) addresses.push({ address: `10.${net}.${a}.${b}`, host_id: `h-${net}-${a}-${b}`, site: SITE, role: 'workstation', seen_at: toDbTime(NOW) });
     for (let i = 0; i < addresses.length; i += 500) await db.insertInto('inventory_host_addresses').values(addresses.slice(i, i + 500)).execute();
-
-    const bare1 = await bareRead(file);
-    global.gc?.();
-    const rssBefore = process.memoryUsage().rss;
-    let peak = rssBefore;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 50);
-    const importer = new ProxyImporter({ db, judge: inventoryJudge(loadShippedPacks(), new Map(), NOW), stream: 'bench', format: 'squid', site: SITE, identity: 'bench', startOffset: 0 });
-    const started = process.hrtime.bigint();
-    for await (const chunk of createReadStream(file, { highWaterMark: MB })) {
-      await importer.push(chunk as Buffer);
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }
-    await importer.commit();
-    const importSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    clearInterval(sampler);
-    const bare2 = await bareRead(file);
-    const bare = bare1.seconds < bare2.seconds ? bare1 : bare2;
-    const p = importer.progress;
-    const rows = await db.selectFrom('inventory_destinations').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const groups = await db.selectFrom('inventory_sightings').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const importRate = p.lines / importSeconds;
-    const bareRate = bare.lines / bare.seconds;
-    console.log(`proxy-log import: ${p.lines.toLocaleString('en')} lines (${mb(bytes)}), ${p.imported.toLocaleString('en')} imported, ${p.unmapped.toLocaleString('en')} unmapped clients, ${p.rejected} rejected; ${Number(rows.n)} inventory rows`);
-    console.log(`  log shape            : ${SPARSE ? '--sparse' : 'habitual destinations'}; ${Number(groups.n).toLocaleString('en')} (client, destination, day) groups, ${(p.imported / Number(groups.n)).toFixed(1)} lines per group`);
-    console.log(`  bare line-split read : ${Math.round(bareRate).toLocaleString('en')} lines/s (best of 2: ${bare1.seconds.toFixed(2)} s, ${bare2.seconds.toFixed(2)} s)`);
-    console.log(`  import               : ${Math.round(importRate).toLocaleString('en')} lines/s (${importSeconds.toFixed(1)} s)`);
-    console.log(`  ratio import / bare  : ${(importRate / bareRate).toFixed(3)} (target >= 0.5)`);
-    console.log(`  RSS during import    : before ${mb(rssBefore)}, peak ${mb(peak)} (target <= 200 MB); process max RSS ${mb(process.resourceUsage().maxRSS * 1024)}`);
-    console.log(`  load average         : ${load()}`);
   } finally {
     await db.destroy();
   }
+  console.log(`proxy-log import: ${LINES.toLocaleString('en')} lines (${mb(bytes)}) written to a file; each measurement in its own process; load average ${load()}`);
+  // Bare read before and after (best of 2: the machine is shared), the breakdown, then the import.
+  const bare1 = runChild('bare', file, dataDir);
+  const parse = runChild('parse', file, dataDir);
+  const aggregate = runChild('aggregate', file, dataDir);
+  const imported = runChild('import', file, dataDir);
+  const bare2 = runChild('bare', file, dataDir);
+  const bare = rate(bare1) > rate(bare2) ? bare1 : bare2;
+
+  const check = await openDatabase({ dataDir });
+  let rows: number;
+  let raws: number;
+  try {
+    rows = Number((await check.selectFrom('inventory_destinations').select(check.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    raws = Number((await check.selectFrom('inventory_sightings').select(check.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  } finally {
+    await check.destroy();
+  }
+  const commitSeconds = imported.commitSeconds ?? 0;
+  const readSeconds = imported.seconds - commitSeconds;
+  console.log(`  imported ${imported.imported?.toLocaleString('en')} lines, ${imported.unmapped?.toLocaleString('en')} from unmapped clients, ${imported.rejected} rejected; ${rows.toLocaleString('en')} inventory rows, ${raws.toLocaleString('en')} raw sightings (${(imported.lines / raws).toFixed(1)} lines each); log shape: ${SPARSE ? '--sparse' : 'habitual destinations'}`);
+  console.log(`  bare line-split read : ${perSecond(rate(bare))} lines (best of 2: ${bare1.seconds.toFixed(2)} s, ${bare2.seconds.toFixed(2)} s); peak RSS ${mb(bare.peakRss)}`);
+  console.log(`  import               : ${perSecond(rate(imported))} lines (${imported.seconds.toFixed(1)} s); peak RSS ${mb(imported.peakRss)} (target <= 200 MB)`);
+  console.log(`  ratio import / bare  : ${(rate(imported) / rate(bare)).toFixed(3)} (target >= 0.5)`);
+  console.log('  where the import\'s time goes (same file, same run):');
+  console.log(`    parse only         : ${perSecond(rate(parse))} lines (${(rate(parse) / rate(bare)).toFixed(2)} of the bare read)`);
+  console.log(`    parse + aggregate  : ${perSecond(rate(aggregate))} lines (${(rate(aggregate) / rate(bare)).toFixed(2)} of the bare read; no database, never commits: peak RSS ${mb(aggregate.peakRss)})`);
+  console.log(`    import, reading    : ${readSeconds.toFixed(1)} s (${perSecond(imported.lines / readSeconds)} lines)`);
+  console.log(`    import, commits    : ${commitSeconds.toFixed(1)} s in ${imported.commits} commits (${perSecond(raws / commitSeconds)} raw sightings written, at least)`);
+  console.log(`  load average         : ${load()}`);
 }
 
 const ROLES = ['workstation', 'workstation', 'workstation', 'workstation', 'workstation', 'workstation', 'server', 'biomedical', 'imaging', 'kiosk'] as const;

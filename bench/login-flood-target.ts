@@ -33,12 +33,19 @@ for (let i = 0; i < hostCount; i++) {
   if (response.statusCode !== 201) throw new Error(`enrollment failed: ${response.body}`);
   hosts.push(response.json());
 }
-// SIGUSR2 prints (stderr) and resets the event loop delay seen since the last one.
+// SIGUSR2 prints (one JSON line on stdout) and resets the event loop delay seen since the last one,
+// and the server's CPU time in that span (event loop and hashing threads together), as cores busy.
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
+let cpu = process.cpuUsage();
+let since = performance.now();
 process.on('SIGUSR2', () => {
-  console.error(`    (server event loop delay: p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms)`);
+  const used = process.cpuUsage(cpu);
+  const ms = (n: number) => Number((n / 1e6).toFixed(1));
+  console.log(JSON.stringify({ loop_p50_ms: ms(loop.percentile(50)), loop_p99_ms: ms(loop.percentile(99)), loop_max_ms: ms(loop.max), cpu_cores: Number(((used.user + used.system) / 1000 / (performance.now() - since)).toFixed(2)) }));
   loop.reset();
+  cpu = process.cpuUsage();
+  since = performance.now();
 });
 console.log(JSON.stringify({ base: server.url, users: names, hosts }));
 process.once('SIGTERM', () =>

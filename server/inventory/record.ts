@@ -4,7 +4,7 @@
 // destination): raw rows upserted; each aggregate's hosts count and days seen grow only by the
 // hosts and days the raw table did not hold yet, so replaying a batch changes nothing but hits.
 import { sql, type Insertable, type Selectable } from 'kysely';
-import { fromDbJson, fromDbTime, toDbJson, toDbTime } from '../db/columns.js';
+import { dialectOf, fromDbJson, fromDbTime, toDbJson, toDbTime } from '../db/columns.js';
 import type { Database, InventoryDestinationsTable } from '../db/schema.js';
 import { dayOf } from './destination.js';
 import type { Sighting } from './sighting.js';
@@ -14,7 +14,8 @@ export const HOSTS_SAMPLE = 10;
 export const PROCESSES_KEPT = 10;
 export const ADDRESSES_KEPT = 16;
 
-interface RawGroup {
+/** One row of the raw-sightings table. */
+export interface RawRow {
   site: string;
   role: string;
   destination: string;
@@ -46,7 +47,7 @@ export interface Aggregate {
   processes: Map<string, number>;
   sources: Map<string, number>;
   addresses: Set<string>;
-  raws: RawGroup[];
+  raws: RawRow[];
 }
 
 const keyOf = (s: { site: string; role: string; destination: string; port: number; protocol: string; direction: string }) =>
@@ -66,7 +67,7 @@ function topCounts(map: Map<string, number>, n: number): Record<string, number> 
  */
 export class SightingRollup {
   readonly aggregates = new Map<string, Aggregate>();
-  private readonly raws = new Map<string, RawGroup>();
+  private readonly raws = new Map<string, RawRow>();
 
   /** Raw rows held (what bounds a batch's memory). */
   get size(): number {
@@ -76,28 +77,38 @@ export class SightingRollup {
   /** Adds `hits` sightings like `s`, the first at `s.at` and the last at `last` (the same UTC day). */
   add(s: Sighting, hits = 1, last = s.at): void {
     const key = keyOf(s);
-    let agg = this.aggregates.get(key);
-    if (!agg) {
-      agg = { site: s.site, role: s.role, destination: s.destination, kind: s.kind, domain: s.domain, port: s.port, protocol: s.protocol, direction: s.direction, first: s.at, last, hosts: new Set(), days: new Set(), processes: new Map(), sources: new Map(), addresses: new Set(), raws: [] };
-      this.aggregates.set(key, agg);
-    }
+    const agg = this.aggregateOf(key, s, s.at, last);
     const day = dayOf(s.at);
-    if (s.at < agg.first) agg.first = s.at;
-    if (last > agg.last) agg.last = last;
     agg.hosts.add(s.host_key);
     agg.days.add(day);
     if (s.process !== null) bump(agg.processes, s.process, hits);
     bump(agg.sources, s.name_source === null ? s.source : `${s.source}:${s.name_source}`, hits);
     if (s.address !== null && agg.addresses.size < ADDRESSES_KEPT) agg.addresses.add(s.address);
-    const rawKey = `${key}\u0000${s.host_key}\u0000${day}\u0000${s.source}`;
+    this.addRaw(agg, key, s.host_key, day, s.source, s.process, s.at, last, hits);
+  }
+
+  private aggregateOf(key: string, s: { site: string; role: string; destination: string; kind: 'name' | 'address'; domain: string | null; port: number; protocol: string; direction: string }, first: string, last: string): Aggregate {
+    let agg = this.aggregates.get(key);
+    if (!agg) {
+      agg = { site: s.site, role: s.role, destination: s.destination, kind: s.kind, domain: s.domain, port: s.port, protocol: s.protocol, direction: s.direction, first, last, hosts: new Set(), days: new Set(), processes: new Map(), sources: new Map(), addresses: new Set(), raws: [] };
+      this.aggregates.set(key, agg);
+    } else {
+      if (first < agg.first) agg.first = first;
+      if (last > agg.last) agg.last = last;
+    }
+    return agg;
+  }
+
+  private addRaw(agg: Aggregate, key: string, host_key: string, day: string, source: string, process: string | null, first: string, last: string, hits: number): void {
+    const rawKey = `${key}\u0000${host_key}\u0000${day}\u0000${source}`;
     const raw = this.raws.get(rawKey);
     if (raw) {
       raw.hits += hits;
-      if (s.at < raw.first) raw.first = s.at;
+      if (first < raw.first) raw.first = first;
       if (last > raw.last) raw.last = last;
-      raw.process ??= s.process;
+      raw.process ??= process;
     } else {
-      const group: RawGroup = { site: s.site, role: s.role, destination: s.destination, port: s.port, protocol: s.protocol, direction: s.direction, host_key: s.host_key, day, source: s.source, process: s.process, first: s.at, last, hits };
+      const group: RawRow = { site: agg.site, role: agg.role, destination: agg.destination, port: agg.port, protocol: agg.protocol, direction: agg.direction, host_key, day, source, process, first, last, hits };
       this.raws.set(rawKey, group);
       agg.raws.push(group);
     }
@@ -137,7 +148,8 @@ export async function recordSightings(db: Database, sightings: Iterable<Sighting
 
 // Statement sizes: rows per multi-row statement, under SQLite's 32,766 and PostgreSQL's 65,535
 // bound parameters.
-const RAW_ROWS_PER_INSERT = 1000;
+/** Raw rows per statement, sent as one JSON parameter (see upsertRaws). */
+export const RAW_ROWS_PER_STATEMENT = 2000;
 const ROLLUP_ROWS_PER_UPSERT = 400;
 const KEYS_PER_SELECT = 500;
 const PAIRS_PER_SELECT = 1000;
@@ -217,6 +229,38 @@ async function knownPairs(trx: Database, column: 'host_key' | 'day', pairs: Read
   return known;
 }
 
+const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** The raw table's key order, on the aggregate's columns. */
+const byKey = (a: Aggregate, b: Aggregate) => order(a.site, b.site) || order(a.role, b.role) || order(a.destination, b.destination) || a.port - b.port || order(a.protocol, b.protocol) || order(a.direction, b.direction);
+/** The raw table's key order within one aggregate. */
+const byHostDay = (a: RawRow, b: RawRow) => order(a.host_key, b.host_key) || order(a.day, b.day) || order(a.source, b.source);
+
+const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+/** toDbTime, without parsing again a time already in the form it writes (every proxy group's, most reports'). */
+const dbTime = (iso: string) => (CANONICAL_TIME.test(iso) ? iso : toDbTime(iso));
+
+/**
+ * Upserts raw rows, RAW_ROWS_PER_STATEMENT per statement, each statement's rows sent as one JSON
+ * array parameter that the database expands (SQLite json_each, PostgreSQL json_array_elements):
+ * building a statement then costs one JSON.stringify instead of a query-builder node per value,
+ * which was most of the time and most of the garbage of a proxy-log commit (13 per row).
+ */
+async function upsertRaws(trx: Database, parts: Iterable<readonly RawRow[]>): Promise<void> {
+  const postgres = dialectOf(trx) === 'postgres';
+  for (const part of parts) {
+    const json = JSON.stringify(part.map((r) => [r.site, r.role, r.destination, r.port, r.protocol, r.direction, r.host_key, r.day, r.source, r.process, dbTime(r.first), dbTime(r.last), r.hits]));
+    const rows = postgres
+      ? sql`SELECT v->>0, v->>1, v->>2, (v->>3)::integer, v->>4, v->>5, v->>6, v->>7, v->>8, v->>9, (v->>10)::timestamptz, (v->>11)::timestamptz, (v->>12)::integer FROM json_array_elements(${json}::json) AS v`
+      : // "WHERE true": without it SQLite reads ON CONFLICT as a join constraint of the SELECT.
+        sql`SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9, value->>10, value->>11, value->>12 FROM json_each(${json}) WHERE true`;
+    await sql`INSERT INTO inventory_sightings (site, role, destination, port, protocol, direction, host_key, day, source, process, first_seen, last_seen, hits) ${rows}
+      ON CONFLICT (site, role, destination, port, protocol, direction, host_key, day, source) DO UPDATE SET
+        hits = inventory_sightings.hits + excluded.hits,
+        first_seen = CASE WHEN excluded.first_seen < inventory_sightings.first_seen THEN excluded.first_seen ELSE inventory_sightings.first_seen END,
+        last_seen = CASE WHEN excluded.last_seen > inventory_sightings.last_seen THEN excluded.last_seen ELSE inventory_sightings.last_seen END`.execute(trx);
+  }
+}
+
 /**
  * Writes reduced sightings with the caller's transaction (so a caller can commit its own
  * progress with them), in a bounded number of statements per batch whatever its size:
@@ -226,9 +270,10 @@ async function knownPairs(trx: Database, column: 'host_key' | 'day', pairs: Read
  *    cannot tell: a new row has none (raw rows are only written with their roll-up row); a row
  *    whose sample holds all of its hosts (fewer than HOSTS_SAMPLE) names them; a day after the
  *    row's last day or before its first is new, and its first and last days were seen;
- * 3. raw rows are upserted 1,000 per statement, roll-up rows 400 per statement.
+ * 3. raw rows are upserted 2,000 per statement (in key order, from `rawRows` when the caller
+ *    builds them as they are written), roll-up rows 400 per statement.
  */
-export async function writeAggregates(trx: Database, aggregates: ReadonlyMap<string, Aggregate>, judge: Judge): Promise<void> {
+export async function writeAggregates(trx: Database, aggregates: ReadonlyMap<string, Aggregate>, judge: Judge, rawRows?: () => Iterable<readonly RawRow[]>): Promise<void> {
   if (aggregates.size === 0) return;
   const list = [...aggregates.values()];
   const existing = await existingRows(trx, list);
@@ -249,20 +294,9 @@ export async function writeAggregates(trx: Database, aggregates: ReadonlyMap<str
   const knownHosts = await knownPairs(trx, 'host_key', hostQuestions);
   const knownDays = await knownPairs(trx, 'day', dayQuestions);
 
-  const raws = list.flatMap((a) => a.raws);
-  for (const part of chunks(raws, RAW_ROWS_PER_INSERT)) {
-    await trx
-      .insertInto('inventory_sightings')
-      .values(part.map((r) => ({ site: r.site, role: r.role, destination: r.destination, port: r.port, protocol: r.protocol, direction: r.direction, host_key: r.host_key, day: r.day, source: r.source, process: r.process, first_seen: toDbTime(r.first), last_seen: toDbTime(r.last), hits: r.hits })))
-      .onConflict((oc) =>
-        oc.columns(['site', 'role', 'destination', 'port', 'protocol', 'direction', 'host_key', 'day', 'source']).doUpdateSet({
-          hits: sql`inventory_sightings.hits + excluded.hits`,
-          first_seen: sql`CASE WHEN excluded.first_seen < inventory_sightings.first_seen THEN excluded.first_seen ELSE inventory_sightings.first_seen END`,
-          last_seen: sql`CASE WHEN excluded.last_seen > inventory_sightings.last_seen THEN excluded.last_seen ELSE inventory_sightings.last_seen END`,
-        }),
-      )
-      .execute();
-  }
+  // In key order: each B-tree page of the raw table's key is then visited once per batch, not
+  // once per row (SQLite wrote about a third more rows per second so).
+  await upsertRaws(trx, rawRows?.() ?? chunks([...list].sort(byKey).flatMap((a) => a.raws.sort(byHostDay)), RAW_ROWS_PER_STATEMENT));
 
   const rows = list.map((agg) => {
     const key = keyOf(agg);
@@ -343,8 +377,8 @@ function rollupRow(agg: Aggregate, existing: ExistingRow | undefined, newHosts: 
     processes: toDbJson(topCounts(processes, PROCESSES_KEPT)),
     sources: toDbJson(topCounts(sources, 32)),
     addresses: toDbJson(addresses),
-    first_seen: toDbTime(first),
-    last_seen: toDbTime(last),
+    first_seen: dbTime(first),
+    last_seen: dbTime(last),
     days_seen: Number(existing?.days_seen ?? 0) + newDays.length,
     last_day: lastDay,
     verdict: judged.verdict,

@@ -10,8 +10,7 @@ import { toDbTime } from '../../db/columns.js';
 import type { Database } from '../../db/schema.js';
 import { canonicalDestination, detachedString, type CanonicalDestination } from '../destination.js';
 import { loadHostAddresses, type MappedHost } from '../host-addresses.js';
-import { SightingRollup, writeAggregates } from '../record.js';
-import type { Sighting } from '../sighting.js';
+import { RAW_ROWS_PER_STATEMENT, writeAggregates, type Aggregate, type RawRow } from '../record.js';
 import type { Judge } from '../verdict.js';
 import { parseSquidLine } from './parse-squid.js';
 import { parseStormshieldLine } from './parse-stormshield.js';
@@ -54,18 +53,33 @@ export interface ImportOptions {
   maxGroups?: number;
 }
 
-type Client = { key: string; site: string; role: string };
+/** A client as mapped; `slot` is its raw-table identity (host key, site, role), computed once. */
+type Client = { key: string; site: string; role: string; slot: string };
 
 /** One (client, destination, port, UTC day) of the log: its lines, SNI-named ones, first and last. */
 interface LineGroup {
   client: Client;
   destination: CanonicalDestination;
+  clientSlot: number;
+  destinationSlot: number;
   port: number;
+  /** UTC day number (ms since the epoch / DAY_MS). */
+  day: number;
   first: number;
   last: number;
   hits: number;
   sni: number;
+  /** The next group of the same client and destination (another port or day), usually none. */
+  next: LineGroup | undefined;
 }
+
+/**
+ * Slot numbers of a batch's clients and destinations are below 2^21 (each new slot comes with a
+ * new group and a batch holds at most MAX_GROUPS_CEILING groups), so a (client, destination) pair
+ * is one number below 2^42: the per-line lookup hashes a number, not a string built per line.
+ */
+const SLOT_BITS = 2 ** 21;
+const MAX_GROUPS_CEILING = 2 ** 20;
 
 const DAY_MS = 86_400_000;
 const MAX_TIME_MS = 8.64e15;
@@ -80,9 +94,18 @@ export class ProxyImporter {
   private readonly parse: ProxyLineParser;
   private hosts: Map<string, MappedHost> | null = null;
   private readonly clientCache = new Map<string, Client | null>();
-  private groups = new Map<string, LineGroup>();
-  /** The UTC day of the last line (lines come in time order: computed once a day). */
-  private day = { start: 0, end: 0, text: '' };
+  /** Groups of the batch by (client slot, destination slot); a chain per other port or day. */
+  private groups = new Map<number, LineGroup>();
+  /** The same groups in the order they were first seen (the order the roll-up fills host samples in). */
+  private order: LineGroup[] = [];
+  /**
+   * Slots by what the raw table keys on (a client's host key, site and role; a destination's
+   * canonical text), so that the batch's groups are its raw rows: two addresses of one host, or
+   * a client seen again after a cache was cleared, share their groups.
+   */
+  private clientSlots = new Map<string, number>();
+  private destinationSlots = new Map<string, number>();
+  private readonly maxGroups: number;
   private carry: Buffer = Buffer.alloc(0);
   private linesSinceCommit = 0;
   readonly progress: ImportProgress;
@@ -91,6 +114,7 @@ export class ProxyImporter {
   constructor(private readonly options: ImportOptions) {
     this.parse = PARSERS[options.format];
     this.progress = { stream: options.stream, format: options.format, offset: options.startOffset, lines: 0, imported: 0, denied: 0, rejected: 0, unmapped: 0 };
+    this.maxGroups = Math.min(options.maxGroups ?? MAX_GROUPS, MAX_GROUPS_CEILING);
   }
 
   private client(raw: string): Client | null {
@@ -101,7 +125,8 @@ export class ProxyImporter {
     else {
       const address = ip.value.toString();
       const host = this.hosts?.get(address);
-      known = host ? { key: host.host_id, site: host.site, role: host.role } : { key: `unmapped:${address}`, site: this.options.site, role: 'unmapped' };
+      const mapped = host ? { key: host.host_id, site: host.site, role: host.role } : { key: `unmapped:${address}`, site: this.options.site, role: 'unmapped' };
+      known = { ...mapped, slot: `${mapped.key}\u0000${mapped.site}\u0000${mapped.role}` };
     }
     if (this.clientCache.size > 200_000) this.clientCache.clear();
     this.clientCache.set(detachedString(raw), known);
@@ -130,14 +155,22 @@ export class ProxyImporter {
     if (client.role === 'unmapped') this.progress.unmapped += 1;
     this.progress.imported += 1;
     const at = parsed.at;
-    if (at < this.day.start || at >= this.day.end) {
-      const start = Math.floor(at / DAY_MS) * DAY_MS;
-      this.day = { start, end: start + DAY_MS, text: new Date(start).toISOString().slice(0, 10) };
-    }
-    const key = `${client.key}\u0000${destination.destination}\u0000${parsed.port}\u0000${this.day.text}`;
-    const group = this.groups.get(key);
+    const port = parsed.port;
+    const day = Math.floor(at / DAY_MS);
+    let clientSlot = this.clientSlots.get(client.slot);
+    if (clientSlot === undefined) this.clientSlots.set(client.slot, (clientSlot = this.clientSlots.size));
+    let destinationSlot = this.destinationSlots.get(destination.destination);
+    if (destinationSlot === undefined) this.destinationSlots.set(destination.destination, (destinationSlot = this.destinationSlots.size));
+    const key = clientSlot * SLOT_BITS + destinationSlot;
+    const head = this.groups.get(key);
+    let group = head;
+    // The slots are compared too: a chunk pushed past the group bound could take slots past
+    // 2^21, and two pairs could then share a number.
+    while (group !== undefined && (group.port !== port || group.day !== day || group.clientSlot !== clientSlot || group.destinationSlot !== destinationSlot)) group = group.next;
     if (group === undefined) {
-      this.groups.set(key, { client, destination, port: parsed.port, first: at, last: at, hits: 1, sni: parsed.sni ? 1 : 0 });
+      group = { client, destination, clientSlot, destinationSlot, port, day, first: at, last: at, hits: 1, sni: parsed.sni ? 1 : 0, next: head };
+      this.groups.set(key, group);
+      this.order.push(group);
     } else {
       group.hits += 1;
       if (parsed.sni) group.sni += 1;
@@ -168,7 +201,7 @@ export class ProxyImporter {
     }
     this.progress.offset += last + 1;
     this.carry = data.subarray(last + 1);
-    if (this.linesSinceCommit >= (this.options.batchLines ?? BATCH_LINES) || this.groups.size >= (this.options.maxGroups ?? MAX_GROUPS)) await this.commit();
+    if (this.linesSinceCommit >= (this.options.batchLines ?? BATCH_LINES) || this.order.length >= this.maxGroups) await this.commit();
   }
 
   /** A line longer than MAX_LINE_BYTES with no end in sight: count it once and drop what we hold. */
@@ -179,40 +212,84 @@ export class ProxyImporter {
     return Buffer.alloc(0);
   }
 
-  /** The groups as sightings, rolled up (a group's SNI-named lines are counted under their own source). */
-  private rollup(): SightingRollup {
-    const rollup = new SightingRollup();
+  /**
+   * The groups' roll-up per (site, role, destination, port), filled in the order the groups were
+   * first seen (the order host samples fill in); a group's SNI-named lines are counted under
+   * their own source.
+   */
+  private aggregates(): Map<string, Aggregate> {
+    const out = new Map<string, { agg: Aggregate; first: number; last: number }>();
     const source = `proxy:${this.options.format}`;
-    for (const g of this.groups.values()) {
-      const base = {
+    const named = `${source}:sni`;
+    for (const g of this.order) {
+      const key = `${g.client.site}\u0000${g.client.role}\u0000${g.destinationSlot}\u0000${g.port}`;
+      let entry = out.get(key);
+      if (entry === undefined) {
+        const d = g.destination;
+        const agg: Aggregate = { site: g.client.site, role: g.client.role, destination: d.destination, kind: d.kind, domain: d.domain, port: g.port, protocol: 'tcp', direction: 'egress', first: '', last: '', hosts: new Set(), days: new Set(), processes: new Map(), sources: new Map(), addresses: new Set(), raws: [] };
+        out.set(key, (entry = { agg, first: g.first, last: g.last }));
+      } else {
+        if (g.first < entry.first) entry.first = g.first;
+        if (g.last > entry.last) entry.last = g.last;
+      }
+      const { agg } = entry;
+      agg.hosts.add(g.client.key);
+      agg.days.add(this.dayText(g.day));
+      if (g.hits > g.sni) agg.sources.set(source, (agg.sources.get(source) ?? 0) + g.hits - g.sni);
+      if (g.sni > 0) agg.sources.set(named, (agg.sources.get(named) ?? 0) + g.sni);
+    }
+    const aggregates = new Map<string, Aggregate>();
+    for (const [key, { agg, first, last }] of out) {
+      agg.first = new Date(first).toISOString();
+      agg.last = new Date(last).toISOString();
+      aggregates.set(key, agg);
+    }
+    return aggregates;
+  }
+
+  private readonly dayTexts = new Map<number, string>();
+  private dayText(day: number): string {
+    let text = this.dayTexts.get(day);
+    if (text === undefined) {
+      if (this.dayTexts.size > 1000) this.dayTexts.clear();
+      this.dayTexts.set(day, (text = new Date(day * DAY_MS).toISOString().slice(0, 10)));
+    }
+    return text;
+  }
+
+  /**
+   * The batch's raw rows, a statement's worth at a time (built as they are written, never all at
+   * once), grouped by destination so that each part of the raw table's key is visited once.
+   */
+  private *rawRows(): Generator<RawRow[]> {
+    const sorted = [...this.order].sort((a, b) => a.destinationSlot - b.destinationSlot || a.clientSlot - b.clientSlot || a.port - b.port || a.day - b.day);
+    const source = `proxy:${this.options.format}`;
+    for (let i = 0; i < sorted.length; i += RAW_ROWS_PER_STATEMENT) {
+      yield sorted.slice(i, i + RAW_ROWS_PER_STATEMENT).map((g) => ({
         site: g.client.site,
-        role: g.client.role as Sighting['role'],
+        role: g.client.role,
         destination: g.destination.destination,
-        kind: g.destination.kind,
-        domain: g.destination.domain,
         port: g.port,
-        protocol: 'tcp' as const,
-        direction: 'egress' as const,
+        protocol: 'tcp',
+        direction: 'egress',
         host_key: g.client.key,
-        at: new Date(g.first).toISOString(),
+        day: this.dayText(g.day),
         source,
         process: null,
-        address: null,
-      };
-      const last = new Date(g.last).toISOString();
-      if (g.hits > g.sni) rollup.add({ ...base, name_source: null }, g.hits - g.sni, last);
-      if (g.sni > 0) rollup.add({ ...base, name_source: 'sni' }, g.sni, last);
+        first: new Date(g.first).toISOString(),
+        last: new Date(g.last).toISOString(),
+        hits: g.hits,
+      }));
     }
-    return rollup;
   }
 
   /** Writes the groups held and the offset of the first line not imported, in one transaction. */
   async commit(): Promise<void> {
-    const aggregates = this.rollup().aggregates;
+    const aggregates = this.aggregates();
     const p = this.progress;
     const delta = { lines: p.lines - this.committed.lines, rejected: p.rejected - this.committed.rejected, unmapped: p.unmapped - this.committed.unmapped };
     await this.options.db.transaction().execute(async (trx) => {
-      await writeAggregates(trx, aggregates, this.options.judge);
+      await writeAggregates(trx, aggregates, this.options.judge, () => this.rawRows());
       const now = toDbTime(new Date());
       const existing = await trx.selectFrom('proxy_log_imports').selectAll().where('stream', '=', p.stream).executeTakeFirst();
       if (existing === undefined) {
@@ -227,6 +304,9 @@ export class ProxyImporter {
     });
     this.committed = { lines: p.lines, rejected: p.rejected, unmapped: p.unmapped };
     this.groups = new Map();
+    this.order = [];
+    this.clientSlots = new Map();
+    this.destinationSlots = new Map();
     this.linesSinceCommit = 0;
   }
 
