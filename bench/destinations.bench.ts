@@ -10,6 +10,8 @@
 //    import's time goes is measured in the same run: the parse alone, parse + aggregate with no
 //    database, and the import's time in its commits. Targets: >= 0.5 of the bare read, RSS flat
 //    <= 200 MB.
+//    Figures measured so far, and what bounds the import (commits, then the parse): docs/destinations.md,
+//    "Measured performance".
 // 2. Inventory query for one site at H hosts x 50 destinations each (drawn, skewed, from a pool
 //    of names and addresses): the roll-up the feed would write (one row per role, destination,
 //    port; hosts counts, samples, verdicts from the shipped packs' real judge) is inserted in
