@@ -1,7 +1,10 @@
 // The SSH bastion, measured in one run against a real sshd on loopback (the baseline):
 //  1. throughput of a payload through `ssh -T ... "cat > /dev/null"` (aes128-gcm@openssh.com), directly
 //     to sshd and through the bastion with recording on and off, as ratios; CPU per MiB of the
-//     bastion (this process) and of sshd (its per-connection children, read from the master's cutime);
+//     bastion (this process), of sshd (its per-connection children, read from the master's cutime)
+//     and of the ssh client (this process's reaped children); from these, the best ratio the CPU
+//     allows when the cores are saturated (see the end of docs/bastion.md); the event-loop delay of
+//     the bastion during the transfers and the seals that end them;
 //  2. time from TCP connect (ssh started) to the shell prompt, directly and through the bastion;
 //  3. revoke-to-cut and window-end-to-cut latencies;
 //  4. N concurrent interactive sessions typing: event-loop delay p99 and RSS of the bastion.
@@ -99,6 +102,12 @@ function direct(): { args: string[]; env: NodeJS.ProcessEnv } {
   return { args: [...common, '-i', sshd.deviceKey.privateKeyFile, '-o', 'PreferredAuthentications=publickey', '-p', String(sshd.port), 'root@127.0.0.1'], env: { PATH: process.env.PATH, HOME: work } };
 }
 
+/** CPU seconds of this process's reaped children: the ssh clients (sshd's master is not reaped before the end). */
+function reapedChildrenCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
+}
+
 function sshdChildrenCpuSeconds(): number {
   const pid = Number(readFileSync(join(sshd.dir, 'sshd.pid'), 'utf8').trim());
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -120,30 +129,41 @@ const alice = await vendor('alice');
 const loadAtStart = loadAverage();
 console.log(`payload ${PAYLOAD_MIB} MiB of base64 text, ${ROUNDS} rounds each, cipher aes128-gcm@openssh.com (client and bastion->device)`);
 type Path = 'direct' | 'bastion, recording on' | 'bastion, recording off';
-const results = new Map<Path, { transfer: number[]; device: number[]; connect: number[]; bastionCpu: number[]; sshdCpu: number[] }>();
-for (const path of ['direct', 'bastion, recording on', 'bastion, recording off'] as Path[]) results.set(path, { transfer: [], device: [], connect: [], bastionCpu: [], sshdCpu: [] });
+const results = new Map<Path, { transfer: number[]; device: number[]; connect: number[]; bastionCpu: number[]; sshdCpu: number[]; clientCpu: number[] }>();
+for (const path of ['direct', 'bastion, recording on', 'bastion, recording off'] as Path[]) results.set(path, { transfer: [], device: [], connect: [], bastionCpu: [], sshdCpu: [], clientCpu: [] });
+// The bastion's event loop during the transfers, each session's end and seal included.
+const transferLoop = monitorEventLoopDelay({ resolution: 1 });
+transferLoop.enable();
 for (let round = 0; round < ROUNDS; round++) {
   for (const path of results.keys()) {
     const make = () => (path === 'direct' ? direct() : viaBastion(alice, path === 'bastion, recording on' ? 'rec-on' : 'rec-off'));
-    const connectOnly = make();
-    const connect = await runWithStdin(['-T', '-c', 'aes128-gcm@openssh.com', ...connectOnly.args, 'true'], connectOnly.env, '/dev/null');
-    const transfer = make();
-    const cpu0 = process.cpuUsage();
-    const sshd0 = sshdChildrenCpuSeconds();
-    const timed = await runWithStdin(['-T', '-c', 'aes128-gcm@openssh.com', ...transfer.args, DEVICE_TIMED_CAT], transfer.env, payload);
-    if (timed.code !== 0) throw new Error(`${path}: ssh exited ${timed.code}: ${timed.stderr}`);
-    const deviceNs = Number(timed.stdout.trim());
-    if (!Number.isFinite(deviceNs) || deviceNs <= 0) throw new Error(`${path}: no transfer time from the device: ${JSON.stringify(timed.stdout)}`);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // sshd reaps its child
-    const cpu = process.cpuUsage(cpu0);
+    // The same command with no input first: its CPU (key exchanges, logins, the bastion's checks and
+    // seal, the device's shell) is subtracted, so the CPU per MiB is that of the bytes alone.
+    const empty = await measured(make(), '/dev/null');
+    const full = await measured(make(), payload);
+    const deviceNs = Number(full.run.stdout.trim());
+    if (!Number.isFinite(deviceNs) || deviceNs <= 0) throw new Error(`${path}: no transfer time from the device: ${JSON.stringify(full.run.stdout)}`);
     const entry = results.get(path)!;
-    entry.connect.push(connect.ms);
-    entry.transfer.push(timed.ms);
+    entry.connect.push(empty.run.ms);
+    entry.transfer.push(full.run.ms);
     entry.device.push(deviceNs / 1e6);
-    entry.bastionCpu.push((cpu.user + cpu.system) / 1e6);
-    entry.sshdCpu.push(sshdChildrenCpuSeconds() - sshd0);
+    entry.bastionCpu.push(full.bastion - empty.bastion);
+    entry.sshdCpu.push(full.sshd - empty.sshd);
+    entry.clientCpu.push(full.client - empty.client);
   }
 }
+/** One device-timed `cat` of `input` on `how`, with the CPU seconds of the bastion (this process), sshd and the ssh client. */
+async function measured(how: { args: string[]; env: NodeJS.ProcessEnv }, input: string) {
+  const cpu0 = process.cpuUsage();
+  const sshd0 = sshdChildrenCpuSeconds();
+  const client0 = reapedChildrenCpuSeconds();
+  const run = await runWithStdin(['-T', '-c', 'aes128-gcm@openssh.com', ...how.args, DEVICE_TIMED_CAT], how.env, input);
+  if (run.code !== 0) throw new Error(`ssh exited ${run.code}: ${run.stderr}`);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // sshd reaps its child, the bastion seals
+  const cpu = process.cpuUsage(cpu0);
+  return { run, bastion: (cpu.user + cpu.system) / 1e6, sshd: sshdChildrenCpuSeconds() - sshd0, client: reapedChildrenCpuSeconds() - client0 };
+}
+transferLoop.disable();
 
 function runWithStdin(args: string[], env: NodeJS.ProcessEnv, file: string): Promise<{ ms: number; code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -163,14 +183,33 @@ function runWithStdin(args: string[], env: NodeJS.ProcessEnv, file: string): Pro
 const directDevice = median(results.get('direct')!.device);
 const directWall = median(results.get('direct')!.transfer);
 console.log(`\nload average at the start of the transfers: ${loadAtStart}; now: ${loadAverage()}`);
-console.log('path                      MiB/s (device)  ratio vs direct  bastion CPU/MiB  sshd CPU/MiB  whole command ms (ratio)');
+console.log('path                      MiB/s (device)  ratio vs direct  client CPU/MiB  bastion CPU/MiB  sshd CPU/MiB  whole command ms (ratio)');
+const perMiB = (seconds: number[]) => (median(seconds) / PAYLOAD_MIB) * 1000;
 for (const [path, r] of results) {
   const device = median(r.device);
   console.log(
-    `${path.padEnd(26)}${fmt(PAYLOAD_MIB / (device / 1000)).padStart(14)}${fmt(directDevice / device, 2).padStart(17)}${(path === 'direct' ? '-' : fmt((median(r.bastionCpu) / PAYLOAD_MIB) * 1000, 2) + ' ms').padStart(17)}${(fmt((median(r.sshdCpu) / PAYLOAD_MIB) * 1000, 2) + ' ms').padStart(14)}${`${fmt(median(r.transfer), 0)} (${fmt(directWall / median(r.transfer), 2)})`.padStart(26)}`,
+    `${path.padEnd(26)}${fmt(PAYLOAD_MIB / (device / 1000)).padStart(14)}${fmt(directDevice / device, 2).padStart(17)}${(fmt(perMiB(r.clientCpu), 2) + ' ms').padStart(16)}${(path === 'direct' ? '-' : fmt(perMiB(r.bastionCpu), 2) + ' ms').padStart(17)}${(fmt(perMiB(r.sshdCpu), 2) + ' ms').padStart(14)}${`${fmt(median(r.transfer), 0)} (${fmt(directWall / median(r.transfer), 2)})`.padStart(26)}`,
   );
 }
 console.log(`per-round ratios (device-timed), recording on: ${ratios('bastion, recording on')}; off: ${ratios('bastion, recording off')}`);
+// What the CPU allows. When the cores are saturated (here: 2 cores for 3 busy processes, and other
+// work), a path's throughput is at most (cores available) / (CPU seconds per MiB of all its processes),
+// so the ratio through the bastion is at most (client + sshd, direct) / (client + bastion + sshd).
+// With a core free for each process, it is at most (slowest direct process) / (slowest bastion-path process).
+const cpuOf = (path: Path) => {
+  const r = results.get(path)!;
+  return { client: perMiB(r.clientCpu), bastion: path === 'direct' ? 0 : perMiB(r.bastionCpu), sshd: perMiB(r.sshdCpu) };
+};
+const directCpu = cpuOf('direct');
+for (const path of ['bastion, recording on', 'bastion, recording off'] as Path[]) {
+  const b = cpuOf(path);
+  const saturated = (directCpu.client + directCpu.sshd) / (b.client + b.bastion + b.sshd);
+  const coreEach = Math.max(directCpu.client, directCpu.sshd) / Math.max(b.client, b.bastion, b.sshd);
+  console.log(
+    `${path}: CPU per MiB of the whole path ${fmt(b.client + b.bastion + b.sshd, 1)} ms (direct ${fmt(directCpu.client + directCpu.sshd, 1)} ms): best ratio the CPU allows ${fmt(saturated, 2)} on saturated cores, ${fmt(coreEach, 2)} with a core per process; measured ${fmt(directDevice / median(results.get(path)!.device), 2)}`,
+  );
+}
+console.log(`bastion event loop during the transfers and seals: p99 ${fmt(transferLoop.percentile(99) / 1e6, 1)} ms, max ${fmt(transferLoop.max / 1e6, 1)} ms`);
 function ratios(path: Path): string {
   const direct = results.get('direct')!.device;
   return results.get(path)!.device.map((ms, i) => fmt(direct[i]! / ms, 2)).join(' ');

@@ -24,6 +24,8 @@
 // at most 240, split over ROUNDS windows), VIGIE_BENCH_FLOOD_WORKERS (64), VIGIE_BENCH_FLOOD_RATE
 // (requests per second, default 300, at most 5000), VIGIE_BENCH_DB (sqlite or postgres; default
 // sqlite), VIGIE_BENCH_CPU_PROF (a directory: CPU profile of the server process).
+// VIGIE_BENCH_LOGIN_EVERY_MS (110) and VIGIE_BENCH_REPORT_EVERY_MS (50) set the genuine load (a
+// lighter one, with more seconds, keeps a loaded machine's server from saturating without a flood).
 // The noise floor of a machine: VIGIE_BENCH_FLOOD_RATE=1 VIGIE_BENCH_FLOOD_WORKERS=1 (no real
 // flood) gives the ratios that its own load alone produces.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -45,8 +47,8 @@ const FLOOD_ADDRESSES = 16;
 const MAX_FLOOD_REQUESTS = 500_000;
 const USERS = 20;
 const HOSTS = 20;
-const LOGIN_EVERY_MS = 110;
-const REPORT_EVERY_MS = 50;
+const LOGIN_EVERY_MS = Math.min(Math.max(Number(process.env.VIGIE_BENCH_LOGIN_EVERY_MS ?? 110), 20), 5000);
+const REPORT_EVERY_MS = Math.min(Math.max(Number(process.env.VIGIE_BENCH_REPORT_EVERY_MS ?? 50), 10), 5000);
 const VICTIM_EVERY_MS = 1000;
 /** One genuine login in this many is a first login from an address never seen. */
 const FIRST_LOGIN_EVERY = 4;
@@ -119,6 +121,9 @@ async function scheduled(everyMs: number, from: number, until: number, send: (k:
   return Promise.all(pending).then(() => undefined);
 }
 
+/** Genuine users (by index) whose login has not answered yet. */
+const loggingIn = new Set<number>();
+
 /** A fresh source address for each first login (127.10.0.1 onwards: 62,500 of them). */
 let freshAddresses = 0;
 const freshAddress = () => {
@@ -153,10 +158,17 @@ async function probe(target: Target, nextBody: () => { body: string; authorizati
   };
   const answered = await Promise.all([
     scheduled(LOGIN_EVERY_MS, from, until, async (k) => {
-      const i = k % genuine.length;
+      // A person waits for one login's answer before the next: the next user whose last login has answered.
+      let i = k % genuine.length;
+      for (let step = 0; step < genuine.length && loggingIn.has(i); step++) i = (i + 1) % genuine.length;
+      loggingIn.add(i);
       const first = k % FIRST_LOGIN_EVERY === FIRST_LOGIN_EVERY - 1;
-      const a = await postJson(target.base, '/api/v1/auth/login', { username: genuine[i], password: PASSWORD }, { localAddress: first ? freshAddress() : `127.0.8.${2 + i}` });
-      record(first ? [logins, firstLogins] : [logins], a);
+      try {
+        const a = await postJson(target.base, '/api/v1/auth/login', { username: genuine[i], password: PASSWORD }, { localAddress: first ? freshAddress() : `127.0.8.${2 + i}` });
+        record(first ? [logins, firstLogins] : [logins], a);
+      } finally {
+        loggingIn.delete(i);
+      }
     }),
     scheduled(VICTIM_EVERY_MS, from, until, async () => {
       record([victim], await postJson(target.base, '/api/v1/auth/login', { username: target.users[0], password: PASSWORD }, { localAddress: '127.0.8.1' }));

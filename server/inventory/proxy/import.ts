@@ -73,14 +73,6 @@ interface LineGroup {
   next: LineGroup | undefined;
 }
 
-/**
- * Slot numbers of a batch's clients and destinations are below 2^21 (each new slot comes with a
- * new group and a batch holds at most MAX_GROUPS_CEILING groups), so a (client, destination) pair
- * is one number below 2^42: the per-line lookup hashes a number, not a string built per line.
- */
-const SLOT_BITS = 2 ** 21;
-const MAX_GROUPS_CEILING = 2 ** 20;
-
 const DAY_MS = 86_400_000;
 const MAX_TIME_MS = 8.64e15;
 
@@ -94,8 +86,12 @@ export class ProxyImporter {
   private readonly parse: ProxyLineParser;
   private hosts: Map<string, MappedHost> | null = null;
   private readonly clientCache = new Map<string, Client | null>();
-  /** Groups of the batch by (client slot, destination slot); a chain per other port or day. */
-  private groups = new Map<number, LineGroup>();
+  /**
+   * Groups of the batch: per client slot, by destination slot (small integers, the keys V8
+   * hashes fastest; a number built from both was a heap number per line); a chain per other port
+   * or day.
+   */
+  private groups: Array<Map<number, LineGroup>> = [];
   /** The same groups in the order they were first seen (the order the roll-up fills host samples in). */
   private order: LineGroup[] = [];
   /**
@@ -114,7 +110,7 @@ export class ProxyImporter {
   constructor(private readonly options: ImportOptions) {
     this.parse = PARSERS[options.format];
     this.progress = { stream: options.stream, format: options.format, offset: options.startOffset, lines: 0, imported: 0, denied: 0, rejected: 0, unmapped: 0 };
-    this.maxGroups = Math.min(options.maxGroups ?? MAX_GROUPS, MAX_GROUPS_CEILING);
+    this.maxGroups = options.maxGroups ?? MAX_GROUPS;
   }
 
   private client(raw: string): Client | null {
@@ -161,15 +157,14 @@ export class ProxyImporter {
     if (clientSlot === undefined) this.clientSlots.set(client.slot, (clientSlot = this.clientSlots.size));
     let destinationSlot = this.destinationSlots.get(destination.destination);
     if (destinationSlot === undefined) this.destinationSlots.set(destination.destination, (destinationSlot = this.destinationSlots.size));
-    const key = clientSlot * SLOT_BITS + destinationSlot;
-    const head = this.groups.get(key);
+    let byDestination = this.groups[clientSlot];
+    if (byDestination === undefined) this.groups[clientSlot] = byDestination = new Map();
+    const head = byDestination.get(destinationSlot);
     let group = head;
-    // The slots are compared too: a chunk pushed past the group bound could take slots past
-    // 2^21, and two pairs could then share a number.
-    while (group !== undefined && (group.port !== port || group.day !== day || group.clientSlot !== clientSlot || group.destinationSlot !== destinationSlot)) group = group.next;
+    while (group !== undefined && (group.port !== port || group.day !== day)) group = group.next;
     if (group === undefined) {
       group = { client, destination, clientSlot, destinationSlot, port, day, first: at, last: at, hits: 1, sni: parsed.sni ? 1 : 0, next: head };
-      this.groups.set(key, group);
+      byDestination.set(destinationSlot, group);
       this.order.push(group);
     } else {
       group.hits += 1;
@@ -218,16 +213,18 @@ export class ProxyImporter {
    * their own source.
    */
   private aggregates(): Map<string, Aggregate> {
-    const out = new Map<string, { agg: Aggregate; first: number; last: number }>();
+    // By destination slot, then a short list per (site, role, port): no key built per group.
+    const byDestination = new Map<number, Array<{ agg: Aggregate; first: number; last: number }>>();
     const source = `proxy:${this.options.format}`;
     const named = `${source}:sni`;
     for (const g of this.order) {
-      const key = `${g.client.site}\u0000${g.client.role}\u0000${g.destinationSlot}\u0000${g.port}`;
-      let entry = out.get(key);
+      let list = byDestination.get(g.destinationSlot);
+      if (list === undefined) byDestination.set(g.destinationSlot, (list = []));
+      let entry = list.find((e) => e.agg.port === g.port && e.agg.site === g.client.site && e.agg.role === g.client.role);
       if (entry === undefined) {
         const d = g.destination;
         const agg: Aggregate = { site: g.client.site, role: g.client.role, destination: d.destination, kind: d.kind, domain: d.domain, port: g.port, protocol: 'tcp', direction: 'egress', first: '', last: '', hosts: new Set(), days: new Set(), processes: new Map(), sources: new Map(), addresses: new Set(), raws: [] };
-        out.set(key, (entry = { agg, first: g.first, last: g.last }));
+        list.push((entry = { agg, first: g.first, last: g.last }));
       } else {
         if (g.first < entry.first) entry.first = g.first;
         if (g.last > entry.last) entry.last = g.last;
@@ -239,10 +236,12 @@ export class ProxyImporter {
       if (g.sni > 0) agg.sources.set(named, (agg.sources.get(named) ?? 0) + g.sni);
     }
     const aggregates = new Map<string, Aggregate>();
-    for (const [key, { agg, first, last }] of out) {
-      agg.first = new Date(first).toISOString();
-      agg.last = new Date(last).toISOString();
-      aggregates.set(key, agg);
+    for (const list of byDestination.values()) {
+      for (const { agg, first, last } of list) {
+        agg.first = new Date(first).toISOString();
+        agg.last = new Date(last).toISOString();
+        aggregates.set(`${agg.site}\u0000${agg.role}\u0000${agg.destination}\u0000${agg.port}`, agg);
+      }
     }
     return aggregates;
   }
@@ -303,7 +302,7 @@ export class ProxyImporter {
       }
     });
     this.committed = { lines: p.lines, rejected: p.rejected, unmapped: p.unmapped };
-    this.groups = new Map();
+    this.groups = [];
     this.order = [];
     this.clientSlots = new Map();
     this.destinationSlots = new Map();

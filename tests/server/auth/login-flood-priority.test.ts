@@ -27,7 +27,7 @@ function tally(answers: HttpAnswer[]): Record<number, number> {
 
 /** Wait, with a bound, until `condition` holds (the server has taken the requests in). */
 async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let i = 0; i < 6000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   if (!condition()) throw new Error(`timed out waiting for ${what}`);
 }
 
