@@ -14,6 +14,13 @@
 // still be missed: the group committer holds reports for milliseconds, so ten minutes is a wide
 // bound (it also covers clock skew between replicas). A report whose body the evidence retention
 // already pruned is claimed and skipped. See bench/inventory-feed.bench.ts.
+//
+// The feed shares the server's event loop with logins and reports, and SQLite's driver answers
+// without ever yielding to it: a minute's reports (a thousand or more) were read, parsed and
+// reduced in one stretch that held the loop for over a second (the login-flood bench saw every
+// login and report wait behind it). So reports are parsed and reduced before the transaction, a
+// slice at a time with the loop served between slices, and between batches.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Report } from '../../policies/evidence.js';
 import { fromDbJson, fromDbTime, toDbTime } from '../db/columns.js';
 import type { Database } from '../db/schema.js';
@@ -25,6 +32,8 @@ import type { Judge } from './verdict.js';
 
 const CURSOR = 'feed.reports';
 export const FEED_BATCH = 200;
+/** Reports parsed between two turns given back to the event loop. */
+const PARSE_SLICE = 20;
 /** How far behind its watermark the feed looks for reports committed late. */
 export const FEED_LOOKBACK_MS = 10 * 60_000;
 
@@ -76,6 +85,7 @@ export async function feedInventory(db: Database, judge: Judge, maxBatches = 50,
   const state = await readState(db);
   let watermark = state === null ? null : 'legacy' in state ? await upgradeLegacyCursor(db, state.legacy, lookbackMs) : state.watermark;
   for (let batch = 0; batch < maxBatches; batch += 1) {
+    if (batch > 0) await yieldToEventLoop();
     let query = db
       .selectFrom('reports')
       .select(['report_id', 'received_at', 'body'])
@@ -87,6 +97,17 @@ export async function feedInventory(db: Database, judge: Judge, maxBatches = 50,
     const rows = await query.execute();
     if (rows.length === 0) break;
     const latest = rows.reduce((max, row) => (fromDbTime(row.received_at) > max ? fromDbTime(row.received_at) : max), watermark ?? '');
+    // Parsed before the transaction, the loop served between slices (see the top of this file).
+    const parsed = new Map<string, { report: Report; sightings: Sighting[] }>();
+    for (const [i, row] of rows.entries()) {
+      if (i > 0 && i % PARSE_SLICE === 0) await yieldToEventLoop();
+      if (row.body === null) continue;
+      const report = fromDbJson(row.body) as Report;
+      parsed.set(row.report_id, { report, sightings: reportSightings(report) });
+    }
+    await yieldToEventLoop();
+    const reducedAll = reduceSightings([...parsed.values()].flatMap((p) => p.sightings));
+    await yieldToEventLoop();
     const fed = await db.transaction().execute(async (trx) => {
       // The claim: a report another feed claimed first (its transaction committed) conflicts and is skipped here.
       const claimed = new Set(
@@ -101,14 +122,18 @@ export async function feedInventory(db: Database, judge: Judge, maxBatches = 50,
       );
       const sightings: Sighting[] = [];
       const addresses = new Map<string, { host_id: string; site: string; role: string; seen_at: string }>();
-      for (const row of rows) {
-        if (!claimed.has(row.report_id) || row.body === null) continue;
-        const report = fromDbJson(row.body) as Report;
-        sightings.push(...reportSightings(report));
+      let everyParsedClaimed = true;
+      for (const [reportId, { report, sightings: own }] of parsed) {
+        if (!claimed.has(reportId)) {
+          everyParsedClaimed = false;
+          continue;
+        }
+        for (const sighting of own) sightings.push(sighting);
         for (const address of reportAddresses(report)) addresses.set(address, { host_id: report.host.host_id, site: report.host.site, role: report.host.role, seen_at: report.collected_at });
       }
       await recordHostAddresses(trx, addresses);
-      const aggregates = reduceSightings(sightings);
+      // Another feed claimed some first (rare): reduce again what this one claimed.
+      const aggregates = everyParsedClaimed ? reducedAll : reduceSightings(sightings);
       await writeAggregates(trx, aggregates, judge);
       const stored = await readState(trx);
       const current = stored !== null && 'watermark' in stored && stored.watermark > latest ? stored.watermark : latest;

@@ -209,7 +209,9 @@ for (const kind of DB_KINDS) {
       const bastion = await bastionFor(t, world, { watchdog: MANUAL_TICKS, recordingsDir: join(mountPoint, 'recordings') });
       const grant = await grantOn(world, 'disk', -60_000, 3 * 3600_000);
       // The device prints far more than 256 KiB of recording: the disk fills while the vendor watches.
-      const child = spawnSsh(bastion, world.vendor, 'carol+ct-disk', ['while true; do head -c 65536 /dev/urandom | base64; sleep 0.05; done']);
+      // The loop ends once its output is closed by the cut (base64 then fails): an endless loop
+      // outlived the test as an orphan of sshd.
+      const child = spawnSsh(bastion, world.vendor, 'carol+ct-disk', ['while head -c 65536 /dev/urandom | base64; do sleep 0.05; done']);
       let shown = 0;
       child.stdout?.on('data', (d: Buffer) => (shown += d.length));
       const run = await collectRun(child, 60_000);
