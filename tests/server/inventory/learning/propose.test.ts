@@ -97,7 +97,9 @@ t.test('proposals are never broader than the evidence and always pass lint', asy
         if ('url_prefix' in m) throw new Error('neither a name nor an address');
         const matchText = 'fqdn' in m ? `fqdn:${m.fqdn}` : `cidr:${m.cidr}`;
         const behind = rows.filter((r) => d.evidence.keys.includes(observationKey(matchText, r.port, r.protocol)) && r.protocol === e.proto && r.direction === 'egress');
-        const used = behind.filter((r) => ('fqdn' in m ? (m.fqdn.startsWith('*.') ? r.destination.endsWith(m.fqdn.slice(1)) : r.destination === m.fqdn) && r.kind === 'name' : `${r.destination}/${r.destination.includes(':') ? 128 : 32}` === m.cidr && r.kind === 'address'));
+        // The observations the proposal was built from: those its evidence names (a wildcard also
+        // covers names under its zone seen too briefly to count, which are not behind it).
+        const used = behind.filter((r) => d.evidence.destinations.includes(r.destination) && ('fqdn' in m ? (m.fqdn.startsWith('*.') ? r.destination.endsWith(m.fqdn.slice(1)) : r.destination === m.fqdn) && r.kind === 'name' : `${r.destination}/${r.destination.includes(':') ? 128 : 32}` === m.cidr && r.kind === 'address'));
         if (used.length === 0) throw new Error(`${e.id}: no observation behind it`);
         for (const r of used) {
           if (r.verdict !== 'unlisted' && r.verdict !== 'name_unknown') throw new Error(`${e.id}: proposes what the allowlist already covers (${r.verdict})`);
