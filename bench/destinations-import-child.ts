@@ -52,7 +52,8 @@ async function splitLines(each: (line: string) => void): Promise<number> {
   return lines;
 }
 
-interface Result {
+/** One measurement, printed as a JSON line for bench/destinations.bench.ts. */
+export interface Result {
   mode: string;
   lines: number;
   seconds: number;

@@ -39,6 +39,7 @@ import { entryUse, inventoryCoverage } from '../server/inventory/maintenance.js'
 import { listInventory, type InventoryFilter } from '../server/inventory/query.js';
 import { inventoryJudge } from '../server/inventory/verdict.js';
 import { domainGroups } from '../server/dashboard/data/destinations.js';
+import type { Result as ChildResult } from './destinations-import-child.js';
 
 const FULL = process.argv.includes('--full');
 const SPARSE = process.argv.includes('--sparse');
@@ -106,17 +107,6 @@ async function writeSquidLog(file: string, lines: number): Promise<number> {
   return statSync(file).size;
 }
 
-interface ChildResult {
-  mode: string;
-  lines: number;
-  seconds: number;
-  peakRss: number;
-  commits?: number;
-  commitSeconds?: number;
-  imported?: number;
-  unmapped?: number;
-  rejected?: number;
-}
 
 /** One measurement in a child process of its own (bench/destinations-import-child.ts), bounded in time. */
 function runChild(mode: string, file: string, dataDir: string): ChildResult {
