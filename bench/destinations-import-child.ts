@@ -1,7 +1,10 @@
 // One measurement of bench/destinations.bench.ts, in a process of its own so that its peak RSS
 // (VmHWM) is its own and not the bench's (which generated the log and seeds the query database).
 // Prints one JSON line. Modes, each over the whole file, read in the same 1 MiB chunks:
-//   bare      - the importer's read and line split, nothing done per line (the baseline);
+//   bare      - the importer's read and line split (1 MiB reads, 64 KiB windows decoded apart),
+//               each line cut out and nothing else done with it (the baseline);
+//   scan      - bare, finding the fields of each line where it lies (what the importer's Squid
+//               path does first, and the least any parse of the line can do) instead of cutting it out;
 //   parse     - bare + the Squid parser on each line;
 //   aggregate - the importer's per-line work (parse, canonicalise, map the client, count per
 //               (client, destination, port, day)) with no database write at all: it never
@@ -13,8 +16,8 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { loadShippedPacks } from '../policies/pack.js';
 import { openDatabase } from '../server/db/database.js';
-import { ProxyImporter } from '../server/inventory/proxy/import.js';
-import { parseSquidLine } from '../server/inventory/proxy/parse-squid.js';
+import { ProxyImporter, WINDOW_BYTES } from '../server/inventory/proxy/import.js';
+import { parseSquidLine, scanSquidFields } from '../server/inventory/proxy/parse-squid.js';
 import { inventoryJudge } from '../server/inventory/verdict.js';
 
 const [mode, file, dataDir, site, now] = process.argv.slice(2) as [string, string, string, string, string];
@@ -26,8 +29,8 @@ function peakRss(): number {
   return m ? Number(m[1]) * 1024 : process.resourceUsage().maxRSS * 1024;
 }
 
-/** The read and split loop of ProxyImporter.push, calling `each` per line. */
-async function splitLines(each: (line: string) => void): Promise<number> {
+/** The read and split loop of ProxyImporter.push (windows of WINDOW_BYTES decoded apart), calling `each` per line. */
+async function splitLines(each: (text: string, start: number, end: number) => void): Promise<number> {
   let lines = 0;
   let carry: Buffer = Buffer.alloc(0);
   for await (const chunk of createReadStream(file, { highWaterMark: MiB })) {
@@ -37,15 +40,20 @@ async function splitLines(each: (line: string) => void): Promise<number> {
       carry = data;
       continue;
     }
-    const text = data.toString('utf8', 0, last);
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      const end = nl < 0 ? text.length : nl;
-      each(text.slice(start, end));
-      lines += 1;
-      if (nl < 0) break;
-      start = nl + 1;
+    for (let from = 0; ; ) {
+      const to = from + WINDOW_BYTES >= last ? last : data.indexOf(0x0a, from + WINDOW_BYTES);
+      const text = data.toString('utf8', from, to);
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', start);
+        const end = nl < 0 ? text.length : nl;
+        each(text, start, end);
+        lines += 1;
+        if (nl < 0) break;
+        start = nl + 1;
+      }
+      if (to >= last) break;
+      from = to + 1;
     }
     carry = data.subarray(last + 1);
   }
@@ -68,17 +76,21 @@ export interface Result {
 async function measure(): Promise<Result> {
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
-  if (mode === 'bare' || mode === 'parse') {
+  if (mode === 'bare' || mode === 'scan' || mode === 'parse') {
     let sink = 0;
     const lines = await splitLines(
       mode === 'bare'
-        ? (l) => {
-            sink += l.length;
+        ? (text, start, end) => {
+            sink += text.slice(start, end).length;
           }
-        : (l) => {
-            const parsed = parseSquidLine(l);
-            if (parsed !== null && parsed !== 'invalid') sink += parsed.port;
-          },
+        : mode === 'scan'
+          ? (text, start, end) => {
+              sink += scanSquidFields(text, start, end);
+            }
+          : (text, start, end) => {
+              const parsed = parseSquidLine(text.slice(start, end));
+              if (parsed !== null && parsed !== 'invalid') sink += parsed.port;
+            },
     );
     if (sink < 0) console.error(sink);
     return { mode, lines, seconds: elapsed(), peakRss: 0 };

@@ -39,9 +39,58 @@ const IP_LITERAL = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)$/i;
 
 /** JavaScript's `\s` (what trim() and split(/\s+/) use). */
 function isSpace(c: number): boolean {
-  if (c === 32 || (c >= 9 && c <= 13)) return true;
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
   if (c < 0xa0) return false;
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
+ * Start and end of the first 11 fields of the line last scanned, as offsets in the text it was
+ * scanned in; reused (scanning is synchronous).
+ */
+export const squidFields = new Int32Array(22);
+
+/**
+ * Finds the first 11 whitespace-separated fields of `text` from `start` to `end` (a line, or a
+ * line inside a larger text: the importer scans a decoded window without cutting each line out)
+ * into squidFields; returns how many it found.
+ */
+export function scanSquidFields(text: string, start: number, end: number): number {
+  let fields = 0;
+  let i = start;
+  while (fields < 11) {
+    while (i < end && isSpace(text.charCodeAt(i))) i++;
+    if (i >= end) break;
+    const from = i;
+    while (i < end && !isSpace(text.charCodeAt(i))) i++;
+    squidFields[2 * fields] = from;
+    squidFields[2 * fields + 1] = i;
+    fields++;
+  }
+  return fields;
+}
+
+/**
+ * %ts.%03tu in ms: read digit by digit when it has Squid's form (seconds, a dot, 3 digits), which
+ * gives exactly Math.round(Number(field) * 1000); any other form goes through Number. NaN, 0 or
+ * less when it is no time.
+ */
+export function squidTime(text: string, start: number, end: number): number {
+  const dot = end - 4;
+  if (dot > start && dot - start <= 12 && text.charCodeAt(dot) === 46 /* . */) {
+    let seconds = 0;
+    let i = start;
+    for (; i < dot; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      seconds = seconds * 10 + d;
+    }
+    const a = text.charCodeAt(dot + 1) - 48;
+    const b = text.charCodeAt(dot + 2) - 48;
+    const c = text.charCodeAt(dot + 3) - 48;
+    if (i === dot && a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9) return seconds * 1000 + a * 100 + b * 10 + c;
+  }
+  return Math.round(Number(text.slice(start, end)) * 1000);
 }
 
 /**
@@ -82,35 +131,21 @@ function cachedHostPort(method: string, target: string): { host: string; port: n
   return known;
 }
 
-/** Start and end of the first 11 fields; reused (the parser is synchronous). */
-const bounds = new Int32Array(22);
-
 /**
  * Field k of the line last scanned. A module function, not a closure made per line: tsx (which
  * runs the server) keeps function names by wrapping every closure it creates in a defineProperty
  * call, which cost more than the rest of the parse.
  */
 function field(line: string, k: number): string {
-  return line.slice(bounds[2 * k]!, bounds[2 * k + 1]!);
+  return line.slice(squidFields[2 * k]!, squidFields[2 * k + 1]!);
 }
 
 export function parseSquidLine(line: string): ProxyLine | null | 'invalid' {
   if (line.length === 0 || line.charCodeAt(0) === 35 /* # */) return null;
-  let fields = 0;
-  let i = 0;
-  const n = line.length;
-  while (fields < 11) {
-    while (i < n && isSpace(line.charCodeAt(i))) i++;
-    if (i >= n) break;
-    const start = i;
-    while (i < n && !isSpace(line.charCodeAt(i))) i++;
-    bounds[2 * fields] = start;
-    bounds[2 * fields + 1] = i;
-    fields++;
-  }
+  const fields = scanSquidFields(line, 0, line.length);
   // A whitespace-only line splits into one empty field: invalid, as fewer than 10 fields.
   if (fields < 10) return 'invalid';
-  const at = Math.round(Number(field(line, 0)) * 1000);
+  const at = squidTime(line, squidFields[0]!, squidFields[1]!);
   if (!Number.isFinite(at) || at <= 0) return 'invalid';
   const status = field(line, 3);
   const method = field(line, 5);

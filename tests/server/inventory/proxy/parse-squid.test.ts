@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import t from 'tap';
-import { hostPortOf, parseSquidLine } from '../../../../server/inventory/proxy/parse-squid.js';
+import { hostPortOf, parseSquidLine, squidTime } from '../../../../server/inventory/proxy/parse-squid.js';
 import type { ProxyLine } from '../../../../server/inventory/proxy/proxy-line.js';
 
 /** The parser as first written (fields by split): the reference the fast one must equal. */
@@ -68,4 +68,21 @@ t.test('the scanning parser equals the split parser on random lines', async (t) 
   t.doesNotThrow(() => fc.assert(fc.property(line, (l) => isDeepStrictEqual(parseSquidLine(l), referenceParse(l))), { numRuns: 3000 }));
   // The memo is keyed by scheme and authority: the same authority with other paths answers the same.
   for (const l of ['1.0 1 10.0.0.1 TCP_MISS/200 1 GET http://a.example/one?x=1 - H -', '1.0 1 10.0.0.1 TCP_MISS/200 1 GET http://a.example/two - H -']) t.same(parseSquidLine(l), referenceParse(l));
+});
+
+t.test('squidTime reads %ts.%03tu digit by digit exactly as Number() and rounding would', async (t) => {
+  const digits = (min: number, max: number) => fc.stringMatching(new RegExp(`^[0-9]{${min},${max}}$`));
+  const times = fc.oneof(
+    fc.tuple(digits(1, 14), digits(0, 5)).map(([s, ms]) => `${s}.${ms}`),
+    fc.tuple(fc.constantFrom('', '+', '-', ' ', '0x'), digits(1, 12), fc.constantFrom('.', ',', 'e', '.1e'), digits(1, 4)).map((p) => p.join('')),
+    fc.constantFrom('1733560800.123', '999999999999.999', '1000000000000.000', '.123', '1.', 'NaN', 'Infinity', '1e400', ''),
+  );
+  const exact = (s: string) => Math.round(Number(s) * 1000);
+  t.doesNotThrow(() =>
+    fc.assert(
+      fc.property(times, (s) => Object.is(squidTime(`x ${s} y`, 2, 2 + s.length), exact(s)) || (Number.isNaN(exact(s)) && Number.isNaN(squidTime(`x ${s} y`, 2, 2 + s.length)))),
+      { numRuns: 5000 },
+    ),
+  );
+  t.equal(squidTime('1733560800.123', 0, 14), 1733560800123);
 });
