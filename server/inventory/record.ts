@@ -195,11 +195,16 @@ async function existingRows(trx: Database, list: readonly Aggregate[]): Promise<
 
 /**
  * Which (aggregate, value) pairs the raw table holds already, for `column` = host_key or day: one
- * statement per (site, role, port, protocol, direction) and chunk, `(destination, column) IN
- * (VALUES ...)` on the raw table's key. Returns `aggregate key \0 value`.
+ * statement per (site, role, port, protocol, direction) and chunk, its pairs sent as one JSON
+ * parameter joined to the raw table. The join makes SQLite seek the raw table's key once per
+ * pair (site, role, destination, port, protocol, direction, host_key); the `(destination,
+ * column) IN (VALUES ...)` this replaced was planned as a scan of the whole (site, role) for
+ * each statement, which made every commit of a large import slower than the last. Returns
+ * `aggregate key \0 value`.
  */
 async function knownPairs(trx: Database, column: 'host_key' | 'day', pairs: ReadonlyArray<readonly [Aggregate, string]>): Promise<Set<string>> {
   const known = new Set<string>();
+  const postgres = dialectOf(trx) === 'postgres';
   const byScope = new Map<string, Array<readonly [Aggregate, string]>>();
   for (const pair of pairs) {
     const a = pair[0];
@@ -208,22 +213,19 @@ async function knownPairs(trx: Database, column: 'host_key' | 'day', pairs: Read
     if (g) g.push(pair);
     else byScope.set(k, [pair]);
   }
+  const value = sql.ref(`s.${column}`);
   for (const group of byScope.values()) {
     const first = group[0]![0];
+    const scope = sql`s.site = ${first.site} AND s.role = ${first.role} AND s.port = ${first.port} AND s.protocol = ${first.protocol} AND s.direction = ${first.direction}`;
     for (const part of chunks(group, PAIRS_PER_SELECT)) {
-      const values = sql.join(part.map(([a, v]) => sql`(${a.destination}, ${v})`));
-      const rows = await trx
-        .selectFrom('inventory_sightings')
-        .select(['destination', column])
-        .distinct()
-        .where('site', '=', first.site)
-        .where('role', '=', first.role)
-        .where('port', '=', first.port)
-        .where('protocol', '=', first.protocol)
-        .where('direction', '=', first.direction)
-        .where(sql<boolean>`(destination, ${sql.ref(column)}) in (values ${values})`)
-        .execute();
-      for (const row of rows) known.add(`${keyOf({ ...first, destination: row.destination })}\u0000${(row as Record<string, string>)[column]}`);
+      const json = JSON.stringify(part.map(([a, v]) => [a.destination, v]));
+      const query = postgres
+        ? sql<{ destination: string; value: string }>`SELECT DISTINCT s.destination, ${value} AS value FROM json_array_elements(${json}::json) AS q CROSS JOIN inventory_sightings AS s
+            WHERE ${scope} AND s.destination = q->>0 AND ${value} = q->>1`
+        : sql<{ destination: string; value: string }>`SELECT DISTINCT s.destination, ${value} AS value FROM json_each(${json}) AS q CROSS JOIN inventory_sightings AS s
+            WHERE ${scope} AND s.destination = q.value->>0 AND ${value} = q.value->>1`;
+      const { rows } = await query.execute(trx);
+      for (const row of rows) known.add(`${keyOf({ ...first, destination: row.destination })}\u0000${row.value}`);
     }
   }
   return known;
