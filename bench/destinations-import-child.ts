@@ -10,13 +10,14 @@
 //               (client, destination, port, day)) with no database write at all: it never
 //               commits, so its memory grows with the log's groups (a measurement, not a mode
 //               the product has);
-//   import    - the real ProxyImporter on the bench's database, committing as the product does;
+//   import    - the real ProxyImporter on the bench's database, committing as the product's
+//               command does (COMMAND_BATCH);
 //               the time spent in its commits (the database writes) is reported apart.
 // Run by the bench: node --import tsx bench/destinations-import-child.ts MODE FILE DATA_DIR SITE NOW
 import { createReadStream, readFileSync } from 'node:fs';
 import { loadShippedPacks } from '../policies/pack.js';
 import { openDatabase } from '../server/db/database.js';
-import { ProxyImporter, WINDOW_BYTES } from '../server/inventory/proxy/import.js';
+import { COMMAND_BATCH, ProxyImporter, WINDOW_BYTES } from '../server/inventory/proxy/import.js';
 import { parseSquidLine, scanSquidFields } from '../server/inventory/proxy/parse-squid.js';
 import { inventoryJudge } from '../server/inventory/verdict.js';
 
@@ -110,7 +111,7 @@ async function measure(): Promise<Result> {
         commitSeconds += (performance.now() - t) / 1000;
       }
     }
-    const importer = new TimedImporter({ db, judge, stream: `bench-${mode}`, format: 'squid', site, identity: 'bench', startOffset: 0, ...(aggregateOnly ? { batchLines: Infinity, maxGroups: Infinity } : {}) });
+    const importer = new TimedImporter({ db, judge, stream: `bench-${mode}`, format: 'squid', site, identity: 'bench', startOffset: 0, ...(aggregateOnly ? { batchLines: Infinity, maxGroups: Infinity } : COMMAND_BATCH) });
     // Started after the packs are loaded and the database opened: the import, not the start-up.
     const t0 = performance.now();
     for await (const chunk of createReadStream(file, { highWaterMark: MiB })) await importer.push(chunk as Buffer);

@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import { resolveConfig } from '../config.js';
 import { feedInventory } from '../inventory/feed.js';
 import { judgeOf, policyContextOf } from '../inventory/judge-context.js';
-import { importProgress, ProxyImporter, resetProgress } from '../inventory/proxy/import.js';
+import { COMMAND_BATCH, importProgress, ProxyImporter, resetProgress } from '../inventory/proxy/import.js';
 import { PROXY_FORMATS, type ProxyFormat } from '../inventory/proxy/proxy-line.js';
 import { allInventoryRows, csvLine, CSV_COLUMNS, listInventory, type InventoryFilter } from '../inventory/query.js';
 import { INVENTORY_VERDICTS } from '../inventory/verdict.js';
@@ -179,7 +179,7 @@ export async function inventoryImportProxyLog(args: string[], io: CliIo): Promis
     let start = 0;
     if (previous !== null && options.restart !== true && previous.format === options.format && previous.offset <= statSync(path).size && sameFile(path, previous.identity)) start = previous.offset;
     else if (previous !== null) await resetProgress(db, stream);
-    const importer = new ProxyImporter({ db, judge: judgeOf(policyContextOf(config.dataDir), new Date()), stream, format: options.format as ProxyFormat, site: options.site, identity, startOffset: start });
+    const importer = new ProxyImporter({ db, judge: judgeOf(policyContextOf(config.dataDir), new Date()), stream, format: options.format as ProxyFormat, site: options.site, identity, startOffset: start, ...COMMAND_BATCH });
     for await (const chunk of createReadStream(path, { start, highWaterMark: 1024 * 1024 })) await importer.push(chunk as Buffer);
     await importer.commit();
     const p = importer.progress;
