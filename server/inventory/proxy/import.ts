@@ -317,7 +317,9 @@ export class ProxyImporter {
     }
     this.progress.offset += last + 1;
     this.carry = data.subarray(last + 1);
-    if (this.linesSinceCommit >= this.batchLines || this.order.length >= this.maxGroups) await this.commit();
+    // Slots are made for every line read (denied and rejected ones too): past RESOLVED_KEPT they
+    // end the batch as well, so a log of ever-new names cannot grow them for a whole batch.
+    if (this.linesSinceCommit >= this.batchLines || this.order.length >= this.maxGroups || this.clientsBySlot.length + this.destinationsBySlot.length > RESOLVED_KEPT) await this.commit();
   }
 
   /** Every line of a decoded window (which holds whole lines, without the last line end). */
