@@ -22,9 +22,9 @@
 //
 // Default: 200,000 log lines and 10,000 hosts (under a minute on an idle machine). --full: the
 // issue's 10,000,000 lines and 100,000 hosts. --sparse: the log's worst case (see writeSquidLog).
-// --import-only: skip the query measurement. The machine is shared: the load average is printed
+// --import-only: skip the query measurement; --query-only: skip the import. The machine is shared: the load average is printed
 // with the figures; compare ratios, not absolute times.
-// Run: npm run bench -- destinations [--full] [--sparse] [--import-only]
+// Run: npm run bench -- destinations [--full] [--sparse] [--import-only | --query-only]
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -292,7 +292,7 @@ async function benchQuery(dir: string): Promise<void> {
 const dir = mkdtempSync(join(tmpdir(), 'vigie-bench-destinations-'));
 try {
   console.log(`destinations bench (${FULL ? '--full' : 'short; --full for the issue sizes'}), load average at start: ${load()}`);
-  await benchImport(dir);
+  if (!process.argv.includes('--query-only')) await benchImport(dir);
   if (!process.argv.includes('--import-only')) await benchQuery(dir);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -23,6 +23,7 @@ import { trendStatusCountsMigration } from './0018b_trend_status_counts.js';
 import { inventoryFedReportsMigration } from './0022_inventory_fed_reports.js';
 import { hostsLiveSeenMigration } from './0020_hosts_live_seen.js';
 import { bastionUserSessionsMigration } from './0021_bastion_user_sessions.js';
+import { inventoryPageIndexesMigration } from './0023_inventory_page_indexes.js';
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
@@ -48,6 +49,7 @@ export function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0022_inventory_fed_reports': inventoryFedReportsMigration(dialect),
     '0020_hosts_live_seen': hostsLiveSeenMigration(dialect),
     '0021_bastion_user_sessions': bastionUserSessionsMigration(dialect),
+    '0023_inventory_page_indexes': inventoryPageIndexesMigration(dialect),
   };
 }
 
