@@ -231,11 +231,12 @@ async function knownPairs(trx: Database, column: 'host_key' | 'day', pairs: Read
   return known;
 }
 
-const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** Code-unit order of two texts (the raw table's key order, for the ASCII its keys hold). */
+export const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** The raw table's key order, on the aggregate's columns. */
-const byKey = (a: Aggregate, b: Aggregate) => order(a.site, b.site) || order(a.role, b.role) || order(a.destination, b.destination) || a.port - b.port || order(a.protocol, b.protocol) || order(a.direction, b.direction);
+const byKey = (a: Aggregate, b: Aggregate) => compareText(a.site, b.site) || compareText(a.role, b.role) || compareText(a.destination, b.destination) || a.port - b.port || compareText(a.protocol, b.protocol) || compareText(a.direction, b.direction);
 /** The raw table's key order within one aggregate. */
-const byHostDay = (a: RawRow, b: RawRow) => order(a.host_key, b.host_key) || order(a.day, b.day) || order(a.source, b.source);
+const byHostDay = (a: RawRow, b: RawRow) => compareText(a.host_key, b.host_key) || compareText(a.day, b.day) || compareText(a.source, b.source);
 
 const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 /** toDbTime, without parsing again a time already in the form it writes (every proxy group's, most reports'). */

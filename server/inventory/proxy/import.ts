@@ -7,17 +7,18 @@
 // the proxy's site, never attributed to a host.
 //
 // Per line the work is kept to what the line alone says: a Squid line is scanned where it lies
-// in the decoded window (never cut out), its time read digit by digit, and what it names (client
-// field, request target up to its authority, SNI field) looked up as one string in a bounded map
-// of what was already resolved (client mapped, destination canonicalised, port); its group of
-// the batch is then found from that entry, usually with no other lookup. Other formats, and a
-// Squid line whose target has no scheme, go through the format's parser as they always did.
+// in the decoded window (never cut out), its time read digit by digit, and its client field and
+// its request target (up to its authority, with the SNI field) each looked up by their text in
+// bounded maps of what was already resolved (client mapped, destination canonicalised, port,
+// slots); its group of the batch is then found by slot. Other formats, and Squid lines that are
+// not plain requests (comments, bad times, a target with no scheme), go through the format's
+// parser as they always did.
 import { canonicalIp } from '../../../policies/allowlist.js';
 import { toDbTime } from '../../db/columns.js';
 import type { Database } from '../../db/schema.js';
 import { canonicalDestination, detachedString, type CanonicalDestination } from '../destination.js';
 import { loadHostAddresses, type MappedHost } from '../host-addresses.js';
-import { RAW_ROWS_PER_STATEMENT, writeAggregates, type Aggregate, type RawRow } from '../record.js';
+import { compareText, RAW_ROWS_PER_STATEMENT, writeAggregates, type Aggregate, type RawRow } from '../record.js';
 import type { Judge } from '../verdict.js';
 import { parseSquidLine, scanSquidFields, squidFields, squidTime } from './parse-squid.js';
 import { parseStormshieldLine } from './parse-stormshield.js';
@@ -116,7 +117,6 @@ interface LineGroup {
 }
 
 const DAY_MS = 86_400_000;
-const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const MAX_TIME_MS = 8.64e15;
 
 /** The stored progress of a stream, or null. */
@@ -402,9 +402,9 @@ export class ProxyImporter {
    * per slot, not by comparing texts per pair.
    */
   private *rawRows(): Generator<RawRow[]> {
-    const clientRank = this.ranks(this.clientsBySlot, (a, b) => order(a.site, b.site) || order(a.role, b.role) || order(a.key, b.key));
-    const scopeRank = this.ranks(this.clientsBySlot, (a, b) => order(a.site, b.site) || order(a.role, b.role));
-    const destinationRank = this.ranks(this.destinationsBySlot, (a, b) => order(a.destination, b.destination));
+    const clientRank = this.ranks(this.clientsBySlot, (a, b) => compareText(a.site, b.site) || compareText(a.role, b.role) || compareText(a.key, b.key));
+    const scopeRank = this.ranks(this.clientsBySlot, (a, b) => compareText(a.site, b.site) || compareText(a.role, b.role));
+    const destinationRank = this.ranks(this.destinationsBySlot, (a, b) => compareText(a.destination, b.destination));
     const sorted = [...this.order].sort(
       (a, b) =>
         scopeRank[a.clientSlot]! - scopeRank[b.clientSlot]! ||

@@ -5,40 +5,16 @@
 // whole table, no scan of every audit's rows), and were not before.
 import { sql } from 'kysely';
 import t from 'tap';
-import { dialectOf } from '../../../server/db/columns.js';
 import { dashboardIndexesMigration } from '../../../server/db/migrations/0018_dashboard_indexes.js';
 import type { Database } from '../../../server/db/schema.js';
 import { DB_KINDS, testApp } from '../fixture.js';
+import { indexColumns, tableOf } from './index-info.js';
 
 const INDEXES = {
   hosts_keyset_idx: { table: 'hosts', columns: ['site', 'hostname', 'host_id'] },
   reports_verdict_counts_idx: { table: 'reports', columns: ['report_id', 'pass', 'warn', 'fail', 'unknown', 'not_applicable'] },
   audit_hosts_host_idx: { table: 'audit_hosts', columns: ['host_id', 'audit_id'] },
 } as const;
-
-/** The columns of index `name`, in order (empty: no such index). */
-async function indexColumns(db: Database, name: string): Promise<string[]> {
-  if (dialectOf(db) === 'postgres') {
-    const { rows } = await sql<{ attname: string }>`
-      select a.attname from pg_index i
-      join pg_class c on c.oid = i.indexrelid
-      join lateral unnest(i.indkey) with ordinality as k(attnum, n) on true
-      join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
-      where c.relname = ${name} order by k.n`.execute(db);
-    return rows.map((r) => r.attname);
-  }
-  const { rows } = await sql<{ name: string }>`select name from pragma_index_info(${name}) order by seqno`.execute(db);
-  return rows.map((r) => r.name);
-}
-
-async function tableOf(db: Database, name: string): Promise<string | null> {
-  if (dialectOf(db) === 'postgres') {
-    const { rows } = await sql<{ tablename: string }>`select tablename from pg_indexes where indexname = ${name}`.execute(db);
-    return rows[0]?.tablename ?? null;
-  }
-  const { rows } = await sql<{ tbl_name: string }>`select tbl_name from sqlite_master where type = 'index' and name = ${name}`.execute(db);
-  return rows[0]?.tbl_name ?? null;
-}
 
 // Each phase's query text differs (a comment): the SQLite connection caches prepared statements,
 // and an EXPLAIN prepared before the schema changed keeps showing the old plan.

@@ -4,40 +4,16 @@
 // each panel's query is planned on its index, covering (no table row read), and was not before.
 import { sql } from 'kysely';
 import t from 'tap';
-import { dialectOf } from '../../../server/db/columns.js';
 import { inventoryPageIndexesMigration } from '../../../server/db/migrations/0023_inventory_page_indexes.js';
 import type { Database } from '../../../server/db/schema.js';
 import { DB_KINDS, testApp } from '../fixture.js';
+import { indexColumns, tableOf } from './index-info.js';
 
 const INDEXES = {
   inventory_destinations_scope_verdict_idx: ['site', 'role', 'verdict'],
   inventory_destinations_domain_idx: ['site', 'domain', 'verdict'],
   inventory_destinations_entry_idx: ['site', 'role', 'verdict_entry', 'last_seen'],
 } as const;
-
-/** The columns of index `name`, in order (empty: no such index). */
-async function indexColumns(db: Database, name: string): Promise<string[]> {
-  if (dialectOf(db) === 'postgres') {
-    const { rows } = await sql<{ attname: string }>`
-      select a.attname from pg_index i
-      join pg_class c on c.oid = i.indexrelid
-      join lateral unnest(i.indkey) with ordinality as k(attnum, n) on true
-      join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
-      where c.relname = ${name} order by k.n`.execute(db);
-    return rows.map((r) => r.attname);
-  }
-  const { rows } = await sql<{ name: string }>`select name from pragma_index_info(${name}) order by seqno`.execute(db);
-  return rows.map((r) => r.name);
-}
-
-async function tableOf(db: Database, name: string): Promise<string | null> {
-  if (dialectOf(db) === 'postgres') {
-    const { rows } = await sql<{ tablename: string }>`select tablename from pg_indexes where indexname = ${name}`.execute(db);
-    return rows[0]?.tablename ?? null;
-  }
-  const { rows } = await sql<{ tbl_name: string }>`select tbl_name from sqlite_master where type = 'index' and name = ${name}`.execute(db);
-  return rows[0]?.tbl_name ?? null;
-}
 
 // The panels' queries as server/inventory/maintenance.ts and server/dashboard/data/destinations.ts
 // build them. Each phase's text differs (a comment): the SQLite connection caches prepared
